@@ -1,0 +1,112 @@
+//! Disk IO: reading a workspace and replacing the output directory atomically.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use hl_emit::Artifact;
+use hlc_core::InputText;
+
+/// Read every `.hl` file under `dir` (recursively, hidden entries skipped), sorted by path.
+pub fn read_workspace(dir: &Path) -> io::Result<Vec<InputText>> {
+    if !dir.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("`{}` is not a directory (give the workspace directory, e.g. `stacks`)", dir.display()),
+        ));
+    }
+    let mut paths = Vec::new();
+    collect(dir, &mut paths, 0)?;
+    paths.sort();
+    let mut out = Vec::with_capacity(paths.len());
+    for p in paths {
+        let rel = p.strip_prefix(dir).unwrap_or(&p);
+        let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        let display = p.to_string_lossy().replace('\\', "/");
+        out.push(InputText { path: rel, display, bytes: fs::read(&p)? });
+    }
+    Ok(out)
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> io::Result<()> {
+    if depth > 32 {
+        return Ok(());
+    }
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let ft = entry.file_type()?;
+        let path = entry.path();
+        if ft.is_dir() {
+            collect(&path, out, depth + 1)?;
+        } else if ft.is_file() && path.extension().is_some_and(|e| e == "hl") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Write the artifacts into a fresh directory beside `out`, then swap it into place. A
+/// failure at any point leaves the previous `out` as it was.
+pub fn write_output(out: &Path, artifacts: &[Artifact]) -> io::Result<()> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let base = out
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the output path has no directory name"))?
+        .to_string_lossy()
+        .into_owned();
+    fs::create_dir_all(&parent)?;
+    let pid = std::process::id();
+    let staging = parent.join(format!(".{base}.tmp-{pid}"));
+    let old = parent.join(format!(".{base}.old-{pid}"));
+    if staging.exists() {
+        fs::remove_dir_all(&staging)?;
+    }
+    fs::create_dir_all(&staging)?;
+    let written = (|| {
+        for a in artifacts {
+            let rel = safe_relative(&a.path)?;
+            let path = staging.join(rel);
+            if let Some(p) = path.parent() {
+                fs::create_dir_all(p)?;
+            }
+            fs::write(&path, &a.contents)?;
+        }
+        Ok::<(), io::Error>(())
+    })();
+    if let Err(e) = written {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    if out.exists() {
+        fs::rename(out, &old)?;
+        if let Err(e) = fs::rename(&staging, out) {
+            // Put the previous output back.
+            let _ = fs::rename(&old, out);
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+        fs::remove_dir_all(&old)?;
+    } else {
+        fs::rename(&staging, out)?;
+    }
+    Ok(())
+}
+
+/// A relative path made only of normal components, so that nothing is written outside `out`.
+fn safe_relative(path: &str) -> io::Result<PathBuf> {
+    let mut p = PathBuf::new();
+    for part in path.split('/') {
+        if part.is_empty() || part == "." || part == ".." || part.contains('\\') || part.contains('\0') {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("unsafe output path `{path}`")));
+        }
+        p.push(part);
+    }
+    Ok(p)
+}

@@ -1,0 +1,146 @@
+//! The hl compiler pipeline as a library: source files in, diagnostics, the domain model and
+//! output files out. No IO happens here: callers hand in file contents and write the
+//! artifacts themselves (the `hlc` CLI does both).
+//!
+//! ```text
+//!  text ─parse─▶ AST ─evaluate─▶ Value ─model─▶ Model ─emit─▶ Artifacts
+//!  hl-syntax        hl-eval          hl-model       hl-emit
+//! ```
+
+use hl_diagnostics::{Code, Diagnostic, FileId, Sources, Span, sort_and_dedup};
+use hl_emit::Artifact;
+use hl_eval::{EvalInput, InputFile, Limits};
+use hl_model::Model;
+use rayon::prelude::*;
+
+pub use hl_diagnostics as diagnostics;
+pub use hl_model as model;
+
+/// The standard library, embedded in the compiler: (logical path, text).
+pub const STDLIB: &[(&str, &str)] = &[
+    ("std/cluster.hl", include_str!("../../../stdlib/cluster.hl")),
+    ("std/k8s.hl", include_str!("../../../stdlib/k8s.hl")),
+    ("std/backup.hl", include_str!("../../../stdlib/backup.hl")),
+];
+
+/// One input file: its path relative to the workspace root (with `/`), the path to show in
+/// diagnostics, and its raw bytes.
+#[derive(Clone, Debug)]
+pub struct InputText {
+    pub path: String,
+    pub display: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Everything one compilation produced.
+pub struct Compilation {
+    pub sources: Sources,
+    /// Sorted by file and position; errors and warnings.
+    pub diagnostics: Vec<Diagnostic>,
+    pub model: Model,
+    /// Output files sorted by path. Empty when there are errors.
+    pub artifacts: Vec<Artifact>,
+}
+
+impl Compilation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Compile a workspace.
+pub fn compile(files: Vec<InputText>) -> Compilation {
+    let mut sources = Sources::new();
+    let mut diags = Vec::new();
+    let mut parsed = Vec::new();
+    for (path, text) in STDLIB {
+        let id = sources.add(format!("<stdlib>/{}", path.trim_start_matches("std/")), *text);
+        parsed.push((id, path.to_string(), true, hl_syntax::parse(id, text)));
+    }
+    let mut files = files;
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    for f in files {
+        match decode(&f.bytes) {
+            Ok(text) => {
+                let id = sources.add(f.display.clone(), text);
+                let text = sources.get(id).map(|s| s.text.clone()).unwrap_or_default();
+                parsed.push((id, f.path, false, hl_syntax::parse(id, &text)));
+            }
+            Err((offset, why)) => {
+                let id = sources.add(f.display.clone(), String::new());
+                diags.push(
+                    Diagnostic::new(Code::InvalidText, format!("`{}` {why}", f.display), Span::new(id, 0, 0), why)
+                        .with_note(format!("at byte {offset}"))
+                        .with_help("hl files must be UTF-8 text without NUL bytes"),
+                );
+            }
+        }
+    }
+    for (_, _, _, p) in &parsed {
+        diags.extend(p.errors.iter().cloned());
+    }
+    let input = EvalInput {
+        files: parsed
+            .iter()
+            .map(|(id, path, stdlib, p)| InputFile { id: *id, path: path.clone(), ast: &p.file, stdlib: *stdlib })
+            .collect(),
+        root_schema: "Workspace",
+    };
+    let out = hl_eval::evaluate(&input, Limits::default());
+    diags.extend(out.diagnostics);
+    let (model, model_diags) = hl_model::build(&out.root, None);
+    diags.extend(model_diags);
+
+    let (artifacts, emit_diags) = emit(&model);
+    diags.extend(emit_diags);
+    sort_and_dedup(&mut diags);
+    let has_errors = diags.iter().any(Diagnostic::is_error);
+    Compilation { sources, diagnostics: diags, model, artifacts: if has_errors { Vec::new() } else { artifacts } }
+}
+
+/// Emit every stack (in parallel) and lay the objects out as files.
+pub fn emit(model: &Model) -> (Vec<Artifact>, Vec<Diagnostic>) {
+    let per_stack: Vec<(Vec<Artifact>, Vec<Diagnostic>)> = model
+        .stacks
+        .par_iter()
+        .map(|stack| {
+            let out = hl_emit::emit_stack(stack);
+            let mut files = Vec::new();
+            let mut names = Vec::new();
+            for obj in &out.objects {
+                let name = obj.file_name();
+                files.push(Artifact { path: format!("k8s/{}/{}", stack.name, name), contents: obj.yaml.clone() });
+                names.push(name);
+            }
+            if !names.is_empty() {
+                files.push(Artifact {
+                    path: format!("k8s/{}/kustomization.yaml", stack.name),
+                    contents: hl_emit::kustomization(&names),
+                });
+            }
+            (files, out.diagnostics)
+        })
+        .collect();
+    let mut artifacts = Vec::new();
+    let mut diags = Vec::new();
+    for (a, d) in per_stack {
+        artifacts.extend(a);
+        diags.extend(d);
+    }
+    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    (artifacts, diags)
+}
+
+/// Text of a file, or the offset and reason it is not acceptable.
+fn decode(bytes: &[u8]) -> Result<String, (usize, &'static str)> {
+    let text = std::str::from_utf8(bytes).map_err(|e| (e.valid_up_to(), "is not valid UTF-8"))?;
+    if let Some(i) = text.find('\0') {
+        return Err((i, "contains a NUL byte"));
+    }
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text).to_string())
+}
+
+/// The file id of the first workspace (non-stdlib) file, for tests and tools.
+pub fn first_workspace_file(c: &Compilation) -> Option<FileId> {
+    c.sources.iter().find(|(_, f)| !f.path.starts_with("<stdlib>")).map(|(id, _)| id)
+}

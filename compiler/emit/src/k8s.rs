@@ -1,0 +1,738 @@
+//! Kubernetes manifests, following what the homelab's factory modules emit.
+
+use std::collections::BTreeMap;
+
+use hl_diagnostics::{Code, Diagnostic, Span};
+use hl_model::{
+    AuthMode, Container as MContainer, ExternalSecret, Ingress, Namespace, Resources, Service, Stack, Volume,
+    VolumeSource, WorkloadKind,
+};
+use k8s_openapi::ByteString;
+use k8s_openapi::api::apps::v1::{
+    DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec, DeploymentStrategy, StatefulSet, StatefulSetSpec,
+};
+use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, JobSpec, JobTemplateSpec};
+use k8s_openapi::api::core::v1::{
+    CSIPersistentVolumeSource, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource,
+    EnvVar, Namespace as K8sNamespace, PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec,
+    PersistentVolumeClaimVolumeSource, PersistentVolumeSpec, PodSpec, PodTemplateSpec, ResourceRequirements, Secret,
+    SecretEnvSource, SecretVolumeSource, Service as K8sService, ServicePort, ServiceSpec, VolumeMount,
+    VolumeResourceRequirements,
+};
+use k8s_openapi::api::networking::v1::{
+    HTTPIngressPath, HTTPIngressRuleValue, Ingress as K8sIngress, IngressBackend, IngressRule, IngressServiceBackend,
+    IngressSpec, IngressTLS, ServiceBackendPort,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde_json::{Value as Json, json};
+
+use crate::yaml::to_yaml;
+use crate::{Object, StackOutput};
+
+/// Every object of one stack, in a stable order: namespaces first, then each service's
+/// objects in declaration order. Identical objects declared twice (a claim shared by two
+/// services) are emitted once; different objects with the same kind and name are an error.
+pub fn emit_stack(stack: &Stack) -> StackOutput {
+    let mut e = Emitter { objects: Vec::new(), diags: Vec::new() };
+    for ns in &stack.namespaces {
+        e.namespace(ns);
+    }
+    for svc in &stack.services {
+        e.service(svc);
+    }
+    for s in &stack.secrets {
+        e.external_secret(s);
+    }
+    StackOutput { objects: e.objects, diagnostics: e.diags }
+}
+
+/// The `kustomization.yaml` listing a stack's files.
+pub fn kustomization(files: &[String]) -> String {
+    let mut sorted: Vec<&String> = files.iter().collect();
+    sorted.sort();
+    let doc = json!({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": sorted,
+    });
+    to_yaml(&doc)
+}
+
+struct Emitter {
+    objects: Vec<Object>,
+    diags: Vec<Diagnostic>,
+}
+
+fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn extend(map: &mut BTreeMap<String, String>, extra: &[(String, String)]) {
+    for (k, v) in extra {
+        map.insert(k.clone(), v.clone());
+    }
+}
+
+fn non_empty<K, V>(m: BTreeMap<K, V>) -> Option<BTreeMap<K, V>> {
+    if m.is_empty() { None } else { Some(m) }
+}
+
+fn non_empty_vec<T>(v: Vec<T>) -> Option<Vec<T>> {
+    if v.is_empty() { None } else { Some(v) }
+}
+
+fn meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
+    ObjectMeta { name: Some(name.to_string()), namespace: namespace.map(str::to_string), ..Default::default() }
+}
+
+impl Emitter {
+    fn push<T: serde::Serialize + k8s_openapi::Resource>(
+        &mut self,
+        obj: &T,
+        name: &str,
+        namespace: Option<&str>,
+        origin: Span,
+    ) {
+        let yaml = to_yaml(obj);
+        self.add(Object {
+            api_version: T::API_VERSION.to_string(),
+            kind: T::KIND.to_string(),
+            name: name.to_string(),
+            namespace: namespace.map(str::to_string),
+            yaml,
+            origin,
+        });
+    }
+
+    fn push_json(&mut self, api_version: &str, kind: &str, name: &str, namespace: &str, doc: Json, origin: Span) {
+        self.add(Object {
+            api_version: api_version.to_string(),
+            kind: kind.to_string(),
+            name: name.to_string(),
+            namespace: Some(namespace.to_string()),
+            yaml: to_yaml(&doc),
+            origin,
+        });
+    }
+
+    fn add(&mut self, obj: Object) {
+        if let Some(prev) = self
+            .objects
+            .iter()
+            .find(|o| o.kind == obj.kind && o.name == obj.name && o.namespace == obj.namespace)
+        {
+            if prev.yaml != obj.yaml {
+                let where_ = obj.namespace.as_deref().map(|n| format!(" in namespace `{n}`")).unwrap_or_default();
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::OutputCollision,
+                        format!("two different {} objects named `{}`{where_}", obj.kind, obj.name),
+                        obj.origin,
+                        "declared here",
+                    )
+                    .with_label(prev.origin, "and differently here")
+                    .with_help("give one of them another name, or declare it once and mount it with `claim(...)`"),
+                );
+            }
+            return;
+        }
+        self.objects.push(obj);
+    }
+
+    fn namespace(&mut self, ns: &Namespace) {
+        let mut l = labels(&[("tier", ns.tier.label())]);
+        if ns.keel {
+            l.insert("keel.sh/enrolled".into(), "true".into());
+        }
+        if ns.custom_quota {
+            l.insert("resource-governance/custom-quota".into(), "true".into());
+        }
+        if ns.custom_limitrange {
+            l.insert("resource-governance/custom-limitrange".into(), "true".into());
+        }
+        extend(&mut l, &ns.labels);
+        let obj = K8sNamespace { metadata: ObjectMeta { labels: Some(l), ..meta(&ns.name, None) }, ..Default::default() };
+        self.push(&obj, &ns.name, None, ns.span);
+        if ns.tls {
+            // The wildcard certificate. Its data is a reference, never a value: Kyverno's
+            // sync-tls-secret policy clones `kyverno/tls-secret` over it.
+            let data: BTreeMap<String, ByteString> =
+                [("tls.crt".to_string(), ByteString(Vec::new())), ("tls.key".to_string(), ByteString(Vec::new()))].into();
+            let secret = Secret {
+                metadata: ObjectMeta {
+                    annotations: Some(labels(&[("hlc.viktorbarzin.me/content-from", "kyverno/tls-secret")])),
+                    ..meta("tls-secret", Some(&ns.name))
+                },
+                type_: Some("kubernetes.io/tls".into()),
+                data: Some(data),
+                ..Default::default()
+            };
+            self.push(&secret, "tls-secret", Some(&ns.name), ns.span);
+        }
+    }
+
+    fn service(&mut self, svc: &Service) {
+        for v in &svc.volumes {
+            self.volume_objects(svc, v);
+        }
+        for s in &svc.secrets {
+            self.external_secret(s);
+        }
+        self.workload(svc);
+        if let Some(x) = &svc.expose {
+            self.k8s_service(svc, x);
+        }
+        for ing in &svc.ingresses {
+            self.ingress(ing);
+        }
+    }
+
+    fn volume_objects(&mut self, svc: &Service, v: &Volume) {
+        match &v.source {
+            VolumeSource::Pvc { claim, size, class, limit, access } => {
+                let mut ann = BTreeMap::new();
+                if class.starts_with("proxmox-lvm") {
+                    ann.insert("resize.topolvm.io/threshold".to_string(), "10%".to_string());
+                    ann.insert("resize.topolvm.io/increase".to_string(), "100%".to_string());
+                    ann.insert("resize.topolvm.io/storage_limit".to_string(), limit.clone());
+                }
+                let pvc = PersistentVolumeClaim {
+                    metadata: ObjectMeta { annotations: non_empty(ann), ..meta(claim, Some(&svc.namespace)) },
+                    spec: Some(PersistentVolumeClaimSpec {
+                        access_modes: Some(vec![access.clone()]),
+                        storage_class_name: Some(class.clone()),
+                        resources: Some(VolumeResourceRequirements {
+                            requests: Some([("storage".to_string(), Quantity(size.clone()))].into()),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                };
+                self.push(&pvc, claim, Some(&svc.namespace), v.span);
+            }
+            VolumeSource::Nfs { claim, path, server, size, access } => {
+                let pv = PersistentVolume {
+                    metadata: meta(claim, None),
+                    spec: Some(PersistentVolumeSpec {
+                        capacity: Some([("storage".to_string(), Quantity(size.clone()))].into()),
+                        access_modes: Some(vec![access.clone()]),
+                        persistent_volume_reclaim_policy: Some("Retain".into()),
+                        storage_class_name: Some("nfs-truenas".into()),
+                        volume_mode: Some("Filesystem".into()),
+                        mount_options: Some(
+                            ["nfsvers=4", "soft", "timeo=30", "retrans=3", "actimeo=5"].map(String::from).to_vec(),
+                        ),
+                        csi: Some(CSIPersistentVolumeSource {
+                            driver: "nfs.csi.k8s.io".into(),
+                            volume_handle: claim.clone(),
+                            volume_attributes: Some(
+                                [("server".to_string(), server.clone()), ("share".to_string(), path.clone())].into(),
+                            ),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                };
+                self.push(&pv, claim, None, v.span);
+                let pvc = PersistentVolumeClaim {
+                    metadata: meta(claim, Some(&svc.namespace)),
+                    spec: Some(PersistentVolumeClaimSpec {
+                        access_modes: Some(vec![access.clone()]),
+                        storage_class_name: Some("nfs-truenas".into()),
+                        volume_name: Some(claim.clone()),
+                        resources: Some(VolumeResourceRequirements {
+                            requests: Some([("storage".to_string(), Quantity(size.clone()))].into()),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                };
+                self.push(&pvc, claim, Some(&svc.namespace), v.span);
+            }
+            _ => {}
+        }
+    }
+
+    fn external_secret(&mut self, s: &ExternalSecret) {
+        let mut spec = serde_json::Map::new();
+        spec.insert("refreshInterval".into(), json!(s.refresh));
+        spec.insert("secretStoreRef".into(), json!({ "name": s.store, "kind": "ClusterSecretStore" }));
+        spec.insert("target".into(), json!({ "name": s.target, "creationPolicy": "Owner" }));
+        if !s.extract.is_empty() {
+            let from: Vec<Json> = s.extract.iter().map(|k| json!({ "extract": { "key": k } })).collect();
+            spec.insert("dataFrom".into(), Json::Array(from));
+        }
+        if !s.data.is_empty() {
+            let data: Vec<Json> = s
+                .data
+                .iter()
+                .map(|(k, key, prop)| json!({ "secretKey": k, "remoteRef": { "key": key, "property": prop } }))
+                .collect();
+            spec.insert("data".into(), Json::Array(data));
+        }
+        let doc = json!({
+            "apiVersion": "external-secrets.io/v1",
+            "kind": "ExternalSecret",
+            "metadata": { "name": s.name, "namespace": s.namespace },
+            "spec": Json::Object(spec),
+        });
+        self.push_json("external-secrets.io/v1", "ExternalSecret", &s.name, &s.namespace, doc, s.span);
+    }
+
+    fn pod_spec(&self, svc: &Service) -> PodSpec {
+        let env_from: Vec<EnvFromSource> = svc
+            .secrets
+            .iter()
+            .filter(|s| s.env)
+            .map(|s| EnvFromSource {
+                secret_ref: Some(SecretEnvSource { name: s.target.clone(), optional: None }),
+                ..Default::default()
+            })
+            .collect();
+        let mounts: Vec<VolumeMount> = svc
+            .volumes
+            .iter()
+            .map(|v| VolumeMount {
+                name: v.name.clone(),
+                mount_path: v.mount.clone(),
+                read_only: v.read_only.then_some(true),
+                sub_path: v.sub_path.clone(),
+                ..Default::default()
+            })
+            .collect();
+        let main = Container {
+            name: svc.name.clone(),
+            image: Some(svc.image.clone()),
+            command: non_empty_vec(svc.command.clone()),
+            args: non_empty_vec(svc.args.clone()),
+            ports: non_empty_vec(ports(&svc.ports)),
+            env: non_empty_vec(env(&svc.env)),
+            env_from: non_empty_vec(env_from),
+            resources: resources(&svc.resources),
+            volume_mounts: non_empty_vec(mounts),
+            ..Default::default()
+        };
+        let mut containers = vec![main];
+        containers.extend(svc.containers.iter().map(sidecar));
+        let volumes: Vec<k8s_openapi::api::core::v1::Volume> = svc
+            .volumes
+            .iter()
+            .map(|v| {
+                let mut vol = k8s_openapi::api::core::v1::Volume { name: v.name.clone(), ..Default::default() };
+                match &v.source {
+                    VolumeSource::Pvc { claim, .. } | VolumeSource::Nfs { claim, .. } | VolumeSource::Claim(claim) => {
+                        vol.persistent_volume_claim = Some(PersistentVolumeClaimVolumeSource {
+                            claim_name: claim.clone(),
+                            read_only: v.read_only.then_some(true),
+                        });
+                    }
+                    VolumeSource::EmptyDir => vol.empty_dir = Some(EmptyDirVolumeSource::default()),
+                    VolumeSource::ConfigMap(n) => {
+                        vol.config_map = Some(ConfigMapVolumeSource { name: n.clone(), ..Default::default() })
+                    }
+                    VolumeSource::Secret(n) => {
+                        vol.secret = Some(SecretVolumeSource { secret_name: Some(n.clone()), ..Default::default() })
+                    }
+                }
+                vol
+            })
+            .collect();
+        let mut node_selector: BTreeMap<String, String> = BTreeMap::new();
+        extend(&mut node_selector, &svc.node_selector);
+        PodSpec {
+            containers,
+            volumes: non_empty_vec(volumes),
+            node_selector: non_empty(node_selector),
+            priority_class_name: svc.priority_class.clone(),
+            restart_policy: (svc.kind == WorkloadKind::CronJob).then(|| "OnFailure".to_string()),
+            ..Default::default()
+        }
+    }
+
+    fn workload(&mut self, svc: &Service) {
+        let app = labels(&[("app", &svc.name)]);
+        let mut obj_labels = app.clone();
+        extend(&mut obj_labels, &svc.labels);
+        let mut ann = BTreeMap::new();
+        if let Some(k) = &svc.keel {
+            ann.insert("keel.sh/policy".to_string(), k.clone());
+        }
+        extend(&mut ann, &svc.annotations);
+        let mut pod_ann = BTreeMap::new();
+        if let Some(d) = svc.diun {
+            pod_ann.insert("diun.enable".to_string(), d.to_string());
+        }
+        extend(&mut pod_ann, &svc.pod_annotations);
+        let metadata = ObjectMeta {
+            labels: Some(obj_labels),
+            annotations: non_empty(ann),
+            ..meta(&svc.name, Some(&svc.namespace))
+        };
+        let template = PodTemplateSpec {
+            metadata: Some(ObjectMeta { labels: Some(app.clone()), annotations: non_empty(pod_ann), ..Default::default() }),
+            spec: Some(self.pod_spec(svc)),
+        };
+        let selector = LabelSelector { match_labels: Some(app), ..Default::default() };
+        let replicas = i32::try_from(svc.replicas).unwrap_or(i32::MAX);
+        match svc.kind {
+            WorkloadKind::Deployment => {
+                // Block volumes that only one node can mount must not overlap during a rollout.
+                let rwo = svc.volumes.iter().any(|v| matches!(&v.source, VolumeSource::Pvc { access, .. } if access == "ReadWriteOnce"));
+                let strategy = svc.strategy.clone().or_else(|| rwo.then(|| "Recreate".to_string()));
+                let obj = Deployment {
+                    metadata,
+                    spec: Some(DeploymentSpec {
+                        replicas: Some(replicas),
+                        selector,
+                        strategy: strategy.map(|t| DeploymentStrategy { type_: Some(t), ..Default::default() }),
+                        template,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                };
+                self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
+            }
+            WorkloadKind::StatefulSet => {
+                let obj = StatefulSet {
+                    metadata,
+                    spec: Some(StatefulSetSpec {
+                        replicas: Some(replicas),
+                        selector,
+                        service_name: Some(svc.expose.as_ref().map_or(svc.name.clone(), |e| e.name.clone())),
+                        template,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                };
+                self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
+            }
+            WorkloadKind::DaemonSet => {
+                let obj = DaemonSet {
+                    metadata,
+                    spec: Some(DaemonSetSpec { selector, template, ..Default::default() }),
+                    ..Default::default()
+                };
+                self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
+            }
+            WorkloadKind::CronJob => {
+                let Some((schedule, _)) = &svc.schedule else { return };
+                let obj = CronJob {
+                    metadata,
+                    spec: Some(CronJobSpec {
+                        schedule: schedule.clone(),
+                        time_zone: svc.time_zone.clone(),
+                        concurrency_policy: Some("Forbid".into()),
+                        successful_jobs_history_limit: Some(3),
+                        failed_jobs_history_limit: Some(5),
+                        job_template: JobTemplateSpec {
+                            metadata: None,
+                            spec: Some(JobSpec {
+                                backoff_limit: Some(1),
+                                ttl_seconds_after_finished: Some(86400),
+                                template,
+                                ..Default::default()
+                            }),
+                        },
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                };
+                self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
+            }
+        }
+    }
+
+    fn k8s_service(&mut self, svc: &Service, x: &hl_model::Expose) {
+        let mut ann = BTreeMap::new();
+        if let Some(ip) = &x.lb_ip {
+            ann.insert("metallb.io/loadBalancerIPs".to_string(), ip.clone());
+        }
+        if x.shared_ip {
+            ann.insert("metallb.io/allow-shared-ip".to_string(), "shared".to_string());
+        }
+        extend(&mut ann, &x.annotations);
+        let headless = x.service_type == "headless";
+        let ports: Vec<ServicePort> = x
+            .ports
+            .iter()
+            .map(|p| ServicePort {
+                name: Some(p.name.clone()),
+                port: i32::from(p.port),
+                target_port: Some(IntOrString::Int(i32::from(p.target))),
+                protocol: Some(p.protocol.clone()),
+                node_port: p.node_port.map(i32::from),
+                ..Default::default()
+            })
+            .collect();
+        let obj = K8sService {
+            metadata: ObjectMeta {
+                labels: Some(labels(&[("app", &svc.name)])),
+                annotations: non_empty(ann),
+                ..meta(&x.name, Some(&svc.namespace))
+            },
+            spec: Some(ServiceSpec {
+                type_: Some(if headless { "ClusterIP".to_string() } else { x.service_type.clone() }),
+                cluster_ip: headless.then(|| "None".to_string()),
+                selector: Some(labels(&[("app", &svc.name)])),
+                ports: Some(ports),
+                external_traffic_policy: x.traffic_policy.clone(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        self.push(&obj, &x.name, Some(&svc.namespace), x.span);
+    }
+
+    fn ingress(&mut self, ing: &Ingress) {
+        let ns = ing.namespace.as_str();
+        let mut ann: BTreeMap<String, String> = BTreeMap::new();
+        ann.insert("traefik.ingress.kubernetes.io/router.middlewares".into(), chain(ing).join(","));
+        ann.insert("traefik.ingress.kubernetes.io/router.entrypoints".into(), "websecure".into());
+        if ing.homepage {
+            ann.insert("gethomepage.dev/enabled".into(), "true".into());
+            ann.insert("gethomepage.dev/name".into(), ing.name.replace(['-', '_'], " "));
+            ann.insert(
+                "gethomepage.dev/group".into(),
+                ing.homepage_group.clone().unwrap_or_else(|| homepage_group(ns).to_string()),
+            );
+            ann.insert("gethomepage.dev/href".into(), format!("https://{}", ing.host));
+            ann.insert("gethomepage.dev/icon".into(), format!("{}.png", ing.name.replace('-', "")));
+            if let Some(d) = &ing.description {
+                ann.insert("gethomepage.dev/description".into(), d.clone());
+            }
+        }
+        if ing.dns_type != "none" {
+            ann.insert("cloudflare.viktorbarzin.me/dns-type".into(), ing.dns_type.clone());
+        }
+        let monitor = ing.external_monitor.or_else(|| matches!(ing.dns_type.as_str(), "proxied" | "non-proxied").then_some(true));
+        if let Some(m) = monitor {
+            ann.insert("uptime.viktorbarzin.me/external-monitor".into(), m.to_string());
+        }
+        if ing.auth == AuthMode::Required {
+            ann.insert("authentik.viktorbarzin.me/allowed-groups".into(), ing.allowed_groups.join(","));
+        }
+        extend(&mut ann, &ing.annotations);
+        let paths = ing
+            .paths
+            .iter()
+            .map(|p| HTTPIngressPath {
+                path: Some(p.clone()),
+                path_type: "ImplementationSpecific".into(),
+                backend: IngressBackend {
+                    service: Some(IngressServiceBackend {
+                        name: ing.backend.clone(),
+                        port: Some(ServiceBackendPort { number: Some(i32::from(ing.port)), name: None }),
+                    }),
+                    ..Default::default()
+                },
+            })
+            .collect();
+        let obj = K8sIngress {
+            metadata: ObjectMeta { annotations: Some(ann), ..meta(&ing.name, Some(ns)) },
+            spec: Some(IngressSpec {
+                ingress_class_name: Some("traefik".into()),
+                tls: Some(vec![IngressTLS { hosts: Some(vec![ing.host.clone()]), secret_name: Some("tls-secret".into()) }]),
+                rules: Some(vec![IngressRule {
+                    host: Some(ing.host.clone()),
+                    http: Some(HTTPIngressRuleValue { paths }),
+                }]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        self.push(&obj, &ing.name, Some(ns), ing.span);
+        if let Some(csp) = &ing.custom_csp {
+            let name = format!("custom-csp-{}", ing.name);
+            let doc = middleware(&name, ns, json!({ "headers": { "contentSecurityPolicy": csp } }));
+            self.push_json("traefik.io/v1alpha1", "Middleware", &name, ns, doc, ing.span);
+        }
+        if let Some((size, span)) = &ing.max_body_size {
+            match body_bytes(size) {
+                Some(bytes) => {
+                    let name = format!("buffering-{}", ing.name);
+                    let doc = middleware(&name, ns, json!({ "buffering": { "maxRequestBodyBytes": bytes } }));
+                    self.push_json("traefik.io/v1alpha1", "Middleware", &name, ns, doc, ing.span);
+                }
+                None => self.diags.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        format!("`{size}` is not a body size"),
+                        *span,
+                        "expected digits with an optional k, m or g",
+                    )
+                    .with_help("write it like `5g`, `500m` or `10k` (k = 1024 bytes)"),
+                ),
+            }
+        }
+        if let Some(s) = &ing.sablier {
+            let name = format!("sablier-{}", ing.name);
+            let mut cfg = serde_json::Map::new();
+            cfg.insert("sablierUrl".into(), json!("http://sablier.sablier.svc.cluster.local:10000"));
+            cfg.insert("group".into(), json!(s.group));
+            cfg.insert("sessionDuration".into(), json!(s.session_duration));
+            cfg.insert("failOpen".into(), json!(true));
+            cfg.insert("ignoreUserAgent".into(), json!(["(?i)uptime-?kuma", "(?i)blackbox", "Go-http-client"]));
+            if s.strategy == "blocking" {
+                cfg.insert("blocking".into(), json!({ "timeout": s.blocking_timeout }));
+            } else {
+                cfg.insert(
+                    "dynamic".into(),
+                    json!({
+                        "displayName": s.display_name,
+                        "showDetails": true,
+                        "theme": s.theme,
+                        "refreshFrequency": s.refresh_frequency,
+                    }),
+                );
+            }
+            let doc = middleware(&name, ns, json!({ "plugin": { "sablier": Json::Object(cfg) } }));
+            self.push_json("traefik.io/v1alpha1", "Middleware", &name, ns, doc, ing.span);
+        }
+    }
+}
+
+fn middleware(name: &str, ns: &str, spec: Json) -> Json {
+    json!({
+        "apiVersion": "traefik.io/v1alpha1",
+        "kind": "Middleware",
+        "metadata": { "name": name, "namespace": ns },
+        "spec": spec,
+    })
+}
+
+/// The Traefik middleware chain of an ingress, in the ingress factory's exact order.
+pub fn chain(ing: &Ingress) -> Vec<String> {
+    let anti_ai = ing.anti_ai.unwrap_or(matches!(ing.auth, AuthMode::App | AuthMode::None));
+    let ns = &ing.namespace;
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |s: String| {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    if ing.backend.starts_with("anubis-") {
+        push("traefik-real-ip@kubernetescrd".into());
+    }
+    push("traefik-retry@kubernetescrd".into());
+    push("traefik-error-pages@kubernetescrd".into());
+    if !ing.skip_rate_limit {
+        push("traefik-rate-limit@kubernetescrd".into());
+    }
+    if ing.custom_csp.is_none() {
+        push("traefik-csp-headers@kubernetescrd".into());
+    }
+    if anti_ai {
+        push("traefik-ai-bot-block@kubernetescrd".into());
+        push("traefik-anti-ai-headers@kubernetescrd".into());
+    }
+    match ing.auth {
+        AuthMode::Required => push("traefik-authentik-forward-auth@kubernetescrd".into()),
+        AuthMode::Public => push("traefik-authentik-forward-auth-public@kubernetescrd".into()),
+        AuthMode::App | AuthMode::None => {}
+    }
+    if ing.local_only {
+        push("traefik-local-only@kubernetescrd".into());
+    }
+    if ing.sablier.is_some() {
+        push(format!("{ns}-sablier-{}@kubernetescrd", ing.name));
+    }
+    if ing.custom_csp.is_some() {
+        push(format!("{ns}-custom-csp-{}@kubernetescrd", ing.name));
+    }
+    if ing.max_body_size.is_some() {
+        push(format!("{ns}-buffering-{}@kubernetescrd", ing.name));
+    }
+    for m in &ing.extra_middlewares {
+        push(m.clone());
+    }
+    out
+}
+
+/// `5g` -> 5368709120 (k = 1024, m = 1024^2, g = 1024^3, no unit = bytes).
+fn body_bytes(s: &str) -> Option<u64> {
+    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = digits.parse().ok()?;
+    let mult = match unit {
+        "" => 1,
+        "k" | "K" => 1024,
+        "m" | "M" => 1024 * 1024,
+        "g" | "G" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    n.checked_mul(mult)
+}
+
+/// The homepage dashboard group of a namespace, as the ingress factory looks it up.
+fn homepage_group(ns: &str) -> &'static str {
+    match ns {
+        "monitoring" | "prometheus" | "technitium" | "traefik" | "metallb-system" | "kyverno" | "dbaas"
+        | "mailserver" => "Infrastructure",
+        "authentik" | "crowdsec" => "Identity & Security",
+        "woodpecker" | "forgejo" => "Development & CI",
+        "immich" | "servarr" | "navidrome" => "Media & Entertainment",
+        "frigate" | "home-assistant" | "reverse-proxy" => "Smart Home",
+        "ollama" => "AI & Data",
+        "nextcloud" => "Productivity",
+        "n8n" | "changedetection" => "Automation",
+        "finance" => "Finance & Personal",
+        "homepage" => "Core Platform",
+        _ => "Other",
+    }
+}
+
+fn ports(p: &[(String, u16)]) -> Vec<ContainerPort> {
+    p.iter()
+        .map(|(n, port)| ContainerPort {
+            name: Some(n.clone()),
+            container_port: i32::from(*port),
+            protocol: Some("TCP".into()),
+            ..Default::default()
+        })
+        .collect()
+}
+
+fn env(e: &[(String, String)]) -> Vec<EnvVar> {
+    e.iter().map(|(k, v)| EnvVar { name: k.clone(), value: Some(v.clone()), ..Default::default() }).collect()
+}
+
+fn resources(r: &Resources) -> Option<ResourceRequirements> {
+    let mut requests = BTreeMap::new();
+    let mut limits = BTreeMap::new();
+    if let Some(c) = &r.cpu {
+        requests.insert("cpu".to_string(), Quantity(c.clone()));
+    }
+    if let Some(m) = &r.memory {
+        requests.insert("memory".to_string(), Quantity(m.clone()));
+    }
+    if let Some(m) = r.memory_limit.as_ref().or(r.memory.as_ref()) {
+        limits.insert("memory".to_string(), Quantity(m.clone()));
+    }
+    if let Some(g) = r.gpu {
+        limits.insert("nvidia.com/gpu".to_string(), Quantity(g.to_string()));
+    }
+    if let Some(g) = r.gpumem {
+        limits.insert("viktorbarzin.me/gpumem".to_string(), Quantity(g.to_string()));
+    }
+    if requests.is_empty() && limits.is_empty() {
+        return None;
+    }
+    Some(ResourceRequirements { requests: non_empty(requests), limits: non_empty(limits), ..Default::default() })
+}
+
+fn sidecar(c: &MContainer) -> Container {
+    Container {
+        name: c.name.clone(),
+        image: Some(c.image.clone()),
+        command: non_empty_vec(c.command.clone()),
+        args: non_empty_vec(c.args.clone()),
+        ports: non_empty_vec(ports(&c.ports)),
+        env: non_empty_vec(env(&c.env)),
+        resources: resources(&c.resources),
+        ..Default::default()
+    }
+}

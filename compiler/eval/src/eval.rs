@@ -1,0 +1,1994 @@
+//! The evaluator.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use hl_diagnostics::{Code, Diagnostic, FileId, Span, did_you_mean, list_names};
+use hl_syntax::ast::{self, BinaryOp, Entry, ExprKind, Item, StrPart, UnaryOp};
+use hl_types::{Scalar, ValueError};
+use indexmap::IndexMap;
+
+use crate::ty::{self, EnumDef, FieldTy, SchemaDef, Ty, TypeDef, VariantDef};
+use crate::value::{EnumValue, FnRef, Quantity, Record, Value, ValueKind};
+
+/// One parsed file given to the evaluator.
+pub struct InputFile<'a> {
+    pub id: FileId,
+    /// Logical path with `/` separators: `freshrss.hl`, `lib/web.hl`, `std/k8s.hl`.
+    pub path: String,
+    pub ast: &'a ast::SourceFile,
+    /// Standard library files form the prelude: their definitions are in scope everywhere,
+    /// and they contribute no declarations to the workspace.
+    pub stdlib: bool,
+}
+
+pub struct EvalInput<'a> {
+    pub files: Vec<InputFile<'a>>,
+    /// The schema of the workspace root (the top-level declarations of all workspace files).
+    pub root_schema: &'a str,
+}
+
+/// Bounds on evaluation.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub steps: u64,
+    pub call_depth: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { steps: 20_000_000, call_depth: 200 }
+    }
+}
+
+pub struct EvalOutput {
+    /// The workspace root record.
+    pub root: Value,
+    pub diagnostics: Vec<Diagnostic>,
+    pub types: IndexMap<String, TypeDef>,
+}
+
+/// Evaluate a workspace.
+pub fn evaluate(input: &EvalInput<'_>, limits: Limits) -> EvalOutput {
+    let mut ev = Evaluator::new(input, limits);
+    ev.collect_types();
+    ev.build_scopes();
+    let root = ev.eval_root();
+    EvalOutput { root, diagnostics: ev.diags, types: ev.types }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Global {
+    Let(FileId, u32),
+    Fn(FileId, u32),
+    Module(FileId),
+}
+
+enum Slot {
+    InProgress,
+    Done(Value),
+}
+
+struct Evaluator<'a> {
+    files: IndexMap<FileId, &'a InputFile<'a>>,
+    by_path: HashMap<String, FileId>,
+    root_schema: &'a str,
+    types: IndexMap<String, TypeDef>,
+    prelude: IndexMap<String, Global>,
+    scopes: HashMap<FileId, IndexMap<String, Global>>,
+    memo: HashMap<Global, Slot>,
+    locals: Vec<(String, Value)>,
+    file: FileId,
+    diags: Vec<Diagnostic>,
+    steps_left: u64,
+    depth: u32,
+    limits: Limits,
+    limit_reported: bool,
+}
+
+const BUILTINS: &[&str] = &["len", "join", "lower", "upper", "keys", "contains", "str"];
+
+impl<'a> Evaluator<'a> {
+    fn new(input: &'a EvalInput<'a>, limits: Limits) -> Self {
+        let mut files = IndexMap::new();
+        let mut by_path = HashMap::new();
+        for f in &input.files {
+            files.insert(f.id, f);
+            by_path.insert(f.path.clone(), f.id);
+        }
+        Evaluator {
+            files,
+            by_path,
+            root_schema: input.root_schema,
+            types: IndexMap::new(),
+            prelude: IndexMap::new(),
+            scopes: HashMap::new(),
+            memo: HashMap::new(),
+            locals: Vec::new(),
+            file: FileId(0),
+            diags: Vec::new(),
+            steps_left: limits.steps,
+            depth: 0,
+            limits,
+            limit_reported: false,
+        }
+    }
+
+    fn error(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    // ------------------------------------------------------------------ definitions
+
+    fn collect_types(&mut self) {
+        // First pass: names, so that types can refer to each other in any order.
+        let mut first_span: HashMap<String, Span> = HashMap::new();
+        let files: Vec<&InputFile<'a>> = self.files.values().copied().collect();
+        for f in &files {
+            for item in &f.ast.items {
+                let (name, span) = match item {
+                    Item::Schema(s) => (&s.name, s.span),
+                    Item::Enum(e) => (&e.name, e.span),
+                    _ => continue,
+                };
+                if name.name.is_empty() {
+                    continue;
+                }
+                if let Some(prev) = first_span.get(&name.name) {
+                    self.error(
+                        Diagnostic::new(
+                            Code::DuplicateDefinition,
+                            format!("the type `{}` is defined twice", name.name),
+                            name.span,
+                            "defined again here",
+                        )
+                        .with_label(*prev, "first defined here")
+                        .with_help("rename one of the two definitions"),
+                    );
+                    continue;
+                }
+                if ty::builtin(&name.name).is_some() {
+                    self.error(Diagnostic::new(
+                        Code::DuplicateDefinition,
+                        format!("`{}` is a built-in type and cannot be redefined", name.name),
+                        name.span,
+                        "built-in type name",
+                    ));
+                    continue;
+                }
+                first_span.insert(name.name.clone(), span);
+                // Placeholder so that lookups during resolution see the name.
+                self.types.insert(
+                    name.name.clone(),
+                    TypeDef::Enum(EnumDef { name: name.name.clone(), variants: IndexMap::new(), doc: None, span }),
+                );
+            }
+        }
+        // Second pass: resolve field and payload types.
+        for f in &files {
+            for (idx, item) in f.ast.items.iter().enumerate() {
+                match item {
+                    Item::Schema(s) if first_span.get(&s.name.name) == Some(&s.span) => {
+                        let mut fields: IndexMap<String, FieldTy> = IndexMap::new();
+                        for (i, fd) in s.fields.iter().enumerate() {
+                            if fields.contains_key(&fd.name.name) {
+                                self.error(Diagnostic::new(
+                                    Code::DuplicateDefinition,
+                                    format!("field `{}` is defined twice in `{}`", fd.name.name, s.name.name),
+                                    fd.name.span,
+                                    "defined again here",
+                                ));
+                                continue;
+                            }
+                            let mut t = self.resolve_type(&fd.ty);
+                            if fd.optional && !matches!(t, Ty::Optional(_)) {
+                                t = Ty::Optional(Box::new(t));
+                            }
+                            fields.insert(
+                                fd.name.name.clone(),
+                                FieldTy {
+                                    name: fd.name.name.clone(),
+                                    optional: fd.optional || fd.ty.optional,
+                                    ty: t,
+                                    index: i,
+                                    has_default: fd.default.is_some(),
+                                    doc: fd.doc.clone(),
+                                    span: fd.span,
+                                },
+                            );
+                        }
+                        self.types.insert(
+                            s.name.name.clone(),
+                            TypeDef::Schema(SchemaDef {
+                                name: s.name.name.clone(),
+                                file: f.id,
+                                item: idx as u32,
+                                fields,
+                                doc: s.doc.clone(),
+                                span: s.span,
+                            }),
+                        );
+                    }
+                    Item::Enum(e) if first_span.get(&e.name.name) == Some(&e.span) => {
+                        let mut variants: IndexMap<String, VariantDef> = IndexMap::new();
+                        for v in &e.variants {
+                            if variants.contains_key(&v.name.name) {
+                                self.error(Diagnostic::new(
+                                    Code::DuplicateDefinition,
+                                    format!("variant `{}` is defined twice in `{}`", v.name.name, e.name.name),
+                                    v.name.span,
+                                    "defined again here",
+                                ));
+                                continue;
+                            }
+                            let payload = v.payload.as_ref().map(|t| self.resolve_type(t));
+                            variants.insert(
+                                v.name.name.clone(),
+                                VariantDef { name: v.name.name.clone(), payload, doc: v.doc.clone(), span: v.span },
+                            );
+                        }
+                        self.types.insert(
+                            e.name.name.clone(),
+                            TypeDef::Enum(EnumDef { name: e.name.name.clone(), variants, doc: e.doc.clone(), span: e.span }),
+                        );
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn resolve_type(&mut self, t: &ast::TypeExpr) -> Ty {
+        let base = match &t.kind {
+            ast::TypeKind::Named(path) => {
+                let Some(last) = path.last() else { return Ty::Error };
+                let name = &last.name;
+                if let Some(b) = ty::builtin(name) {
+                    b
+                } else {
+                    match self.types.get(name) {
+                        Some(TypeDef::Schema(_)) => Ty::Schema(name.clone()),
+                        Some(TypeDef::Enum(e)) if !e.variants.is_empty() || self.is_enum_item(name) => {
+                            Ty::Enum(name.clone())
+                        }
+                        Some(TypeDef::Enum(_)) => {
+                            // Placeholder during the first pass: decide by the item kind.
+                            if self.is_enum_item(name) { Ty::Enum(name.clone()) } else { Ty::Schema(name.clone()) }
+                        }
+                        None => {
+                            let mut candidates: Vec<&str> = ty::BUILTIN_NAMES.to_vec();
+                            candidates.extend(self.types.keys().map(String::as_str));
+                            let mut d = Diagnostic::new(
+                                Code::UnknownType,
+                                format!("unknown type `{name}`"),
+                                last.span,
+                                "not a type",
+                            );
+                            if let Some(s) = did_you_mean(name, candidates) {
+                                d = d.with_help(format!("did you mean `{s}`?"));
+                            }
+                            self.error(d);
+                            Ty::Error
+                        }
+                    }
+                }
+            }
+            ast::TypeKind::List(inner) => Ty::List(Box::new(self.resolve_type(inner))),
+            ast::TypeKind::Map(k, v) => Ty::Map(Box::new(self.resolve_type(k)), Box::new(self.resolve_type(v))),
+        };
+        if t.optional { Ty::Optional(Box::new(base)) } else { base }
+    }
+
+    fn is_enum_item(&self, name: &str) -> bool {
+        self.files.values().any(|f| f.ast.items.iter().any(|i| matches!(i, Item::Enum(e) if e.name.name == name)))
+    }
+
+    fn build_scopes(&mut self) {
+        let files: Vec<&InputFile<'a>> = self.files.values().copied().collect();
+        // The prelude: every definition of the standard library.
+        for f in files.iter().filter(|f| f.stdlib) {
+            let own = self.own_defs(f);
+            for (name, g) in own {
+                self.prelude.entry(name).or_insert(g);
+            }
+        }
+        for f in &files {
+            let mut scope = self.own_defs(f);
+            for item in &f.ast.items {
+                let Item::Import(imp) = item else { continue };
+                let Some(target) = self.resolve_import(f, imp) else { continue };
+                match &imp.alias {
+                    Some(alias) => {
+                        scope.entry(alias.name.clone()).or_insert(Global::Module(target));
+                    }
+                    None => {
+                        if let Some(tf) = self.files.get(&target).copied() {
+                            for (name, g) in self.own_defs(tf) {
+                                scope.entry(name).or_insert(g);
+                            }
+                        }
+                    }
+                }
+            }
+            self.scopes.insert(f.id, scope);
+        }
+        self.check_import_cycles(&files);
+    }
+
+    /// The `let` and `fn` items a file defines, reporting duplicates.
+    fn own_defs(&mut self, f: &InputFile<'a>) -> IndexMap<String, Global> {
+        let mut out: IndexMap<String, Global> = IndexMap::new();
+        let mut spans: HashMap<String, Span> = HashMap::new();
+        for (i, item) in f.ast.items.iter().enumerate() {
+            let (name, g) = match item {
+                Item::Let(l) => (&l.name, Global::Let(f.id, i as u32)),
+                Item::Fn(d) => (&d.name, Global::Fn(f.id, i as u32)),
+                _ => continue,
+            };
+            if name.name.is_empty() {
+                continue;
+            }
+            if let Some(prev) = spans.get(&name.name) {
+                // Report once: scopes are built for every importer too.
+                if !self.diags.iter().any(|d| d.code == Code::DuplicateDefinition && d.primary.span == name.span) {
+                    self.error(
+                        Diagnostic::new(
+                            Code::DuplicateDefinition,
+                            format!("`{}` is defined twice", name.name),
+                            name.span,
+                            "defined again here",
+                        )
+                        .with_label(*prev, "first defined here"),
+                    );
+                }
+                continue;
+            }
+            spans.insert(name.name.clone(), name.span);
+            out.insert(name.name.clone(), g);
+        }
+        out
+    }
+
+    fn import_target(&self, from: &InputFile<'a>, path: &str) -> Option<FileId> {
+        let mut candidates = Vec::new();
+        if path.starts_with("std/") {
+            candidates.push(path.to_string());
+        } else {
+            let dir = match from.path.rfind('/') {
+                Some(i) => &from.path[..i],
+                None => "",
+            };
+            candidates.push(normalize(&format!("{dir}/{path}")));
+        }
+        let with_ext: Vec<String> =
+            candidates.iter().filter(|c| !c.ends_with(".hl")).map(|c| format!("{c}.hl")).collect();
+        candidates.extend(with_ext);
+        candidates.iter().find_map(|c| self.by_path.get(c).copied())
+    }
+
+    fn resolve_import(&mut self, from: &InputFile<'a>, imp: &ast::Import) -> Option<FileId> {
+        match self.import_target(from, &imp.path) {
+            Some(t) => Some(t),
+            None => {
+                let known: Vec<&str> = self.by_path.keys().map(String::as_str).collect();
+                let mut d = Diagnostic::new(
+                    Code::UnresolvedImport,
+                    format!("cannot find the file `{}` to import", imp.path),
+                    imp.path_span,
+                    "no such file in the workspace",
+                )
+                .with_note("import paths are relative to the importing file; `std/...` names a standard library module");
+                if let Some(s) = did_you_mean(&imp.path, known) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                self.error(d);
+                None
+            }
+        }
+    }
+
+    fn check_import_cycles(&mut self, files: &[&InputFile<'a>]) {
+        // Edges from each file to the files it imports, with the import's span.
+        let mut edges: IndexMap<FileId, Vec<(FileId, Span)>> = IndexMap::new();
+        for f in files {
+            let mut out = Vec::new();
+            for item in &f.ast.items {
+                if let Item::Import(imp) = item
+                    && let Some(t) = self.import_target(f, &imp.path)
+                {
+                    out.push((t, imp.span));
+                }
+            }
+            edges.insert(f.id, out);
+        }
+        // Depth-first search with colours; each cycle is reported once, at its first edge.
+        let mut state: HashMap<FileId, u8> = HashMap::new();
+        let mut reported: Vec<Vec<FileId>> = Vec::new();
+        for f in files {
+            let mut stack: Vec<(FileId, Span)> = Vec::new();
+            self.dfs_imports(f.id, &edges, &mut state, &mut stack, &mut reported);
+        }
+    }
+
+    fn dfs_imports(
+        &mut self,
+        node: FileId,
+        edges: &IndexMap<FileId, Vec<(FileId, Span)>>,
+        state: &mut HashMap<FileId, u8>,
+        stack: &mut Vec<(FileId, Span)>,
+        reported: &mut Vec<Vec<FileId>>,
+    ) {
+        match state.get(&node) {
+            Some(2) => return,
+            Some(1) => {
+                let start = stack.iter().position(|(f, _)| *f == node).unwrap_or(0);
+                let cycle: Vec<(FileId, Span)> = stack[start..].to_vec();
+                let mut key: Vec<FileId> = cycle.iter().map(|(f, _)| *f).collect();
+                key.sort();
+                if reported.contains(&key) {
+                    return;
+                }
+                reported.push(key);
+                let path = |id: FileId| self.files.get(&id).map(|f| f.path.clone()).unwrap_or_default();
+                let mut names: Vec<String> = cycle.iter().map(|(f, _)| path(*f)).collect();
+                names.push(path(node));
+                let Some(&(_, first_span)) = cycle.get(1).or(cycle.first()) else { return };
+                let mut d = Diagnostic::new(
+                    Code::ImportCycle,
+                    format!("import cycle: {}", names.join(" -> ")),
+                    first_span,
+                    "this import closes a cycle",
+                )
+                .with_help("move the shared definitions into a file that both can import");
+                for (_, s) in cycle.iter().skip(2) {
+                    d = d.with_label(*s, "imported here");
+                }
+                self.error(d);
+                return;
+            }
+            _ => {}
+        }
+        state.insert(node, 1);
+        if let Some(out) = edges.get(&node) {
+            for (t, span) in out {
+                stack.push((node, Span::default()));
+                if let Some(last) = stack.last_mut() {
+                    last.1 = *span;
+                }
+                // Record the edge span on the target's frame for labels.
+                stack.pop();
+                stack.push((node, *span));
+                self.dfs_imports(*t, edges, state, stack, reported);
+                stack.pop();
+            }
+        }
+        state.insert(node, 2);
+    }
+
+    // ------------------------------------------------------------------ root
+
+    fn eval_root(&mut self) -> Value {
+        let Some(TypeDef::Schema(schema)) = self.types.get(self.root_schema).cloned() else {
+            return Value::error(Span::default());
+        };
+        let files: Vec<&InputFile<'a>> = self.files.values().copied().filter(|f| !f.stdlib).collect();
+        let mut entries: Vec<(FileId, &'a Entry)> = Vec::new();
+        // Top-level declarations are entries of the workspace root; wrap them as entries.
+        let mut owned: Vec<(FileId, Entry)> = Vec::new();
+        for f in &files {
+            for item in &f.ast.items {
+                if let Item::Decl(d) = item {
+                    owned.push((f.id, Entry::Decl(d.clone())));
+                }
+            }
+        }
+        let _ = &mut entries;
+        let refs: Vec<(FileId, &Entry)> = owned.iter().map(|(f, e)| (*f, e)).collect();
+        let span = Span::default();
+        self.eval_entries(&refs, Some(&schema), span, span)
+    }
+
+    // ------------------------------------------------------------------ blocks and records
+
+    /// Evaluate the entries of a block against an optional schema.
+    fn eval_entries(
+        &mut self,
+        entries: &[(FileId, &Entry)],
+        schema: Option<&SchemaDef>,
+        block_span: Span,
+        head_span: Span,
+    ) -> Value {
+        let saved_file = self.file;
+        let locals_mark = self.locals.len();
+        let mut fields: IndexMap<String, Value> = IndexMap::new();
+        let mut field_spans: IndexMap<String, Span> = IndexMap::new();
+        // Fields set explicitly (not by a spread), for duplicate detection.
+        let mut explicit: HashMap<String, Span> = HashMap::new();
+        let mut map_entry_spans: HashMap<(String, String), Span> = HashMap::new();
+        for (file, entry) in entries {
+            self.file = *file;
+            match entry {
+                Entry::Error(_) => {}
+                Entry::Let(l) => {
+                    let expected = l.ty.as_ref().map(|t| self.resolve_type(t));
+                    let v = self.eval_expr(&l.value, expected.as_ref());
+                    let v = match &expected {
+                        Some(t) => self.coerce(v, t, l.name.span),
+                        None => v,
+                    };
+                    self.locals.push((l.name.name.clone(), v));
+                }
+                Entry::Spread(e) => {
+                    let v = self.eval_expr(e, None);
+                    match &v.kind {
+                        ValueKind::Record(r) => {
+                            for (k, fv) in &r.fields {
+                                if let Some(s) = schema
+                                    && !s.fields.contains_key(k)
+                                {
+                                    self.unknown_field(s, k, fv.span);
+                                    continue;
+                                }
+                                let fv = match schema.and_then(|s| s.fields.get(k)) {
+                                    Some(ft) => {
+                                        let t = ft.ty.clone();
+                                        self.coerce(fv.clone(), &t, e.span)
+                                    }
+                                    None => fv.clone(),
+                                };
+                                field_spans.insert(k.clone(), r.field_spans.get(k).copied().unwrap_or(e.span));
+                                fields.insert(k.clone(), fv);
+                            }
+                        }
+                        ValueKind::Error => {}
+                        _ => {
+                            let found = v.describe();
+                            self.error(Diagnostic::new(
+                                Code::TypeMismatch,
+                                format!("only a record can be spread into a block, found {found}"),
+                                e.span,
+                                "not a record",
+                            ));
+                        }
+                    }
+                }
+                Entry::Field(f) => {
+                    let ft = match schema {
+                        Some(s) => match s.fields.get(&f.name.name) {
+                            Some(ft) => Some(ft.ty.clone()),
+                            None => {
+                                self.unknown_field(s, &f.name.name, f.name.span);
+                                continue;
+                            }
+                        },
+                        None => None,
+                    };
+                    if let Some(prev) = explicit.get(&f.name.name) {
+                        self.duplicate_field(&f.name.name, f.name.span, *prev);
+                        continue;
+                    }
+                    let v = self.eval_expr(&f.value, ft.as_ref());
+                    let v = match &ft {
+                        Some(t) => self.coerce(v, t, f.name.span),
+                        None => v,
+                    };
+                    explicit.insert(f.name.name.clone(), f.name.span);
+                    field_spans.insert(f.name.name.clone(), f.span);
+                    fields.insert(f.name.name.clone(), v);
+                }
+                Entry::Decl(d) => {
+                    let kw = &d.kw.name;
+                    let ft = match schema {
+                        Some(s) => match s.fields.get(kw) {
+                            Some(ft) => Some(ft.ty.clone()),
+                            None => {
+                                self.unknown_field(s, kw, d.kw.span);
+                                continue;
+                            }
+                        },
+                        None => None,
+                    };
+                    match &d.name {
+                        Some(name) => {
+                            // A named declaration adds an entry to a map field.
+                            let (key_ty, val_ty) = match ft.as_ref().map(Ty::strip_optional) {
+                                Some(Ty::Map(k, v)) => (Some((**k).clone()), Some((**v).clone())),
+                                Some(Ty::Error) | None => (None, None),
+                                Some(other) => {
+                                    let other = other.clone();
+                                    self.error(
+                                        Diagnostic::new(
+                                            Code::TypeMismatch,
+                                            format!("`{kw}` takes a single value, not named entries"),
+                                            name.span,
+                                            "remove this name",
+                                        )
+                                        .with_help(format!("`{kw}` has type `{other}`; write `{kw} {{ ... }}` or `{kw} = ...`")),
+                                    );
+                                    continue;
+                                }
+                            };
+                            if let Some(kt) = &key_ty {
+                                let key = Value::new(ValueKind::Str(name.name.clone()), name.span);
+                                self.coerce(key, kt, name.span);
+                            }
+                            let mut v = self.eval_decl_body(d, val_ty.as_ref());
+                            // A named record is located by its name: `service web` points at `web`.
+                            if matches!(v.kind, ValueKind::Record(_)) {
+                                v.span = name.span;
+                            }
+                            let map_key = (kw.clone(), name.name.clone());
+                            if let Some(prev) = map_entry_spans.get(&map_key) {
+                                self.error(
+                                    Diagnostic::new(
+                                        Code::DuplicateField,
+                                        format!("`{kw} {}` is declared twice", name.name),
+                                        name.span,
+                                        "declared again here",
+                                    )
+                                    .with_label(*prev, "first declared here")
+                                    .with_help("give each declaration its own name"),
+                                );
+                                continue;
+                            }
+                            map_entry_spans.insert(map_key, name.span);
+                            if explicit.contains_key(kw) {
+                                self.duplicate_field(kw, d.kw.span, explicit[kw]);
+                                continue;
+                            }
+                            let slot = fields
+                                .entry(kw.clone())
+                                .or_insert_with(|| Value::new(ValueKind::Map(IndexMap::new()), d.kw.span));
+                            if let ValueKind::Map(m) = &mut slot.kind {
+                                m.insert(name.name.clone(), v);
+                            } else {
+                                *slot = Value::new(
+                                    ValueKind::Map(IndexMap::from([(name.name.clone(), v)])),
+                                    d.kw.span,
+                                );
+                            }
+                            field_spans.entry(kw.clone()).or_insert(d.span);
+                        }
+                        None => {
+                            if let Some(prev) = explicit.get(kw) {
+                                self.duplicate_field(kw, d.kw.span, *prev);
+                                continue;
+                            }
+                            let v = self.eval_decl_body(d, ft.as_ref());
+                            let v = match &ft {
+                                Some(t) => self.coerce(v, t, d.kw.span),
+                                None => v,
+                            };
+                            explicit.insert(kw.clone(), d.kw.span);
+                            field_spans.insert(kw.clone(), d.span);
+                            fields.insert(kw.clone(), v);
+                        }
+                    }
+                }
+            }
+        }
+        self.locals.truncate(locals_mark);
+        self.file = saved_file;
+        let record = Record { schema: schema.map(|s| s.name.clone()), fields, field_spans };
+        let record = match schema {
+            Some(s) => self.complete(record, s, head_span),
+            None => record,
+        };
+        Value::new(ValueKind::Record(Rc::new(record)), block_span)
+    }
+
+    fn eval_decl_body(&mut self, d: &ast::Decl, expected: Option<&Ty>) -> Value {
+        match &d.body {
+            ast::DeclBody::Expr(e) => {
+                let v = self.eval_expr(e, expected);
+                match expected {
+                    Some(t) => self.coerce(v, t, d.kw.span),
+                    None => v,
+                }
+            }
+            ast::DeclBody::Block(b) => {
+                let head = match &d.name {
+                    Some(n) => d.kw.span.to(n.span),
+                    None => d.kw.span,
+                };
+                self.eval_block_as(b, expected, head)
+            }
+        }
+    }
+
+    /// Evaluate `{ ... }` where a value of type `expected` is wanted.
+    fn eval_block_as(&mut self, b: &ast::Block, expected: Option<&Ty>, head: Span) -> Value {
+        let file = self.file;
+        let entries: Vec<(FileId, &Entry)> = b.entries.iter().map(|e| (file, e)).collect();
+        match expected.map(Ty::strip_optional) {
+            Some(Ty::Schema(name)) => {
+                let schema = match self.types.get(name) {
+                    Some(TypeDef::Schema(s)) => s.clone(),
+                    _ => return Value::error(b.span),
+                };
+                self.eval_entries(&entries, Some(&schema), b.span, head)
+            }
+            Some(Ty::Map(_, _)) if b.entries.is_empty() => Value::new(ValueKind::Map(IndexMap::new()), b.span),
+            _ => self.eval_entries(&entries, None, b.span, head),
+        }
+    }
+
+    /// Fill defaults and report missing required fields.
+    fn complete(&mut self, mut record: Record, schema: &SchemaDef, head: Span) -> Record {
+        let mut missing = Vec::new();
+        for (name, ft) in &schema.fields {
+            if record.fields.contains_key(name) {
+                continue;
+            }
+            if ft.has_default {
+                let v = self.eval_default(schema, ft);
+                record.field_spans.insert(name.clone(), v.span);
+                record.fields.insert(name.clone(), v);
+            } else if ft.optional || matches!(ft.ty, Ty::Optional(_)) {
+                record.fields.insert(name.clone(), Value::new(ValueKind::Null, head));
+            } else {
+                missing.push(name.clone());
+                record.fields.insert(name.clone(), Value::error(head));
+            }
+        }
+        if !missing.is_empty() {
+            let names = list_names(&missing);
+            let plural = if missing.len() == 1 { "field" } else { "fields" };
+            let mut d = Diagnostic::new(
+                Code::MissingField,
+                format!("missing {plural} {names} in `{}`", schema.name),
+                head,
+                format!("{names} must be set here"),
+            );
+            if let Some(ft) = missing.first().and_then(|m| schema.fields.get(m)) {
+                d = d.with_label(ft.span, "declared here without a default");
+                d = d.with_help(format!("add `{} = <{}>`", ft.name, ft.ty));
+            }
+            self.error(d);
+        }
+        // Keep schema field order for stable output.
+        let mut ordered_fields = IndexMap::new();
+        for name in schema.fields.keys() {
+            if let Some(v) = record.fields.shift_remove(name) {
+                ordered_fields.insert(name.clone(), v);
+            }
+        }
+        record.fields = ordered_fields;
+        record
+    }
+
+    fn eval_default(&mut self, schema: &SchemaDef, ft: &FieldTy) -> Value {
+        let Some(file) = self.files.get(&schema.file).copied() else { return Value::error(ft.span) };
+        let Some(Item::Schema(s)) = file.ast.items.get(schema.item as usize) else { return Value::error(ft.span) };
+        let Some(expr) = s.fields.get(ft.index).and_then(|f| f.default.as_ref()) else {
+            return Value::error(ft.span);
+        };
+        let saved = (self.file, std::mem::take(&mut self.locals));
+        self.file = schema.file;
+        let v = self.eval_expr(expr, Some(&ft.ty));
+        let v = self.coerce(v, &ft.ty, ft.span);
+        self.file = saved.0;
+        self.locals = saved.1;
+        v
+    }
+
+    fn unknown_field(&mut self, schema: &SchemaDef, name: &str, span: Span) {
+        let mut d = Diagnostic::new(
+            Code::UnknownField,
+            format!("`{}` has no field `{name}`", schema.name),
+            span,
+            "unknown field",
+        );
+        if let Some(s) = did_you_mean(name, schema.fields.keys().map(String::as_str)) {
+            d = d.with_help(format!("did you mean `{s}`?"));
+        } else {
+            let names: Vec<&str> = schema.fields.keys().map(String::as_str).collect();
+            d = d.with_help(format!("the fields of `{}` are {}", schema.name, list_names(&names)));
+        }
+        self.error(d);
+    }
+
+    fn duplicate_field(&mut self, name: &str, span: Span, prev: Span) {
+        self.error(
+            Diagnostic::new(Code::DuplicateField, format!("`{name}` is set twice"), span, "set again here")
+                .with_label(prev, "first set here")
+                .with_help("remove one of the two"),
+        );
+    }
+
+    // ------------------------------------------------------------------ expressions
+
+    fn tick(&mut self, span: Span) -> bool {
+        if self.steps_left == 0 {
+            if !self.limit_reported {
+                self.limit_reported = true;
+                self.error(
+                    Diagnostic::new(
+                        Code::EvaluationLimit,
+                        format!("evaluation stopped after {} steps", self.limits.steps),
+                        span,
+                        "still evaluating here",
+                    )
+                    .with_help("look for a function that calls itself without an end condition"),
+                );
+            }
+            return false;
+        }
+        self.steps_left -= 1;
+        true
+    }
+
+    fn eval_expr(&mut self, e: &ast::Expr, expected: Option<&Ty>) -> Value {
+        if !self.tick(e.span) {
+            return Value::error(e.span);
+        }
+        let span = e.span;
+        let exp = expected.map(Ty::strip_optional);
+        match &e.kind {
+            ExprKind::Error => Value::error(span),
+            ExprKind::Null => Value::new(ValueKind::Null, span),
+            ExprKind::Bool(b) => Value::new(ValueKind::Bool(*b), span),
+            ExprKind::Int(i) => Value::new(ValueKind::Int(*i), span),
+            ExprKind::Float(f) => Value::new(ValueKind::Float(*f), span),
+            ExprKind::Quantity { number, unit } => match number.parse::<f64>() {
+                Ok(n) => Value::new(
+                    ValueKind::Quantity(Quantity { number: n, text: number.clone(), unit: Some(unit.clone()) }),
+                    span,
+                ),
+                Err(_) => Value::error(span),
+            },
+            ExprKind::Str(parts) => self.eval_string(parts, span),
+            ExprKind::List(items) => {
+                let elem = match exp {
+                    Some(Ty::List(t)) => Some((**t).clone()),
+                    _ => None,
+                };
+                let mut out = Vec::with_capacity(items.len());
+                for it in items {
+                    let v = self.eval_expr(it, elem.as_ref());
+                    out.push(v);
+                }
+                Value::new(ValueKind::List(out), span)
+            }
+            ExprKind::Map(entries) => {
+                let vt = match exp {
+                    Some(Ty::Map(_, v)) => Some((**v).clone()),
+                    _ => None,
+                };
+                let mut m: IndexMap<String, Value> = IndexMap::new();
+                let mut seen: HashMap<String, Span> = HashMap::new();
+                for (k, ve) in entries {
+                    if let Some(prev) = seen.get(&k.key) {
+                        self.duplicate_field(&k.key, k.span, *prev);
+                        continue;
+                    }
+                    seen.insert(k.key.clone(), k.span);
+                    let v = self.eval_expr(ve, vt.as_ref());
+                    m.insert(k.key.clone(), v);
+                }
+                Value::new(ValueKind::Map(m), span)
+            }
+            ExprKind::Record(b) => self.eval_block_as(b, exp, b.span),
+            ExprKind::TypedRecord(path, b) => {
+                let Some(last) = path.last() else { return Value::error(span) };
+                match self.types.get(&last.name).cloned() {
+                    Some(TypeDef::Schema(s)) => {
+                        let file = self.file;
+                        let entries: Vec<(FileId, &Entry)> = b.entries.iter().map(|x| (file, x)).collect();
+                        self.eval_entries(&entries, Some(&s), span, last.span)
+                    }
+                    Some(TypeDef::Enum(_)) => {
+                        self.error(Diagnostic::new(
+                            Code::TypeMismatch,
+                            format!("`{}` is an enum, not a schema", last.name),
+                            last.span,
+                            "cannot build a record of an enum",
+                        ));
+                        Value::error(span)
+                    }
+                    None => {
+                        let mut d = Diagnostic::new(
+                            Code::UnknownType,
+                            format!("unknown schema `{}`", last.name),
+                            last.span,
+                            "not a schema",
+                        );
+                        let names: Vec<&str> = self.types.keys().map(String::as_str).collect();
+                        if let Some(s) = did_you_mean(&last.name, names) {
+                            d = d.with_help(format!("did you mean `{s}`?"));
+                        }
+                        self.error(d);
+                        Value::error(span)
+                    }
+                }
+            }
+            ExprKind::Name(id) => self.eval_name(id, exp),
+            ExprKind::Unary(op, inner) => {
+                let v = self.eval_expr(inner, None);
+                match (op, &v.kind) {
+                    (_, ValueKind::Error) => v,
+                    (UnaryOp::Neg, ValueKind::Int(i)) => Value::new(ValueKind::Int(i.wrapping_neg()), span),
+                    (UnaryOp::Neg, ValueKind::Float(f)) => Value::new(ValueKind::Float(-f), span),
+                    (UnaryOp::Not, ValueKind::Bool(b)) => Value::new(ValueKind::Bool(!b), span),
+                    _ => {
+                        let what = v.describe();
+                        let op = if *op == UnaryOp::Neg { "-" } else { "not" };
+                        self.error(Diagnostic::new(
+                            Code::TypeMismatch,
+                            format!("`{op}` cannot be applied to {what}"),
+                            inner.span,
+                            format!("this is {what}"),
+                        ));
+                        Value::error(span)
+                    }
+                }
+            }
+            ExprKind::Binary(op, l, r) => self.eval_binary(*op, l, r, span),
+            ExprKind::If(c, t, f) => {
+                let cv = self.eval_expr(c, Some(&Ty::Bool));
+                match cv.kind {
+                    ValueKind::Bool(true) => self.eval_expr(t, expected),
+                    ValueKind::Bool(false) => self.eval_expr(f, expected),
+                    ValueKind::Error => Value::error(span),
+                    _ => {
+                        let what = cv.describe();
+                        self.error(Diagnostic::new(
+                            Code::TypeMismatch,
+                            format!("the condition of `if` must be a `Bool`, found {what}"),
+                            c.span,
+                            "expected `Bool`",
+                        ));
+                        Value::error(span)
+                    }
+                }
+            }
+            ExprKind::Member(base, field) => self.eval_member(base, field, exp, span),
+            ExprKind::Index(base, ix) => {
+                let b = self.eval_expr(base, None);
+                let i = self.eval_expr(ix, None);
+                match (&b.kind, &i.kind) {
+                    (ValueKind::Error, _) | (_, ValueKind::Error) => Value::error(span),
+                    (ValueKind::List(l), ValueKind::Int(n)) => match usize::try_from(*n).ok().and_then(|n| l.get(n)) {
+                        Some(v) => v.clone(),
+                        None => {
+                            let len = l.len();
+                            self.error(Diagnostic::new(
+                                Code::EvaluationError,
+                                format!("index {n} is out of range for a list of {len} elements"),
+                                ix.span,
+                                "out of range",
+                            ));
+                            Value::error(span)
+                        }
+                    },
+                    (ValueKind::Map(m), ValueKind::Str(k)) => match m.get(k) {
+                        Some(v) => v.clone(),
+                        None => {
+                            let keys: Vec<&str> = m.keys().map(String::as_str).collect();
+                            let mut d = Diagnostic::new(
+                                Code::EvaluationError,
+                                format!("the map has no key `{k}`"),
+                                ix.span,
+                                "no such key",
+                            );
+                            if let Some(s) = did_you_mean(k, keys) {
+                                d = d.with_help(format!("did you mean `{s}`?"));
+                            }
+                            self.error(d);
+                            Value::error(span)
+                        }
+                    },
+                    _ => {
+                        let (bd, id) = (b.describe(), i.describe());
+                        self.error(Diagnostic::new(
+                            Code::TypeMismatch,
+                            format!("cannot index {bd} with {id}"),
+                            ix.span,
+                            "lists take an `Int`, maps a `String`",
+                        ));
+                        Value::error(span)
+                    }
+                }
+            }
+            ExprKind::Call(callee, args) => self.eval_call(callee, args, exp, span),
+        }
+    }
+
+    fn eval_string(&mut self, parts: &[StrPart], span: Span) -> Value {
+        let mut out = String::new();
+        for p in parts {
+            match p {
+                StrPart::Text(t) => out.push_str(t),
+                StrPart::Interp(e) => {
+                    let v = self.eval_expr(e, None);
+                    match self.to_text(&v) {
+                        Some(t) => out.push_str(&t),
+                        None => {
+                            if !v.is_error() {
+                                let what = v.describe();
+                                self.error(Diagnostic::new(
+                                    Code::TypeMismatch,
+                                    format!("cannot interpolate {what} into a string"),
+                                    e.span,
+                                    "not a scalar value",
+                                ));
+                            }
+                            return Value::error(span);
+                        }
+                    }
+                }
+            }
+        }
+        Value::new(ValueKind::Str(out), span)
+    }
+
+    fn to_text(&self, v: &Value) -> Option<String> {
+        Some(match &v.kind {
+            ValueKind::Str(s) => s.clone(),
+            ValueKind::Int(i) => i.to_string(),
+            ValueKind::Float(f) => f.to_string(),
+            ValueKind::Bool(b) => b.to_string(),
+            ValueKind::Quantity(q) => q.display(),
+            ValueKind::Enum(e) if e.payload.is_none() => e.variant.clone(),
+            _ => return None,
+        })
+    }
+
+    fn enum_def(&self, name: &str) -> Option<&EnumDef> {
+        match self.types.get(name) {
+            Some(TypeDef::Enum(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    fn eval_name(&mut self, id: &ast::Ident, exp: Option<&Ty>) -> Value {
+        let span = id.span;
+        // A bare variant name where an enum is expected: `auth = required`.
+        if let Some(Ty::Enum(en)) = exp
+            && let Some(e) = self.enum_def(en)
+            && let Some(v) = e.variants.get(&id.name)
+        {
+            if let Some(p) = &v.payload {
+                let (en, vn, p) = (e.name.clone(), v.name.clone(), p.clone());
+                self.error(
+                    Diagnostic::new(
+                        Code::VariantPayload,
+                        format!("`{en}.{vn}` carries a `{p}` that is missing"),
+                        span,
+                        format!("`{vn}` needs a value"),
+                    )
+                    .with_help(format!("write `{vn}(<{p}>)`")),
+                );
+                return Value::error(span);
+            }
+            return Value::new(
+                ValueKind::Enum(Rc::new(EnumValue { enum_name: en.clone(), variant: id.name.clone(), payload: None })),
+                span,
+            );
+        }
+        // A stack name where a stack reference is expected: `depends_on = [platform]`.
+        if let Some(Ty::StackRef) = exp
+            && self.lookup(&id.name).is_none()
+        {
+            return Value::new(ValueKind::Str(id.name.clone()), span);
+        }
+        match self.lookup(&id.name) {
+            Some(v) => {
+                let mut v = v;
+                // The value keeps its origin span, but a use of a name is reported at the use.
+                if matches!(v.kind, ValueKind::Error) {
+                    v.span = span;
+                }
+                v
+            }
+            None => {
+                if let Some(Ty::Enum(en)) = exp
+                    && let Some(e) = self.enum_def(en)
+                {
+                    let names: Vec<&str> = e.variants.keys().map(String::as_str).collect();
+                    let mut d = Diagnostic::new(
+                        Code::UnknownVariant,
+                        format!("`{}` is not a variant of `{}`", id.name, e.name),
+                        span,
+                        format!("expected one of {}", list_names(&names)),
+                    );
+                    d = match did_you_mean(&id.name, names.iter().copied()) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        None => d.with_help(format!("the variants of `{}` are {}", e.name, list_names(&names))),
+                    };
+                    self.error(d);
+                    return Value::error(span);
+                }
+                self.unknown_name(id);
+                Value::error(span)
+            }
+        }
+    }
+
+    fn names_in_scope(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.locals.iter().map(|(n, _)| n.clone()).collect();
+        if let Some(s) = self.scopes.get(&self.file) {
+            names.extend(s.keys().cloned());
+        }
+        names.extend(self.prelude.keys().cloned());
+        names.extend(BUILTINS.iter().map(|s| s.to_string()));
+        names
+    }
+
+    fn unknown_name(&mut self, id: &ast::Ident) {
+        let names = self.names_in_scope();
+        let mut d = Diagnostic::new(
+            Code::UnknownName,
+            format!("cannot find `{}` in this scope", id.name),
+            id.span,
+            "not defined",
+        );
+        if let Some(s) = did_you_mean(&id.name, names.iter().map(String::as_str)) {
+            d = d.with_help(format!("did you mean `{s}`?"));
+        } else {
+            // Perhaps a variant of an enum used where no enum is expected.
+            let owners: Vec<String> = self
+                .types
+                .values()
+                .filter_map(|t| match t {
+                    TypeDef::Enum(e) if e.variants.contains_key(&id.name) => Some(e.name.clone()),
+                    _ => None,
+                })
+                .collect();
+            if let Some(o) = owners.first() {
+                d = d.with_help(format!("`{}` is a variant of `{o}`: write `{o}.{}`", id.name, id.name));
+            }
+        }
+        self.error(d);
+    }
+
+    fn lookup(&mut self, name: &str) -> Option<Value> {
+        if let Some((_, v)) = self.locals.iter().rev().find(|(n, _)| n == name) {
+            return Some(v.clone());
+        }
+        let g = self
+            .scopes
+            .get(&self.file)
+            .and_then(|s| s.get(name).copied())
+            .or_else(|| self.prelude.get(name).copied())?;
+        Some(self.global_value(g))
+    }
+
+    fn global_value(&mut self, g: Global) -> Value {
+        match g {
+            Global::Fn(file, item) => Value::new(ValueKind::Func(FnRef { file, item }), self.item_span(file, item)),
+            Global::Module(file) => Value::new(ValueKind::Module(file), Span::default()),
+            Global::Let(file, item) => {
+                match self.memo.get(&g) {
+                    Some(Slot::Done(v)) => return v.clone(),
+                    Some(Slot::InProgress) => {
+                        let span = self.item_span(file, item);
+                        let name = self.item_name(file, item);
+                        self.error(
+                            Diagnostic::new(
+                                Code::CyclicDefinition,
+                                format!("`{name}` is defined in terms of itself"),
+                                span,
+                                "this definition depends on itself",
+                            )
+                            .with_help("break the cycle by writing one of the values out"),
+                        );
+                        return Value::error(span);
+                    }
+                    None => {}
+                }
+                self.memo.insert(g, Slot::InProgress);
+                let Some(f) = self.files.get(&file).copied() else { return Value::error(Span::default()) };
+                let Some(Item::Let(l)) = f.ast.items.get(item as usize) else { return Value::error(Span::default()) };
+                let saved = (self.file, std::mem::take(&mut self.locals));
+                self.file = file;
+                let expected = l.ty.as_ref().map(|t| self.resolve_type(t));
+                let v = self.eval_expr(&l.value, expected.as_ref());
+                let v = match &expected {
+                    Some(t) => self.coerce(v, t, l.name.span),
+                    None => v,
+                };
+                self.file = saved.0;
+                self.locals = saved.1;
+                self.memo.insert(g, Slot::Done(v.clone()));
+                v
+            }
+        }
+    }
+
+    fn item_span(&self, file: FileId, item: u32) -> Span {
+        self.files
+            .get(&file)
+            .and_then(|f| f.ast.items.get(item as usize))
+            .map(|i| match i {
+                Item::Let(l) => l.name.span,
+                Item::Fn(f) => f.name.span,
+                other => other.span(),
+            })
+            .unwrap_or_default()
+    }
+
+    fn item_name(&self, file: FileId, item: u32) -> String {
+        match self.files.get(&file).and_then(|f| f.ast.items.get(item as usize)) {
+            Some(Item::Let(l)) => l.name.name.clone(),
+            Some(Item::Fn(f)) => f.name.name.clone(),
+            _ => String::new(),
+        }
+    }
+
+    fn eval_member(&mut self, base: &ast::Expr, field: &ast::Ident, exp: Option<&Ty>, span: Span) -> Value {
+        // `Auth.required`: a qualified variant.
+        if let ExprKind::Name(b) = &base.kind
+            && self.lookup_silent(&b.name).is_none()
+            && let Some(e) = self.enum_def(&b.name)
+        {
+            let e = e.clone();
+            return self.variant_value(&e, field, None, span);
+        }
+        let _ = exp;
+        let b = self.eval_expr(base, None);
+        match &b.kind {
+            ValueKind::Error => Value::error(span),
+            ValueKind::Record(r) => match r.fields.get(&field.name) {
+                Some(v) => v.clone(),
+                None => {
+                    let mut d = Diagnostic::new(
+                        Code::UnknownField,
+                        format!("{} has no field `{}`", b.describe(), field.name),
+                        field.span,
+                        "unknown field",
+                    );
+                    if let Some(s) = did_you_mean(&field.name, r.fields.keys().map(String::as_str)) {
+                        d = d.with_help(format!("did you mean `{s}`?"));
+                    }
+                    self.error(d);
+                    Value::error(span)
+                }
+            },
+            ValueKind::Map(m) => match m.get(&field.name) {
+                Some(v) => v.clone(),
+                None => {
+                    self.error(Diagnostic::new(
+                        Code::EvaluationError,
+                        format!("the map has no key `{}`", field.name),
+                        field.span,
+                        "no such key",
+                    ));
+                    Value::error(span)
+                }
+            },
+            ValueKind::Module(file) => {
+                let g = self.scopes.get(file).and_then(|s| s.get(&field.name).copied());
+                match g {
+                    Some(Global::Module(_)) | None => {
+                        let path = self.files.get(file).map(|f| f.path.clone()).unwrap_or_default();
+                        self.error(Diagnostic::new(
+                            Code::UnknownName,
+                            format!("`{path}` defines no `{}`", field.name),
+                            field.span,
+                            "not defined in that file",
+                        ));
+                        Value::error(span)
+                    }
+                    Some(g) => self.global_value(g),
+                }
+            }
+            _ => {
+                let what = b.describe();
+                self.error(Diagnostic::new(
+                    Code::TypeMismatch,
+                    format!("{what} has no fields"),
+                    field.span,
+                    "field access on a value without fields",
+                ));
+                Value::error(span)
+            }
+        }
+    }
+
+    fn lookup_silent(&self, name: &str) -> Option<()> {
+        if self.locals.iter().any(|(n, _)| n == name) {
+            return Some(());
+        }
+        if self.scopes.get(&self.file).is_some_and(|s| s.contains_key(name)) || self.prelude.contains_key(name) {
+            return Some(());
+        }
+        None
+    }
+
+    fn variant_value(
+        &mut self,
+        e: &EnumDef,
+        name: &ast::Ident,
+        args: Option<&[ast::Arg]>,
+        span: Span,
+    ) -> Value {
+        let Some(v) = e.variants.get(&name.name).cloned() else {
+            let names: Vec<&str> = e.variants.keys().map(String::as_str).collect();
+            let mut d = Diagnostic::new(
+                Code::UnknownVariant,
+                format!("`{}` is not a variant of `{}`", name.name, e.name),
+                name.span,
+                format!("expected one of {}", list_names(&names)),
+            );
+            if let Some(s) = did_you_mean(&name.name, names.iter().copied()) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+            self.error(d);
+            return Value::error(span);
+        };
+        let payload = match (&v.payload, args) {
+            (None, None) => None,
+            (Some(p), Some([arg])) if arg.name.is_none() => {
+                let pv = self.eval_expr(&arg.value, Some(p));
+                Some(self.coerce(pv, p, name.span))
+            }
+            (Some(p), _) => {
+                self.error(
+                    Diagnostic::new(
+                        Code::VariantPayload,
+                        format!("`{}.{}` carries exactly one `{p}`", e.name, v.name),
+                        span,
+                        format!("`{}` needs one value", v.name),
+                    )
+                    .with_help(format!("write `{}(<{p}>)`", v.name)),
+                );
+                return Value::error(span);
+            }
+            (None, Some(_)) => {
+                self.error(
+                    Diagnostic::new(
+                        Code::VariantPayload,
+                        format!("`{}.{}` carries no value", e.name, v.name),
+                        span,
+                        "remove the parentheses",
+                    )
+                    .with_help(format!("write `{}`", v.name)),
+                );
+                return Value::error(span);
+            }
+        };
+        Value::new(
+            ValueKind::Enum(Rc::new(EnumValue { enum_name: e.name.clone(), variant: v.name.clone(), payload })),
+            span,
+        )
+    }
+
+    fn eval_call(&mut self, callee: &ast::Expr, args: &[ast::Arg], exp: Option<&Ty>, span: Span) -> Value {
+        // A variant with data where an enum is expected: `auth = app("has its own login")`.
+        if let ExprKind::Name(id) = &callee.kind {
+            if let Some(Ty::Enum(en)) = exp
+                && let Some(e) = self.enum_def(en)
+                && e.variants.contains_key(&id.name)
+            {
+                let e = e.clone();
+                return self.variant_value(&e, id, Some(args), span);
+            }
+            if BUILTINS.contains(&id.name.as_str()) && self.lookup_silent(&id.name).is_none() {
+                return self.eval_builtin(id, args, span);
+            }
+        }
+        if let ExprKind::Member(base, name) = &callee.kind
+            && let ExprKind::Name(b) = &base.kind
+            && self.lookup_silent(&b.name).is_none()
+            && let Some(e) = self.enum_def(&b.name)
+        {
+            let e = e.clone();
+            return self.variant_value(&e, name, Some(args), span);
+        }
+        let f = self.eval_expr(callee, None);
+        let fref = match &f.kind {
+            ValueKind::Func(r) => *r,
+            ValueKind::Error => return Value::error(span),
+            _ => {
+                let what = f.describe();
+                self.error(Diagnostic::new(
+                    Code::NotCallable,
+                    format!("{what} cannot be called"),
+                    callee.span,
+                    "not a function",
+                ));
+                return Value::error(span);
+            }
+        };
+        let Some(file) = self.files.get(&fref.file).copied() else { return Value::error(span) };
+        let Some(Item::Fn(def)) = file.ast.items.get(fref.item as usize) else { return Value::error(span) };
+        if self.depth >= self.limits.call_depth {
+            if !self.limit_reported {
+                self.limit_reported = true;
+                self.error(
+                    Diagnostic::new(
+                        Code::EvaluationLimit,
+                        format!("calls are nested more than {} deep", self.limits.call_depth),
+                        span,
+                        "this call is too deep",
+                    )
+                    .with_help(format!("`{}` probably calls itself without an end condition", def.name.name)),
+                );
+            }
+            return Value::error(span);
+        }
+        // Parameter types are resolved in the function's own file.
+        let saved_file = self.file;
+        self.file = fref.file;
+        let param_tys: Vec<Ty> = def.params.iter().map(|p| self.resolve_type(&p.ty)).collect();
+        let ret_ty = def.ret.as_ref().map(|t| self.resolve_type(t));
+        self.file = saved_file;
+        // Bind arguments: positional first, then by name.
+        let mut bound: Vec<Option<Value>> = vec![None; def.params.len()];
+        let mut ok = true;
+        let mut positional_done = false;
+        for (i, a) in args.iter().enumerate() {
+            let idx = match &a.name {
+                None => {
+                    if positional_done {
+                        self.error(Diagnostic::new(
+                            Code::BadArguments,
+                            "a positional argument cannot follow a named one",
+                            a.value.span,
+                            "positional after named",
+                        ));
+                        ok = false;
+                        continue;
+                    }
+                    if i >= def.params.len() {
+                        let n = def.params.len();
+                        self.error(
+                            Diagnostic::new(
+                                Code::BadArguments,
+                                format!("`{}` takes {n} argument{}", def.name.name, if n == 1 { "" } else { "s" }),
+                                a.value.span,
+                                "extra argument",
+                            )
+                            .with_label(def.name.span, "defined here"),
+                        );
+                        ok = false;
+                        continue;
+                    }
+                    i
+                }
+                Some(n) => {
+                    positional_done = true;
+                    match def.params.iter().position(|p| p.name.name == n.name) {
+                        Some(ix) => ix,
+                        None => {
+                            let names: Vec<&str> = def.params.iter().map(|p| p.name.name.as_str()).collect();
+                            let mut d = Diagnostic::new(
+                                Code::BadArguments,
+                                format!("`{}` has no parameter `{}`", def.name.name, n.name),
+                                n.span,
+                                "unknown parameter",
+                            );
+                            d = match did_you_mean(&n.name, names.iter().copied()) {
+                                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                                None => d.with_help(format!("the parameters are {}", list_names(&names))),
+                            };
+                            self.error(d);
+                            ok = false;
+                            continue;
+                        }
+                    }
+                }
+            };
+            if bound[idx].is_some() {
+                self.error(Diagnostic::new(
+                    Code::BadArguments,
+                    format!("parameter `{}` is given twice", def.params[idx].name.name),
+                    a.value.span,
+                    "given again here",
+                ));
+                ok = false;
+                continue;
+            }
+            let v = self.eval_expr(&a.value, Some(&param_tys[idx]));
+            let v = self.coerce(v, &param_tys[idx], a.value.span);
+            bound[idx] = Some(v);
+        }
+        // Defaults for the rest, evaluated in the function's file.
+        let saved = (self.file, std::mem::take(&mut self.locals));
+        self.file = fref.file;
+        let mut missing = Vec::new();
+        for (i, p) in def.params.iter().enumerate() {
+            if bound[i].is_some() {
+                continue;
+            }
+            match &p.default {
+                Some(d) => {
+                    let v = self.eval_expr(d, Some(&param_tys[i]));
+                    bound[i] = Some(self.coerce(v, &param_tys[i], p.span));
+                }
+                None if matches!(param_tys[i], Ty::Optional(_)) => {
+                    bound[i] = Some(Value::new(ValueKind::Null, span));
+                }
+                None => missing.push(p.name.name.clone()),
+            }
+        }
+        if !missing.is_empty() {
+            self.file = saved.0;
+            self.error(
+                Diagnostic::new(
+                    Code::BadArguments,
+                    format!("missing argument{} {} to `{}`", if missing.len() == 1 { "" } else { "s" }, list_names(&missing), def.name.name),
+                    span,
+                    "in this call",
+                )
+                .with_label(def.name.span, "defined here"),
+            );
+            ok = false;
+        }
+        if !ok {
+            self.file = saved.0;
+            self.locals = saved.1;
+            return Value::error(span);
+        }
+        self.file = fref.file;
+        for (p, v) in def.params.iter().zip(bound) {
+            self.locals.push((p.name.name.clone(), v.unwrap_or(Value::error(span))));
+        }
+        self.depth += 1;
+        let expected = ret_ty.as_ref().or(exp);
+        let mut result = self.eval_expr(&def.body, expected);
+        if let Some(t) = &ret_ty {
+            result = self.coerce(result, t, def.name.span);
+        }
+        self.depth -= 1;
+        self.file = saved.0;
+        self.locals = saved.1;
+        result
+    }
+
+    fn eval_builtin(&mut self, id: &ast::Ident, args: &[ast::Arg], span: Span) -> Value {
+        let vals: Vec<Value> = args.iter().map(|a| self.eval_expr(&a.value, None)).collect();
+        if vals.iter().any(Value::is_error) {
+            return Value::error(span);
+        }
+        let arity = |n: usize| vals.len() == n;
+        let result = match (id.name.as_str(), vals.as_slice()) {
+            ("len", [v]) => match &v.kind {
+                ValueKind::List(l) => Some(ValueKind::Int(l.len() as i64)),
+                ValueKind::Map(m) => Some(ValueKind::Int(m.len() as i64)),
+                ValueKind::Str(s) => Some(ValueKind::Int(s.chars().count() as i64)),
+                _ => None,
+            },
+            ("join", [l, sep]) => match (&l.kind, &sep.kind) {
+                (ValueKind::List(items), ValueKind::Str(sep)) => {
+                    let parts: Option<Vec<String>> = items.iter().map(|i| self.to_text(i)).collect();
+                    parts.map(|p| ValueKind::Str(p.join(sep)))
+                }
+                _ => None,
+            },
+            ("lower", [v]) => v.as_str().map(|s| ValueKind::Str(s.to_lowercase())),
+            ("upper", [v]) => v.as_str().map(|s| ValueKind::Str(s.to_uppercase())),
+            ("str", [v]) => self.to_text(v).map(ValueKind::Str),
+            ("keys", [v]) => v.as_map().map(|m| {
+                ValueKind::List(m.keys().map(|k| Value::new(ValueKind::Str(k.clone()), v.span)).collect())
+            }),
+            ("contains", [c, x]) => match &c.kind {
+                ValueKind::List(l) => Some(ValueKind::Bool(l.iter().any(|i| values_equal(i, x)))),
+                ValueKind::Map(m) => x.as_str().map(|k| ValueKind::Bool(m.contains_key(k))),
+                ValueKind::Str(s) => x.as_str().map(|k| ValueKind::Bool(s.contains(k))),
+                _ => None,
+            },
+            _ => {
+                let _ = arity;
+                let sig = match id.name.as_str() {
+                    "len" => "len(list | map | string)",
+                    "join" => "join(list, separator)",
+                    "lower" => "lower(string)",
+                    "upper" => "upper(string)",
+                    "str" => "str(scalar)",
+                    "keys" => "keys(map)",
+                    _ => "contains(list | map | string, value)",
+                };
+                self.error(Diagnostic::new(
+                    Code::BadArguments,
+                    format!("wrong arguments to `{}`", id.name),
+                    span,
+                    format!("expected `{sig}`"),
+                ));
+                return Value::error(span);
+            }
+        };
+        match result {
+            Some(k) => Value::new(k, span),
+            None => {
+                let found: Vec<String> = vals.iter().map(Value::describe).collect();
+                self.error(Diagnostic::new(
+                    Code::TypeMismatch,
+                    format!("`{}` cannot be applied to {}", id.name, found.join(", ")),
+                    span,
+                    "wrong argument types",
+                ));
+                Value::error(span)
+            }
+        }
+    }
+
+    fn eval_binary(&mut self, op: BinaryOp, l: &ast::Expr, r: &ast::Expr, span: Span) -> Value {
+        if matches!(op, BinaryOp::And | BinaryOp::Or) {
+            let lv = self.eval_expr(l, Some(&Ty::Bool));
+            let lb = match lv.kind {
+                ValueKind::Bool(b) => b,
+                ValueKind::Error => return Value::error(span),
+                _ => return self.op_mismatch(op, &lv, &lv, l.span),
+            };
+            if (op == BinaryOp::And && !lb) || (op == BinaryOp::Or && lb) {
+                return Value::new(ValueKind::Bool(lb), span);
+            }
+            let rv = self.eval_expr(r, Some(&Ty::Bool));
+            return match rv.kind {
+                ValueKind::Bool(b) => Value::new(ValueKind::Bool(b), span),
+                ValueKind::Error => Value::error(span),
+                _ => self.op_mismatch(op, &rv, &rv, r.span),
+            };
+        }
+        let lv = self.eval_expr(l, None);
+        let rv = self.eval_expr(r, None);
+        if lv.is_error() || rv.is_error() {
+            return Value::error(span);
+        }
+        use ValueKind as K;
+        let kind = match (op, &lv.kind, &rv.kind) {
+            (BinaryOp::Eq, _, _) => K::Bool(values_equal(&lv, &rv)),
+            (BinaryOp::Ne, _, _) => K::Bool(!values_equal(&lv, &rv)),
+            (BinaryOp::Add, K::Int(a), K::Int(b)) => match a.checked_add(*b) {
+                Some(n) => K::Int(n),
+                None => return self.overflow(span),
+            },
+            (BinaryOp::Sub, K::Int(a), K::Int(b)) => match a.checked_sub(*b) {
+                Some(n) => K::Int(n),
+                None => return self.overflow(span),
+            },
+            (BinaryOp::Mul, K::Int(a), K::Int(b)) => match a.checked_mul(*b) {
+                Some(n) => K::Int(n),
+                None => return self.overflow(span),
+            },
+            (BinaryOp::Div | BinaryOp::Rem, K::Int(_), K::Int(0)) => {
+                self.error(Diagnostic::new(Code::EvaluationError, "division by zero", r.span, "this is zero"));
+                return Value::error(span);
+            }
+            (BinaryOp::Div, K::Int(a), K::Int(b)) => K::Int(a.wrapping_div(*b)),
+            (BinaryOp::Rem, K::Int(a), K::Int(b)) => K::Int(a.wrapping_rem(*b)),
+            (BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div, a, b)
+                if as_f64(a).is_some() && as_f64(b).is_some() =>
+            {
+                let (x, y) = (as_f64(a).unwrap_or(0.0), as_f64(b).unwrap_or(0.0));
+                K::Float(match op {
+                    BinaryOp::Add => x + y,
+                    BinaryOp::Sub => x - y,
+                    BinaryOp::Mul => x * y,
+                    _ => x / y,
+                })
+            }
+            (BinaryOp::Add, K::Str(a), K::Str(b)) => K::Str(format!("{a}{b}")),
+            (BinaryOp::Add, K::List(a), K::List(b)) => K::List(a.iter().chain(b).cloned().collect()),
+            (BinaryOp::Add, K::Map(a), K::Map(b)) => {
+                let mut m = a.clone();
+                for (k, v) in b {
+                    m.insert(k.clone(), v.clone());
+                }
+                K::Map(m)
+            }
+            (BinaryOp::Add, K::Record(a), K::Record(b)) if a.schema == b.schema || b.schema.is_none() => {
+                let mut rec = (**a).clone();
+                for (k, v) in &b.fields {
+                    rec.fields.insert(k.clone(), v.clone());
+                    if let Some(s) = b.field_spans.get(k) {
+                        rec.field_spans.insert(k.clone(), *s);
+                    }
+                }
+                K::Record(Rc::new(rec))
+            }
+            (BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge, a, b) => {
+                let ord = match (a, b) {
+                    (K::Str(x), K::Str(y)) => Some(x.cmp(y)),
+                    _ => match (as_f64(a), as_f64(b)) {
+                        (Some(x), Some(y)) => x.partial_cmp(&y),
+                        _ => None,
+                    },
+                };
+                match ord {
+                    Some(o) => K::Bool(match op {
+                        BinaryOp::Lt => o.is_lt(),
+                        BinaryOp::Le => o.is_le(),
+                        BinaryOp::Gt => o.is_gt(),
+                        _ => o.is_ge(),
+                    }),
+                    None => return self.op_mismatch(op, &lv, &rv, span),
+                }
+            }
+            _ => return self.op_mismatch(op, &lv, &rv, span),
+        };
+        Value::new(kind, span)
+    }
+
+    fn overflow(&mut self, span: Span) -> Value {
+        self.error(Diagnostic::new(Code::EvaluationError, "integer overflow", span, "the result does not fit in 64 bits"));
+        Value::error(span)
+    }
+
+    fn op_mismatch(&mut self, op: BinaryOp, l: &Value, r: &Value, span: Span) -> Value {
+        let (a, b) = (l.describe(), r.describe());
+        let msg = if l == r {
+            format!("`{}` cannot be applied to {a}", op.symbol())
+        } else {
+            format!("`{}` cannot be applied to {a} and {b}", op.symbol())
+        };
+        self.error(Diagnostic::new(Code::TypeMismatch, msg, span, "unsupported operand types"));
+        Value::error(span)
+    }
+
+    // ------------------------------------------------------------------ type checking
+
+    /// Check a value against a type at the place `site`, converting where the type says so.
+    fn coerce(&mut self, v: Value, t: &Ty, site: Span) -> Value {
+        use ValueKind as K;
+        if matches!(v.kind, K::Error) {
+            return v;
+        }
+        match t {
+            Ty::Any | Ty::Error => v,
+            Ty::Optional(inner) => {
+                if v.is_null() {
+                    v
+                } else {
+                    self.coerce(v, inner, site)
+                }
+            }
+            Ty::String => match v.kind {
+                K::Str(_) => v,
+                _ => self.mismatch(v, t, site),
+            },
+            Ty::StackRef => match &v.kind {
+                K::Str(s) => {
+                    if let Err(e) = hl_types::dns_label(s) {
+                        return self.invalid(v.clone(), Scalar::DnsLabel, e, site);
+                    }
+                    v
+                }
+                _ => self.mismatch(v, t, site),
+            },
+            Ty::Int => match v.kind {
+                K::Int(_) => v,
+                _ => self.mismatch(v, t, site),
+            },
+            Ty::Float => match v.kind {
+                K::Int(i) => Value::new(K::Float(i as f64), v.span),
+                K::Float(_) => v,
+                _ => self.mismatch(v, t, site),
+            },
+            Ty::Bool => match v.kind {
+                K::Bool(_) => v,
+                _ => self.mismatch(v, t, site),
+            },
+            Ty::Scalar(s) => self.coerce_scalar(v, *s, site),
+            Ty::List(inner) => match v.kind {
+                K::List(items) => {
+                    let span = v.span;
+                    let items = items.into_iter().map(|i| self.coerce(i, inner, site)).collect();
+                    Value::new(K::List(items), span)
+                }
+                _ => self.mismatch(v, t, site),
+            },
+            Ty::Map(kt, vt) => match v.kind {
+                K::Map(m) => {
+                    let span = v.span;
+                    let mut out = IndexMap::new();
+                    for (k, x) in m {
+                        let key = Value::new(K::Str(k.clone()), x.span);
+                        self.coerce(key, kt, site);
+                        out.insert(k, self.coerce(x, vt, site));
+                    }
+                    Value::new(K::Map(out), span)
+                }
+                K::Record(ref r) if r.schema.is_none() && r.fields.is_empty() => Value::new(K::Map(IndexMap::new()), v.span),
+                _ => self.mismatch(v, t, site),
+            },
+            Ty::Schema(name) => match &v.kind {
+                K::Record(r) if r.schema.as_deref() == Some(name.as_str()) => v,
+                K::Record(r) if r.schema.is_none() => {
+                    let Some(TypeDef::Schema(s)) = self.types.get(name).cloned() else { return v };
+                    let mut fields = IndexMap::new();
+                    for (k, fv) in &r.fields {
+                        match s.fields.get(k) {
+                            Some(ft) => {
+                                let fv = self.coerce(fv.clone(), &ft.ty, site);
+                                fields.insert(k.clone(), fv);
+                            }
+                            None => self.unknown_field(&s, k, r.field_spans.get(k).copied().unwrap_or(fv.span)),
+                        }
+                    }
+                    let rec = Record { schema: Some(name.clone()), fields, field_spans: r.field_spans.clone() };
+                    let rec = self.complete(rec, &s, v.span);
+                    Value::new(K::Record(Rc::new(rec)), v.span)
+                }
+                _ => self.mismatch(v, t, site),
+            },
+            Ty::Enum(name) => match &v.kind {
+                K::Enum(e) if &e.enum_name == name => v,
+                _ => self.mismatch(v, t, site),
+            },
+        }
+    }
+
+    fn coerce_scalar(&mut self, v: Value, s: Scalar, site: Span) -> Value {
+        use ValueKind as K;
+        let span = v.span;
+        if s.is_quantity() {
+            let (number, unit, text) = match &v.kind {
+                K::Int(i) => (*i as f64, None, i.to_string()),
+                K::Float(f) => (*f, None, f.to_string()),
+                K::Quantity(q) => (q.number, q.unit.clone(), q.text.clone()),
+                _ => return self.mismatch(v, &Ty::Scalar(s), site),
+            };
+            let res = match s {
+                Scalar::Cpu => hl_types::cpu_millis(number, unit.as_deref()).map(|_| ()),
+                Scalar::Memory => hl_types::memory_bytes(number, unit.as_deref()).map(|_| ()),
+                _ => hl_types::duration_millis(number, unit.as_deref()).map(|_| ()),
+            };
+            return match res {
+                Ok(()) => Value::new(K::Quantity(Quantity { number, text, unit }), span),
+                Err(e) => self.invalid(v, s, e, site),
+            };
+        }
+        match s {
+            Scalar::Port => match v.kind {
+                K::Int(n) => match hl_types::port(n) {
+                    Ok(_) => v,
+                    Err(e) => self.invalid(v, s, e, site),
+                },
+                _ => self.mismatch(v, &Ty::Scalar(s), site),
+            },
+            _ => {
+                let Some(text) = v.as_str() else { return self.mismatch(v, &Ty::Scalar(s), site) };
+                let res = match s {
+                    Scalar::DnsLabel => hl_types::dns_label(text),
+                    Scalar::Hostname => hl_types::hostname(text),
+                    Scalar::Ip => hl_types::ip(text).map(|_| ()),
+                    Scalar::Cidr => hl_types::cidr(text).map(|_| ()),
+                    Scalar::Image => hl_types::image(text).map(|_| ()),
+                    _ => hl_types::abs_path(text),
+                };
+                match res {
+                    Ok(()) => v,
+                    Err(e) => self.invalid(v, s, e, site),
+                }
+            }
+        }
+    }
+
+    fn invalid(&mut self, v: Value, s: Scalar, e: ValueError, site: Span) -> Value {
+        let shown = match &v.kind {
+            ValueKind::Quantity(q) => q.display(),
+            ValueKind::Int(i) => i.to_string(),
+            ValueKind::Float(f) => f.to_string(),
+            ValueKind::Str(t) => format!("\"{t}\""),
+            _ => v.describe(),
+        };
+        let mut d = match &e {
+            ValueError::WrongUnit { found, .. } => Diagnostic::new(
+                Code::WrongUnit,
+                format!("expected a `{}` value, found a {found} quantity `{shown}`", s.name()),
+                v.span,
+                format!("this is a {found} quantity"),
+            )
+            .with_help(format!("`{}` is {}", s.name(), s.describe())),
+            ValueError::UnknownUnit { unit, .. } => Diagnostic::new(
+                Code::WrongUnit,
+                format!("`{unit}` is not a unit of `{}`", s.name()),
+                v.span,
+                "unknown unit",
+            )
+            .with_help(format!("`{}` is {}", s.name(), s.describe())),
+            ValueError::OutOfRange { min, max, .. } => Diagnostic::new(
+                Code::OutOfRange,
+                format!("{shown} is out of range for `{}`", s.name()),
+                v.span,
+                format!("must be between {min} and {max}"),
+            ),
+            ValueError::Invalid { reason } => Diagnostic::new(
+                Code::InvalidValue,
+                format!("{shown} is not a valid `{}`", s.name()),
+                v.span,
+                reason.clone(),
+            )
+            .with_help(format!("`{}` is {}", s.name(), s.describe())),
+        };
+        if site != v.span && site != Span::default() && site.file == v.span.file {
+            d = d.with_label(site, format!("expected `{}` because of this", s.name()));
+        }
+        self.error(d);
+        Value::error(v.span)
+    }
+
+    fn mismatch(&mut self, v: Value, t: &Ty, site: Span) -> Value {
+        let found = v.describe();
+        let mut d = Diagnostic::new(
+            Code::TypeMismatch,
+            format!("expected `{t}`, found {found}"),
+            v.span,
+            format!("expected `{t}`"),
+        );
+        if site != v.span && site != Span::default() && site.file == v.span.file && !site.contains(v.span.start) {
+            d = d.with_label(site, format!("expected `{t}` because of this"));
+        }
+        // Targeted help for the common slips.
+        match (&v.kind, t.strip_optional()) {
+            (ValueKind::Str(s), Ty::Scalar(sc)) if sc.is_quantity() || *sc == Scalar::Port => {
+                d = d.with_help(format!("write the value without quotes: `{s}`"));
+            }
+            (ValueKind::Str(s), Ty::Enum(en)) => {
+                if let Some(e) = self.enum_def(en) {
+                    if e.variants.contains_key(s.as_str()) {
+                        d = d.with_help(format!("write the variant without quotes: `{s}`"));
+                    } else {
+                        let names: Vec<&str> = e.variants.keys().map(String::as_str).collect();
+                        d = d.with_help(format!("the variants of `{en}` are {}", list_names(&names)));
+                    }
+                }
+            }
+            (ValueKind::Int(i), Ty::String) => d = d.with_help(format!("write it as a string: `\"{i}\"`")),
+            _ => {}
+        }
+        self.error(d);
+        Value::error(v.span)
+    }
+}
+
+fn as_f64(k: &ValueKind) -> Option<f64> {
+    match k {
+        ValueKind::Int(i) => Some(*i as f64),
+        ValueKind::Float(f) => Some(*f),
+        _ => None,
+    }
+}
+
+/// Structural equality that ignores spans.
+pub fn values_equal(a: &Value, b: &Value) -> bool {
+    use ValueKind as K;
+    match (&a.kind, &b.kind) {
+        (K::Null, K::Null) => true,
+        (K::Bool(x), K::Bool(y)) => x == y,
+        (K::Int(x), K::Int(y)) => x == y,
+        (K::Float(x), K::Float(y)) => x == y,
+        (K::Int(x), K::Float(y)) | (K::Float(y), K::Int(x)) => (*x as f64) == *y,
+        (K::Str(x), K::Str(y)) => x == y,
+        (K::Quantity(x), K::Quantity(y)) => x.number == y.number && x.unit == y.unit,
+        (K::List(x), K::List(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| values_equal(a, b)),
+        (K::Map(x), K::Map(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
+        }
+        (K::Record(x), K::Record(y)) => {
+            x.schema == y.schema
+                && x.fields.len() == y.fields.len()
+                && x.fields.iter().all(|(k, v)| y.fields.get(k).is_some_and(|w| values_equal(v, w)))
+        }
+        (K::Enum(x), K::Enum(y)) => {
+            x.enum_name == y.enum_name
+                && x.variant == y.variant
+                && match (&x.payload, &y.payload) {
+                    (None, None) => true,
+                    (Some(p), Some(q)) => values_equal(p, q),
+                    _ => false,
+                }
+        }
+        (K::Func(x), K::Func(y)) => x == y,
+        (K::Module(x), K::Module(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Normalise `a/./b/../c` to `a/c`.
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    parts.join("/")
+}

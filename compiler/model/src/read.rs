@@ -1,0 +1,545 @@
+//! Reading the evaluated workspace into the model.
+
+use std::collections::HashMap;
+
+use hl_diagnostics::{Code, Diagnostic, Span, did_you_mean, list_names};
+use hl_eval::{Record, Value, ValueKind};
+
+use crate::types::*;
+
+/// The Tier 0 (bootstrap) stacks, as the standard library's `tier0_stacks` lists them.
+const TIER0_DEFAULT: &[&str] = &["infra", "platform", "cnpg", "vault", "dbaas", "external-secrets"];
+
+/// Build the model from the workspace root and report structural problems.
+pub fn build(root: &Value, tier0: Option<&Value>) -> (Model, Vec<Diagnostic>) {
+    let mut r = Reader { diags: Vec::new() };
+    let tier0: Vec<String> = tier0
+        .and_then(Value::as_list)
+        .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_else(|| TIER0_DEFAULT.iter().map(|s| s.to_string()).collect());
+    let mut model = Model::default();
+    if let Some(rec) = root.as_record()
+        && let Some(stacks) = rec.get("stack").and_then(Value::as_map)
+    {
+        for (name, v) in stacks {
+            if let Some(s) = r.stack(name, v) {
+                model.stacks.push(s);
+            }
+        }
+    }
+    r.check_workspace(&model, &tier0);
+    (model, r.diags)
+}
+
+struct Reader {
+    diags: Vec<Diagnostic>,
+}
+
+// Small accessors over records. Missing or erroneous values read as `None`.
+fn field<'a>(r: &'a Record, name: &str) -> Option<&'a Value> {
+    r.get(name).filter(|v| !v.is_error() && !v.is_null())
+}
+fn string(r: &Record, name: &str) -> Option<String> {
+    field(r, name).and_then(|v| match &v.kind {
+        ValueKind::Str(s) => Some(s.clone()),
+        ValueKind::Quantity(q) => Some(q.display()),
+        ValueKind::Int(i) => Some(i.to_string()),
+        _ => None,
+    })
+}
+fn boolean(r: &Record, name: &str) -> Option<bool> {
+    field(r, name).and_then(Value::as_bool)
+}
+fn int(r: &Record, name: &str) -> Option<i64> {
+    field(r, name).and_then(Value::as_int)
+}
+fn variant(r: &Record, name: &str) -> Option<String> {
+    field(r, name).and_then(Value::as_enum).map(|e| e.variant.clone())
+}
+fn strings(r: &Record, name: &str) -> Vec<String> {
+    field(r, name)
+        .and_then(Value::as_list)
+        .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+fn string_map(r: &Record, name: &str) -> Vec<(String, String)> {
+    field(r, name)
+        .and_then(Value::as_map)
+        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
+        .unwrap_or_default()
+}
+fn records<'a>(r: &'a Record, name: &str) -> Vec<(&'a String, &'a Record, Span)> {
+    field(r, name)
+        .and_then(Value::as_map)
+        .map(|m| m.iter().filter_map(|(k, v)| v.as_record().map(|rec| (k, rec, v.span))).collect())
+        .unwrap_or_default()
+}
+fn quantity(r: &Record, name: &str) -> Option<String> {
+    field(r, name).and_then(|v| match &v.kind {
+        ValueKind::Quantity(q) => Some(q.display()),
+        ValueKind::Int(i) => Some(i.to_string()),
+        ValueKind::Float(f) => Some(f.to_string()),
+        _ => None,
+    })
+}
+fn port_map(r: &Record, name: &str) -> Vec<(String, u16)> {
+    field(r, name)
+        .and_then(Value::as_map)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_int().and_then(|p| u16::try_from(p).ok()).map(|p| (k.clone(), p)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+fn span_of(r: &Record, name: &str, fallback: Span) -> Span {
+    r.field_spans.get(name).copied().unwrap_or(fallback)
+}
+
+impl Reader {
+    fn stack(&mut self, name: &str, v: &Value) -> Option<Stack> {
+        let rec = v.as_record()?;
+        let span = v.span;
+        if !valid_stack_name(name) {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    format!("`{name}` is not a valid stack name"),
+                    span,
+                    "stack names become directory names",
+                )
+                .with_help("use lowercase letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters"),
+            );
+            return None;
+        }
+        let depends_on = field(rec, "depends_on")
+            .and_then(Value::as_list)
+            .map(|l| l.iter().filter_map(|d| d.as_str().map(|s| (s.to_string(), d.span))).collect())
+            .unwrap_or_default();
+        let namespaces: Vec<Namespace> = records(rec, "namespace")
+            .into_iter()
+            .filter_map(|(n, nr, nspan)| {
+                // A tier that failed to evaluate was reported already; keep the namespace so
+                // that its services do not report a second, cascading error.
+                let tier = variant(nr, "tier").and_then(|t| NamespaceTier::from_variant(&t)).unwrap_or(NamespaceTier::Aux);
+                Some(Namespace {
+                    name: n.clone(),
+                    span: nspan,
+                    tier,
+                    keel: boolean(nr, "keel").unwrap_or(true),
+                    custom_quota: boolean(nr, "custom_quota").unwrap_or(false),
+                    custom_limitrange: boolean(nr, "custom_limitrange").unwrap_or(false),
+                    tls: boolean(nr, "tls").unwrap_or(true),
+                    labels: string_map(nr, "labels"),
+                })
+            })
+            .collect();
+        let default_ns = match namespaces.as_slice() {
+            [only] => Some(only.name.clone()),
+            _ => None,
+        };
+        let mut services = Vec::new();
+        for (sname, srec, sspan) in records(rec, "service") {
+            let ns = match string(srec, "namespace") {
+                Some(n) => n,
+                None => match &default_ns {
+                    Some(n) => n.clone(),
+                    None => {
+                        let why = if namespaces.is_empty() {
+                            "the stack declares no namespace".to_string()
+                        } else {
+                            let names: Vec<&str> = namespaces.iter().map(|n| n.name.as_str()).collect();
+                            format!("the stack declares several namespaces: {}", list_names(&names))
+                        };
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::UnknownNamespace,
+                                format!("service `{sname}` has no namespace"),
+                                sspan,
+                                why,
+                            )
+                            .with_help("declare `namespace <name> { tier = ... }` in the stack or set `namespace = \"...\"` on the service"),
+                        );
+                        continue;
+                    }
+                },
+            };
+            services.push(self.service(sname, srec, sspan, &ns));
+        }
+        let secrets = records(rec, "secret")
+            .into_iter()
+            .filter_map(|(n, r, s)| default_ns.as_ref().map(|ns| self.secret(n, r, s, ns)))
+            .collect();
+        Some(Stack {
+            name: name.to_string(),
+            span,
+            state_tier: int(rec, "state_tier").unwrap_or(1),
+            depends_on,
+            description: string(rec, "description"),
+            namespaces,
+            services,
+            secrets,
+        })
+    }
+
+    fn service(&mut self, name: &str, r: &Record, span: Span, namespace: &str) -> Service {
+        let kind = match variant(r, "kind").as_deref() {
+            Some("statefulset") => WorkloadKind::StatefulSet,
+            Some("daemonset") => WorkloadKind::DaemonSet,
+            Some("cronjob") => WorkloadKind::CronJob,
+            _ => WorkloadKind::Deployment,
+        };
+        let ports = port_map(r, "port");
+        let volumes: Vec<Volume> =
+            records(r, "volume").into_iter().filter_map(|(vn, vr, vs)| self.volume(name, vn, vr, vs)).collect();
+        let expose = self.expose(name, r, &ports, kind);
+        let default_port = expose.as_ref().and_then(|e| e.ports.first().map(|p| p.port));
+        let ingresses = records(r, "ingress")
+            .into_iter()
+            .filter_map(|(iname, ir, ispan)| {
+                let backend_default = expose.as_ref().map(|e| e.name.clone()).unwrap_or_else(|| name.to_string());
+                self.ingress(iname, ir, ispan, namespace, &backend_default, default_port)
+            })
+            .collect();
+        let secrets = records(r, "secret").into_iter().map(|(n, sr, ss)| self.secret(n, sr, ss, namespace)).collect();
+        let containers = records(r, "container")
+            .into_iter()
+            .map(|(cn, cr, _)| Container {
+                name: cn.clone(),
+                image: string(cr, "image").unwrap_or_default(),
+                command: strings(cr, "command"),
+                args: strings(cr, "args"),
+                ports: port_map(cr, "port"),
+                env: string_map(cr, "env"),
+                resources: resources(cr),
+            })
+            .collect();
+        let schedule = field(r, "schedule").and_then(|v| v.as_str().map(|s| (s.to_string(), v.span)));
+        if kind == WorkloadKind::CronJob && schedule.is_none() && field(r, "image").is_some() {
+            self.diags.push(
+                Diagnostic::new(Code::MissingField, format!("cronjob `{name}` has no `schedule`"), span, "schedule required")
+                    .with_help("add `schedule = \"0 3 * * *\"` (minute hour day-of-month month day-of-week)"),
+            );
+        }
+        Service {
+            name: name.to_string(),
+            span,
+            kind,
+            namespace: namespace.to_string(),
+            image: string(r, "image").unwrap_or_default(),
+            replicas: int(r, "replicas").unwrap_or(1),
+            schedule,
+            time_zone: string(r, "time_zone"),
+            command: strings(r, "command"),
+            args: strings(r, "args"),
+            ports,
+            env: string_map(r, "env"),
+            resources: resources(r),
+            volumes,
+            ingresses,
+            secrets,
+            expose,
+            strategy: variant(r, "strategy"),
+            keel: variant(r, "keel"),
+            diun: boolean(r, "diun"),
+            containers,
+            node_selector: string_map(r, "node_selector"),
+            priority_class: string(r, "priority_class"),
+            labels: string_map(r, "labels"),
+            annotations: string_map(r, "annotations"),
+            pod_annotations: string_map(r, "pod_annotations"),
+            description: string(r, "description"),
+        }
+    }
+
+    fn volume(&mut self, service: &str, name: &str, r: &Record, span: Span) -> Option<Volume> {
+        let src = field(r, "source").and_then(Value::as_enum)?;
+        let payload = src.payload.as_ref();
+        let source = match src.variant.as_str() {
+            "pvc" => {
+                let p = payload.and_then(Value::as_record)?;
+                let class = variant(p, "class").unwrap_or_else(|| "proxmox-lvm".into());
+                let suffix = match class.as_str() {
+                    "proxmox-lvm" => "-proxmox",
+                    "proxmox-lvm-encrypted" => "-encrypted",
+                    _ => "",
+                };
+                let size = quantity(p, "size").unwrap_or_else(|| "1Gi".into());
+                let limit = quantity(p, "limit").unwrap_or_else(|| scaled(&size, 10));
+                VolumeSource::Pvc {
+                    claim: string(p, "claim").unwrap_or_else(|| format!("{service}-{name}{suffix}")),
+                    size,
+                    class,
+                    limit,
+                    access: variant(p, "access").unwrap_or_else(|| "ReadWriteOnce".into()),
+                }
+            }
+            "nfs" => {
+                let p = payload.and_then(Value::as_record)?;
+                VolumeSource::Nfs {
+                    claim: string(p, "claim").unwrap_or_else(|| format!("{service}-{name}")),
+                    path: string(p, "path")?,
+                    server: string(p, "server").unwrap_or_else(|| "192.168.1.127".into()),
+                    size: quantity(p, "size").unwrap_or_else(|| "10Gi".into()),
+                    access: variant(p, "access").unwrap_or_else(|| "ReadWriteMany".into()),
+                }
+            }
+            "claim" => VolumeSource::Claim(payload.and_then(Value::as_str)?.to_string()),
+            "config_map" => VolumeSource::ConfigMap(payload.and_then(Value::as_str)?.to_string()),
+            "secret" => VolumeSource::Secret(payload.and_then(Value::as_str)?.to_string()),
+            _ => VolumeSource::EmptyDir,
+        };
+        Some(Volume {
+            name: name.to_string(),
+            span,
+            mount: string(r, "mount")?,
+            read_only: boolean(r, "read_only").unwrap_or(false),
+            sub_path: string(r, "sub_path"),
+            source,
+        })
+    }
+
+    fn expose(&mut self, service: &str, r: &Record, ports: &[(String, u16)], kind: WorkloadKind) -> Option<Expose> {
+        let e = field(r, "expose").and_then(Value::as_record)?;
+        if !boolean(e, "enabled").unwrap_or(true) || kind == WorkloadKind::CronJob {
+            return None;
+        }
+        let declared: Vec<ServicePort> = records(e, "port")
+            .into_iter()
+            .filter_map(|(n, pr, _)| {
+                let port = u16::try_from(int(pr, "port")?).ok()?;
+                Some(ServicePort {
+                    name: n.clone(),
+                    port,
+                    target: int(pr, "target").and_then(|t| u16::try_from(t).ok()).unwrap_or(port),
+                    protocol: variant(pr, "protocol").unwrap_or_else(|| "TCP".into()),
+                    node_port: int(pr, "node_port").and_then(|t| u16::try_from(t).ok()),
+                })
+            })
+            .collect();
+        let ports = if declared.is_empty() {
+            ports
+                .iter()
+                .map(|(n, p)| ServicePort { name: n.clone(), port: *p, target: *p, protocol: "TCP".into(), node_port: None })
+                .collect()
+        } else {
+            declared
+        };
+        if ports.is_empty() {
+            return None;
+        }
+        Some(Expose {
+            name: string(e, "name").unwrap_or_else(|| service.to_string()),
+            span: span_of(r, "expose", Span::default()),
+            service_type: variant(e, "type").unwrap_or_else(|| "ClusterIP".into()),
+            ports,
+            lb_ip: string(e, "lb_ip"),
+            shared_ip: boolean(e, "shared_ip").unwrap_or(false),
+            traffic_policy: variant(e, "traffic_policy"),
+            annotations: string_map(e, "annotations"),
+        })
+    }
+
+    fn ingress(
+        &mut self,
+        name: &str,
+        r: &Record,
+        span: Span,
+        namespace: &str,
+        backend_default: &str,
+        default_port: Option<u16>,
+    ) -> Option<Ingress> {
+        let auth_v = field(r, "auth").and_then(Value::as_enum)?;
+        let auth = match auth_v.variant.as_str() {
+            "public" => AuthMode::Public,
+            "app" => AuthMode::App,
+            "none" => AuthMode::None,
+            _ => AuthMode::Required,
+        };
+        let auth_reason = auth_v.payload.as_ref().and_then(Value::as_str).map(str::to_string);
+        let host = match string(r, "full_host") {
+            Some(h) => h,
+            None => {
+                let label = string(r, "host").unwrap_or_else(|| name.to_string());
+                let root = string(r, "root_domain").unwrap_or_else(|| "viktorbarzin.me".into());
+                format!("{label}.{root}")
+            }
+        };
+        let port = match int(r, "port").and_then(|p| u16::try_from(p).ok()).or(default_port) {
+            Some(p) => p,
+            None => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::UnknownReference,
+                        format!("ingress `{name}` has no backend port"),
+                        span,
+                        "no port to route to",
+                    )
+                    .with_help("set `port = <Port>` on the ingress, or declare a container port on the service"),
+                );
+                return None;
+            }
+        };
+        let sablier = field(r, "sablier").and_then(Value::as_record).map(|s| Sablier {
+            group: string(s, "group").unwrap_or_else(|| name.to_string()),
+            session_duration: quantity(s, "session_duration").unwrap_or_else(|| "3h".into()),
+            strategy: variant(s, "strategy").unwrap_or_else(|| "dynamic".into()),
+            display_name: string(s, "display_name").unwrap_or_else(|| name.to_string()),
+            theme: string(s, "theme").unwrap_or_else(|| "ghost".into()),
+            refresh_frequency: quantity(s, "refresh_frequency").unwrap_or_else(|| "5s".into()),
+            blocking_timeout: quantity(s, "blocking_timeout").unwrap_or_else(|| "5m".into()),
+        });
+        Some(Ingress {
+            name: name.to_string(),
+            span,
+            namespace: namespace.to_string(),
+            host,
+            auth,
+            auth_reason,
+            auth_span: field(r, "auth").map(|v| v.span).unwrap_or(span),
+            dns_type: variant(r, "dns").unwrap_or_else(|| "none".into()),
+            port,
+            backend: string(r, "backend").unwrap_or_else(|| backend_default.to_string()),
+            paths: {
+                let p = strings(r, "paths");
+                if p.is_empty() { vec!["/".into()] } else { p }
+            },
+            allowed_groups: strings(r, "allowed_groups"),
+            extra_middlewares: strings(r, "extra_middlewares"),
+            anti_ai: boolean(r, "anti_ai"),
+            local_only: boolean(r, "local_only").unwrap_or(false),
+            skip_rate_limit: boolean(r, "skip_rate_limit").unwrap_or(false),
+            custom_csp: string(r, "custom_csp"),
+            max_body_size: field(r, "max_body_size").and_then(|v| v.as_str().map(|s| (s.to_string(), v.span))),
+            sablier,
+            homepage: boolean(r, "homepage").unwrap_or(true),
+            description: string(r, "description"),
+            homepage_group: string(r, "homepage_group"),
+            external_monitor: boolean(r, "external_monitor"),
+            annotations: string_map(r, "annotations"),
+        })
+    }
+
+    fn secret(&mut self, name: &str, r: &Record, span: Span, namespace: &str) -> ExternalSecret {
+        let data = field(r, "data")
+            .and_then(Value::as_map)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| {
+                        let vr = v.as_record()?;
+                        Some((k.clone(), string(vr, "key")?, string(vr, "property")?))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        ExternalSecret {
+            name: name.to_string(),
+            span,
+            namespace: namespace.to_string(),
+            store: variant(r, "store").unwrap_or_else(|| "vault-kv".into()),
+            refresh: quantity(r, "refresh").unwrap_or_else(|| "15m".into()),
+            extract: strings(r, "extract"),
+            data,
+            env: boolean(r, "env").unwrap_or(true),
+            target: string(r, "target").unwrap_or_else(|| name.to_string()),
+        }
+    }
+
+    /// Checks that need the whole workspace.
+    fn check_workspace(&mut self, model: &Model, tier0: &[String]) {
+        let names: HashMap<&str, &Stack> = model.stacks.iter().map(|s| (s.name.as_str(), s)).collect();
+        for s in &model.stacks {
+            let in_set = tier0.iter().any(|t| t == &s.name);
+            match (s.state_tier, in_set) {
+                (0, false) => self.diags.push(
+                    Diagnostic::new(
+                        Code::StateTier,
+                        format!("stack `{}` is declared State tier 0 but is not a bootstrap stack", s.name),
+                        s.span,
+                        "state_tier = 0",
+                    )
+                    .with_help(format!("Tier 0 is only for {}; use `state_tier = 1`", list_names(tier0))),
+                ),
+                (1, true) => self.diags.push(
+                    Diagnostic::new(
+                        Code::StateTier,
+                        format!("stack `{}` is a bootstrap stack and must be State tier 0", s.name),
+                        s.span,
+                        "declared here",
+                    )
+                    .with_help("set `state_tier = 0`: bootstrap stacks keep local, encrypted state"),
+                ),
+                (0 | 1, _) => {}
+                (t, _) => self.diags.push(
+                    Diagnostic::new(Code::OutOfRange, format!("State tier {t} does not exist"), s.span, "state_tier")
+                        .with_help("State tiers are 0 (bootstrap) and 1 (everything else)"),
+                ),
+            }
+            for (dep, span) in &s.depends_on {
+                if dep == &s.name {
+                    self.diags.push(Diagnostic::new(
+                        Code::UnknownStack,
+                        format!("stack `{}` depends on itself", s.name),
+                        *span,
+                        "self-dependency",
+                    ));
+                } else if !names.contains_key(dep.as_str()) {
+                    let mut d = Diagnostic::new(
+                        Code::UnknownStack,
+                        format!("stack `{}` depends on `{dep}`, which is not declared", s.name),
+                        *span,
+                        "no such stack",
+                    );
+                    if let Some(c) = did_you_mean(dep, names.keys().copied()) {
+                        d = d.with_help(format!("did you mean `{c}`?"));
+                    }
+                    self.diags.push(d);
+                }
+            }
+            // A service placed in a namespace that no stack declares.
+            let declared: Vec<&str> =
+                model.stacks.iter().flat_map(|s| s.namespaces.iter().map(|n| n.name.as_str())).collect();
+            for svc in &s.services {
+                if !declared.contains(&svc.namespace.as_str()) {
+                    let mut d = Diagnostic::new(
+                        Code::UnknownNamespace,
+                        format!("service `{}` is placed in namespace `{}`, which no stack declares", svc.name, svc.namespace),
+                        svc.span,
+                        "unknown namespace",
+                    );
+                    if let Some(c) = did_you_mean(&svc.namespace, declared.iter().copied()) {
+                        d = d.with_help(format!("did you mean `{c}`?"));
+                    }
+                    self.diags.push(d);
+                }
+            }
+        }
+    }
+}
+
+fn valid_stack_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+fn resources(r: &Record) -> Resources {
+    let Some(res) = field(r, "resources").and_then(Value::as_record) else { return Resources::default() };
+    Resources {
+        cpu: quantity(res, "cpu"),
+        memory: quantity(res, "memory"),
+        memory_limit: quantity(res, "memory_limit"),
+        gpu: int(res, "gpu"),
+        gpumem: int(res, "gpumem"),
+    }
+}
+
+/// `size` times `factor`, keeping the unit: `2Gi` x 10 = `20Gi`.
+fn scaled(size: &str, factor: u64) -> String {
+    let digits: String = size.chars().take_while(char::is_ascii_digit).collect();
+    match digits.parse::<u64>() {
+        Ok(n) if digits.len() < size.len() || !digits.is_empty() => format!("{}{}", n * factor, &size[digits.len()..]),
+        _ => size.to_string(),
+    }
+}

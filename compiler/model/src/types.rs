@@ -1,0 +1,251 @@
+//! The model types.
+
+use hl_diagnostics::Span;
+
+/// The whole homelab as declared.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Model {
+    pub stacks: Vec<Stack>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stack {
+    pub name: String,
+    pub span: Span,
+    pub state_tier: i64,
+    pub depends_on: Vec<(String, Span)>,
+    pub description: Option<String>,
+    pub namespaces: Vec<Namespace>,
+    pub services: Vec<Service>,
+    pub secrets: Vec<ExternalSecret>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NamespaceTier {
+    Core,
+    Cluster,
+    Gpu,
+    Edge,
+    Aux,
+}
+
+impl NamespaceTier {
+    /// The value of the namespace's `tier` label.
+    pub fn label(self) -> &'static str {
+        match self {
+            NamespaceTier::Core => "0-core",
+            NamespaceTier::Cluster => "1-cluster",
+            NamespaceTier::Gpu => "2-gpu",
+            NamespaceTier::Edge => "3-edge",
+            NamespaceTier::Aux => "4-aux",
+        }
+    }
+
+    pub fn from_variant(v: &str) -> Option<Self> {
+        Some(match v {
+            "core" => NamespaceTier::Core,
+            "cluster" => NamespaceTier::Cluster,
+            "gpu" => NamespaceTier::Gpu,
+            "edge" => NamespaceTier::Edge,
+            "aux" => NamespaceTier::Aux,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Namespace {
+    pub name: String,
+    pub span: Span,
+    pub tier: NamespaceTier,
+    pub keel: bool,
+    pub custom_quota: bool,
+    pub custom_limitrange: bool,
+    pub tls: bool,
+    pub labels: Vec<(String, String)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    CronJob,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Service {
+    pub name: String,
+    pub span: Span,
+    pub kind: WorkloadKind,
+    pub namespace: String,
+    pub image: String,
+    pub replicas: i64,
+    pub schedule: Option<(String, Span)>,
+    pub time_zone: Option<String>,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub ports: Vec<(String, u16)>,
+    pub env: Vec<(String, String)>,
+    pub resources: Resources,
+    pub volumes: Vec<Volume>,
+    pub ingresses: Vec<Ingress>,
+    pub secrets: Vec<ExternalSecret>,
+    pub expose: Option<Expose>,
+    pub strategy: Option<String>,
+    pub keel: Option<String>,
+    pub diun: Option<bool>,
+    pub containers: Vec<Container>,
+    pub node_selector: Vec<(String, String)>,
+    pub priority_class: Option<String>,
+    pub labels: Vec<(String, String)>,
+    pub annotations: Vec<(String, String)>,
+    pub pod_annotations: Vec<(String, String)>,
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Container {
+    pub name: String,
+    pub image: String,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub ports: Vec<(String, u16)>,
+    pub env: Vec<(String, String)>,
+    pub resources: Resources,
+}
+
+/// Container resources as Kubernetes quantities (`15m`, `256Mi`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Resources {
+    pub cpu: Option<String>,
+    pub memory: Option<String>,
+    pub memory_limit: Option<String>,
+    pub gpu: Option<i64>,
+    pub gpumem: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Volume {
+    pub name: String,
+    pub span: Span,
+    pub mount: String,
+    pub read_only: bool,
+    pub sub_path: Option<String>,
+    pub source: VolumeSource,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum VolumeSource {
+    Pvc { claim: String, size: String, class: String, limit: String, access: String },
+    Nfs { claim: String, path: String, server: String, size: String, access: String },
+    Claim(String),
+    EmptyDir,
+    ConfigMap(String),
+    Secret(String),
+}
+
+impl VolumeSource {
+    /// The claim this volume mounts, if it mounts one.
+    pub fn claim_name(&self) -> Option<&str> {
+        match self {
+            VolumeSource::Pvc { claim, .. } | VolumeSource::Nfs { claim, .. } | VolumeSource::Claim(claim) => {
+                Some(claim)
+            }
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthMode {
+    Required,
+    Public,
+    App,
+    None,
+}
+
+impl AuthMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMode::Required => "required",
+            AuthMode::Public => "public",
+            AuthMode::App => "app",
+            AuthMode::None => "none",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ingress {
+    pub name: String,
+    pub span: Span,
+    pub namespace: String,
+    pub host: String,
+    pub auth: AuthMode,
+    pub auth_reason: Option<String>,
+    pub auth_span: Span,
+    pub dns_type: String,
+    pub port: u16,
+    pub backend: String,
+    pub paths: Vec<String>,
+    pub allowed_groups: Vec<String>,
+    pub extra_middlewares: Vec<String>,
+    pub anti_ai: Option<bool>,
+    pub local_only: bool,
+    pub skip_rate_limit: bool,
+    pub custom_csp: Option<String>,
+    pub max_body_size: Option<(String, Span)>,
+    pub sablier: Option<Sablier>,
+    pub homepage: bool,
+    pub description: Option<String>,
+    pub homepage_group: Option<String>,
+    pub external_monitor: Option<bool>,
+    pub annotations: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sablier {
+    pub group: String,
+    pub session_duration: String,
+    pub strategy: String,
+    pub display_name: String,
+    pub theme: String,
+    pub refresh_frequency: String,
+    pub blocking_timeout: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExternalSecret {
+    pub name: String,
+    pub span: Span,
+    pub namespace: String,
+    pub store: String,
+    pub refresh: String,
+    pub extract: Vec<String>,
+    /// Secret key, Vault key, Vault property.
+    pub data: Vec<(String, String, String)>,
+    pub env: bool,
+    pub target: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expose {
+    pub name: String,
+    pub span: Span,
+    pub service_type: String,
+    pub ports: Vec<ServicePort>,
+    pub lb_ip: Option<String>,
+    pub shared_ip: bool,
+    pub traffic_policy: Option<String>,
+    pub annotations: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServicePort {
+    pub name: String,
+    pub port: u16,
+    pub target: u16,
+    pub protocol: String,
+    pub node_port: Option<u16>,
+}

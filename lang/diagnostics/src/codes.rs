@@ -1,0 +1,85 @@
+//! The registry of diagnostic codes.
+//!
+//! A code never changes meaning once published. Each has a kebab-case name, a one-line
+//! summary, a default severity and a docs page (`docs/<CODE>.md`, shown by `hlc explain`).
+//! A test checks that every code has a page and a ui fixture that triggers it.
+
+use crate::Severity;
+
+/// Static facts about one code.
+#[derive(Debug)]
+pub struct CodeInfo {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub severity: Severity,
+    pub doc: &'static str,
+}
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal $name:literal $sev:ident $summary:literal; )*) => {
+        /// A diagnostic code.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $( $variant, )* }
+
+        /// Every code, in registry order.
+        pub static CODES: &[CodeInfo] = &[
+            $( CodeInfo {
+                code: $code,
+                name: $name,
+                summary: $summary,
+                severity: Severity::$sev,
+                doc: include_str!(concat!("../docs/", $code, ".md")),
+            }, )*
+        ];
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            pub fn info(self) -> &'static CodeInfo {
+                &CODES[self as usize]
+            }
+        }
+    };
+}
+
+codes! {
+    // Syntax
+    SyntaxError        = "E0001" "syntax-error"          Error   "the text does not follow the hl grammar";
+    NestingTooDeep     = "E0002" "nesting-too-deep"      Error   "brackets are nested deeper than the compiler allows";
+    InvalidText        = "E0003" "invalid-text"          Error   "the file is not valid UTF-8 text or contains NUL bytes";
+    // Names and imports
+    UnknownName        = "E0101" "unknown-name"          Error   "a name is used that is not defined";
+    DuplicateDefinition= "E0102" "duplicate-definition"  Error   "the same name is defined twice in one scope";
+    UnresolvedImport   = "E0103" "unresolved-import"     Error   "an import names a file that does not exist";
+    ImportCycle        = "E0104" "import-cycle"          Error   "files import each other in a cycle";
+    UnknownType        = "E0105" "unknown-type"          Error   "a type annotation names a type that does not exist";
+    // Types and values
+    TypeMismatch       = "E0201" "type-mismatch"         Error   "a value has a different type than the place it is used";
+    WrongUnit          = "E0202" "wrong-unit"            Error   "a quantity has a unit of the wrong kind (memory where CPU is expected, ...)";
+    OutOfRange         = "E0203" "out-of-range"          Error   "a number is outside the range its type allows";
+    UnknownField       = "E0204" "unknown-field"         Error   "a record is given a field its schema does not have";
+    MissingField       = "E0205" "missing-field"         Error   "a required field of a record is not set";
+    UnknownVariant     = "E0206" "unknown-variant"       Error   "a value is not one of the variants of its enum";
+    VariantPayload     = "E0207" "variant-payload"       Error   "an enum variant is missing the data it carries, or is given data it does not take";
+    InvalidValue       = "E0208" "invalid-value"         Error   "a string is not a valid hostname, DNS label, IP address, image reference, ...";
+    DuplicateField     = "E0209" "duplicate-field"       Error   "a field or named entry is set twice in one record";
+    BadArguments       = "E0210" "bad-arguments"         Error   "a function is called with missing, extra or unknown arguments";
+    NotCallable        = "E0211" "not-callable"          Error   "a value that is not a function is called";
+    // Evaluation
+    EvaluationLimit    = "E0301" "evaluation-limit"      Error   "evaluation took more steps or deeper recursion than allowed";
+    CyclicDefinition   = "E0302" "cyclic-definition"     Error   "a value is defined in terms of itself";
+    EvaluationError    = "E0303" "evaluation-error"      Error   "an operation failed while evaluating (division by zero, index out of range, ...)";
+    // Domain
+    StateTier          = "E0401" "state-tier"            Error   "a stack's State tier disagrees with the Tier 0 bootstrap set";
+    UnknownStack       = "E0402" "unknown-stack"         Error   "a stack depends on a stack that is not declared";
+    OutputCollision    = "E0403" "output-collision"      Error   "two declarations would emit the same Kubernetes object";
+    UnknownNamespace   = "E0404" "unknown-namespace"     Error   "a service is placed in a namespace its stack does not declare";
+    UnknownReference   = "E0405" "unknown-reference"     Error   "a declaration refers to a volume, port or service that does not exist";
+}
+
+/// Find a code by its code (`E0204`) or name (`unknown-field`), case-insensitively.
+pub fn lookup(query: &str) -> Option<&'static CodeInfo> {
+    let q = query.trim();
+    CODES.iter().find(|c| c.code.eq_ignore_ascii_case(q) || c.name.eq_ignore_ascii_case(q))
+}

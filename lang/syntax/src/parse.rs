@@ -1,0 +1,913 @@
+//! From text to [`ast::SourceFile`]: the tolerant pest parse, then lowering of pest pairs into
+//! the tree. Recovery nodes become [`Code::SyntaxError`] diagnostics; the parse never fails.
+
+use hl_diagnostics::{Code, Diagnostic, FileId, Span};
+use pest::Parser as _;
+use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::Pair;
+
+use crate::ast::*;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "hl.pest"]
+struct HlParser;
+
+/// The deepest bracket nesting the parser accepts. Deeper input is refused before parsing,
+/// so that hostile input cannot exhaust the stack.
+pub const MAX_NESTING: usize = 128;
+
+/// The result of parsing one file: always a tree, plus the syntax errors found.
+#[derive(Clone, Debug)]
+pub struct Parse {
+    pub file: SourceFile,
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Parse one file. Never fails: every independent syntax error is reported, and everything
+/// that could be read is in the tree.
+pub fn parse(file: FileId, text: &str) -> Parse {
+    let mut lower = Lower { file, text, diags: Vec::new(), comments: Vec::new() };
+    if let Some(offset) = too_deep(text) {
+        lower.diags.push(
+            Diagnostic::new(
+                Code::NestingTooDeep,
+                format!("brackets are nested more than {MAX_NESTING} levels deep"),
+                Span::new(file, offset, offset + 1),
+                "this bracket is too deep",
+            )
+            .with_help("split the value into named `let` bindings"),
+        );
+        return Parse { file: SourceFile { items: Vec::new(), comments: Vec::new() }, errors: lower.diags };
+    }
+    let items = match HlParser::parse(Rule::file, text) {
+        Ok(mut pairs) => match pairs.next() {
+            Some(file_pair) => lower.file(file_pair),
+            None => Vec::new(),
+        },
+        Err(e) => {
+            lower.push_pest_error(&e, 0);
+            Vec::new()
+        }
+    };
+    let mut comments = lower.comments;
+    comments.sort_by_key(|c| c.span.start);
+    comments.dedup_by_key(|c| c.span.start);
+    let mut file = SourceFile { items, comments };
+    attach_docs(&mut file, text);
+    Parse { file, errors: lower.diags }
+}
+
+/// Offset of the first bracket nested deeper than [`MAX_NESTING`], ignoring strings and comments.
+fn too_deep(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+struct Lower<'t> {
+    file: FileId,
+    text: &'t str,
+    diags: Vec<Diagnostic>,
+    comments: Vec<Comment>,
+}
+
+fn is_trivia(rule: Rule) -> bool {
+    matches!(rule, Rule::COMMENT | Rule::doc_comment | Rule::line_comment | Rule::block_comment)
+}
+
+impl<'t> Lower<'t> {
+    fn span(&self, p: &Pair<'_, Rule>) -> Span {
+        let s = p.as_span();
+        Span::new(self.file, s.start(), s.end())
+    }
+
+    /// Children without comments; comments are collected on the side.
+    fn children<'i>(&mut self, p: Pair<'i, Rule>) -> Vec<Pair<'i, Rule>> {
+        let mut out = Vec::new();
+        for c in p.into_inner() {
+            if is_trivia(c.as_rule()) {
+                self.comment(c);
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    fn comment(&mut self, p: Pair<'_, Rule>) {
+        let pair = if p.as_rule() == Rule::COMMENT {
+            match p.into_inner().next() {
+                Some(inner) => inner,
+                None => return,
+            }
+        } else {
+            p
+        };
+        let kind = match pair.as_rule() {
+            Rule::doc_comment => CommentKind::Doc,
+            Rule::block_comment => CommentKind::Block,
+            _ => CommentKind::Line,
+        };
+        let span = self.span(&pair);
+        self.comments.push(Comment { kind, text: pair.as_str().to_string(), span });
+    }
+
+    fn ident(&self, p: &Pair<'_, Rule>) -> Ident {
+        Ident { name: p.as_str().to_string(), span: self.span(p) }
+    }
+
+    fn file(&mut self, p: Pair<'_, Rule>) -> Vec<Item> {
+        let mut items = Vec::new();
+        for c in self.children(p) {
+            match c.as_rule() {
+                Rule::EOI => {}
+                Rule::bad_item => {
+                    let span = self.span(&c);
+                    self.recover(Rule::item_only, c.as_str(), span.start as usize, "an item");
+                    items.push(Item::Error(span));
+                }
+                _ => {
+                    if let Some(item) = self.item(c) {
+                        items.push(item);
+                    }
+                }
+            }
+        }
+        items
+    }
+
+    fn item(&mut self, p: Pair<'_, Rule>) -> Option<Item> {
+        Some(match p.as_rule() {
+            Rule::import => Item::Import(self.import(p)),
+            Rule::let_item => Item::Let(self.let_item(p)),
+            Rule::schema => Item::Schema(self.schema(p)),
+            Rule::enum_def => Item::Enum(self.enum_def(p)),
+            Rule::fn_def => Item::Fn(self.fn_def(p)),
+            Rule::decl => Item::Decl(self.decl(p)),
+            _ => return None,
+        })
+    }
+
+    fn import(&mut self, p: Pair<'_, Rule>) -> Import {
+        let span = self.span(&p);
+        let mut path = String::new();
+        let mut path_span = span;
+        let mut alias = None;
+        for c in self.children(p) {
+            match c.as_rule() {
+                Rule::string => {
+                    path_span = self.span(&c);
+                    path = self.plain_string(c);
+                }
+                Rule::ident => alias = Some(self.ident(&c)),
+                _ => {}
+            }
+        }
+        Import { path, path_span, alias, span }
+    }
+
+    /// A string that must not contain interpolation (import paths).
+    fn plain_string(&mut self, p: Pair<'_, Rule>) -> String {
+        let span = self.span(&p);
+        let mut out = String::new();
+        for part in self.string_parts(p) {
+            match part {
+                StrPart::Text(t) => out.push_str(&t),
+                StrPart::Interp(e) => self.diags.push(Diagnostic::new(
+                    Code::SyntaxError,
+                    "interpolation is not allowed here",
+                    e.span,
+                    "an import path must be a plain string",
+                ).with_label(span, "in this string")),
+            }
+        }
+        out
+    }
+
+    fn let_item(&mut self, p: Pair<'_, Rule>) -> Let {
+        let span = self.span(&p);
+        let mut name = None;
+        let mut ty = None;
+        let mut value = None;
+        for c in self.children(p) {
+            match c.as_rule() {
+                Rule::ident => name = Some(self.ident(&c)),
+                Rule::ty => ty = Some(self.ty(c)),
+                Rule::expr => value = Some(self.expr(c)),
+                _ => {}
+            }
+        }
+        Let {
+            doc: None,
+            name: name.unwrap_or_else(|| missing_ident(span)),
+            ty,
+            value: value.unwrap_or(Expr { kind: ExprKind::Error, span }),
+            span,
+        }
+    }
+
+    fn schema(&mut self, p: Pair<'_, Rule>) -> Schema {
+        let span = self.span(&p);
+        let mut name = None;
+        let mut fields = Vec::new();
+        for c in self.children(p) {
+            match c.as_rule() {
+                Rule::ident => name = Some(self.ident(&c)),
+                Rule::field_def => fields.push(self.field_def(c)),
+                _ => {}
+            }
+        }
+        Schema { doc: None, name: name.unwrap_or_else(|| missing_ident(span)), fields, span }
+    }
+
+    fn field_def(&mut self, p: Pair<'_, Rule>) -> FieldDef {
+        let span = self.span(&p);
+        let mut name = None;
+        let mut optional = false;
+        let mut ty = None;
+        let mut default = None;
+        for c in self.children(p) {
+            match c.as_rule() {
+                Rule::ident => name = Some(self.ident(&c)),
+                Rule::optional_mark => optional = true,
+                Rule::ty => ty = Some(self.ty(c)),
+                Rule::expr => default = Some(self.expr(c)),
+                _ => {}
+            }
+        }
+        FieldDef {
+            doc: None,
+            name: name.unwrap_or_else(|| missing_ident(span)),
+            optional,
+            ty: ty.unwrap_or_else(|| error_type(span)),
+            default,
+            span,
+        }
+    }
+
+    fn enum_def(&mut self, p: Pair<'_, Rule>) -> EnumDef {
+        let span = self.span(&p);
+        let mut name = None;
+        let mut variants = Vec::new();
+        for c in self.children(p) {
+            match c.as_rule() {
+                Rule::ident => name = Some(self.ident(&c)),
+                Rule::variant => {
+                    let vspan = self.span(&c);
+                    let mut vname = None;
+                    let mut payload = None;
+                    for v in self.children(c) {
+                        match v.as_rule() {
+                            Rule::ident => vname = Some(self.ident(&v)),
+                            Rule::ty => payload = Some(self.ty(v)),
+                            _ => {}
+                        }
+                    }
+                    variants.push(Variant {
+                        doc: None,
+                        name: vname.unwrap_or_else(|| missing_ident(vspan)),
+                        payload,
+                        span: vspan,
+                    });
+                }
+                _ => {}
+            }
+        }
+        EnumDef { doc: None, name: name.unwrap_or_else(|| missing_ident(span)), variants, span }
+    }
+
+    fn fn_def(&mut self, p: Pair<'_, Rule>) -> FnDef {
+        let span = self.span(&p);
+        let mut name = None;
+        let mut params = Vec::new();
+        let mut ret = None;
+        let mut body = None;
+        for c in self.children(p) {
+            match c.as_rule() {
+                Rule::ident => name = Some(self.ident(&c)),
+                Rule::param => {
+                    let pspan = self.span(&c);
+                    let mut pname = None;
+                    let mut ty = None;
+                    let mut default = None;
+                    for x in self.children(c) {
+                        match x.as_rule() {
+                            Rule::ident => pname = Some(self.ident(&x)),
+                            Rule::ty => ty = Some(self.ty(x)),
+                            Rule::expr => default = Some(self.expr(x)),
+                            _ => {}
+                        }
+                    }
+                    params.push(Param {
+                        name: pname.unwrap_or_else(|| missing_ident(pspan)),
+                        ty: ty.unwrap_or_else(|| error_type(pspan)),
+                        default,
+                        span: pspan,
+                    });
+                }
+                Rule::ty => ret = Some(self.ty(c)),
+                Rule::expr => body = Some(self.expr(c)),
+                _ => {}
+            }
+        }
+        FnDef {
+            doc: None,
+            name: name.unwrap_or_else(|| missing_ident(span)),
+            params,
+            ret,
+            body: body.unwrap_or(Expr { kind: ExprKind::Error, span }),
+            span,
+        }
+    }
+
+    fn decl(&mut self, p: Pair<'_, Rule>) -> Decl {
+        let span = self.span(&p);
+        let mut idents = Vec::new();
+        let mut body = None;
+        for c in self.children(p) {
+            match c.as_rule() {
+                Rule::ident => idents.push(self.ident(&c)),
+                Rule::block => body = Some(DeclBody::Block(self.block(c))),
+                Rule::expr => body = Some(DeclBody::Expr(self.expr(c))),
+                _ => {}
+            }
+        }
+        let mut idents = idents.into_iter();
+        let kw = idents.next().unwrap_or_else(|| missing_ident(span));
+        let name = idents.next();
+        Decl {
+            doc: None,
+            kw,
+            name,
+            body: body.unwrap_or(DeclBody::Block(Block { entries: Vec::new(), span })),
+            span,
+        }
+    }
+
+    fn block(&mut self, p: Pair<'_, Rule>) -> Block {
+        let span = self.span(&p);
+        let mut entries = Vec::new();
+        for c in self.children(p) {
+            match c.as_rule() {
+                Rule::field => {
+                    let fspan = self.span(&c);
+                    let mut name = None;
+                    let mut value = None;
+                    for x in self.children(c) {
+                        match x.as_rule() {
+                            Rule::ident => name = Some(self.ident(&x)),
+                            Rule::expr => value = Some(self.expr(x)),
+                            _ => {}
+                        }
+                    }
+                    entries.push(Entry::Field(Field {
+                        name: name.unwrap_or_else(|| missing_ident(fspan)),
+                        value: value.unwrap_or(Expr { kind: ExprKind::Error, span: fspan }),
+                        span: fspan,
+                    }));
+                }
+                Rule::decl => entries.push(Entry::Decl(self.decl(c))),
+                Rule::let_item => entries.push(Entry::Let(self.let_item(c))),
+                Rule::spread => {
+                    let sspan = self.span(&c);
+                    let e = self
+                        .children(c)
+                        .into_iter()
+                        .next()
+                        .map(|x| self.expr(x))
+                        .unwrap_or(Expr { kind: ExprKind::Error, span: sspan });
+                    entries.push(Entry::Spread(e));
+                }
+                Rule::bad_entry => {
+                    let espan = self.span(&c);
+                    self.recover(Rule::entry_only, c.as_str(), espan.start as usize, "a field");
+                    entries.push(Entry::Error(espan));
+                }
+                _ => {}
+            }
+        }
+        Block { entries, span }
+    }
+
+    fn ty(&mut self, p: Pair<'_, Rule>) -> TypeExpr {
+        let span = self.span(&p);
+        let mut kind = None;
+        let mut optional = false;
+        for c in self.children(p) {
+            match c.as_rule() {
+                Rule::optional_mark => optional = true,
+                Rule::ty_path => {
+                    let idents = self.children(c).iter().map(|i| self.ident(i)).collect();
+                    kind = Some(TypeKind::Named(idents));
+                }
+                Rule::list_ty => {
+                    let inner = self.children(c).into_iter().next();
+                    let inner = inner.map(|i| self.ty(i)).unwrap_or_else(|| error_type(span));
+                    kind = Some(TypeKind::List(Box::new(inner)));
+                }
+                Rule::map_ty => {
+                    let mut parts = self.children(c).into_iter();
+                    let k = parts.next().map(|i| self.ty(i)).unwrap_or_else(|| error_type(span));
+                    let v = parts.next().map(|i| self.ty(i)).unwrap_or_else(|| error_type(span));
+                    kind = Some(TypeKind::Map(Box::new(k), Box::new(v)));
+                }
+                _ => {}
+            }
+        }
+        TypeExpr { kind: kind.unwrap_or(TypeKind::Named(Vec::new())), optional, span }
+    }
+
+    fn expr(&mut self, p: Pair<'_, Rule>) -> Expr {
+        let span = self.span(&p);
+        // Operands (with their prefix operators) and the infix operators between them.
+        let mut operands: Vec<Expr> = Vec::new();
+        let mut ops: Vec<BinaryOp> = Vec::new();
+        let mut prefixes: Vec<(UnaryOp, Span)> = Vec::new();
+        for c in self.children(p) {
+            let cspan = self.span(&c);
+            match c.as_rule() {
+                Rule::neg => prefixes.push((UnaryOp::Neg, cspan)),
+                Rule::not => prefixes.push((UnaryOp::Not, cspan)),
+                Rule::postfix => {
+                    let mut e = self.postfix(c);
+                    while let Some((op, ospan)) = prefixes.pop() {
+                        let s = ospan.to(e.span);
+                        e = Expr { kind: ExprKind::Unary(op, Box::new(e)), span: s };
+                    }
+                    operands.push(e);
+                }
+                rule => {
+                    if let Some(op) = binary_op(rule) {
+                        ops.push(op);
+                    }
+                }
+            }
+        }
+        if operands.is_empty() {
+            return Expr { kind: ExprKind::Error, span };
+        }
+        // Precedence climbing over the flat operand/operator lists (left-associative).
+        let mut out: Vec<Expr> = Vec::new();
+        let mut stack: Vec<BinaryOp> = Vec::new();
+        let mut operands = operands.into_iter();
+        if let Some(first) = operands.next() {
+            out.push(first);
+        }
+        for (op, rhs) in ops.into_iter().zip(operands) {
+            while let Some(&top) = stack.last() {
+                if top.binding_power() >= op.binding_power() {
+                    stack.pop();
+                    reduce(&mut out, top);
+                } else {
+                    break;
+                }
+            }
+            stack.push(op);
+            out.push(rhs);
+        }
+        while let Some(op) = stack.pop() {
+            reduce(&mut out, op);
+        }
+        out.pop().unwrap_or(Expr { kind: ExprKind::Error, span })
+    }
+
+    fn postfix(&mut self, p: Pair<'_, Rule>) -> Expr {
+        let mut parts = self.children(p).into_iter();
+        let Some(first) = parts.next() else {
+            return Expr { kind: ExprKind::Error, span: Span::default() };
+        };
+        let mut e = self.primary(first);
+        for c in parts {
+            let cspan = self.span(&c);
+            let span = e.span.to(cspan);
+            e = match c.as_rule() {
+                Rule::call => {
+                    let mut args = Vec::new();
+                    for a in self.children(c) {
+                        let mut name = None;
+                        let mut value = None;
+                        for x in self.children(a) {
+                            match x.as_rule() {
+                                Rule::ident => name = Some(self.ident(&x)),
+                                Rule::expr => value = Some(self.expr(x)),
+                                _ => {}
+                            }
+                        }
+                        args.push(Arg {
+                            name,
+                            value: value.unwrap_or(Expr { kind: ExprKind::Error, span: cspan }),
+                        });
+                    }
+                    Expr { kind: ExprKind::Call(Box::new(e), args), span }
+                }
+                Rule::member => {
+                    let id = self.children(c).into_iter().next().map(|i| self.ident(&i));
+                    let id = id.unwrap_or_else(|| missing_ident(cspan));
+                    Expr { kind: ExprKind::Member(Box::new(e), id), span }
+                }
+                Rule::index => {
+                    let ix = self.children(c).into_iter().next().map(|i| self.expr(i));
+                    let ix = ix.unwrap_or(Expr { kind: ExprKind::Error, span: cspan });
+                    Expr { kind: ExprKind::Index(Box::new(e), Box::new(ix)), span }
+                }
+                _ => e,
+            };
+        }
+        e
+    }
+
+    fn primary(&mut self, p: Pair<'_, Rule>) -> Expr {
+        let span = self.span(&p);
+        let kind = match p.as_rule() {
+            Rule::number => {
+                let text = p.as_str();
+                let inner = self.children(p).into_iter().next().map(|c| c.as_rule());
+                if inner == Some(Rule::float) {
+                    match text.parse::<f64>() {
+                        Ok(f) => ExprKind::Float(f),
+                        Err(_) => ExprKind::Error,
+                    }
+                } else {
+                    match text.parse::<i64>() {
+                        Ok(i) => ExprKind::Int(i),
+                        Err(_) => {
+                            self.diags.push(
+                                Diagnostic::new(
+                                    Code::OutOfRange,
+                                    "integer literal is too large",
+                                    span,
+                                    "does not fit in 64 bits",
+                                )
+                                .with_help(format!("integers range from {} to {}", i64::MIN, i64::MAX)),
+                            );
+                            ExprKind::Error
+                        }
+                    }
+                }
+            }
+            Rule::quantity => {
+                let mut number = String::new();
+                let mut unit = String::new();
+                for c in self.children(p) {
+                    match c.as_rule() {
+                        Rule::unit => unit = c.as_str().to_string(),
+                        _ => number = c.as_str().to_string(),
+                    }
+                }
+                ExprKind::Quantity { number, unit }
+            }
+            Rule::string => ExprKind::Str(self.string_parts(p)),
+            Rule::boolean => ExprKind::Bool(p.as_str() == "true"),
+            Rule::null => ExprKind::Null,
+            Rule::paren => {
+                return self.children(p).into_iter().next().map(|c| {
+                    let mut e = self.expr(c);
+                    e.span = span;
+                    e
+                }).unwrap_or(Expr { kind: ExprKind::Error, span });
+            }
+            Rule::if_expr => {
+                let mut es: Vec<Expr> = self.children(p).into_iter().map(|c| self.expr(c)).collect();
+                if es.len() != 3 {
+                    ExprKind::Error
+                } else {
+                    let e = es.pop().map(Box::new);
+                    let t = es.pop().map(Box::new);
+                    let c = es.pop().map(Box::new);
+                    match (c, t, e) {
+                        (Some(c), Some(t), Some(e)) => ExprKind::If(c, t, e),
+                        _ => ExprKind::Error,
+                    }
+                }
+            }
+            Rule::path => match self.children(p).into_iter().next() {
+                Some(i) => ExprKind::Name(self.ident(&i)),
+                None => ExprKind::Error,
+            },
+            Rule::list => {
+                let mut items = Vec::new();
+                for c in self.children(p) {
+                    if c.as_rule() == Rule::bad_element {
+                        let espan = self.span(&c);
+                        self.recover(Rule::expr_only, c.as_str(), espan.start as usize, "a list element");
+                        items.push(Expr { kind: ExprKind::Error, span: espan });
+                    } else {
+                        items.push(self.expr(c));
+                    }
+                }
+                ExprKind::List(items)
+            }
+            Rule::map => {
+                let mut entries = Vec::new();
+                for c in self.children(p) {
+                    let mut parts = self.children(c).into_iter();
+                    let (Some(k), Some(v)) = (parts.next(), parts.next()) else { continue };
+                    let kspan = self.span(&k);
+                    let key = if k.as_rule() == Rule::string { self.plain_string(k) } else { k.as_str().to_string() };
+                    entries.push((MapKey { key, span: kspan }, self.expr(v)));
+                }
+                ExprKind::Map(entries)
+            }
+            Rule::record => match self.children(p).into_iter().next() {
+                Some(b) => ExprKind::Record(self.block(b)),
+                None => ExprKind::Error,
+            },
+            Rule::typed_record => {
+                let mut path = Vec::new();
+                let mut block = None;
+                for c in self.children(p) {
+                    match c.as_rule() {
+                        Rule::ident => path.push(self.ident(&c)),
+                        Rule::block => block = Some(self.block(c)),
+                        _ => {}
+                    }
+                }
+                match block {
+                    Some(b) => ExprKind::TypedRecord(path, b),
+                    None => ExprKind::Error,
+                }
+            }
+            _ => ExprKind::Error,
+        };
+        Expr { kind, span }
+    }
+
+    fn string_parts(&mut self, p: Pair<'_, Rule>) -> Vec<StrPart> {
+        let mut parts: Vec<StrPart> = Vec::new();
+        let push_text = |parts: &mut Vec<StrPart>, s: &str| {
+            if let Some(StrPart::Text(t)) = parts.last_mut() {
+                t.push_str(s);
+            } else {
+                parts.push(StrPart::Text(s.to_string()));
+            }
+        };
+        for c in self.children(p) {
+            match c.as_rule() {
+                Rule::text => push_text(&mut parts, c.as_str()),
+                Rule::escape => {
+                    let s = c.as_str();
+                    let decoded = match s {
+                        "\\n" => "\n".to_string(),
+                        "\\t" => "\t".to_string(),
+                        "\\r" => "\r".to_string(),
+                        "\\\"" => "\"".to_string(),
+                        "\\\\" => "\\".to_string(),
+                        "\\$" => "$".to_string(),
+                        _ => {
+                            let hex = s.trim_start_matches("\\u{").trim_end_matches('}');
+                            match u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
+                                Some(ch) => ch.to_string(),
+                                None => {
+                                    let span = self.span(&c);
+                                    self.diags.push(Diagnostic::new(
+                                        Code::SyntaxError,
+                                        format!("`{s}` is not a valid unicode escape"),
+                                        span,
+                                        "not a unicode scalar value",
+                                    ));
+                                    String::new()
+                                }
+                            }
+                        }
+                    };
+                    push_text(&mut parts, &decoded);
+                }
+                Rule::interp => {
+                    if let Some(e) = self.children(c).into_iter().next() {
+                        let e = self.expr(e);
+                        parts.push(StrPart::Interp(e));
+                    }
+                }
+                _ => {}
+            }
+        }
+        parts
+    }
+
+    /// Re-parse recovered text with a strict rule to report what exactly is wrong with it.
+    fn recover(&mut self, rule: Rule, text: &str, offset: usize, what: &str) {
+        match HlParser::parse(rule, text) {
+            Err(e) => self.push_pest_error(&e, offset),
+            Ok(_) => {
+                // The text is fine on its own but not where it stands.
+                let span = Span::new(self.file, offset, offset + text.trim_end().len());
+                self.diags.push(Diagnostic::new(
+                    Code::SyntaxError,
+                    format!("expected {what} here"),
+                    span,
+                    "not allowed in this position",
+                ));
+            }
+        }
+    }
+
+    fn push_pest_error(&mut self, e: &pest::error::Error<Rule>, offset: usize) {
+        let pos = match e.location {
+            InputLocation::Pos(p) => p,
+            InputLocation::Span((s, _)) => s,
+        };
+        let (mut expected, found_desc) = match &e.variant {
+            ErrorVariant::ParsingError { positives, .. } => {
+                let mut names: Vec<&'static str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
+                names.sort_unstable();
+                names.dedup();
+                (names, ())
+            }
+            ErrorVariant::CustomError { .. } => (Vec::new(), ()),
+        };
+        let _ = found_desc;
+        let abs = offset + pos;
+        let found = describe_found(self.text, abs);
+        // Report at the end of the previous token rather than after skipped whitespace.
+        let mut at = abs;
+        while at > offset && self.text.as_bytes().get(at - 1).is_some_and(|b| b.is_ascii_whitespace()) {
+            at -= 1;
+        }
+        let span = if at < abs { Span::new(self.file, at, at) } else { Span::new(self.file, abs, abs + found_len(self.text, abs)) };
+        if expected.is_empty() {
+            expected.push("valid hl");
+        }
+        let msg = format!("expected {}, found {found}", join_or(&expected));
+        self.diags.push(Diagnostic::new(
+            Code::SyntaxError,
+            msg,
+            span,
+            format!("expected {}", join_or(&expected)),
+        ));
+    }
+}
+
+fn reduce(out: &mut Vec<Expr>, op: BinaryOp) {
+    let (Some(rhs), Some(lhs)) = (out.pop(), out.pop()) else { return };
+    let span = lhs.span.to(rhs.span);
+    out.push(Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span });
+}
+
+fn binary_op(rule: Rule) -> Option<BinaryOp> {
+    Some(match rule {
+        Rule::or => BinaryOp::Or,
+        Rule::and => BinaryOp::And,
+        Rule::eq => BinaryOp::Eq,
+        Rule::ne => BinaryOp::Ne,
+        Rule::lt => BinaryOp::Lt,
+        Rule::le => BinaryOp::Le,
+        Rule::gt => BinaryOp::Gt,
+        Rule::ge => BinaryOp::Ge,
+        Rule::add => BinaryOp::Add,
+        Rule::sub => BinaryOp::Sub,
+        Rule::mul => BinaryOp::Mul,
+        Rule::div => BinaryOp::Div,
+        Rule::rem => BinaryOp::Rem,
+        _ => return None,
+    })
+}
+
+fn rule_name(r: Rule) -> Option<&'static str> {
+    Some(match r {
+        Rule::ident | Rule::path | Rule::ty_path => "a name",
+        Rule::expr | Rule::primary => "a value",
+        Rule::int | Rule::number | Rule::float => "a number",
+        Rule::quantity => "a quantity",
+        Rule::string => "a string",
+        Rule::ty => "a type",
+        Rule::block | Rule::record => "`{`",
+        Rule::field | Rule::decl | Rule::entry => "a field",
+        Rule::import | Rule::let_item | Rule::schema | Rule::enum_def | Rule::fn_def => "an item",
+        Rule::EOI => "end of input",
+        Rule::call => "`(`",
+        Rule::member => "`.`",
+        Rule::index => "`[`",
+        Rule::param => "a parameter",
+        Rule::arg => "an argument",
+        Rule::variant => "a variant",
+        Rule::field_def => "a field definition",
+        Rule::map_entry => "a map entry",
+        Rule::or | Rule::and | Rule::eq | Rule::ne | Rule::lt | Rule::le | Rule::gt | Rule::ge
+        | Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::rem => "an operator",
+        Rule::optional_mark => "`?`",
+        Rule::spread => "`..`",
+        _ => return None,
+    })
+}
+
+fn join_or(names: &[&str]) -> String {
+    match names.len() {
+        0 => String::new(),
+        1 => names[0].to_string(),
+        n => format!("{} or {}", names[..n - 1].join(", "), names[n - 1]),
+    }
+}
+
+fn describe_found(text: &str, at: usize) -> String {
+    match text.get(at..).and_then(|s| s.chars().next()) {
+        None => "end of file".to_string(),
+        Some('\n') => "end of line".to_string(),
+        Some(c) => {
+            let tok: String = text[at..]
+                .chars()
+                .take_while(|ch| ch.is_alphanumeric() || *ch == '_' || *ch == '-')
+                .take(32)
+                .collect();
+            if tok.is_empty() { format!("`{c}`") } else { format!("`{tok}`") }
+        }
+    }
+}
+
+fn found_len(text: &str, at: usize) -> usize {
+    match text.get(at..).and_then(|s| s.chars().next()) {
+        None | Some('\n') => 0,
+        Some(c) => {
+            let n: usize = text[at..]
+                .chars()
+                .take_while(|ch| ch.is_alphanumeric() || *ch == '_' || *ch == '-')
+                .map(char::len_utf8)
+                .sum();
+            if n == 0 { c.len_utf8() } else { n }
+        }
+    }
+}
+
+fn missing_ident(span: Span) -> Ident {
+    Ident { name: String::new(), span }
+}
+
+fn error_type(span: Span) -> TypeExpr {
+    TypeExpr { kind: TypeKind::Named(Vec::new()), optional: false, span }
+}
+
+/// Attach `///` comments to the item, field or variant that directly follows them.
+fn attach_docs(file: &mut SourceFile, text: &str) {
+    let docs: Vec<&Comment> = file.comments.iter().filter(|c| c.kind == CommentKind::Doc).collect();
+    if docs.is_empty() {
+        return;
+    }
+    let doc_for = |start: u32| -> Option<String> {
+        // Walk back over doc comments separated only by whitespace.
+        let mut lines = Vec::new();
+        let mut cursor = start as usize;
+        for c in docs.iter().rev() {
+            if c.span.end as usize > cursor {
+                continue;
+            }
+            let gap = text.get(c.span.end as usize..cursor).unwrap_or("x");
+            if !gap.chars().all(char::is_whitespace) {
+                break;
+            }
+            lines.push(c.text.trim_start_matches("///").trim().to_string());
+            cursor = c.span.start as usize;
+        }
+        if lines.is_empty() {
+            return None;
+        }
+        lines.reverse();
+        Some(lines.join("\n"))
+    };
+    for item in &mut file.items {
+        match item {
+            Item::Let(l) => l.doc = doc_for(l.span.start),
+            Item::Schema(s) => {
+                s.doc = doc_for(s.span.start);
+                for f in &mut s.fields {
+                    f.doc = doc_for(f.span.start);
+                }
+            }
+            Item::Enum(e) => {
+                e.doc = doc_for(e.span.start);
+                for v in &mut e.variants {
+                    v.doc = doc_for(v.span.start);
+                }
+            }
+            Item::Fn(f) => f.doc = doc_for(f.span.start),
+            Item::Decl(d) => d.doc = doc_for(d.span.start),
+            Item::Import(_) | Item::Error(_) => {}
+        }
+    }
+}
