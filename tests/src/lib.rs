@@ -1,1 +1,56 @@
-//! hl-tests
+//! Helpers shared by the workspace-level tests.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use hlc_core::InputText;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// Read a workspace directory the way `hlc` does: every `.hl` file below it, with paths
+/// relative to it and displayed relative to the repository root.
+pub fn read_dir(dir: &Path) -> Vec<InputText> {
+    let mut paths = Vec::new();
+    collect(dir, &mut paths);
+    paths.sort();
+    let root = repo_root();
+    paths
+        .into_iter()
+        .map(|p| {
+            let rel = p.strip_prefix(dir).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+            let display = p.strip_prefix(&root).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+            let bytes = fs::read(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()));
+            InputText { path: rel, display, bytes }
+        })
+        .collect()
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect(&p, out);
+        } else if p.extension().is_some_and(|x| x == "hl") {
+            out.push(p);
+        }
+    }
+}
+
+/// Where the shared material (CRD schemas, the catalog) lives: `$HLC_SHARED_DIR`, or the
+/// `shared` directory beside the repository.
+pub fn shared_dir() -> PathBuf {
+    match std::env::var_os("HLC_SHARED_DIR") {
+        Some(p) => PathBuf::from(p),
+        None => repo_root().join("..").join("shared"),
+    }
+}
+
+/// Whether tests that need external material must fail (CI) rather than skip when it is
+/// missing. `.ci/run` sets `HLC_REQUIRE_SHARED=1`.
+pub fn shared_required() -> bool {
+    std::env::var("HLC_REQUIRE_SHARED").is_ok_and(|v| v == "1")
+}

@@ -52,9 +52,7 @@ enum Command {
     },
     /// Explain a diagnostic code (`E0204`) or name (`unknown-field`); without one, list all.
     #[command(after_help = "Examples:\n  hlc explain E0204\n  hlc explain unknown-field\n  hlc explain")]
-    Explain {
-        code: Option<String>,
-    },
+    Explain { code: Option<String> },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -106,7 +104,12 @@ fn run(dir: &std::path::Path, out: Option<&std::path::Path>, format: Format, col
     let mut stderr = std::io::stderr().lock();
     let _ = stderr.write_all(text.as_bytes());
     if c.has_errors() {
-        let _ = writeln!(stderr, "{}: {}", if out.is_some() { "build failed" } else { "check failed" }, render::summary(&c.diagnostics));
+        let _ = writeln!(
+            stderr,
+            "{}: {}",
+            if out.is_some() { "build failed" } else { "check failed" },
+            render::summary(&c.diagnostics)
+        );
         return ExitCode::from(EXIT_ERRORS);
     }
     let objects: usize = c.artifacts.iter().filter(|a| !a.path.ends_with("kustomization.yaml")).count();

@@ -118,10 +118,8 @@ impl Emitter {
     }
 
     fn add(&mut self, obj: Object) {
-        if let Some(prev) = self
-            .objects
-            .iter()
-            .find(|o| o.kind == obj.kind && o.name == obj.name && o.namespace == obj.namespace)
+        if let Some(prev) =
+            self.objects.iter().find(|o| o.kind == obj.kind && o.name == obj.name && o.namespace == obj.namespace)
         {
             if prev.yaml != obj.yaml {
                 let where_ = obj.namespace.as_deref().map(|n| format!(" in namespace `{n}`")).unwrap_or_default();
@@ -153,13 +151,15 @@ impl Emitter {
             l.insert("resource-governance/custom-limitrange".into(), "true".into());
         }
         extend(&mut l, &ns.labels);
-        let obj = K8sNamespace { metadata: ObjectMeta { labels: Some(l), ..meta(&ns.name, None) }, ..Default::default() };
+        let obj =
+            K8sNamespace { metadata: ObjectMeta { labels: Some(l), ..meta(&ns.name, None) }, ..Default::default() };
         self.push(&obj, &ns.name, None, ns.span);
         if ns.tls {
             // The wildcard certificate. Its data is a reference, never a value: Kyverno's
             // sync-tls-secret policy clones `kyverno/tls-secret` over it.
             let data: BTreeMap<String, ByteString> =
-                [("tls.crt".to_string(), ByteString(Vec::new())), ("tls.key".to_string(), ByteString(Vec::new()))].into();
+                [("tls.crt".to_string(), ByteString(Vec::new())), ("tls.key".to_string(), ByteString(Vec::new()))]
+                    .into();
             let secret = Secret {
                 metadata: ObjectMeta {
                     annotations: Some(labels(&[("hlc.viktorbarzin.me/content-from", "kyverno/tls-secret")])),
@@ -374,7 +374,11 @@ impl Emitter {
             ..meta(&svc.name, Some(&svc.namespace))
         };
         let template = PodTemplateSpec {
-            metadata: Some(ObjectMeta { labels: Some(app.clone()), annotations: non_empty(pod_ann), ..Default::default() }),
+            metadata: Some(ObjectMeta {
+                labels: Some(app.clone()),
+                annotations: non_empty(pod_ann),
+                ..Default::default()
+            }),
             spec: Some(self.pod_spec(svc)),
         };
         let selector = LabelSelector { match_labels: Some(app), ..Default::default() };
@@ -382,7 +386,10 @@ impl Emitter {
         match svc.kind {
             WorkloadKind::Deployment => {
                 // Block volumes that only one node can mount must not overlap during a rollout.
-                let rwo = svc.volumes.iter().any(|v| matches!(&v.source, VolumeSource::Pvc { access, .. } if access == "ReadWriteOnce"));
+                let rwo = svc
+                    .volumes
+                    .iter()
+                    .any(|v| matches!(&v.source, VolumeSource::Pvc { access, .. } if access == "ReadWriteOnce"));
                 let strategy = svc.strategy.clone().or_else(|| rwo.then(|| "Recreate".to_string()));
                 let obj = Deployment {
                     metadata,
@@ -509,7 +516,8 @@ impl Emitter {
         if ing.dns_type != "none" {
             ann.insert("cloudflare.viktorbarzin.me/dns-type".into(), ing.dns_type.clone());
         }
-        let monitor = ing.external_monitor.or_else(|| matches!(ing.dns_type.as_str(), "proxied" | "non-proxied").then_some(true));
+        let monitor =
+            ing.external_monitor.or_else(|| matches!(ing.dns_type.as_str(), "proxied" | "non-proxied").then_some(true));
         if let Some(m) = monitor {
             ann.insert("uptime.viktorbarzin.me/external-monitor".into(), m.to_string());
         }
@@ -536,7 +544,10 @@ impl Emitter {
             metadata: ObjectMeta { annotations: Some(ann), ..meta(&ing.name, Some(ns)) },
             spec: Some(IngressSpec {
                 ingress_class_name: Some("traefik".into()),
-                tls: Some(vec![IngressTLS { hosts: Some(vec![ing.host.clone()]), secret_name: Some("tls-secret".into()) }]),
+                tls: Some(vec![IngressTLS {
+                    hosts: Some(vec![ing.host.clone()]),
+                    secret_name: Some("tls-secret".into()),
+                }]),
                 rules: Some(vec![IngressRule {
                     host: Some(ing.host.clone()),
                     http: Some(HTTPIngressRuleValue { paths }),

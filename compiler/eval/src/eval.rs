@@ -229,7 +229,12 @@ impl<'a> Evaluator<'a> {
                         }
                         self.types.insert(
                             e.name.name.clone(),
-                            TypeDef::Enum(EnumDef { name: e.name.name.clone(), variants, doc: e.doc.clone(), span: e.span }),
+                            TypeDef::Enum(EnumDef {
+                                name: e.name.name.clone(),
+                                variants,
+                                doc: e.doc.clone(),
+                                span: e.span,
+                            }),
                         );
                     }
                     _ => {}
@@ -377,7 +382,9 @@ impl<'a> Evaluator<'a> {
                     imp.path_span,
                     "no such file in the workspace",
                 )
-                .with_note("import paths are relative to the importing file; `std/...` names a standard library module");
+                .with_note(
+                    "import paths are relative to the importing file; `std/...` names a standard library module",
+                );
                 if let Some(s) = did_you_mean(&imp.path, known) {
                     d = d.with_help(format!("did you mean `{s}`?"));
                 }
@@ -603,7 +610,9 @@ impl<'a> Evaluator<'a> {
                                             name.span,
                                             "remove this name",
                                         )
-                                        .with_help(format!("`{kw}` has type `{other}`; write `{kw} {{ ... }}` or `{kw} = ...`")),
+                                        .with_help(format!(
+                                            "`{kw}` has type `{other}`; write `{kw} {{ ... }}` or `{kw} = ...`"
+                                        )),
                                     );
                                     continue;
                                 }
@@ -642,10 +651,7 @@ impl<'a> Evaluator<'a> {
                             if let ValueKind::Map(m) = &mut slot.kind {
                                 m.insert(name.name.clone(), v);
                             } else {
-                                *slot = Value::new(
-                                    ValueKind::Map(IndexMap::from([(name.name.clone(), v)])),
-                                    d.kw.span,
-                                );
+                                *slot = Value::new(ValueKind::Map(IndexMap::from([(name.name.clone(), v)])), d.kw.span);
                             }
                             field_spans.entry(kw.clone()).or_insert(d.span);
                         }
@@ -1296,13 +1302,7 @@ impl<'a> Evaluator<'a> {
         None
     }
 
-    fn variant_value(
-        &mut self,
-        e: &EnumDef,
-        name: &ast::Ident,
-        args: Option<&[ast::Arg]>,
-        span: Span,
-    ) -> Value {
+    fn variant_value(&mut self, e: &EnumDef, name: &ast::Ident, args: Option<&[ast::Arg]>, span: Span) -> Value {
         let Some(v) = e.variants.get(&name.name).cloned() else {
             let names: Vec<&str> = e.variants.keys().map(String::as_str).collect();
             let mut d = Diagnostic::new(
@@ -1508,7 +1508,12 @@ impl<'a> Evaluator<'a> {
             self.error(
                 Diagnostic::new(
                     Code::BadArguments,
-                    format!("missing argument{} {} to `{}`", if missing.len() == 1 { "" } else { "s" }, list_names(&missing), def.name.name),
+                    format!(
+                        "missing argument{} {} to `{}`",
+                        if missing.len() == 1 { "" } else { "s" },
+                        list_names(&missing),
+                        def.name.name
+                    ),
                     span,
                     "in this call",
                 )
@@ -1560,9 +1565,9 @@ impl<'a> Evaluator<'a> {
             ("lower", [v]) => v.as_str().map(|s| ValueKind::Str(s.to_lowercase())),
             ("upper", [v]) => v.as_str().map(|s| ValueKind::Str(s.to_uppercase())),
             ("str", [v]) => self.to_text(v).map(ValueKind::Str),
-            ("keys", [v]) => v.as_map().map(|m| {
-                ValueKind::List(m.keys().map(|k| Value::new(ValueKind::Str(k.clone()), v.span)).collect())
-            }),
+            ("keys", [v]) => v
+                .as_map()
+                .map(|m| ValueKind::List(m.keys().map(|k| Value::new(ValueKind::Str(k.clone()), v.span)).collect())),
             ("contains", [c, x]) => match &c.kind {
                 ValueKind::List(l) => Some(ValueKind::Bool(l.iter().any(|i| values_equal(i, x)))),
                 ValueKind::Map(m) => x.as_str().map(|k| ValueKind::Bool(m.contains_key(k))),
@@ -1703,7 +1708,12 @@ impl<'a> Evaluator<'a> {
     }
 
     fn overflow(&mut self, span: Span) -> Value {
-        self.error(Diagnostic::new(Code::EvaluationError, "integer overflow", span, "the result does not fit in 64 bits"));
+        self.error(Diagnostic::new(
+            Code::EvaluationError,
+            "integer overflow",
+            span,
+            "the result does not fit in 64 bits",
+        ));
         Value::error(span)
     }
 
@@ -1781,7 +1791,9 @@ impl<'a> Evaluator<'a> {
                     }
                     Value::new(K::Map(out), span)
                 }
-                K::Record(ref r) if r.schema.is_none() && r.fields.is_empty() => Value::new(K::Map(IndexMap::new()), v.span),
+                K::Record(ref r) if r.schema.is_none() && r.fields.is_empty() => {
+                    Value::new(K::Map(IndexMap::new()), v.span)
+                }
                 _ => self.mismatch(v, t, site),
             },
             Ty::Schema(name) => match &v.kind {

@@ -118,11 +118,12 @@ impl Reader {
             .unwrap_or_default();
         let namespaces: Vec<Namespace> = records(rec, "namespace")
             .into_iter()
-            .filter_map(|(n, nr, nspan)| {
+            .map(|(n, nr, nspan)| {
                 // A tier that failed to evaluate was reported already; keep the namespace so
                 // that its services do not report a second, cascading error.
-                let tier = variant(nr, "tier").and_then(|t| NamespaceTier::from_variant(&t)).unwrap_or(NamespaceTier::Aux);
-                Some(Namespace {
+                let tier =
+                    variant(nr, "tier").and_then(|t| NamespaceTier::from_variant(&t)).unwrap_or(NamespaceTier::Aux);
+                Namespace {
                     name: n.clone(),
                     span: nspan,
                     tier,
@@ -131,7 +132,7 @@ impl Reader {
                     custom_limitrange: boolean(nr, "custom_limitrange").unwrap_or(false),
                     tls: boolean(nr, "tls").unwrap_or(true),
                     labels: string_map(nr, "labels"),
-                })
+                }
             })
             .collect();
         let default_ns = match namespaces.as_slice() {
@@ -217,8 +218,13 @@ impl Reader {
         let schedule = field(r, "schedule").and_then(|v| v.as_str().map(|s| (s.to_string(), v.span)));
         if kind == WorkloadKind::CronJob && schedule.is_none() && field(r, "image").is_some() {
             self.diags.push(
-                Diagnostic::new(Code::MissingField, format!("cronjob `{name}` has no `schedule`"), span, "schedule required")
-                    .with_help("add `schedule = \"0 3 * * *\"` (minute hour day-of-month month day-of-week)"),
+                Diagnostic::new(
+                    Code::MissingField,
+                    format!("cronjob `{name}` has no `schedule`"),
+                    span,
+                    "schedule required",
+                )
+                .with_help("add `schedule = \"0 3 * * *\"` (minute hour day-of-month month day-of-week)"),
             );
         }
         Service {
@@ -320,7 +326,13 @@ impl Reader {
         let ports = if declared.is_empty() {
             ports
                 .iter()
-                .map(|(n, p)| ServicePort { name: n.clone(), port: *p, target: *p, protocol: "TCP".into(), node_port: None })
+                .map(|(n, p)| ServicePort {
+                    name: n.clone(),
+                    port: *p,
+                    target: *p,
+                    protocol: "TCP".into(),
+                    node_port: None,
+                })
                 .collect()
         } else {
             declared
@@ -503,7 +515,10 @@ impl Reader {
                 if !declared.contains(&svc.namespace.as_str()) {
                     let mut d = Diagnostic::new(
                         Code::UnknownNamespace,
-                        format!("service `{}` is placed in namespace `{}`, which no stack declares", svc.name, svc.namespace),
+                        format!(
+                            "service `{}` is placed in namespace `{}`, which no stack declares",
+                            svc.name, svc.namespace
+                        ),
                         svc.span,
                         "unknown namespace",
                     );

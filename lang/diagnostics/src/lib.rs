@@ -89,13 +89,7 @@ impl Diagnostic {
     /// The order in which diagnostics are reported: by file, position, then code, so that
     /// output is byte-identical across runs and thread counts.
     pub fn sort_key(&self) -> (FileId, u32, u32, &'static str, &str) {
-        (
-            self.primary.span.file,
-            self.primary.span.start,
-            self.primary.span.end,
-            self.code.info().code,
-            &self.message,
-        )
+        (self.primary.span.file, self.primary.span.start, self.primary.span.end, self.code.info().code, &self.message)
     }
 }
 

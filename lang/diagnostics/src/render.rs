@@ -24,10 +24,7 @@ pub fn human(diags: &[Diagnostic], sources: &Sources, style: Style, width: usize
     // The header already says `error[E0204]:`; no extra severity glyph in front of it.
     theme.characters.error = String::new();
     theme.characters.warning = String::new();
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(width)
-        .with_links(false)
-        .with_context_lines(1);
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(width).with_links(false).with_context_lines(1);
     let mut out = String::new();
     for d in diags {
         let report = Report::new(d, sources);
@@ -57,15 +54,7 @@ fn short_line(d: &Diagnostic, sources: &Sources) -> String {
         Some(f) => (f.path.as_str(), f.line_col(d.primary.span.start)),
         None => ("<unknown>", crate::LineCol { line: 0, col: 0 }),
     };
-    format!(
-        "{}:{}:{}: {}[{}]: {}",
-        path,
-        lc.line,
-        lc.col,
-        d.severity.as_str(),
-        d.code.info().code,
-        d.message
-    )
+    format!("{}:{}:{}: {}[{}]: {}", path, lc.line, lc.col, d.severity.as_str(), d.code.info().code, d.message)
 }
 
 /// A one-line summary such as `2 errors, 1 warning`.
@@ -89,15 +78,10 @@ struct Report {
 impl Report {
     fn new(d: &Diagnostic, sources: &Sources) -> Self {
         let file = d.primary.span.file;
-        let named = |id| {
-            sources
-                .get(id)
-                .map(|f| NamedSource::new(f.path.clone(), f.text.to_string()).with_language("hl"))
-        };
-        let mut labels = vec![LabeledSpan::new_primary_with_span(
-            non_empty(d.primary.message.clone()),
-            to_span(d.primary.span),
-        )];
+        let named =
+            |id| sources.get(id).map(|f| NamedSource::new(f.path.clone(), f.text.to_string()).with_language("hl"));
+        let mut labels =
+            vec![LabeledSpan::new_primary_with_span(non_empty(d.primary.message.clone()), to_span(d.primary.span))];
         let mut notes: Vec<String> = Vec::new();
         for l in &d.secondary {
             if l.span.file == file {

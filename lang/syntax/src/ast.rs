@@ -193,7 +193,10 @@ pub enum ExprKind {
     Int(i64),
     Float(f64),
     /// A number with a unit suffix, as written: `256Mi` is `("256", "Mi")`.
-    Quantity { number: String, unit: String },
+    Quantity {
+        number: String,
+        unit: String,
+    },
     Str(Vec<StrPart>),
     Bool(bool),
     Null,

@@ -201,12 +201,15 @@ impl<'t> Lower<'t> {
         for part in self.string_parts(p) {
             match part {
                 StrPart::Text(t) => out.push_str(&t),
-                StrPart::Interp(e) => self.diags.push(Diagnostic::new(
-                    Code::SyntaxError,
-                    "interpolation is not allowed here",
-                    e.span,
-                    "an import path must be a plain string",
-                ).with_label(span, "in this string")),
+                StrPart::Interp(e) => self.diags.push(
+                    Diagnostic::new(
+                        Code::SyntaxError,
+                        "interpolation is not allowed here",
+                        e.span,
+                        "an import path must be a plain string",
+                    )
+                    .with_label(span, "in this string"),
+                ),
             }
         }
         out
@@ -363,13 +366,7 @@ impl<'t> Lower<'t> {
         let mut idents = idents.into_iter();
         let kw = idents.next().unwrap_or_else(|| missing_ident(span));
         let name = idents.next();
-        Decl {
-            doc: None,
-            kw,
-            name,
-            body: body.unwrap_or(DeclBody::Block(Block { entries: Vec::new(), span })),
-            span,
-        }
+        Decl { doc: None, kw, name, body: body.unwrap_or(DeclBody::Block(Block { entries: Vec::new(), span })), span }
     }
 
     fn block(&mut self, p: Pair<'_, Rule>) -> Block {
@@ -521,10 +518,7 @@ impl<'t> Lower<'t> {
                                 _ => {}
                             }
                         }
-                        args.push(Arg {
-                            name,
-                            value: value.unwrap_or(Expr { kind: ExprKind::Error, span: cspan }),
-                        });
+                        args.push(Arg { name, value: value.unwrap_or(Expr { kind: ExprKind::Error, span: cspan }) });
                     }
                     Expr { kind: ExprKind::Call(Box::new(e), args), span }
                 }
@@ -566,7 +560,11 @@ impl<'t> Lower<'t> {
                                     span,
                                     "does not fit in 64 bits",
                                 )
-                                .with_help(format!("integers range from {} to {}", i64::MIN, i64::MAX)),
+                                .with_help(format!(
+                                    "integers range from {} to {}",
+                                    i64::MIN,
+                                    i64::MAX
+                                )),
                             );
                             ExprKind::Error
                         }
@@ -588,11 +586,16 @@ impl<'t> Lower<'t> {
             Rule::boolean => ExprKind::Bool(p.as_str() == "true"),
             Rule::null => ExprKind::Null,
             Rule::paren => {
-                return self.children(p).into_iter().next().map(|c| {
-                    let mut e = self.expr(c);
-                    e.span = span;
-                    e
-                }).unwrap_or(Expr { kind: ExprKind::Error, span });
+                return self
+                    .children(p)
+                    .into_iter()
+                    .next()
+                    .map(|c| {
+                        let mut e = self.expr(c);
+                        e.span = span;
+                        e
+                    })
+                    .unwrap_or(Expr { kind: ExprKind::Error, span });
             }
             Rule::if_expr => {
                 let mut es: Vec<Expr> = self.children(p).into_iter().map(|c| self.expr(c)).collect();
@@ -734,16 +737,15 @@ impl<'t> Lower<'t> {
             InputLocation::Pos(p) => p,
             InputLocation::Span((s, _)) => s,
         };
-        let (mut expected, found_desc) = match &e.variant {
+        let mut expected: Vec<&'static str> = match &e.variant {
             ErrorVariant::ParsingError { positives, .. } => {
                 let mut names: Vec<&'static str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
                 names.sort_unstable();
                 names.dedup();
-                (names, ())
+                names
             }
-            ErrorVariant::CustomError { .. } => (Vec::new(), ()),
+            ErrorVariant::CustomError { .. } => Vec::new(),
         };
-        let _ = found_desc;
         let abs = offset + pos;
         let found = describe_found(self.text, abs);
         // Report at the end of the previous token rather than after skipped whitespace.
@@ -751,17 +753,16 @@ impl<'t> Lower<'t> {
         while at > offset && self.text.as_bytes().get(at - 1).is_some_and(|b| b.is_ascii_whitespace()) {
             at -= 1;
         }
-        let span = if at < abs { Span::new(self.file, at, at) } else { Span::new(self.file, abs, abs + found_len(self.text, abs)) };
+        let span = if at < abs {
+            Span::new(self.file, at, at)
+        } else {
+            Span::new(self.file, abs, abs + found_len(self.text, abs))
+        };
         if expected.is_empty() {
             expected.push("valid hl");
         }
         let msg = format!("expected {}, found {found}", join_or(&expected));
-        self.diags.push(Diagnostic::new(
-            Code::SyntaxError,
-            msg,
-            span,
-            format!("expected {}", join_or(&expected)),
-        ));
+        self.diags.push(Diagnostic::new(Code::SyntaxError, msg, span, format!("expected {}", join_or(&expected))));
     }
 }
 
@@ -810,8 +811,19 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::variant => "a variant",
         Rule::field_def => "a field definition",
         Rule::map_entry => "a map entry",
-        Rule::or | Rule::and | Rule::eq | Rule::ne | Rule::lt | Rule::le | Rule::gt | Rule::ge
-        | Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::rem => "an operator",
+        Rule::or
+        | Rule::and
+        | Rule::eq
+        | Rule::ne
+        | Rule::lt
+        | Rule::le
+        | Rule::gt
+        | Rule::ge
+        | Rule::add
+        | Rule::sub
+        | Rule::mul
+        | Rule::div
+        | Rule::rem => "an operator",
         Rule::optional_mark => "`?`",
         Rule::spread => "`..`",
         _ => return None,
@@ -831,11 +843,8 @@ fn describe_found(text: &str, at: usize) -> String {
         None => "end of file".to_string(),
         Some('\n') => "end of line".to_string(),
         Some(c) => {
-            let tok: String = text[at..]
-                .chars()
-                .take_while(|ch| ch.is_alphanumeric() || *ch == '_' || *ch == '-')
-                .take(32)
-                .collect();
+            let tok: String =
+                text[at..].chars().take_while(|ch| ch.is_alphanumeric() || *ch == '_' || *ch == '-').take(32).collect();
             if tok.is_empty() { format!("`{c}`") } else { format!("`{tok}`") }
         }
     }

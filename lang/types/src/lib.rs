@@ -242,9 +242,7 @@ pub fn dns_label(s: &str) -> Result<(), ValueError> {
         return Err(invalid(format!("a DNS label has at most 63 characters; this one has {}", s.len())));
     }
     if let Some(c) = s.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
-        return Err(invalid(format!(
-            "`{c}` is not allowed in a DNS label (only lowercase letters, digits and `-`)"
-        )));
+        return Err(invalid(format!("`{c}` is not allowed in a DNS label (only lowercase letters, digits and `-`)")));
     }
     if s.starts_with('-') || s.ends_with('-') {
         return Err(invalid("a DNS label must start and end with a letter or digit"));

@@ -1,0 +1,108 @@
+//! End-to-end tests of the `hlc` binary: exit codes, output layout, atomic replacement.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn hlc(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hlc")).args(args).current_dir(cwd).env("NO_COLOR", "1").output().expect("run hlc")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.join("stacks")).expect("create scratch");
+    dir
+}
+
+const GOOD: &str = r#"
+stack demo {
+  namespace demo { tier = aux }
+  service web {
+    image = "nginx:1.27"
+    port http = 80
+    resources { cpu = 10m, memory = 64Mi }
+    ingress web { auth = app("nginx serves only public static files"), dns = proxied }
+  }
+}
+"#;
+
+#[test]
+fn build_writes_one_object_per_file_and_a_kustomization() {
+    let dir = scratch("build-ok");
+    fs::write(dir.join("stacks/demo.hl"), GOOD).expect("write");
+    let o = hlc(&["build"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let k8s = dir.join("out/k8s/demo");
+    for f in [
+        "namespace-demo.yaml",
+        "deployment-web.yaml",
+        "service-web.yaml",
+        "ingress-web.yaml",
+        "secret-tls-secret.yaml",
+        "kustomization.yaml",
+    ] {
+        assert!(k8s.join(f).is_file(), "missing {f}");
+    }
+    let kust = fs::read_to_string(k8s.join("kustomization.yaml")).expect("read");
+    assert!(kust.contains("- deployment-web.yaml"), "{kust}");
+}
+
+#[test]
+fn failed_build_leaves_previous_output_intact() {
+    let dir = scratch("build-fail");
+    fs::write(dir.join("stacks/demo.hl"), GOOD).expect("write");
+    assert!(hlc(&["build"], &dir).status.success());
+    let before = fs::read_to_string(dir.join("out/k8s/demo/deployment-web.yaml")).expect("read");
+    fs::write(dir.join("stacks/demo.hl"), GOOD.replace("replicas", "x").replace("port http = 80", "port http = 80000"))
+        .expect("write");
+    let o = hlc(&["build"], &dir);
+    assert_eq!(o.status.code(), Some(1), "errors must exit 1");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("error[E0203]"), "{stderr}");
+    let after = fs::read_to_string(dir.join("out/k8s/demo/deployment-web.yaml")).expect("previous output kept");
+    assert_eq!(before, after);
+    // No staging directories are left behind.
+    let leftovers: Vec<_> = fs::read_dir(&dir)
+        .expect("ls")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn check_writes_nothing_and_reports_short_format() {
+    let dir = scratch("check");
+    fs::write(dir.join("stacks/demo.hl"), GOOD.replace("tier = aux", "tier = auxx")).expect("write");
+    let o = hlc(&["check", "--format", "short"], &dir);
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("stacks/demo.hl:3:27: error[E0206]: `auxx` is not a variant of `NamespaceTier`"),
+        "{stderr}"
+    );
+    assert!(!dir.join("out").exists());
+}
+
+#[test]
+fn missing_workspace_is_a_usage_error() {
+    let dir = scratch("missing");
+    let o = hlc(&["check", "nope"], &dir);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn explain_knows_every_code() {
+    let dir = scratch("explain");
+    for c in hl_diagnostics::CODES {
+        let o = hlc(&["explain", c.code], &dir);
+        assert!(o.status.success(), "explain {}", c.code);
+        assert_eq!(String::from_utf8_lossy(&o.stdout), c.doc);
+        let by_name = hlc(&["explain", c.name], &dir);
+        assert_eq!(by_name.stdout, o.stdout);
+    }
+    assert_eq!(hlc(&["explain", "E9999"], &dir).status.code(), Some(2));
+    let list = hlc(&["explain"], &dir);
+    assert_eq!(String::from_utf8_lossy(&list.stdout).lines().count(), hl_diagnostics::CODES.len());
+}

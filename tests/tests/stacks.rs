@@ -1,0 +1,52 @@
+//! The real homelab in `stacks/`: it compiles without diagnostics, its output is
+//! deterministic, and the emitted YAML of every stack is a reviewed snapshot.
+
+use std::collections::BTreeMap;
+
+use hl_diagnostics::render::{self, Style};
+use hl_tests::{read_dir, repo_root};
+
+fn compile_stacks() -> hlc_core::Compilation {
+    hlc_core::compile(read_dir(&repo_root().join("stacks")))
+}
+
+#[test]
+fn stacks_compile_clean() {
+    let c = compile_stacks();
+    let rendered = render::human(&c.diagnostics, &c.sources, Style::Plain, 100);
+    assert!(c.diagnostics.is_empty(), "stacks/ has diagnostics:\n{rendered}");
+    assert!(c.model.stacks.len() >= 12, "expected at least 12 stacks, found {}", c.model.stacks.len());
+}
+
+#[test]
+fn emitted_yaml_per_stack() {
+    let c = compile_stacks();
+    assert!(!c.has_errors());
+    let mut per_stack: BTreeMap<String, String> = BTreeMap::new();
+    for a in &c.artifacts {
+        let Some(rest) = a.path.strip_prefix("k8s/") else { continue };
+        let Some((stack, file)) = rest.split_once('/') else { continue };
+        let text = per_stack.entry(stack.to_string()).or_default();
+        text.push_str(&format!("# ---- {file}\n{}", a.contents));
+    }
+    assert!(!per_stack.is_empty());
+    for (stack, text) in per_stack {
+        insta::assert_snapshot!(format!("emit-{stack}"), text);
+    }
+}
+
+/// The same input gives the same bytes, whatever the number of threads.
+#[test]
+fn output_is_identical_across_runs_and_thread_counts() {
+    let files = read_dir(&repo_root().join("stacks"));
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+        pool.install(|| hlc_core::compile(files.clone()).artifacts)
+    };
+    let one = run(1);
+    let two = run(2);
+    let again = run(2);
+    assert!(!one.is_empty());
+    assert_eq!(one, two, "1 vs 2 threads differ");
+    assert_eq!(two, again, "two runs differ");
+}

@@ -1,0 +1,58 @@
+//! UI fixtures: each directory under `tests/ui/` is a small workspace. Its rendered
+//! diagnostics are an insta snapshot. A directory named `<CODE>-<name>` must produce that
+//! code; one ending in `-ok` must produce no diagnostic at all.
+
+use std::fs;
+
+use hl_diagnostics::render::{self, Style};
+use hl_tests::{read_dir, repo_root};
+
+#[test]
+fn ui_fixtures() {
+    let ui = repo_root().join("tests/ui");
+    let mut dirs: Vec<_> =
+        fs::read_dir(&ui).expect("tests/ui exists").flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    assert!(!dirs.is_empty(), "no ui fixtures found");
+    let mut failures = Vec::new();
+    for dir in dirs {
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let c = hlc_core::compile(read_dir(&dir));
+        let rendered = render::human(&c.diagnostics, &c.sources, Style::Plain, 100);
+        let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code.info().code).collect();
+        if name.ends_with("-ok") {
+            if !c.diagnostics.is_empty() {
+                failures.push(format!("{name}: expected no diagnostics, got {codes:?}"));
+            }
+        } else {
+            let code = name.split('-').next().unwrap_or("");
+            if !codes.contains(&code) {
+                failures.push(format!("{name}: expected {code}, got {codes:?}"));
+            }
+            insta::assert_snapshot!(name.clone(), rendered);
+        }
+    }
+    assert!(failures.is_empty(), "ui fixture failures:\n{}", failures.join("\n"));
+}
+
+/// Every code has a docs page (more than a placeholder) and a fixture that triggers it.
+#[test]
+fn every_code_has_docs_and_fixture() {
+    let ui = repo_root().join("tests/ui");
+    let dirs: Vec<String> = fs::read_dir(&ui)
+        .expect("tests/ui exists")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut missing = Vec::new();
+    for c in hl_diagnostics::CODES {
+        if c.doc.lines().count() < 8 || !c.doc.starts_with(&format!("# {}", c.code)) {
+            missing.push(format!("{}: docs page is missing or too short", c.code));
+        }
+        let prefix = format!("{}-{}", c.code, c.name);
+        if !dirs.iter().any(|d| d == &prefix) {
+            missing.push(format!("{}: no fixture directory tests/ui/{prefix}", c.code));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
