@@ -48,8 +48,34 @@ impl Compilation {
     }
 }
 
+/// Stack size of the compiling thread. Expression trees are bounded in depth by the parser's
+/// nesting and chain limits; this leaves a wide margin for evaluating the deepest of them.
+const STACK_SIZE: usize = 256 * 1024 * 1024;
+
 /// Compile a workspace.
+///
+/// Runs on a thread of its own with a large stack, so that deeply nested (but accepted) input
+/// cannot overflow the caller's stack.
 pub fn compile(files: Vec<InputText>) -> Compilation {
+    let slot = std::sync::Mutex::new(Some(files));
+    let take = || slot.lock().map(|mut s| s.take().unwrap_or_default()).unwrap_or_default();
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("hlc-compile".into())
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(scope, || compile_on_this_thread(take()));
+        match spawned {
+            Ok(handle) => match handle.join() {
+                Ok(c) => c,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            // No thread available: compile here (the closure never ran, the files are still there).
+            Err(_) => compile_on_this_thread(take()),
+        }
+    })
+}
+
+fn compile_on_this_thread(files: Vec<InputText>) -> Compilation {
     let mut sources = Sources::new();
     let mut diags = Vec::new();
     let mut parsed = Vec::new();

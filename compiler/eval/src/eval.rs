@@ -512,10 +512,12 @@ impl<'a> Evaluator<'a> {
         // Fields set explicitly (not by a spread), for duplicate detection.
         let mut explicit: HashMap<String, Span> = HashMap::new();
         let mut map_entry_spans: HashMap<(String, String), Span> = HashMap::new();
+        // A block with unreadable entries may well set the "missing" fields there.
+        let mut unreadable = false;
         for (file, entry) in entries {
             self.file = *file;
             match entry {
-                Entry::Error(_) => {}
+                Entry::Error(_) => unreadable = true,
                 Entry::Let(l) => {
                     let expected = l.ty.as_ref().map(|t| self.resolve_type(t));
                     let v = self.eval_expr(&l.value, expected.as_ref());
@@ -677,7 +679,7 @@ impl<'a> Evaluator<'a> {
         self.file = saved_file;
         let record = Record { schema: schema.map(|s| s.name.clone()), fields, field_spans };
         let record = match schema {
-            Some(s) => self.complete(record, s, head_span),
+            Some(s) => self.complete(record, s, head_span, !unreadable),
             None => record,
         };
         Value::new(ValueKind::Record(Rc::new(record)), block_span)
@@ -720,7 +722,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Fill defaults and report missing required fields.
-    fn complete(&mut self, mut record: Record, schema: &SchemaDef, head: Span) -> Record {
+    fn complete(&mut self, mut record: Record, schema: &SchemaDef, head: Span, report_missing: bool) -> Record {
         let mut missing = Vec::new();
         for (name, ft) in &schema.fields {
             if record.fields.contains_key(name) {
@@ -737,7 +739,7 @@ impl<'a> Evaluator<'a> {
                 record.fields.insert(name.clone(), Value::error(head));
             }
         }
-        if !missing.is_empty() {
+        if !missing.is_empty() && report_missing {
             let names = list_names(&missing);
             let plural = if missing.len() == 1 { "field" } else { "fields" };
             let mut d = Diagnostic::new(
@@ -930,23 +932,26 @@ impl<'a> Evaluator<'a> {
                 }
             }
             ExprKind::Binary(op, l, r) => self.eval_binary(*op, l, r, span),
-            ExprKind::If(c, t, f) => {
-                let cv = self.eval_expr(c, Some(&Ty::Bool));
-                match cv.kind {
-                    ValueKind::Bool(true) => self.eval_expr(t, expected),
-                    ValueKind::Bool(false) => self.eval_expr(f, expected),
-                    ValueKind::Error => Value::error(span),
-                    _ => {
-                        let what = cv.describe();
-                        self.error(Diagnostic::new(
-                            Code::TypeMismatch,
-                            format!("the condition of `if` must be a `Bool`, found {what}"),
-                            c.span,
-                            "expected `Bool`",
-                        ));
-                        Value::error(span)
+            ExprKind::If(branches, otherwise) => {
+                for (c, t) in branches {
+                    let cv = self.eval_expr(c, Some(&Ty::Bool));
+                    match cv.kind {
+                        ValueKind::Bool(true) => return self.eval_expr(t, expected),
+                        ValueKind::Bool(false) => {}
+                        ValueKind::Error => return Value::error(span),
+                        _ => {
+                            let what = cv.describe();
+                            self.error(Diagnostic::new(
+                                Code::TypeMismatch,
+                                format!("the condition of `if` must be a `Bool`, found {what}"),
+                                c.span,
+                                "expected `Bool`",
+                            ));
+                            return Value::error(span);
+                        }
                     }
                 }
+                self.eval_expr(otherwise, expected)
             }
             ExprKind::Member(base, field) => self.eval_member(base, field, exp, span),
             ExprKind::Index(base, ix) => {
@@ -1811,7 +1816,7 @@ impl<'a> Evaluator<'a> {
                         }
                     }
                     let rec = Record { schema: Some(name.clone()), fields, field_spans: r.field_spans.clone() };
-                    let rec = self.complete(rec, &s, v.span);
+                    let rec = self.complete(rec, &s, v.span, true);
                     Value::new(K::Record(Rc::new(rec)), v.span)
                 }
                 _ => self.mismatch(v, t, site),

@@ -210,7 +210,8 @@ pub enum ExprKind {
     Call(Box<Expr>, Vec<Arg>),
     Member(Box<Expr>, Ident),
     Index(Box<Expr>, Box<Expr>),
-    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `if c1 then t1 else if c2 then t2 else e`: the branches in order, then the `else`.
+    If(Vec<(Expr, Expr)>, Box<Expr>),
     /// Text the parser could not read; already reported.
     Error,
 }

@@ -6,4 +6,4 @@
 pub mod ast;
 mod parse;
 
-pub use parse::{MAX_NESTING, Parse, parse};
+pub use parse::{MAX_CHAIN, MAX_NESTING, Parse, parse};

@@ -16,6 +16,10 @@ struct HlParser;
 /// so that hostile input cannot exhaust the stack.
 pub const MAX_NESTING: usize = 128;
 
+/// The longest chain of operators (`a + b + ...`) or postfix operations (`a.b.c(...)`) in one
+/// expression. Together with [`MAX_NESTING`] this bounds the depth of every expression tree.
+pub const MAX_CHAIN: usize = 256;
+
 /// The result of parsing one file: always a tree, plus the syntax errors found.
 #[derive(Clone, Debug)]
 pub struct Parse {
@@ -26,6 +30,9 @@ pub struct Parse {
 /// Parse one file. Never fails: every independent syntax error is reported, and everything
 /// that could be read is in the tree.
 pub fn parse(file: FileId, text: &str) -> Parse {
+    // Record every parse attempt, so that errors can name the literal tokens expected (`,`,
+    // `}`, `=`) and not only grammar rules.
+    pest::set_error_detail(true);
     let mut lower = Lower { file, text, diags: Vec::new(), comments: Vec::new() };
     if let Some(offset) = too_deep(text) {
         lower.diags.push(
@@ -78,6 +85,14 @@ fn too_deep(text: &str) -> Option<usize> {
                     i += 1;
                 }
             }
+            // `if` nests like a bracket until its `else`; `else if` keeps the depth.
+            b'i' if word_at(bytes, i, b"if") => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            b'e' if word_at(bytes, i, b"else") => depth = depth.saturating_sub(1),
             b'{' | b'[' | b'(' => {
                 depth += 1;
                 if depth > MAX_NESTING {
@@ -90,6 +105,14 @@ fn too_deep(text: &str) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+/// Whether `word` stands at `i` as a whole word.
+fn word_at(bytes: &[u8], i: usize, word: &[u8]) -> bool {
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    bytes[i..].starts_with(word)
+        && (i == 0 || !is_ident(bytes[i - 1]))
+        && bytes.get(i + word.len()).is_none_or(|b| !is_ident(*b))
 }
 
 struct Lower<'t> {
@@ -138,6 +161,19 @@ impl<'t> Lower<'t> {
         };
         let span = self.span(&pair);
         self.comments.push(Comment { kind, text: pair.as_str().to_string(), span });
+    }
+
+    fn too_long(&mut self, span: Span) -> Expr {
+        self.diags.push(
+            Diagnostic::new(
+                Code::NestingTooDeep,
+                format!("this expression chains more than {MAX_CHAIN} operations"),
+                Span::new(self.file, span.start as usize, span.start as usize + 1),
+                "expression starts here",
+            )
+            .with_help("split the expression into named `let` bindings"),
+        );
+        Expr { kind: ExprKind::Error, span }
     }
 
     fn ident(&self, p: &Pair<'_, Rule>) -> Ident {
@@ -444,6 +480,9 @@ impl<'t> Lower<'t> {
 
     fn expr(&mut self, p: Pair<'_, Rule>) -> Expr {
         let span = self.span(&p);
+        if p.clone().into_inner().count() > 2 * MAX_CHAIN {
+            return self.too_long(span);
+        }
         // Operands (with their prefix operators) and the infix operators between them.
         let mut operands: Vec<Expr> = Vec::new();
         let mut ops: Vec<BinaryOp> = Vec::new();
@@ -497,6 +536,10 @@ impl<'t> Lower<'t> {
     }
 
     fn postfix(&mut self, p: Pair<'_, Rule>) -> Expr {
+        let span = self.span(&p);
+        if p.clone().into_inner().count() > MAX_CHAIN {
+            return self.too_long(span);
+        }
         let mut parts = self.children(p).into_iter();
         let Some(first) = parts.next() else {
             return Expr { kind: ExprKind::Error, span: Span::default() };
@@ -598,17 +641,31 @@ impl<'t> Lower<'t> {
                     .unwrap_or(Expr { kind: ExprKind::Error, span });
             }
             Rule::if_expr => {
-                let mut es: Vec<Expr> = self.children(p).into_iter().map(|c| self.expr(c)).collect();
-                if es.len() != 3 {
-                    ExprKind::Error
-                } else {
-                    let e = es.pop().map(Box::new);
-                    let t = es.pop().map(Box::new);
-                    let c = es.pop().map(Box::new);
-                    match (c, t, e) {
-                        (Some(c), Some(t), Some(e)) => ExprKind::If(c, t, e),
-                        _ => ExprKind::Error,
+                let mut exprs: Vec<Expr> = Vec::new();
+                let mut branches = Vec::new();
+                for c in self.children(p) {
+                    match c.as_rule() {
+                        Rule::expr => exprs.push(self.expr(c)),
+                        Rule::else_if => {
+                            let mut parts: Vec<Expr> = Vec::new();
+                            for x in self.children(c) {
+                                if x.as_rule() == Rule::expr {
+                                    parts.push(self.expr(x));
+                                }
+                            }
+                            if let Ok([cond, then]) = <[Expr; 2]>::try_from(parts) {
+                                branches.push((cond, then));
+                            }
+                        }
+                        _ => {}
                     }
+                }
+                match <[Expr; 3]>::try_from(exprs) {
+                    Ok([cond, then, otherwise]) => {
+                        branches.insert(0, (cond, then));
+                        ExprKind::If(branches, Box::new(otherwise))
+                    }
+                    Err(_) => ExprKind::Error,
                 }
             }
             Rule::path => match self.children(p).into_iter().next() {
@@ -717,6 +774,14 @@ impl<'t> Lower<'t> {
 
     /// Re-parse recovered text with a strict rule to report what exactly is wrong with it.
     fn recover(&mut self, rule: Rule, text: &str, offset: usize, what: &str) {
+        if let Some(q) = unterminated_string(text) {
+            let span = Span::new(self.file, offset + q, offset + q + 1);
+            self.diags.push(
+                Diagnostic::new(Code::SyntaxError, "unterminated string", span, "this string is never closed")
+                    .with_help("a string ends with `\"` on the same line"),
+            );
+            return;
+        }
         match HlParser::parse(rule, text) {
             Err(e) => self.push_pest_error(&e, offset),
             Ok(_) => {
@@ -733,19 +798,43 @@ impl<'t> Lower<'t> {
     }
 
     fn push_pest_error(&mut self, e: &pest::error::Error<Rule>, offset: usize) {
-        let pos = match e.location {
-            InputLocation::Pos(p) => p,
-            InputLocation::Span((s, _)) => s,
-        };
-        let mut expected: Vec<&'static str> = match &e.variant {
-            ErrorVariant::ParsingError { positives, .. } => {
-                let mut names: Vec<&'static str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
-                names.sort_unstable();
-                names.dedup();
-                names
+        let (pos, mut expected) = match e.parse_attempts() {
+            Some(attempts) => {
+                let mut names: Vec<String> = attempts
+                    .expected_tokens()
+                    .into_iter()
+                    .filter_map(|t| {
+                        let token = t.to_string();
+                        if token == "_" {
+                            // The one literal that starts an identifier.
+                            return Some("a name".to_string());
+                        }
+                        is_token_worth_naming(&token).then(|| format!("`{token}`"))
+                    })
+                    .collect();
+                for cs in attempts.call_stacks() {
+                    if let Some(n) = cs.deepest.get_rule().and_then(|r| rule_name(*r)) {
+                        names.push(n.to_string());
+                    }
+                }
+                (attempts.max_position, names)
             }
-            ErrorVariant::CustomError { .. } => Vec::new(),
+            None => {
+                let pos = match e.location {
+                    InputLocation::Pos(p) => p,
+                    InputLocation::Span((s, _)) => s,
+                };
+                let names = match &e.variant {
+                    ErrorVariant::ParsingError { positives, .. } => {
+                        positives.iter().filter_map(|r| rule_name(*r)).map(str::to_string).collect()
+                    }
+                    ErrorVariant::CustomError { .. } => Vec::new(),
+                };
+                (pos, names)
+            }
         };
+        expected.sort();
+        expected.dedup();
         let abs = offset + pos;
         let found = describe_found(self.text, abs);
         // Report at the end of the previous token rather than after skipped whitespace.
@@ -758,12 +847,48 @@ impl<'t> Lower<'t> {
         } else {
             Span::new(self.file, abs, abs + found_len(self.text, abs))
         };
-        if expected.is_empty() {
-            expected.push("valid hl");
-        }
-        let msg = format!("expected {}, found {found}", join_or(&expected));
-        self.diags.push(Diagnostic::new(Code::SyntaxError, msg, span, format!("expected {}", join_or(&expected))));
+        let expected = if expected.is_empty() { "valid hl".to_string() } else { join_or(&expected) };
+        let msg = format!("expected {expected}, found {found}");
+        self.diags.push(Diagnostic::new(Code::SyntaxError, msg, span, format!("expected {expected}")));
     }
+}
+
+/// Whitespace and comment openers are always acceptable; naming them helps nobody.
+fn is_token_worth_naming(token: &str) -> bool {
+    // Character ranges (`a..z`) and built-in rules print as placeholders; skip them too.
+    !matches!(token, "//" | "///" | "/*" | "BUILTIN_RULE")
+        && !token.trim().is_empty()
+        && !(token.len() > 2 && token.contains(".."))
+}
+
+/// Offset of a `"` that opens a string never closed on its line.
+fn unterminated_string(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                loop {
+                    match bytes.get(i) {
+                        None | Some(b'\n') => return Some(start),
+                        Some(b'\\') => i += 2,
+                        Some(b'"') => break,
+                        Some(_) => i += 1,
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 fn reduce(out: &mut Vec<Expr>, op: BinaryOp) {
@@ -830,7 +955,8 @@ fn rule_name(r: Rule) -> Option<&'static str> {
     })
 }
 
-fn join_or(names: &[&str]) -> String {
+fn join_or<S: AsRef<str>>(names: &[S]) -> String {
+    let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
     match names.len() {
         0 => String::new(),
         1 => names[0].to_string(),
