@@ -93,11 +93,17 @@ fn compile_on_this_thread(files: Vec<InputText>) -> Compilation {
                 parsed.push((id, f.path, false, hl_syntax::parse(id, &text)));
             }
             Err((offset, why)) => {
-                let id = sources.add(f.display.clone(), String::new());
+                // Keep the readable prefix as the source, so the report can show where it stops.
+                let prefix = String::from_utf8_lossy(&f.bytes[..offset.min(f.bytes.len())]).into_owned();
+                let id = sources.add(f.display.clone(), prefix);
                 diags.push(
-                    Diagnostic::new(Code::InvalidText, format!("`{}` {why}", f.display), Span::new(id, 0, 0), why)
-                        .with_note(format!("at byte {offset}"))
-                        .with_help("hl files must be UTF-8 text without NUL bytes"),
+                    Diagnostic::new(
+                        Code::InvalidText,
+                        format!("`{}` {why}", f.display),
+                        Span::new(id, offset, offset),
+                        format!("byte {offset}: the file {why}"),
+                    )
+                    .with_help("hl files must be UTF-8 text without NUL bytes; the file was not read"),
                 );
             }
         }
@@ -126,11 +132,13 @@ fn compile_on_this_thread(files: Vec<InputText>) -> Compilation {
 
 /// Emit every stack (in parallel) and lay the objects out as files.
 pub fn emit(model: &Model) -> (Vec<Artifact>, Vec<Diagnostic>) {
+    let outputs: Vec<hl_emit::StackOutput> = model.stacks.par_iter().map(hl_emit::emit_stack).collect();
+    let mut diags = cross_stack_collisions(model, &outputs);
     let per_stack: Vec<(Vec<Artifact>, Vec<Diagnostic>)> = model
         .stacks
         .par_iter()
-        .map(|stack| {
-            let out = hl_emit::emit_stack(stack);
+        .zip(outputs)
+        .map(|(stack, out)| {
             let mut files = Vec::new();
             let mut names = Vec::new();
             for obj in &out.objects {
@@ -148,13 +156,47 @@ pub fn emit(model: &Model) -> (Vec<Artifact>, Vec<Diagnostic>) {
         })
         .collect();
     let mut artifacts = Vec::new();
-    let mut diags = Vec::new();
     for (a, d) in per_stack {
         artifacts.extend(a);
         diags.extend(d);
     }
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     (artifacts, diags)
+}
+
+/// An object (kind, namespace, name) may belong to one stack only: two stacks applying it
+/// would fight over it.
+fn cross_stack_collisions(model: &Model, outputs: &[hl_emit::StackOutput]) -> Vec<Diagnostic> {
+    let mut seen: std::collections::HashMap<(&str, Option<&str>, &str), (&str, Span)> = Default::default();
+    let mut diags = Vec::new();
+    for (stack, out) in model.stacks.iter().zip(outputs) {
+        for o in &out.objects {
+            let key = (o.kind.as_str(), o.namespace.as_deref(), o.name.as_str());
+            match seen.get(&key) {
+                Some((other, span)) if *other != stack.name.as_str() => {
+                    let where_ = o.namespace.as_deref().map(|n| format!(" in namespace `{n}`")).unwrap_or_default();
+                    diags.push(
+                        Diagnostic::new(
+                            Code::OutputCollision,
+                            format!(
+                                "{} `{}`{where_} is emitted by both stack `{other}` and stack `{}`",
+                                o.kind, o.name, stack.name
+                            ),
+                            o.origin,
+                            format!("declared in `{}`", stack.name),
+                        )
+                        .with_label(*span, format!("declared in `{other}`"))
+                        .with_help("an object belongs to exactly one stack; declare it once"),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(key, (stack.name.as_str(), o.origin));
+                }
+            }
+        }
+    }
+    diags
 }
 
 /// Text of a file, or the offset and reason it is not acceptable.

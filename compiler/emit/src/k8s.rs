@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use hl_diagnostics::{Code, Diagnostic, Span};
 use hl_model::{
-    AuthMode, Container as MContainer, ExternalSecret, Ingress, Namespace, Resources, Service, Stack, Volume,
-    VolumeSource, WorkloadKind,
+    AuthMode, Container as MContainer, EnvSecret, ExternalSecret, Ingress, Namespace, Resources, Service, Stack,
+    Volume, VolumeSource, WorkloadKind,
 };
 use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{
@@ -13,11 +13,11 @@ use k8s_openapi::api::apps::v1::{
 };
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
-    CSIPersistentVolumeSource, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource,
-    EnvVar, Namespace as K8sNamespace, PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec,
-    PersistentVolumeClaimVolumeSource, PersistentVolumeSpec, PodSpec, PodTemplateSpec, ResourceRequirements, Secret,
-    SecretEnvSource, SecretVolumeSource, Service as K8sService, ServicePort, ServiceSpec, VolumeMount,
-    VolumeResourceRequirements,
+    CSIPersistentVolumeSource, ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
+    EnvFromSource, EnvVar, EnvVarSource, Namespace as K8sNamespace, PersistentVolume, PersistentVolumeClaim,
+    PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PersistentVolumeSpec, PodSpec, PodTemplateSpec,
+    ResourceRequirements, Secret, SecretEnvSource, SecretKeySelector, SecretVolumeSource, Service as K8sService,
+    ServicePort, ServiceSpec, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress as K8sIngress, IngressBackend, IngressRule, IngressServiceBackend,
@@ -140,7 +140,10 @@ impl Emitter {
     }
 
     fn namespace(&mut self, ns: &Namespace) {
-        let mut l = labels(&[("tier", ns.tier.label())]);
+        let mut l = BTreeMap::new();
+        if let Some(t) = ns.tier {
+            l.insert("tier".to_string(), t.label().to_string());
+        }
         if ns.keel {
             l.insert("keel.sh/enrolled".into(), "true".into());
         }
@@ -180,8 +183,19 @@ impl Emitter {
         for s in &svc.secrets {
             self.external_secret(s);
         }
+        for (name, data) in &svc.configs {
+            let cm = ConfigMap {
+                metadata: meta(name, Some(&svc.namespace)),
+                data: Some(data.iter().cloned().collect()),
+                ..Default::default()
+            };
+            self.push(&cm, name, Some(&svc.namespace), svc.span);
+        }
         self.workload(svc);
         if let Some(x) = &svc.expose {
+            self.k8s_service(svc, x);
+        }
+        for x in &svc.extra_services {
             self.k8s_service(svc, x);
         }
         for ing in &svc.ingresses {
@@ -285,15 +299,7 @@ impl Emitter {
     }
 
     fn pod_spec(&self, svc: &Service) -> PodSpec {
-        let env_from: Vec<EnvFromSource> = svc
-            .secrets
-            .iter()
-            .filter(|s| s.env)
-            .map(|s| EnvFromSource {
-                secret_ref: Some(SecretEnvSource { name: s.target.clone(), optional: None }),
-                ..Default::default()
-            })
-            .collect();
+        let env_from = secret_env_from(svc);
         let mounts: Vec<VolumeMount> = svc
             .volumes
             .iter()
@@ -305,23 +311,27 @@ impl Emitter {
                 ..Default::default()
             })
             .collect();
+        let mut container_ports = ports(&svc.ports, "TCP");
+        container_ports.extend(ports(&svc.udp_ports, "UDP"));
         let main = Container {
-            name: svc.name.clone(),
+            name: svc.container_name.clone(),
             image: Some(svc.image.clone()),
             command: non_empty_vec(svc.command.clone()),
             args: non_empty_vec(svc.args.clone()),
-            ports: non_empty_vec(ports(&svc.ports)),
-            env: non_empty_vec(env(&svc.env)),
+            ports: non_empty_vec(container_ports),
+            env: non_empty_vec(env(&svc.env, &svc.env_secret)),
             env_from: non_empty_vec(env_from),
             resources: resources(&svc.resources),
             volume_mounts: non_empty_vec(mounts),
             ..Default::default()
         };
         let mut containers = vec![main];
-        containers.extend(svc.containers.iter().map(sidecar));
+        containers.extend(svc.containers.iter().map(|c| sidecar(c, svc)));
+        let init: Vec<Container> = svc.init_containers.iter().map(|c| sidecar(c, svc)).collect();
         let volumes: Vec<k8s_openapi::api::core::v1::Volume> = svc
             .volumes
             .iter()
+            .filter(|v| !matches!(v.source, VolumeSource::Template { .. }))
             .map(|v| {
                 let mut vol = k8s_openapi::api::core::v1::Volume { name: v.name.clone(), ..Default::default() };
                 match &v.source {
@@ -331,7 +341,9 @@ impl Emitter {
                             read_only: v.read_only.then_some(true),
                         });
                     }
-                    VolumeSource::EmptyDir => vol.empty_dir = Some(EmptyDirVolumeSource::default()),
+                    VolumeSource::EmptyDir | VolumeSource::Template { .. } => {
+                        vol.empty_dir = Some(EmptyDirVolumeSource::default())
+                    }
                     VolumeSource::ConfigMap(n) => {
                         vol.config_map = Some(ConfigMapVolumeSource { name: n.clone(), ..Default::default() })
                     }
@@ -346,6 +358,7 @@ impl Emitter {
         extend(&mut node_selector, &svc.node_selector);
         PodSpec {
             containers,
+            init_containers: non_empty_vec(init),
             volumes: non_empty_vec(volumes),
             node_selector: non_empty(node_selector),
             priority_class_name: svc.priority_class.clone(),
@@ -357,6 +370,12 @@ impl Emitter {
     fn workload(&mut self, svc: &Service) {
         let app = labels(&[("app", &svc.name)]);
         let mut obj_labels = app.clone();
+        // Sablier finds the workloads to wake by these labels (the ingress factory's contract).
+        if let Some(s) = svc.ingresses.iter().find_map(|i| i.sablier.as_ref()) {
+            obj_labels.insert("sablier.enable".into(), "true".into());
+            obj_labels.insert("sablier.group".into(), s.group.clone());
+            obj_labels.insert("sablier.ready-after".into(), "5s".into());
+        }
         extend(&mut obj_labels, &svc.labels);
         let mut ann = BTreeMap::new();
         if let Some(k) = &svc.keel {
@@ -412,6 +431,7 @@ impl Emitter {
                         selector,
                         service_name: Some(svc.expose.as_ref().map_or(svc.name.clone(), |e| e.name.clone())),
                         template,
+                        volume_claim_templates: non_empty_vec(claim_templates(svc)),
                         ..Default::default()
                     }),
                     ..Default::default()
@@ -696,19 +716,62 @@ fn homepage_group(ns: &str) -> &'static str {
     }
 }
 
-fn ports(p: &[(String, u16)]) -> Vec<ContainerPort> {
+fn ports(p: &[(String, u16)], protocol: &str) -> Vec<ContainerPort> {
     p.iter()
         .map(|(n, port)| ContainerPort {
             name: Some(n.clone()),
             container_port: i32::from(*port),
-            protocol: Some("TCP".into()),
+            protocol: Some(protocol.into()),
             ..Default::default()
         })
         .collect()
 }
 
-fn env(e: &[(String, String)]) -> Vec<EnvVar> {
-    e.iter().map(|(k, v)| EnvVar { name: k.clone(), value: Some(v.clone()), ..Default::default() }).collect()
+fn env(e: &[(String, String)], from_secrets: &[EnvSecret]) -> Vec<EnvVar> {
+    let plain = e.iter().map(|(k, v)| EnvVar { name: k.clone(), value: Some(v.clone()), ..Default::default() });
+    let secret = from_secrets.iter().map(|s| EnvVar {
+        name: s.name.clone(),
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector { name: s.secret.clone(), key: s.key.clone(), optional: None }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    plain.chain(secret).collect()
+}
+
+/// The service's ExternalSecrets that are exposed as environment.
+fn secret_env_from(svc: &Service) -> Vec<EnvFromSource> {
+    svc.secrets
+        .iter()
+        .filter(|s| s.env)
+        .map(|s| EnvFromSource {
+            secret_ref: Some(SecretEnvSource { name: s.target.clone(), optional: None }),
+            ..Default::default()
+        })
+        .collect()
+}
+
+fn claim_templates(svc: &Service) -> Vec<PersistentVolumeClaim> {
+    svc.volumes
+        .iter()
+        .filter_map(|v| match &v.source {
+            VolumeSource::Template { size, class, access } => Some(PersistentVolumeClaim {
+                metadata: ObjectMeta { name: Some(v.name.clone()), ..Default::default() },
+                spec: Some(PersistentVolumeClaimSpec {
+                    access_modes: Some(vec![access.clone()]),
+                    storage_class_name: Some(class.clone()),
+                    resources: Some(VolumeResourceRequirements {
+                        requests: Some([("storage".to_string(), Quantity(size.clone()))].into()),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 fn resources(r: &Resources) -> Option<ResourceRequirements> {
@@ -735,15 +798,27 @@ fn resources(r: &Resources) -> Option<ResourceRequirements> {
     Some(ResourceRequirements { requests: non_empty(requests), limits: non_empty(limits), ..Default::default() })
 }
 
-fn sidecar(c: &MContainer) -> Container {
+fn sidecar(c: &MContainer, svc: &Service) -> Container {
+    let mounts: Vec<VolumeMount> = c
+        .mounts
+        .iter()
+        .map(|(vol, path)| VolumeMount {
+            name: vol.clone(),
+            mount_path: path.clone(),
+            read_only: svc.volumes.iter().find(|v| &v.name == vol).and_then(|v| v.read_only.then_some(true)),
+            ..Default::default()
+        })
+        .collect();
     Container {
         name: c.name.clone(),
         image: Some(c.image.clone()),
         command: non_empty_vec(c.command.clone()),
         args: non_empty_vec(c.args.clone()),
-        ports: non_empty_vec(ports(&c.ports)),
-        env: non_empty_vec(env(&c.env)),
+        ports: non_empty_vec(ports(&c.ports, "TCP")),
+        env: non_empty_vec(env(&c.env, &c.env_secret)),
+        env_from: if c.secrets { non_empty_vec(secret_env_from(svc)) } else { None },
         resources: resources(&c.resources),
+        volume_mounts: non_empty_vec(mounts),
         ..Default::default()
     }
 }

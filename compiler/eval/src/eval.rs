@@ -62,6 +62,8 @@ enum Global {
     Let(FileId, u32),
     Fn(FileId, u32),
     Module(FileId),
+    /// The alias of an import that failed (already reported): uses evaluate to an error.
+    Broken,
 }
 
 enum Slot {
@@ -76,6 +78,8 @@ struct Evaluator<'a> {
     types: IndexMap<String, TypeDef>,
     prelude: IndexMap<String, Global>,
     scopes: HashMap<FileId, IndexMap<String, Global>>,
+    /// Files with an unresolved import: unknown names there may come from it.
+    broken_imports: std::collections::HashSet<FileId>,
     memo: HashMap<Global, Slot>,
     locals: Vec<(String, Value)>,
     file: FileId,
@@ -103,6 +107,7 @@ impl<'a> Evaluator<'a> {
             types: IndexMap::new(),
             prelude: IndexMap::new(),
             scopes: HashMap::new(),
+            broken_imports: std::collections::HashSet::new(),
             memo: HashMap::new(),
             locals: Vec::new(),
             file: FileId(0),
@@ -301,7 +306,18 @@ impl<'a> Evaluator<'a> {
             let mut scope = self.own_defs(f);
             for item in &f.ast.items {
                 let Item::Import(imp) = item else { continue };
-                let Some(target) = self.resolve_import(f, imp) else { continue };
+                let Some(target) = self.resolve_import(f, imp) else {
+                    // Names the missing file would have defined are not reported again.
+                    match &imp.alias {
+                        Some(alias) => {
+                            scope.entry(alias.name.clone()).or_insert(Global::Broken);
+                        }
+                        None => {
+                            self.broken_imports.insert(f.id);
+                        }
+                    }
+                    continue;
+                };
                 match &imp.alias {
                     Some(alias) => {
                         scope.entry(alias.name.clone()).or_insert(Global::Module(target));
@@ -375,7 +391,16 @@ impl<'a> Evaluator<'a> {
         match self.import_target(from, &imp.path) {
             Some(t) => Some(t),
             None => {
-                let known: Vec<&str> = self.by_path.keys().map(String::as_str).collect();
+                // Suggest paths as the importing file would write them.
+                let dir = from.path.rfind('/').map_or("", |i| &from.path[..i]);
+                let mut known: Vec<String> = self
+                    .files
+                    .values()
+                    .filter(|f| !f.stdlib && f.id != from.id)
+                    .map(|f| relative_to(dir, &f.path))
+                    .collect();
+                known.sort();
+                let known: Vec<&str> = known.iter().map(String::as_str).collect();
                 let mut d = Diagnostic::new(
                     Code::UnresolvedImport,
                     format!("cannot find the file `{}` to import", imp.path),
@@ -817,7 +842,7 @@ impl<'a> Evaluator<'a> {
                         span,
                         "still evaluating here",
                     )
-                    .with_help("look for a function that calls itself without an end condition"),
+                    .with_help("evaluation is bounded; look for recursion that never ends or that grows exponentially"),
                 );
             }
             return false;
@@ -866,13 +891,17 @@ impl<'a> Evaluator<'a> {
                 let mut m: IndexMap<String, Value> = IndexMap::new();
                 let mut seen: HashMap<String, Span> = HashMap::new();
                 for (k, ve) in entries {
-                    if let Some(prev) = seen.get(&k.key) {
-                        self.duplicate_field(&k.key, k.span, *prev);
+                    let key = match self.eval_string(&k.parts, k.span).kind {
+                        ValueKind::Str(s) => s,
+                        _ => continue,
+                    };
+                    if let Some(prev) = seen.get(&key) {
+                        self.duplicate_field(&key, k.span, *prev);
                         continue;
                     }
-                    seen.insert(k.key.clone(), k.span);
+                    seen.insert(key.clone(), k.span);
                     let v = self.eval_expr(ve, vt.as_ref());
-                    m.insert(k.key.clone(), v);
+                    m.insert(key, v);
                 }
                 Value::new(ValueKind::Map(m), span)
             }
@@ -1078,9 +1107,8 @@ impl<'a> Evaluator<'a> {
             );
         }
         // A stack name where a stack reference is expected: `depends_on = [platform]`.
-        if let Some(Ty::StackRef) = exp
-            && self.lookup(&id.name).is_none()
-        {
+        // Stack names live in their own namespace: `vault` here is the stack, not `fn vault`.
+        if let Some(Ty::StackRef) = exp {
             return Value::new(ValueKind::Str(id.name.clone()), span);
         }
         match self.lookup(&id.name) {
@@ -1103,10 +1131,9 @@ impl<'a> Evaluator<'a> {
                         span,
                         format!("expected one of {}", list_names(&names)),
                     );
-                    d = match did_you_mean(&id.name, names.iter().copied()) {
-                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                        None => d.with_help(format!("the variants of `{}` are {}", e.name, list_names(&names))),
-                    };
+                    if let Some(s) = did_you_mean(&id.name, names.iter().copied()) {
+                        d = d.with_help(format!("did you mean `{s}`?"));
+                    }
                     self.error(d);
                     return Value::error(span);
                 }
@@ -1127,6 +1154,9 @@ impl<'a> Evaluator<'a> {
     }
 
     fn unknown_name(&mut self, id: &ast::Ident) {
+        if self.broken_imports.contains(&self.file) {
+            return;
+        }
         let names = self.names_in_scope();
         let mut d = Diagnostic::new(
             Code::UnknownName,
@@ -1169,6 +1199,7 @@ impl<'a> Evaluator<'a> {
         match g {
             Global::Fn(file, item) => Value::new(ValueKind::Func(FnRef { file, item }), self.item_span(file, item)),
             Global::Module(file) => Value::new(ValueKind::Module(file), Span::default()),
+            Global::Broken => Value::error(Span::default()),
             Global::Let(file, item) => {
                 match self.memo.get(&g) {
                     Some(Slot::Done(v)) => return v.clone(),
@@ -1271,6 +1302,7 @@ impl<'a> Evaluator<'a> {
             ValueKind::Module(file) => {
                 let g = self.scopes.get(file).and_then(|s| s.get(&field.name).copied());
                 match g {
+                    Some(Global::Broken) => Value::error(span),
                     Some(Global::Module(_)) | None => {
                         let path = self.files.get(file).map(|f| f.path.clone()).unwrap_or_default();
                         self.error(Diagnostic::new(
@@ -1387,12 +1419,15 @@ impl<'a> Evaluator<'a> {
             ValueKind::Error => return Value::error(span),
             _ => {
                 let what = f.describe();
-                self.error(Diagnostic::new(
-                    Code::NotCallable,
-                    format!("{what} cannot be called"),
-                    callee.span,
-                    "not a function",
-                ));
+                let msg = match &callee.kind {
+                    ExprKind::Name(id) => format!("`{}` is {what}, not a function", id.name),
+                    _ => format!("{what} cannot be called"),
+                };
+                let mut d = Diagnostic::new(Code::NotCallable, msg, callee.span, "not a function");
+                if f.span != callee.span && f.span != Span::default() && f.span.file == callee.span.file {
+                    d = d.with_label(f.span, "the value is defined here");
+                }
+                self.error(d);
                 return Value::error(span);
             }
         };
@@ -1508,7 +1543,8 @@ impl<'a> Evaluator<'a> {
                 None => missing.push(p.name.name.clone()),
             }
         }
-        if !missing.is_empty() {
+        // A misspelt named argument already explains why its parameter looks missing.
+        if !missing.is_empty() && ok {
             self.file = saved.0;
             self.error(
                 Diagnostic::new(
@@ -1993,6 +2029,16 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
         (K::Module(x), K::Module(y)) => x == y,
         _ => false,
     }
+}
+
+/// `path` (relative to the workspace root) as seen from the directory `dir`.
+fn relative_to(dir: &str, path: &str) -> String {
+    let from: Vec<&str> = dir.split('/').filter(|c| !c.is_empty()).collect();
+    let to: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = vec![".."; from.len() - common];
+    parts.extend(&to[common..]);
+    parts.join("/")
 }
 
 /// Normalise `a/./b/../c` to `a/c`.

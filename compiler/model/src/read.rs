@@ -119,10 +119,9 @@ impl Reader {
         let namespaces: Vec<Namespace> = records(rec, "namespace")
             .into_iter()
             .map(|(n, nr, nspan)| {
-                // A tier that failed to evaluate was reported already; keep the namespace so
+                // A tier that failed to evaluate was reported already; the namespace is kept so
                 // that its services do not report a second, cascading error.
-                let tier =
-                    variant(nr, "tier").and_then(|t| NamespaceTier::from_variant(&t)).unwrap_or(NamespaceTier::Aux);
+                let tier = variant(nr, "tier").and_then(|t| NamespaceTier::from_variant(&t));
                 Namespace {
                     name: n.clone(),
                     span: nspan,
@@ -141,6 +140,7 @@ impl Reader {
         };
         let mut services = Vec::new();
         for (sname, srec, sspan) in records(rec, "service") {
+            let ns_span = srec.field_spans.get("namespace").copied().unwrap_or(sspan);
             let ns = match string(srec, "namespace") {
                 Some(n) => n,
                 None => match &default_ns {
@@ -165,16 +165,30 @@ impl Reader {
                     }
                 },
             };
-            services.push(self.service(sname, srec, sspan, &ns));
+            let mut svc = self.service(sname, srec, sspan, &ns);
+            svc.namespace_span = ns_span;
+            services.push(svc);
         }
-        let secrets = records(rec, "secret")
-            .into_iter()
-            .filter_map(|(n, r, s)| default_ns.as_ref().map(|ns| self.secret(n, r, s, ns)))
-            .collect();
+        let mut secrets = Vec::new();
+        for (n, r, span) in records(rec, "secret") {
+            match string(r, "namespace").or_else(|| default_ns.clone()) {
+                Some(ns) => secrets.push(self.secret(n, r, span, &ns)),
+                None => self.diags.push(
+                    Diagnostic::new(
+                        Code::UnknownNamespace,
+                        format!("secret `{n}` has no namespace"),
+                        span,
+                        "the stack does not have exactly one namespace",
+                    )
+                    .with_help("set `namespace = \"...\"` on the secret"),
+                ),
+            }
+        }
         Some(Stack {
             name: name.to_string(),
             span,
             state_tier: int(rec, "state_tier").unwrap_or(1),
+            state_tier_span: rec.field_spans.get("state_tier").copied().unwrap_or(span),
             depends_on,
             description: string(rec, "description"),
             namespaces,
@@ -191,9 +205,15 @@ impl Reader {
             _ => WorkloadKind::Deployment,
         };
         let ports = port_map(r, "port");
+        let udp_ports = port_map(r, "udp_port");
         let volumes: Vec<Volume> =
             records(r, "volume").into_iter().filter_map(|(vn, vr, vs)| self.volume(name, vn, vr, vs)).collect();
-        let expose = self.expose(name, r, &ports, kind);
+        let expose = match field(r, "expose").and_then(Value::as_record) {
+            Some(e) if kind != WorkloadKind::CronJob => {
+                self.expose_record(name, e, &ports, &udp_ports, span_of(r, "expose", span))
+            }
+            _ => None,
+        };
         let default_port = expose.as_ref().and_then(|e| e.ports.first().map(|p| p.port));
         let ingresses = records(r, "ingress")
             .into_iter()
@@ -203,16 +223,29 @@ impl Reader {
             })
             .collect();
         let secrets = records(r, "secret").into_iter().map(|(n, sr, ss)| self.secret(n, sr, ss, namespace)).collect();
-        let containers = records(r, "container")
+        let containers = self.containers(name, r, "container", &volumes);
+        let init_containers = self.containers(name, r, "init", &volumes);
+        let configs = field(r, "config")
+            .and_then(Value::as_map)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| {
+                        let data = v
+                            .as_map()?
+                            .iter()
+                            .filter_map(|(f, c)| c.as_str().map(|c| (f.clone(), c.to_string())))
+                            .collect();
+                        Some((k.clone(), data))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let extra_services = records(r, "extra_service")
             .into_iter()
-            .map(|(cn, cr, _)| Container {
-                name: cn.clone(),
-                image: string(cr, "image").unwrap_or_default(),
-                command: strings(cr, "command"),
-                args: strings(cr, "args"),
-                ports: port_map(cr, "port"),
-                env: string_map(cr, "env"),
-                resources: resources(cr),
+            .filter_map(|(xn, xr, xs)| {
+                let mut x = self.expose_record(name, xr, &ports, &udp_ports, xs)?;
+                x.name = xn.clone();
+                Some(x)
             })
             .collect();
         let schedule = field(r, "schedule").and_then(|v| v.as_str().map(|s| (s.to_string(), v.span)));
@@ -232,23 +265,30 @@ impl Reader {
             span,
             kind,
             namespace: namespace.to_string(),
+            namespace_span: span,
             image: string(r, "image").unwrap_or_default(),
+            container_name: string(r, "container_name").unwrap_or_else(|| name.to_string()),
             replicas: int(r, "replicas").unwrap_or(1),
             schedule,
             time_zone: string(r, "time_zone"),
             command: strings(r, "command"),
             args: strings(r, "args"),
             ports,
+            udp_ports,
             env: string_map(r, "env"),
+            env_secret: env_secrets(r),
             resources: resources(r),
             volumes,
+            configs,
             ingresses,
             secrets,
             expose,
+            extra_services,
             strategy: variant(r, "strategy"),
             keel: variant(r, "keel"),
             diun: boolean(r, "diun"),
             containers,
+            init_containers,
             node_selector: string_map(r, "node_selector"),
             priority_class: string(r, "priority_class"),
             labels: string_map(r, "labels"),
@@ -290,6 +330,14 @@ impl Reader {
                     access: variant(p, "access").unwrap_or_else(|| "ReadWriteMany".into()),
                 }
             }
+            "template" => {
+                let p = payload.and_then(Value::as_record)?;
+                VolumeSource::Template {
+                    size: quantity(p, "size").unwrap_or_else(|| "1Gi".into()),
+                    class: variant(p, "class").unwrap_or_else(|| "proxmox-lvm".into()),
+                    access: variant(p, "access").unwrap_or_else(|| "ReadWriteOnce".into()),
+                }
+            }
             "claim" => VolumeSource::Claim(payload.and_then(Value::as_str)?.to_string()),
             "config_map" => VolumeSource::ConfigMap(payload.and_then(Value::as_str)?.to_string()),
             "secret" => VolumeSource::Secret(payload.and_then(Value::as_str)?.to_string()),
@@ -305,9 +353,15 @@ impl Reader {
         })
     }
 
-    fn expose(&mut self, service: &str, r: &Record, ports: &[(String, u16)], kind: WorkloadKind) -> Option<Expose> {
-        let e = field(r, "expose").and_then(Value::as_record)?;
-        if !boolean(e, "enabled").unwrap_or(true) || kind == WorkloadKind::CronJob {
+    fn expose_record(
+        &mut self,
+        service: &str,
+        e: &Record,
+        ports: &[(String, u16)],
+        udp_ports: &[(String, u16)],
+        span: Span,
+    ) -> Option<Expose> {
+        if !boolean(e, "enabled").unwrap_or(true) {
             return None;
         }
         let declared: Vec<ServicePort> = records(e, "port")
@@ -324,13 +378,14 @@ impl Reader {
             })
             .collect();
         let ports = if declared.is_empty() {
-            ports
-                .iter()
-                .map(|(n, p)| ServicePort {
+            let tcp = ports.iter().map(|(n, p)| (n, p, "TCP"));
+            let udp = udp_ports.iter().map(|(n, p)| (n, p, "UDP"));
+            tcp.chain(udp)
+                .map(|(n, p, proto)| ServicePort {
                     name: n.clone(),
                     port: *p,
                     target: *p,
-                    protocol: "TCP".into(),
+                    protocol: proto.into(),
                     node_port: None,
                 })
                 .collect()
@@ -342,7 +397,7 @@ impl Reader {
         }
         Some(Expose {
             name: string(e, "name").unwrap_or_else(|| service.to_string()),
-            span: span_of(r, "expose", Span::default()),
+            span,
             service_type: variant(e, "type").unwrap_or_else(|| "ClusterIP".into()),
             ports,
             lb_ip: string(e, "lb_ip"),
@@ -410,6 +465,7 @@ impl Reader {
             auth_reason,
             auth_span: field(r, "auth").map(|v| v.span).unwrap_or(span),
             dns_type: variant(r, "dns").unwrap_or_else(|| "none".into()),
+            dns_span: r.field_spans.get("dns").copied().unwrap_or(span),
             port,
             backend: string(r, "backend").unwrap_or_else(|| backend_default.to_string()),
             paths: {
@@ -457,9 +513,59 @@ impl Reader {
         }
     }
 
+    fn containers(&mut self, service: &str, r: &Record, field_name: &str, volumes: &[Volume]) -> Vec<Container> {
+        let mut out = Vec::new();
+        for (cn, cr, cspan) in records(r, field_name) {
+            let mounts: Vec<(String, String)> = string_map(cr, "mounts");
+            for (vol, _) in &mounts {
+                if !volumes.iter().any(|v| &v.name == vol) {
+                    let names: Vec<&str> = volumes.iter().map(|v| v.name.as_str()).collect();
+                    let mut d = Diagnostic::new(
+                        Code::UnknownReference,
+                        format!("container `{cn}` mounts `{vol}`, which is not a volume of service `{service}`"),
+                        cr.field_spans.get("mounts").copied().unwrap_or(cspan),
+                        "no such volume",
+                    );
+                    d = match did_you_mean(vol, names.iter().copied()) {
+                        Some(c) => d.with_help(format!("did you mean `{c}`?")),
+                        None => d.with_help("declare the volume on the service with `volume <name> = ...`"),
+                    };
+                    self.diags.push(d);
+                }
+            }
+            out.push(Container {
+                name: cn.clone(),
+                image: string(cr, "image").unwrap_or_default(),
+                command: strings(cr, "command"),
+                args: strings(cr, "args"),
+                ports: port_map(cr, "port"),
+                env: string_map(cr, "env"),
+                env_secret: env_secrets(cr),
+                resources: resources(cr),
+                mounts,
+                secrets: boolean(cr, "secrets").unwrap_or(false),
+            });
+        }
+        out
+    }
+
     /// Checks that need the whole workspace.
     fn check_workspace(&mut self, model: &Model, tier0: &[String]) {
         let names: HashMap<&str, &Stack> = model.stacks.iter().map(|s| (s.name.as_str(), s)).collect();
+        // Every claim a declaration creates, by namespace.
+        let claims: std::collections::HashSet<(&str, &str)> = model
+            .stacks
+            .iter()
+            .flat_map(|s| s.services.iter())
+            .flat_map(|svc| {
+                svc.volumes.iter().filter_map(move |v| match &v.source {
+                    VolumeSource::Pvc { claim, .. } | VolumeSource::Nfs { claim, .. } => {
+                        Some((svc.namespace.as_str(), claim.as_str()))
+                    }
+                    _ => None,
+                })
+            })
+            .collect();
         for s in &model.stacks {
             let in_set = tier0.iter().any(|t| t == &s.name);
             match (s.state_tier, in_set) {
@@ -467,24 +573,30 @@ impl Reader {
                     Diagnostic::new(
                         Code::StateTier,
                         format!("stack `{}` is declared State tier 0 but is not a bootstrap stack", s.name),
-                        s.span,
-                        "state_tier = 0",
+                        s.state_tier_span,
+                        "Tier 0 is reserved for the bootstrap stacks",
                     )
+                    .with_label(s.span, "this stack")
                     .with_help(format!("Tier 0 is only for {}; use `state_tier = 1`", list_names(tier0))),
                 ),
                 (1, true) => self.diags.push(
                     Diagnostic::new(
                         Code::StateTier,
                         format!("stack `{}` is a bootstrap stack and must be State tier 0", s.name),
-                        s.span,
-                        "declared here",
+                        s.state_tier_span,
+                        "State tier 1 here",
                     )
                     .with_help("set `state_tier = 0`: bootstrap stacks keep local, encrypted state"),
                 ),
                 (0 | 1, _) => {}
                 (t, _) => self.diags.push(
-                    Diagnostic::new(Code::OutOfRange, format!("State tier {t} does not exist"), s.span, "state_tier")
-                        .with_help("State tiers are 0 (bootstrap) and 1 (everything else)"),
+                    Diagnostic::new(
+                        Code::OutOfRange,
+                        format!("State tier {t} does not exist"),
+                        s.state_tier_span,
+                        "no such State tier",
+                    )
+                    .with_help("State tiers are 0 (bootstrap) and 1 (everything else)"),
                 ),
             }
             for (dep, span) in &s.depends_on {
@@ -512,6 +624,42 @@ impl Reader {
             let declared: Vec<&str> =
                 model.stacks.iter().flat_map(|s| s.namespaces.iter().map(|n| n.name.as_str())).collect();
             for svc in &s.services {
+                for v in &svc.volumes {
+                    if matches!(v.source, VolumeSource::Template { .. }) && svc.kind != WorkloadKind::StatefulSet {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::TypeMismatch,
+                                format!("volume `{}` is a claim template, which only a StatefulSet has", v.name),
+                                v.span,
+                                "claim template",
+                            )
+                            .with_label(svc.span, "this service is not a StatefulSet")
+                            .with_help("set `kind = statefulset`, or use `pvc(...)` for one shared claim"),
+                        );
+                    }
+                    if let VolumeSource::Claim(claim) = &v.source
+                        && !claims.contains(&(svc.namespace.as_str(), claim.as_str()))
+                    {
+                        let here: Vec<&str> =
+                            claims.iter().filter(|(ns, _)| *ns == svc.namespace).map(|(_, c)| *c).collect();
+                        let mut d = Diagnostic::new(
+                            Code::UnknownReference,
+                            format!(
+                                "volume `{}` mounts the claim `{claim}`, which nothing declares in namespace `{}`",
+                                v.name, svc.namespace
+                            ),
+                            v.span,
+                            "no such claim",
+                        );
+                        d = match did_you_mean(claim, here.iter().copied()) {
+                            Some(c) => d.with_help(format!("did you mean `{c}`?")),
+                            None => d.with_help(
+                                "declare it with `pvc(...)`, `encrypted(...)` or `nfs(...)` on the service that owns it",
+                            ),
+                        };
+                        self.diags.push(d);
+                    }
+                }
                 if !declared.contains(&svc.namespace.as_str()) {
                     let mut d = Diagnostic::new(
                         Code::UnknownNamespace,
@@ -519,7 +667,7 @@ impl Reader {
                             "service `{}` is placed in namespace `{}`, which no stack declares",
                             svc.name, svc.namespace
                         ),
-                        svc.span,
+                        svc.namespace_span,
                         "unknown namespace",
                     );
                     if let Some(c) = did_you_mean(&svc.namespace, declared.iter().copied()) {
@@ -537,6 +685,20 @@ fn valid_stack_name(name: &str) -> bool {
         && name.len() <= 63
         && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+fn env_secrets(r: &Record) -> Vec<EnvSecret> {
+    field(r, "env_secret")
+        .and_then(Value::as_map)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| {
+                    let sr = v.as_record()?;
+                    Some(EnvSecret { name: k.clone(), secret: string(sr, "secret")?, key: string(sr, "key")? })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn resources(r: &Record) -> Resources {

@@ -13,6 +13,8 @@ pub struct Stack {
     pub name: String,
     pub span: Span,
     pub state_tier: i64,
+    /// Span of the `state_tier` field, or of the stack name when defaulted.
+    pub state_tier_span: Span,
     pub depends_on: Vec<(String, Span)>,
     pub description: Option<String>,
     pub namespaces: Vec<Namespace>,
@@ -57,7 +59,7 @@ impl NamespaceTier {
 pub struct Namespace {
     pub name: String,
     pub span: Span,
-    pub tier: NamespaceTier,
+    pub tier: Option<NamespaceTier>,
     pub keel: bool,
     pub custom_quota: bool,
     pub custom_limitrange: bool,
@@ -79,23 +81,31 @@ pub struct Service {
     pub span: Span,
     pub kind: WorkloadKind,
     pub namespace: String,
+    /// Span of the `namespace = ...` field, or of the service when it was defaulted.
+    pub namespace_span: Span,
     pub image: String,
+    pub container_name: String,
     pub replicas: i64,
     pub schedule: Option<(String, Span)>,
     pub time_zone: Option<String>,
     pub command: Vec<String>,
     pub args: Vec<String>,
     pub ports: Vec<(String, u16)>,
+    pub udp_ports: Vec<(String, u16)>,
     pub env: Vec<(String, String)>,
+    pub env_secret: Vec<EnvSecret>,
     pub resources: Resources,
     pub volumes: Vec<Volume>,
+    pub configs: Vec<(String, Vec<(String, String)>)>,
     pub ingresses: Vec<Ingress>,
     pub secrets: Vec<ExternalSecret>,
     pub expose: Option<Expose>,
+    pub extra_services: Vec<Expose>,
     pub strategy: Option<String>,
     pub keel: Option<String>,
     pub diun: Option<bool>,
     pub containers: Vec<Container>,
+    pub init_containers: Vec<Container>,
     pub node_selector: Vec<(String, String)>,
     pub priority_class: Option<String>,
     pub labels: Vec<(String, String)>,
@@ -112,7 +122,19 @@ pub struct Container {
     pub args: Vec<String>,
     pub ports: Vec<(String, u16)>,
     pub env: Vec<(String, String)>,
+    pub env_secret: Vec<EnvSecret>,
     pub resources: Resources,
+    /// Service volume name and mount path.
+    pub mounts: Vec<(String, String)>,
+    pub secrets: bool,
+}
+
+/// An environment variable read from one key of a Secret.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnvSecret {
+    pub name: String,
+    pub secret: String,
+    pub key: String,
 }
 
 /// Container resources as Kubernetes quantities (`15m`, `256Mi`).
@@ -137,8 +159,26 @@ pub struct Volume {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum VolumeSource {
-    Pvc { claim: String, size: String, class: String, limit: String, access: String },
-    Nfs { claim: String, path: String, server: String, size: String, access: String },
+    Pvc {
+        claim: String,
+        size: String,
+        class: String,
+        limit: String,
+        access: String,
+    },
+    /// A StatefulSet volume claim template.
+    Template {
+        size: String,
+        class: String,
+        access: String,
+    },
+    Nfs {
+        claim: String,
+        path: String,
+        server: String,
+        size: String,
+        access: String,
+    },
     Claim(String),
     EmptyDir,
     ConfigMap(String),
@@ -186,6 +226,8 @@ pub struct Ingress {
     pub auth_reason: Option<String>,
     pub auth_span: Span,
     pub dns_type: String,
+    /// Span of the `dns = ...` field, or of the ingress when defaulted.
+    pub dns_span: Span,
     pub port: u16,
     pub backend: String,
     pub paths: Vec<String>,

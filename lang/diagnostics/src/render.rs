@@ -24,6 +24,7 @@ pub fn human(diags: &[Diagnostic], sources: &Sources, style: Style, width: usize
     // The header already says `error[E0204]:`; no extra severity glyph in front of it.
     theme.characters.error = String::new();
     theme.characters.warning = String::new();
+    theme.characters.advice = String::new();
     let handler = GraphicalReportHandler::new_themed(theme).with_width(width).with_links(false).with_context_lines(1);
     let mut out = String::new();
     for d in diags {
@@ -34,6 +35,17 @@ pub fn human(diags: &[Diagnostic], sources: &Sources, style: Style, width: usize
         }
         // miette indents the header to make room for a severity glyph we do not use.
         out.push_str(one.trim_start_matches(' '));
+        // Notes, each with its own snippet when it points somewhere.
+        for r in &report.related {
+            if r.source.is_none() {
+                out.push_str(&format!("  = {}\n", r.header));
+                continue;
+            }
+            let mut note = String::new();
+            if handler.render_report(&mut note, r).is_ok() {
+                out.push_str(note.trim_start_matches(' '));
+            }
+        }
         out.push('\n');
     }
     out
@@ -73,6 +85,42 @@ struct Report {
     help: Option<String>,
     source: Option<NamedSource<String>>,
     labels: Vec<LabeledSpan>,
+    related: Vec<Related>,
+}
+
+/// A note attached to a report, optionally pointing into another file.
+struct Related {
+    header: String,
+    source: Option<NamedSource<String>>,
+    label: Option<LabeledSpan>,
+}
+
+impl fmt::Debug for Related {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.header)
+    }
+}
+
+impl fmt::Display for Related {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.header)
+    }
+}
+
+impl std::error::Error for Related {}
+
+impl miette::Diagnostic for Related {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.label.as_ref().map(|l| Box::new(std::iter::once(l.clone())) as Box<dyn Iterator<Item = LabeledSpan>>)
+    }
 }
 
 impl Report {
@@ -82,24 +130,23 @@ impl Report {
             |id| sources.get(id).map(|f| NamedSource::new(f.path.clone(), f.text.to_string()).with_language("hl"));
         let mut labels =
             vec![LabeledSpan::new_primary_with_span(non_empty(d.primary.message.clone()), to_span(d.primary.span))];
-        let mut notes: Vec<String> = Vec::new();
+        // Labels in other files are drawn as related notes with their own snippet.
+        let mut related = Vec::new();
         for l in &d.secondary {
             if l.span.file == file {
                 labels.push(LabeledSpan::new_with_span(non_empty(l.message.clone()), to_span(l.span)));
-            } else if let Some(f) = sources.get(l.span.file) {
-                let lc = f.line_col(l.span.start);
-                notes.push(format!("{} (at {}:{}:{})", l.message, f.path, lc.line, lc.col));
+            } else if let Some(src) = named(l.span.file) {
+                related.push(Related {
+                    header: format!("note: {}", l.message),
+                    source: Some(src),
+                    label: Some(LabeledSpan::new_primary_with_span(None, to_span(l.span))),
+                });
             }
         }
-        let mut help = d.help.clone();
-        for n in d.notes.iter().chain(&notes) {
-            let h = help.get_or_insert_with(String::new);
-            if !h.is_empty() {
-                h.push('\n');
-            }
-            h.push_str("note: ");
-            h.push_str(n);
+        for n in &d.notes {
+            related.push(Related { header: format!("note: {n}"), source: None, label: None });
         }
+        let help = d.help.clone();
         Report {
             header: format!("{}[{}]: {}", d.severity.as_str(), d.code.info().code, d.message),
             severity: match d.severity {
@@ -109,6 +156,7 @@ impl Report {
             help,
             source: named(file),
             labels,
+            related,
         }
     }
 }

@@ -224,8 +224,23 @@ pub enum StrPart {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct MapKey {
-    pub key: String,
+    /// The key as written: plain text, or a string with `${...}` interpolation.
+    pub parts: Vec<StrPart>,
     pub span: Span,
+}
+
+impl MapKey {
+    /// The key when it has no interpolation.
+    pub fn as_static(&self) -> Option<String> {
+        let mut out = String::new();
+        for p in &self.parts {
+            match p {
+                StrPart::Text(t) => out.push_str(t),
+                StrPart::Interp(_) => return None,
+            }
+        }
+        Some(out)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

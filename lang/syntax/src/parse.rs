@@ -85,6 +85,13 @@ fn too_deep(text: &str) -> Option<usize> {
                     i += 1;
                 }
             }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i += 1;
+            }
             // `if` nests like a bracket until its `else`; `else if` keeps the depth.
             b'i' if word_at(bytes, i, b"if") => {
                 depth += 1;
@@ -122,14 +129,53 @@ struct Lower<'t> {
     comments: Vec<Comment>,
 }
 
+/// Where the text of a pair really ends: pest may have consumed whitespace and comments after
+/// its last token while trying optional parts. Those belong to what follows.
+fn content_end(p: &Pair<'_, Rule>) -> usize {
+    let s = p.as_span();
+    let text = s.as_str();
+    let last_child = p.clone().into_inner().filter(|c| !is_trivia(c.as_rule())).map(|c| content_end(&c)).max();
+    let Some(child_end) = last_child else {
+        return s.start() + text.trim_end().len();
+    };
+    // Keep the closing tokens (`}`, `)`, `]`) that follow the last child.
+    let tail = text.get(child_end.saturating_sub(s.start())..).unwrap_or("");
+    let bytes = tail.as_bytes();
+    let (mut i, mut keep) = (0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'}' | b')' | b']' | b'"' => {
+                i += 1;
+                keep = i;
+            }
+            b' ' | b'\t' | b'\r' | b'\n' | b',' => i += 1,
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i += 2;
+            }
+            _ => break,
+        }
+    }
+    child_end + keep
+}
+
 fn is_trivia(rule: Rule) -> bool {
     matches!(rule, Rule::COMMENT | Rule::doc_comment | Rule::line_comment | Rule::block_comment)
 }
 
 impl<'t> Lower<'t> {
+    /// The span of a pair, without the whitespace pest may have consumed after it.
     fn span(&self, p: &Pair<'_, Rule>) -> Span {
-        let s = p.as_span();
-        Span::new(self.file, s.start(), s.end())
+        let start = p.as_span().start();
+        Span::new(self.file, start, content_end(p).max(start))
     }
 
     /// Children without comments; comments are collected on the side.
@@ -691,8 +737,12 @@ impl<'t> Lower<'t> {
                     let mut parts = self.children(c).into_iter();
                     let (Some(k), Some(v)) = (parts.next(), parts.next()) else { continue };
                     let kspan = self.span(&k);
-                    let key = if k.as_rule() == Rule::string { self.plain_string(k) } else { k.as_str().to_string() };
-                    entries.push((MapKey { key, span: kspan }, self.expr(v)));
+                    let parts = if k.as_rule() == Rule::string {
+                        self.string_parts(k)
+                    } else {
+                        vec![StrPart::Text(k.as_str().to_string())]
+                    };
+                    entries.push((MapKey { parts, span: kspan }, self.expr(v)));
                 }
                 ExprKind::Map(entries)
             }

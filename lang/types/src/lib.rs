@@ -145,11 +145,17 @@ pub fn cpu_millis(number: f64, unit: Option<&str>) -> Result<u64, ValueError> {
         Some("m") => number,
         Some(u) => return Err(wrong_unit(u, Scalar::Cpu)),
     };
-    if !(0.0..=1_000_000_000.0).contains(&millis) || millis.fract() != 0.0 {
+    if millis.fract() != 0.0 {
+        return Err(invalid(format!(
+            "CPU is counted in whole millicores; `{}` is a fraction of one",
+            format_number(number, unit)
+        )));
+    }
+    if !(0.0..=1_000_000_000.0).contains(&millis) {
         return Err(ValueError::OutOfRange {
             value: format_number(number, unit),
-            min: "1m".into(),
-            max: "1000000 cores in whole millicores".into(),
+            min: "0".into(),
+            max: "1000000 cores".into(),
         });
     }
     Ok(millis as u64)
