@@ -906,9 +906,9 @@ impl<'t> Lower<'t> {
 /// Whitespace and comment openers are always acceptable; naming them helps nobody.
 fn is_token_worth_naming(token: &str) -> bool {
     // Character ranges (`a..z`) and built-in rules print as placeholders; skip them too.
-    !matches!(token, "//" | "///" | "/*" | "BUILTIN_RULE")
-        && !token.trim().is_empty()
-        && !(token.len() > 2 && token.contains(".."))
+    let placeholder = matches!(token, "//" | "///" | "/*" | "BUILTIN_RULE");
+    let range = token.len() > 2 && token.contains("..");
+    !(placeholder || range || token.trim().is_empty())
 }
 
 /// Offset of a `"` that opens a string never closed on its line.
