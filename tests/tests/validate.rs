@@ -57,7 +57,8 @@ fn emitted_objects_validate_against_kubernetes_and_crd_schemas() {
         fs::create_dir_all(path.parent().expect("artifact has a parent")).expect("create dir");
         fs::write(&path, &a.contents).expect("write artifact");
     }
-    let objects = c.artifacts.iter().filter(|a| !a.path.ends_with("kustomization.yaml")).count();
+    let objects =
+        c.artifacts.iter().filter(|a| a.path.ends_with(".yaml") && !a.path.ends_with("kustomization.yaml")).count();
     assert!(objects > 0);
 
     let res = Command::new(&python)

@@ -50,6 +50,20 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Print the stack dependency graph as apply waves and write `graph.json`, `graph.dot` and
+    /// `graph.mmd` into `--out`.
+    #[command(after_help = "Examples:\n  hlc graph\n  hlc graph --format mermaid\n  hlc graph stacks --out out")]
+    Graph {
+        /// The workspace directory.
+        #[arg(default_value = "stacks")]
+        dir: PathBuf,
+        /// Where to write the graph files.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// What to print on standard output.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+        format: GraphFormat,
+    },
     /// Explain a diagnostic code (`E0204`) or name (`unknown-field`); without one, list all.
     #[command(after_help = "Examples:\n  hlc explain E0204\n  hlc explain unknown-field\n  hlc explain")]
     Explain { code: Option<String> },
@@ -60,6 +74,15 @@ enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GraphFormat {
+    /// One line per wave.
+    Text,
+    Json,
+    Dot,
+    Mermaid,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -80,6 +103,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Build { dir, out, format } => run(&dir, Some(&out), format, color),
         Command::Check { dir, format } => run(&dir, None, format, color),
+        Command::Graph { dir, out, format } => graph(&dir, &out, format, color),
         Command::Explain { code } => explain(code.as_deref()),
     }
 }
@@ -103,6 +127,9 @@ fn run(dir: &std::path::Path, out: Option<&std::path::Path>, format: Format, col
     };
     let mut stderr = std::io::stderr().lock();
     let _ = stderr.write_all(text.as_bytes());
+    for w in &c.waived {
+        let _ = writeln!(stderr, "waived[{}] stack `{}`: {} (reason: {})", w.code, w.stack, w.message, w.reason);
+    }
     if c.has_errors() {
         let _ = writeln!(
             stderr,
@@ -112,7 +139,7 @@ fn run(dir: &std::path::Path, out: Option<&std::path::Path>, format: Format, col
         );
         return ExitCode::from(EXIT_ERRORS);
     }
-    let objects: usize = c.artifacts.iter().filter(|a| !a.path.ends_with("kustomization.yaml")).count();
+    let objects = object_count(&c);
     match out {
         Some(out) => {
             if let Err(e) = fsio::write_output(out, &c.artifacts) {
@@ -137,6 +164,51 @@ fn run(dir: &std::path::Path, out: Option<&std::path::Path>, format: Format, col
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Kubernetes objects among the artifacts (not kustomize files or graph files).
+fn object_count(c: &hlc_core::Compilation) -> usize {
+    c.artifacts.iter().filter(|a| a.path.starts_with("k8s/") && !a.path.ends_with("/kustomization.yaml")).count()
+}
+
+fn graph(dir: &std::path::Path, out: &std::path::Path, format: GraphFormat, color: bool) -> ExitCode {
+    let files = match fsio::read_workspace(dir) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let c = hlc_core::compile(files);
+    let errors: Vec<_> = c.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+    if !errors.is_empty() {
+        let style = if color { Style::Color } else { Style::Plain };
+        eprint!("{}", render::human(&errors, &c.sources, style, 100));
+        eprintln!("graph failed: {}", render::summary(&errors));
+        return ExitCode::from(EXIT_ERRORS);
+    }
+    let files = [
+        ("graph.json", hl_graph_text(&c.graph, GraphFormat::Json)),
+        ("graph.dot", hl_graph_text(&c.graph, GraphFormat::Dot)),
+        ("graph.mmd", hl_graph_text(&c.graph, GraphFormat::Mermaid)),
+    ];
+    for (name, text) in &files {
+        if let Err(e) = fsio::write_file_atomic(&out.join(name), text) {
+            eprintln!("error: cannot write {}: {e}", out.join(name).display());
+            return ExitCode::from(EXIT_USAGE);
+        }
+    }
+    print!("{}", hl_graph_text(&c.graph, format));
+    ExitCode::SUCCESS
+}
+
+fn hl_graph_text(g: &hlc_core::Graph, format: GraphFormat) -> String {
+    match format {
+        GraphFormat::Text => hlc_core::graph_text(g),
+        GraphFormat::Json => hlc_core::graph_json(g),
+        GraphFormat::Dot => hlc_core::graph_dot(g),
+        GraphFormat::Mermaid => hlc_core::graph_mermaid(g),
+    }
 }
 
 fn explain(code: Option<&str>) -> ExitCode {

@@ -13,7 +13,9 @@ use hl_eval::{EvalInput, InputFile, Limits};
 use hl_model::Model;
 use rayon::prelude::*;
 
+pub use hl_check::Waived;
 pub use hl_diagnostics as diagnostics;
+pub use hl_graph::Graph;
 pub use hl_model as model;
 
 /// The standard library, embedded in the compiler: (logical path, text).
@@ -38,6 +40,10 @@ pub struct Compilation {
     /// Sorted by file and position; errors and warnings.
     pub diagnostics: Vec<Diagnostic>,
     pub model: Model,
+    /// The stack dependency graph with its apply waves.
+    pub graph: Graph,
+    /// Warnings the stacks accepted, with their reasons.
+    pub waived: Vec<Waived>,
     /// Output files sorted by path. Empty when there are errors.
     pub artifacts: Vec<Artifact>,
 }
@@ -120,14 +126,24 @@ fn compile_on_this_thread(files: Vec<InputText>) -> Compilation {
     };
     let out = hl_eval::evaluate(&input, Limits::default());
     diags.extend(out.diagnostics);
-    let (model, model_diags) = hl_model::build(&out.root, None);
+    let (model, model_diags) = hl_model::build(&out.root, &out.prelude);
     diags.extend(model_diags);
+    let (graph, graph_diags) = hl_graph::build(&model);
+    diags.extend(graph_diags);
+    let checked = hl_check::check(&model);
+    diags.extend(checked.diagnostics);
 
-    let (artifacts, emit_diags) = emit(&model);
+    let (mut artifacts, emit_diags) = emit(&model);
     diags.extend(emit_diags);
     sort_and_dedup(&mut diags);
     let has_errors = diags.iter().any(Diagnostic::is_error);
-    Compilation { sources, diagnostics: diags, model, artifacts: if has_errors { Vec::new() } else { artifacts } }
+    if has_errors {
+        artifacts.clear();
+    } else {
+        artifacts.extend(graph_artifacts(&graph));
+        artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    Compilation { sources, diagnostics: diags, model, graph, waived: checked.waived, artifacts }
 }
 
 /// Emit every stack (in parallel) and lay the objects out as files.
@@ -162,6 +178,43 @@ pub fn emit(model: &Model) -> (Vec<Artifact>, Vec<Diagnostic>) {
     }
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     (artifacts, diags)
+}
+
+/// The apply waves as text, one line per wave.
+pub fn graph_text(g: &Graph) -> String {
+    hl_graph::to_text(g)
+}
+
+/// `graph.json`.
+pub fn graph_json(g: &Graph) -> String {
+    hl_graph::to_json(g)
+}
+
+/// `graph.dot` (Graphviz).
+pub fn graph_dot(g: &Graph) -> String {
+    hl_graph::to_dot(g)
+}
+
+/// `graph.mmd` (Mermaid).
+pub fn graph_mermaid(g: &Graph) -> String {
+    hl_graph::to_mermaid(g)
+}
+
+/// The graph in three forms and a Flux Kustomization per stack whose `dependsOn` follows it.
+pub fn graph_artifacts(graph: &Graph) -> Vec<Artifact> {
+    let mut out = vec![
+        Artifact { path: "graph.json".into(), contents: hl_graph::to_json(graph) },
+        Artifact { path: "graph.dot".into(), contents: hl_graph::to_dot(graph) },
+        Artifact { path: "graph.mmd".into(), contents: hl_graph::to_mermaid(graph) },
+    ];
+    for stack in &graph.stacks {
+        let deps: Vec<&str> = graph.dependencies(stack).map(|e| e.to.as_str()).collect();
+        out.push(Artifact {
+            path: format!("k8s/flux/{stack}.yaml"),
+            contents: hl_emit::flux_kustomization(stack, &deps),
+        });
+    }
+    out
 }
 
 /// An object (kind, namespace, name) may belong to one stack only: two stacks applying it

@@ -23,6 +23,7 @@ use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress as K8sIngress, IngressBackend, IngressRule, IngressServiceBackend,
     IngressSpec, IngressTLS, ServiceBackendPort,
 };
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -46,6 +47,26 @@ pub fn emit_stack(stack: &Stack) -> StackOutput {
         e.external_secret(s);
     }
     StackOutput { objects: e.objects, diagnostics: e.diags }
+}
+
+/// The Flux Kustomization that applies a stack's directory after the stacks it depends on.
+pub fn flux_kustomization(stack: &str, depends_on: &[&str]) -> String {
+    let mut spec = serde_json::Map::new();
+    spec.insert("interval".into(), json!("10m"));
+    spec.insert("path".into(), json!(format!("./k8s/{stack}")));
+    spec.insert("prune".into(), json!(true));
+    spec.insert("sourceRef".into(), json!({ "kind": "GitRepository", "name": "homelab" }));
+    if !depends_on.is_empty() {
+        let deps: Vec<Json> = depends_on.iter().map(|d| json!({ "name": d })).collect();
+        spec.insert("dependsOn".into(), Json::Array(deps));
+    }
+    let doc = json!({
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+        "kind": "Kustomization",
+        "metadata": { "name": stack, "namespace": "flux-system" },
+        "spec": Json::Object(spec),
+    });
+    to_yaml(&doc)
 }
 
 /// The `kustomization.yaml` listing a stack's files.
@@ -198,6 +219,7 @@ impl Emitter {
         for x in &svc.extra_services {
             self.k8s_service(svc, x);
         }
+        self.pdb(svc);
         for ing in &svc.ingresses {
             self.ingress(ing);
         }
@@ -472,6 +494,34 @@ impl Emitter {
                 self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
             }
         }
+    }
+
+    /// A PodDisruptionBudget for a Critical-path Service (by default at most one pod down) or
+    /// wherever one is declared.
+    fn pdb(&mut self, svc: &Service) {
+        let budget = match (svc.pdb, svc.critical) {
+            (Some(p), _) => p,
+            (None, true) => hl_model::Pdb { min_available: None, max_unavailable: Some(1) },
+            (None, false) => return,
+        };
+        let int = |v: Option<i64>| v.and_then(|n| i32::try_from(n).ok()).map(IntOrString::Int);
+        let obj = PodDisruptionBudget {
+            metadata: ObjectMeta {
+                labels: Some(labels(&[("app", &svc.name)])),
+                ..meta(&svc.name, Some(&svc.namespace))
+            },
+            spec: Some(PodDisruptionBudgetSpec {
+                min_available: int(budget.min_available),
+                max_unavailable: int(budget.max_unavailable),
+                selector: Some(LabelSelector {
+                    match_labels: Some(labels(&[("app", &svc.name)])),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
     }
 
     fn k8s_service(&mut self, svc: &Service, x: &hl_model::Expose) {

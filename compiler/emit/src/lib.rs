@@ -10,7 +10,7 @@ mod yaml;
 
 use hl_diagnostics::{Diagnostic, Span};
 
-pub use k8s::{chain, emit_stack, kustomization};
+pub use k8s::{chain, emit_stack, flux_kustomization, kustomization};
 
 /// One output file.
 #[derive(Clone, Debug, PartialEq, Eq)]

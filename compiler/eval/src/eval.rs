@@ -44,6 +44,8 @@ impl Default for Limits {
 pub struct EvalOutput {
     /// The workspace root record.
     pub root: Value,
+    /// The values of the standard library's `let`s (cluster facts the later stages read).
+    pub prelude: IndexMap<String, Value>,
     pub diagnostics: Vec<Diagnostic>,
     pub types: IndexMap<String, TypeDef>,
 }
@@ -54,7 +56,8 @@ pub fn evaluate(input: &EvalInput<'_>, limits: Limits) -> EvalOutput {
     ev.collect_types();
     ev.build_scopes();
     let root = ev.eval_root();
-    EvalOutput { root, diagnostics: ev.diags, types: ev.types }
+    let prelude = ev.prelude_values();
+    EvalOutput { root, prelude, diagnostics: ev.diags, types: ev.types }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -499,6 +502,12 @@ impl<'a> Evaluator<'a> {
 
     // ------------------------------------------------------------------ root
 
+    fn prelude_values(&mut self) -> IndexMap<String, Value> {
+        let lets: Vec<(String, Global)> =
+            self.prelude.iter().filter(|(_, g)| matches!(g, Global::Let(..))).map(|(n, g)| (n.clone(), *g)).collect();
+        lets.into_iter().map(|(n, g)| (n, self.global_value(g))).collect()
+    }
+
     fn eval_root(&mut self) -> Value {
         let Some(TypeDef::Schema(schema)) = self.types.get(self.root_schema).cloned() else {
             return Value::error(Span::default());
@@ -534,6 +543,7 @@ impl<'a> Evaluator<'a> {
         let locals_mark = self.locals.len();
         let mut fields: IndexMap<String, Value> = IndexMap::new();
         let mut field_spans: IndexMap<String, Span> = IndexMap::new();
+        let mut defaults = std::collections::BTreeSet::new();
         // Fields set explicitly (not by a spread), for duplicate detection.
         let mut explicit: HashMap<String, Span> = HashMap::new();
         let mut map_entry_spans: HashMap<(String, String), Span> = HashMap::new();
@@ -571,6 +581,11 @@ impl<'a> Evaluator<'a> {
                                     None => fv.clone(),
                                 };
                                 field_spans.insert(k.clone(), r.field_spans.get(k).copied().unwrap_or(e.span));
+                                if r.defaults.contains(k) {
+                                    defaults.insert(k.clone());
+                                } else {
+                                    defaults.remove(k);
+                                }
                                 fields.insert(k.clone(), fv);
                             }
                         }
@@ -608,6 +623,7 @@ impl<'a> Evaluator<'a> {
                     };
                     explicit.insert(f.name.name.clone(), f.name.span);
                     field_spans.insert(f.name.name.clone(), f.span);
+                    defaults.remove(&f.name.name);
                     fields.insert(f.name.name.clone(), v);
                 }
                 Entry::Decl(d) => {
@@ -694,6 +710,7 @@ impl<'a> Evaluator<'a> {
                             };
                             explicit.insert(kw.clone(), d.kw.span);
                             field_spans.insert(kw.clone(), d.span);
+                            defaults.remove(kw);
                             fields.insert(kw.clone(), v);
                         }
                     }
@@ -702,7 +719,7 @@ impl<'a> Evaluator<'a> {
         }
         self.locals.truncate(locals_mark);
         self.file = saved_file;
-        let record = Record { schema: schema.map(|s| s.name.clone()), fields, field_spans };
+        let record = Record { schema: schema.map(|s| s.name.clone()), fields, field_spans, defaults };
         let record = match schema {
             Some(s) => self.complete(record, s, head_span, !unreadable),
             None => record,
@@ -757,8 +774,10 @@ impl<'a> Evaluator<'a> {
                 let v = self.eval_default(schema, ft);
                 record.field_spans.insert(name.clone(), v.span);
                 record.fields.insert(name.clone(), v);
+                record.defaults.insert(name.clone());
             } else if ft.optional || matches!(ft.ty, Ty::Optional(_)) {
                 record.fields.insert(name.clone(), Value::new(ValueKind::Null, head));
+                record.defaults.insert(name.clone());
             } else {
                 missing.push(name.clone());
                 record.fields.insert(name.clone(), Value::error(head));
@@ -1722,6 +1741,11 @@ impl<'a> Evaluator<'a> {
                     if let Some(s) = b.field_spans.get(k) {
                         rec.field_spans.insert(k.clone(), *s);
                     }
+                    if b.defaults.contains(k) {
+                        rec.defaults.insert(k.clone());
+                    } else {
+                        rec.defaults.remove(k);
+                    }
                 }
                 K::Record(Rc::new(rec))
             }
@@ -1851,7 +1875,12 @@ impl<'a> Evaluator<'a> {
                             None => self.unknown_field(&s, k, r.field_spans.get(k).copied().unwrap_or(fv.span)),
                         }
                     }
-                    let rec = Record { schema: Some(name.clone()), fields, field_spans: r.field_spans.clone() };
+                    let rec = Record {
+                        schema: Some(name.clone()),
+                        fields,
+                        field_spans: r.field_spans.clone(),
+                        defaults: r.defaults.clone(),
+                    };
                     let rec = self.complete(rec, &s, v.span, true);
                     Value::new(K::Record(Rc::new(rec)), v.span)
                 }

@@ -55,6 +55,9 @@ pub struct Record {
     pub fields: IndexMap<String, Value>,
     /// Where each field got its value: the entry that set it, or the schema default.
     pub field_spans: IndexMap<String, Span>,
+    /// Fields that got their value from the schema's default (or `null` for an optional
+    /// field), rather than from the program.
+    pub defaults: std::collections::BTreeSet<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -175,5 +178,10 @@ impl Value {
 impl Record {
     pub fn get(&self, field: &str) -> Option<&Value> {
         self.fields.get(field)
+    }
+
+    /// Whether the program set this field (rather than a default filling it in).
+    pub fn is_explicit(&self, field: &str) -> bool {
+        self.fields.contains_key(field) && !self.defaults.contains(field)
     }
 }

@@ -11,5 +11,5 @@
 mod read;
 mod types;
 
-pub use read::build;
+pub use read::{build, parse_bytes, parse_cpu_milli};
 pub use types::*;

@@ -4,29 +4,85 @@ use std::collections::HashMap;
 
 use hl_diagnostics::{Code, Diagnostic, Span, did_you_mean, list_names};
 use hl_eval::{Record, Value, ValueKind};
+use indexmap::IndexMap;
 
 use crate::types::*;
 
 /// The Tier 0 (bootstrap) stacks, as the standard library's `tier0_stacks` lists them.
 const TIER0_DEFAULT: &[&str] = &["infra", "platform", "cnpg", "vault", "dbaas", "external-secrets"];
 
-/// Build the model from the workspace root and report structural problems.
-pub fn build(root: &Value, tier0: Option<&Value>) -> (Model, Vec<Diagnostic>) {
+/// Build the model from the workspace root and the standard library's facts, and report
+/// structural problems.
+pub fn build(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Diagnostic>) {
     let mut r = Reader { diags: Vec::new() };
-    let tier0: Vec<String> = tier0
-        .and_then(Value::as_list)
-        .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
-        .unwrap_or_else(|| TIER0_DEFAULT.iter().map(|s| s.to_string()).collect());
-    let mut model = Model::default();
-    if let Some(rec) = root.as_record()
-        && let Some(stacks) = rec.get("stack").and_then(Value::as_map)
-    {
-        for (name, v) in stacks {
-            if let Some(s) = r.stack(name, v) {
-                model.stacks.push(s);
+    let list = |name: &str| -> Option<Vec<String>> {
+        prelude
+            .get(name)
+            .and_then(Value::as_list)
+            .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+    };
+    let text = |name: &str, default: &str| -> String {
+        prelude.get(name).and_then(Value::as_str).unwrap_or(default).to_string()
+    };
+    let facts = Facts {
+        tier0_stacks: list("tier0_stacks").unwrap_or_else(|| TIER0_DEFAULT.iter().map(|s| s.to_string()).collect()),
+        authentik_ui_groups: list("authentik_ui_groups").unwrap_or_default(),
+        metallb_pool: (text("metallb_pool_first", "10.0.20.200"), text("metallb_pool_last", "10.0.20.220")),
+        state_backend_stacks: list("state_backend_stacks").unwrap_or_default(),
+        home_lans_middleware: text("home_lans_middleware", "traefik-home-lans-only@kubernetescrd"),
+        tier_policies: prelude
+            .get("tier_policies")
+            .and_then(Value::as_map)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| {
+                        let tier = NamespaceTier::from_variant(k)?;
+                        let p = v.as_record()?;
+                        Some((
+                            tier,
+                            TierPolicy {
+                                priority_class: string(p, "priority_class").unwrap_or_default(),
+                                default_cpu_milli: cpu_milli(p, "default_cpu"),
+                                default_memory: bytes(p, "default_memory"),
+                                default_memory_limit: bytes(p, "default_memory_limit"),
+                                quota_cpu_milli: cpu_milli(p, "quota_cpu"),
+                                quota_memory: bytes(p, "quota_memory"),
+                                quota_memory_limit: bytes(p, "quota_memory_limit"),
+                                quota_pods: int(p, "quota_pods").and_then(|i| u64::try_from(i).ok()).unwrap_or(0),
+                            },
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        node_count: prelude.get("node_count").and_then(Value::as_int).unwrap_or(6),
+    };
+    let mut model = Model { facts, ..Model::default() };
+    if let Some(rec) = root.as_record() {
+        if let Some(stacks) = rec.get("stack").and_then(Value::as_map) {
+            for (name, v) in stacks {
+                if let Some(s) = r.stack(name, v) {
+                    model.stacks.push(s);
+                }
             }
         }
+        for (_, g, span) in records(rec, "authentik_group") {
+            if let Some(n) = string(g, "name") {
+                model.authentik_groups.push((n, span));
+            }
+        }
+        for (name, o, span) in records(rec, "owner") {
+            model.owners.push(Owner {
+                name: name.clone(),
+                span,
+                role: variant(o, "role").unwrap_or_else(|| "namespace-owner".into()),
+                email: string(o, "email").unwrap_or_default(),
+                namespaces: strings(o, "namespaces"),
+                domains: strings(o, "domains"),
+            });
+        }
     }
+    let tier0 = model.facts.tier0_stacks.clone();
     r.check_workspace(&model, &tier0);
     (model, r.diags)
 }
@@ -121,12 +177,16 @@ impl Reader {
             .map(|(n, nr, nspan)| {
                 // A tier that failed to evaluate was reported already; the namespace is kept so
                 // that its services do not report a second, cascading error.
-                let tier = variant(nr, "tier").and_then(|t| NamespaceTier::from_variant(&t));
+                let tier = match nr.get("tier") {
+                    // Already reported; any tier avoids a second, cascading report.
+                    Some(v) if v.is_error() => Some(NamespaceTier::Aux),
+                    _ => variant(nr, "tier").and_then(|t| NamespaceTier::from_variant(&t)),
+                };
                 Namespace {
                     name: n.clone(),
                     span: nspan,
                     tier,
-                    keel: boolean(nr, "keel").unwrap_or(true),
+                    keel: boolean(nr, "keel").unwrap_or(false),
                     custom_quota: boolean(nr, "custom_quota").unwrap_or(false),
                     custom_limitrange: boolean(nr, "custom_limitrange").unwrap_or(false),
                     tls: boolean(nr, "tls").unwrap_or(true),
@@ -188,7 +248,26 @@ impl Reader {
             name: name.to_string(),
             span,
             state_tier: int(rec, "state_tier").unwrap_or(1),
-            state_tier_span: rec.field_spans.get("state_tier").copied().unwrap_or(span),
+            state_tier_span: if rec.is_explicit("state_tier") {
+                rec.field_spans.get("state_tier").copied().unwrap_or(span)
+            } else {
+                span
+            },
+            owner: field(rec, "owner").and_then(|v| v.as_str().map(|s| (s.to_string(), v.span))),
+            waivers: field(rec, "waive")
+                .and_then(Value::as_map)
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| {
+                            v.as_str().map(|reason| Waiver {
+                                code: k.clone(),
+                                reason: reason.to_string(),
+                                span: v.span,
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             depends_on,
             description: string(rec, "description"),
             namespaces,
@@ -206,6 +285,19 @@ impl Reader {
         };
         let ports = port_map(r, "port");
         let udp_ports = port_map(r, "udp_port");
+        for (n, _) in &udp_ports {
+            if ports.iter().any(|(t, _)| t == n) {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::DuplicateField,
+                        format!("`{n}` names both a TCP and a UDP port of `{name}`"),
+                        r.field_spans.get("udp_port").copied().unwrap_or(span),
+                        "port names must be unique in a container",
+                    )
+                    .with_help(format!("name them apart, such as `{n}-tcp` and `{n}-udp`")),
+                );
+            }
+        }
         let volumes: Vec<Volume> =
             records(r, "volume").into_iter().filter_map(|(vn, vr, vs)| self.volume(name, vn, vr, vs)).collect();
         let expose = match field(r, "expose").and_then(Value::as_record) {
@@ -286,6 +378,12 @@ impl Reader {
             extra_services,
             strategy: variant(r, "strategy"),
             keel: variant(r, "keel"),
+            operator: string(r, "operator"),
+            sensitive: boolean(r, "sensitive").unwrap_or(false),
+            critical: boolean(r, "critical").unwrap_or(false),
+            pdb: field(r, "pdb")
+                .and_then(Value::as_record)
+                .map(|p| Pdb { min_available: int(p, "min_available"), max_unavailable: int(p, "max_unavailable") }),
             diun: boolean(r, "diun"),
             containers,
             init_containers,
@@ -349,6 +447,7 @@ impl Reader {
             mount: string(r, "mount")?,
             read_only: boolean(r, "read_only").unwrap_or(false),
             sub_path: string(r, "sub_path"),
+            sqlite: boolean(r, "sqlite").unwrap_or(false),
             source,
         })
     }
@@ -472,7 +571,11 @@ impl Reader {
                 let p = strings(r, "paths");
                 if p.is_empty() { vec!["/".into()] } else { p }
             },
+            serves: variant(r, "serves").unwrap_or_else(|| "web".into()),
             allowed_groups: strings(r, "allowed_groups"),
+            allowed_groups_span: r
+                .is_explicit("allowed_groups")
+                .then(|| r.field_spans.get("allowed_groups").copied().unwrap_or(span)),
             extra_middlewares: strings(r, "extra_middlewares"),
             anti_ai: boolean(r, "anti_ai"),
             local_only: boolean(r, "local_only").unwrap_or(false),
@@ -553,19 +656,28 @@ impl Reader {
     fn check_workspace(&mut self, model: &Model, tier0: &[String]) {
         let names: HashMap<&str, &Stack> = model.stacks.iter().map(|s| (s.name.as_str(), s)).collect();
         // Every claim a declaration creates, by namespace.
-        let claims: std::collections::HashSet<(&str, &str)> = model
+        let claims: std::collections::HashSet<(String, String)> = model
             .stacks
             .iter()
             .flat_map(|s| s.services.iter())
             .flat_map(|svc| {
                 svc.volumes.iter().filter_map(move |v| match &v.source {
                     VolumeSource::Pvc { claim, .. } | VolumeSource::Nfs { claim, .. } => {
-                        Some((svc.namespace.as_str(), claim.as_str()))
+                        Some((svc.namespace.clone(), claim.clone()))
                     }
                     _ => None,
                 })
             })
+            .chain(model.stacks.iter().flat_map(|s| s.services.iter()).flat_map(|svc| {
+                // A StatefulSet's claim templates make `<volume>-<set>-<ordinal>` claims.
+                let replicas = usize::try_from(svc.replicas.max(0)).unwrap_or(0);
+                svc.volumes.iter().filter(|v| matches!(v.source, VolumeSource::Template { .. })).flat_map(move |v| {
+                    (0..replicas).map(move |i| (svc.namespace.clone(), format!("{}-{}-{i}", v.name, svc.name)))
+                })
+            }))
             .collect();
+        let claims: std::collections::HashSet<(&str, &str)> =
+            claims.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         for s in &model.stacks {
             let in_set = tier0.iter().any(|t| t == &s.name);
             match (s.state_tier, in_set) {
@@ -618,6 +730,19 @@ impl Reader {
                         d = d.with_help(format!("did you mean `{c}`?"));
                     }
                     self.diags.push(d);
+                }
+            }
+            for sec in &s.secrets {
+                if !model.stacks.iter().any(|st| st.namespaces.iter().any(|n| n.name == sec.namespace)) {
+                    self.diags.push(Diagnostic::new(
+                        Code::UnknownNamespace,
+                        format!(
+                            "secret `{}` is placed in namespace `{}`, which no stack declares",
+                            sec.name, sec.namespace
+                        ),
+                        sec.span,
+                        "unknown namespace",
+                    ));
                 }
             }
             // A service placed in a namespace that no stack declares.
@@ -681,10 +806,39 @@ impl Reader {
 }
 
 fn valid_stack_name(name: &str) -> bool {
-    !name.is_empty()
+    // `k8s/flux/` holds the Flux Kustomizations of all stacks.
+    name != "flux"
+        && !name.is_empty()
         && name.len() <= 63
         && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+fn cpu_milli(r: &Record, name: &str) -> u64 {
+    quantity(r, name).and_then(|q| parse_cpu_milli(&q)).unwrap_or(0)
+}
+
+fn bytes(r: &Record, name: &str) -> u64 {
+    quantity(r, name).and_then(|q| parse_bytes(&q)).unwrap_or(0)
+}
+
+/// Millicores of a CPU quantity as written (`15m`, `2`, `0.5`).
+pub fn parse_cpu_milli(q: &str) -> Option<u64> {
+    let (n, unit) = split_quantity(q)?;
+    hl_types::cpu_millis(n, unit).ok()
+}
+
+/// Bytes of a memory quantity as written (`256Mi`, `1G`).
+pub fn parse_bytes(q: &str) -> Option<u64> {
+    let (n, unit) = split_quantity(q)?;
+    hl_types::memory_bytes(n, unit).ok()
+}
+
+fn split_quantity(q: &str) -> Option<(f64, Option<&str>)> {
+    let i = q.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(q.len());
+    let n: f64 = q[..i].parse().ok()?;
+    let unit = if i < q.len() { Some(&q[i..]) } else { None };
+    Some((n, unit))
 }
 
 fn env_secrets(r: &Record) -> Vec<EnvSecret> {

@@ -6,6 +6,56 @@ use hl_diagnostics::Span;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Model {
     pub stacks: Vec<Stack>,
+    /// Authentik groups declared in hl (name, declaration).
+    pub authentik_groups: Vec<(String, Span)>,
+    pub owners: Vec<Owner>,
+    /// Cluster facts from the standard library.
+    pub facts: Facts,
+}
+
+/// Cluster facts the checks need, read from the standard library's `let`s.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Facts {
+    pub tier0_stacks: Vec<String>,
+    pub authentik_ui_groups: Vec<String>,
+    pub metallb_pool: (String, String),
+    pub state_backend_stacks: Vec<String>,
+    pub home_lans_middleware: String,
+    pub tier_policies: std::collections::BTreeMap<NamespaceTier, TierPolicy>,
+    pub node_count: i64,
+}
+
+/// Kyverno's per-tier defaults and quota, in millicores and bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TierPolicy {
+    pub priority_class: String,
+    pub default_cpu_milli: u64,
+    pub default_memory: u64,
+    pub default_memory_limit: u64,
+    pub quota_cpu_milli: u64,
+    pub quota_memory: u64,
+    pub quota_memory_limit: u64,
+    pub quota_pods: u64,
+}
+
+/// A person with an RBAC tier.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Owner {
+    pub name: String,
+    pub span: Span,
+    pub role: String,
+    pub email: String,
+    pub namespaces: Vec<String>,
+    pub domains: Vec<String>,
+}
+
+/// A warning a stack accepts, with its reason.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Waiver {
+    /// As written: a code (`E0513`) or a name (`no-backup`).
+    pub code: String,
+    pub reason: String,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -20,6 +70,8 @@ pub struct Stack {
     pub namespaces: Vec<Namespace>,
     pub services: Vec<Service>,
     pub secrets: Vec<ExternalSecret>,
+    pub owner: Option<(String, Span)>,
+    pub waivers: Vec<Waiver>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -103,6 +155,10 @@ pub struct Service {
     pub extra_services: Vec<Expose>,
     pub strategy: Option<String>,
     pub keel: Option<String>,
+    pub operator: Option<String>,
+    pub sensitive: bool,
+    pub critical: bool,
+    pub pdb: Option<Pdb>,
     pub diun: Option<bool>,
     pub containers: Vec<Container>,
     pub init_containers: Vec<Container>,
@@ -112,6 +168,12 @@ pub struct Service {
     pub annotations: Vec<(String, String)>,
     pub pod_annotations: Vec<(String, String)>,
     pub description: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pdb {
+    pub min_available: Option<i64>,
+    pub max_unavailable: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -154,6 +216,7 @@ pub struct Volume {
     pub mount: String,
     pub read_only: bool,
     pub sub_path: Option<String>,
+    pub sqlite: bool,
     pub source: VolumeSource,
 }
 
@@ -231,7 +294,10 @@ pub struct Ingress {
     pub port: u16,
     pub backend: String,
     pub paths: Vec<String>,
+    pub serves: String,
     pub allowed_groups: Vec<String>,
+    /// Where `allowed_groups` was set, when the program set it.
+    pub allowed_groups_span: Option<Span>,
     pub extra_middlewares: Vec<String>,
     pub anti_ai: Option<bool>,
     pub local_only: bool,

@@ -73,9 +73,49 @@ codes! {
     // Domain
     StateTier          = "E0401" "state-tier"            Error   "a stack's State tier disagrees with the Tier 0 bootstrap set";
     UnknownStack       = "E0402" "unknown-stack"         Error   "a stack depends on a stack that is not declared";
-    OutputCollision    = "E0403" "output-collision"      Error   "two declarations would emit the same Kubernetes object";
-    UnknownNamespace   = "E0404" "unknown-namespace"     Error   "a service is placed in a namespace its stack does not declare";
-    UnknownReference   = "E0405" "unknown-reference"     Error   "a declaration refers to a volume, port or service that does not exist";
+    OutputCollision    = "E0403" "output-collision"      Error   "two declarations (in one stack or in two) would emit the same Kubernetes object";
+    UnknownNamespace   = "E0404" "unknown-namespace"     Error   "a service or secret has no namespace, or one that no stack declares";
+    UnknownReference   = "E0405" "unknown-reference"     Error   "a declaration refers to a claim, volume or port that does not exist";
+    // Domain checks: ingress auth
+    AuthReason         = "E0501" "auth-reason"           Error   "an `app` or `none` ingress does not say what gates it";
+    GroupsWithoutAuth  = "E0502" "groups-without-auth"   Error   "`allowed_groups` is set on an ingress whose auth is not `required`";
+    UnknownGroup       = "E0503" "unknown-group"         Error   "`allowed_groups` names an Authentik group that is not declared";
+    AnubisEndpoint     = "E0504" "anubis-endpoint"       Error   "Anubis fronts an ingress that serves Git, WebDAV, CalDAV, CardDAV or an API";
+    InternalAllowlist  = "E0505" "internal-allowlist"    Warning "an `internal` ingress does not carry the home-LANs allow-list";
+    // Domain checks: storage
+    LocalPath          = "E0511" "local-path"            Warning "a claim uses the node-local `local-path` StorageClass";
+    SensitiveUnencrypted = "E0512" "sensitive-unencrypted" Error "a sensitive service keeps data on an unencrypted claim";
+    NoBackup           = "E0513" "no-backup"             Warning "a Proxmox-LVM claim has no backup job";
+    SqliteOnNfs        = "E0514" "sqlite-on-nfs"         Error   "a SQLite database is placed on NFS";
+    // Domain checks: namespaces
+    NamespaceTier      = "E0521" "namespace-tier"        Warning "a namespace has no Namespace tier";
+    QuotaExceeded      = "E0522" "quota-exceeded"        Error   "the requests of a namespace exceed its tier's ResourceQuota";
+    MemoryNotGuaranteed= "E0523" "memory-not-guaranteed" Warning "in tiers 0-2 a memory limit differs from the request";
+    // Domain checks: critical path
+    CriticalReplicas   = "E0531" "critical-replicas"     Error   "a Critical-path Service runs fewer than 3 replicas";
+    // Domain checks: uniqueness
+    DuplicateHost      = "E0541" "duplicate-host"        Error   "two ingresses serve the same host and path";
+    LbIpOutsidePool    = "E0542" "lb-ip-outside-pool"    Error   "a LoadBalancer address is outside the MetalLB pool";
+    SharedIpConflict   = "E0543" "shared-ip-conflict"    Error   "services share a LoadBalancer address without agreeing on how";
+    SharedIpPort       = "E0544" "shared-ip-port"        Error   "two services on one shared address use the same port";
+    // Domain checks: image ownership
+    KeelOnOperator     = "E0551" "keel-on-operator"      Error   "Keel updates a workload that an operator manages";
+    DiunOnPinnedDb     = "E0552" "diun-on-pinned-db"     Warning "Diun watches a pinned database image";
+    ImageTwoOwners     = "E0553" "image-two-owners"      Warning "a pinned image in a Keel-enrolled namespace: Keel and hl both own it";
+    // Domain checks: secrets
+    LiteralSecret      = "E0561" "literal-secret"        Error   "a secret value is written in hl";
+    VaultPath          = "E0562" "vault-path"            Warning "a Vault path does not follow the `secret/<service>` convention";
+    // Domain checks: namespace-owners
+    OwnerNamespace     = "E0571" "owner-namespace"       Error   "a namespace-owner's stack uses a namespace they do not own";
+    OwnerDomain        = "E0572" "owner-domain"          Error   "a namespace-owner's ingress is outside their domains";
+    OwnerImageTag      = "E0573" "owner-image-tag"       Error   "a namespace-owner's image is not pinned to a version";
+    // Stack graph
+    DependencyCycle    = "E0581" "dependency-cycle"      Error   "stacks depend on each other in a cycle";
+    TierOrder          = "E0582" "tier-order"            Error   "a Tier 0 stack depends on a Tier 1 stack";
+    PlatformVault      = "E0583" "platform-vault"        Error   "`platform` depends on `vault`";
+    // Waivers
+    InvalidWaiver      = "E0591" "invalid-waiver"        Error   "a waiver names no warning, names an error, or gives no reason";
+    UnusedWaiver       = "E0592" "unused-waiver"         Warning "a waiver matches no warning of its stack";
 }
 
 /// Find a code by its code (`E0204`) or name (`unknown-field`), case-insensitively.

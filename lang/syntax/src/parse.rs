@@ -38,9 +38,9 @@ pub fn parse(file: FileId, text: &str) -> Parse {
         lower.diags.push(
             Diagnostic::new(
                 Code::NestingTooDeep,
-                format!("brackets are nested more than {MAX_NESTING} levels deep"),
+                format!("brackets and `if`s are nested more than {MAX_NESTING} levels deep"),
                 Span::new(file, offset, offset + 1),
-                "this bracket is too deep",
+                "nested too deep here",
             )
             .with_help("split the value into named `let` bindings"),
         );
@@ -526,7 +526,8 @@ impl<'t> Lower<'t> {
 
     fn expr(&mut self, p: Pair<'_, Rule>) -> Expr {
         let span = self.span(&p);
-        if p.clone().into_inner().count() > 2 * MAX_CHAIN {
+        let operators = p.clone().into_inner().filter(|c| binary_op(c.as_rule()).is_some()).count();
+        if operators > MAX_CHAIN {
             return self.too_long(span);
         }
         // Operands (with their prefix operators) and the infix operators between them.
@@ -583,7 +584,7 @@ impl<'t> Lower<'t> {
 
     fn postfix(&mut self, p: Pair<'_, Rule>) -> Expr {
         let span = self.span(&p);
-        if p.clone().into_inner().count() > MAX_CHAIN {
+        if p.clone().into_inner().count() > MAX_CHAIN + 1 {
             return self.too_long(span);
         }
         let mut parts = self.children(p).into_iter();

@@ -1,0 +1,458 @@
+//! The stack dependency graph: explicit `depends_on` edges plus the dependencies the compiler
+//! infers from references, cycle detection with the whole path, and apply waves.
+//!
+//! Invariants: node and edge order follow stack names, so output is stable; the graph is
+//! either acyclic or every cycle is diagnosed (and waves are then computed on the acyclic
+//! part only).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use hl_diagnostics::{Code, Diagnostic, Span};
+use hl_model::{Model, Stack};
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+/// Why one stack depends on another.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EdgeKind {
+    /// Written in `depends_on`.
+    Explicit,
+    /// Inferred by the compiler; the string says from what.
+    Inferred(String),
+}
+
+/// `from` must be applied after `to`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edge {
+    pub from: String,
+    pub to: String,
+    pub kind: EdgeKind,
+    /// The `depends_on` entry, or the declaration the dependency was inferred from.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Graph {
+    /// Stack names, sorted.
+    pub stacks: Vec<String>,
+    /// State tier of each stack, by name.
+    pub tiers: BTreeMap<String, i64>,
+    /// Edges sorted by (from, to); at most one per pair (explicit wins over inferred).
+    pub edges: Vec<Edge>,
+    /// Apply waves: every stack of a wave depends only on stacks of earlier waves.
+    pub waves: Vec<Vec<String>>,
+}
+
+impl Graph {
+    /// The stacks `stack` depends on directly.
+    pub fn dependencies<'a>(&'a self, stack: &'a str) -> impl Iterator<Item = &'a Edge> + 'a {
+        self.edges.iter().filter(move |e| e.from == stack)
+    }
+
+    pub fn wave_of(&self, stack: &str) -> Option<usize> {
+        self.waves.iter().position(|w| w.iter().any(|s| s == stack))
+    }
+}
+
+/// Build the graph of a model and diagnose cycles and forbidden edges.
+pub fn build(model: &Model) -> (Graph, Vec<Diagnostic>) {
+    let mut stacks: Vec<&Stack> = model.stacks.iter().collect();
+    stacks.sort_by(|a, b| a.name.cmp(&b.name));
+    let names: BTreeSet<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
+    let mut edges: BTreeMap<(String, String), Edge> = BTreeMap::new();
+    let mut add = |e: Edge| {
+        if e.from == e.to || !names.contains(e.to.as_str()) {
+            return;
+        }
+        let key = (e.from.clone(), e.to.clone());
+        match edges.get(&key) {
+            Some(prev) if prev.kind == EdgeKind::Explicit => {}
+            Some(_) if e.kind != EdgeKind::Explicit => {}
+            _ => {
+                edges.insert(key, e);
+            }
+        }
+    };
+    // Which stack declares each namespace, to resolve `service.namespace` references.
+    let mut ns_owner: BTreeMap<&str, &str> = BTreeMap::new();
+    for s in &stacks {
+        for n in &s.namespaces {
+            ns_owner.entry(n.name.as_str()).or_insert(s.name.as_str());
+        }
+    }
+    for s in &stacks {
+        for (dep, span) in &s.depends_on {
+            add(Edge { from: s.name.clone(), to: dep.clone(), kind: EdgeKind::Explicit, span: *span });
+        }
+        // Every Tier 1 stack keeps its state in the state backend.
+        if s.state_tier == 1 {
+            for b in &model.facts.state_backend_stacks {
+                add(Edge {
+                    from: s.name.clone(),
+                    to: b.clone(),
+                    kind: EdgeKind::Inferred("its Terraform state lives in this stack's PostgreSQL".into()),
+                    span: s.span,
+                });
+            }
+        }
+        for svc in &s.services {
+            // ExternalSecrets need the ClusterSecretStores of `external-secrets`.
+            if let Some(sec) = svc.secrets.first() {
+                add(Edge {
+                    from: s.name.clone(),
+                    to: "external-secrets".into(),
+                    kind: EdgeKind::Inferred(format!("ExternalSecret `{}` needs its ClusterSecretStore", sec.name)),
+                    span: sec.span,
+                });
+            }
+            // Cluster DNS names of other stacks' services in env values and arguments.
+            let texts = svc
+                .env
+                .iter()
+                .map(|(_, v)| v.as_str())
+                .chain(svc.args.iter().map(String::as_str))
+                .chain(svc.command.iter().map(String::as_str));
+            for text in texts {
+                for (host, ns) in cluster_dns_names(text) {
+                    if let Some(owner) = ns_owner.get(ns.as_str())
+                        && *owner != s.name
+                    {
+                        add(Edge {
+                            from: s.name.clone(),
+                            to: owner.to_string(),
+                            kind: EdgeKind::Inferred(format!("service `{}` uses `{host}`", svc.name)),
+                            span: svc.span,
+                        });
+                    }
+                }
+            }
+        }
+        for sec in &s.secrets {
+            add(Edge {
+                from: s.name.clone(),
+                to: "external-secrets".into(),
+                kind: EdgeKind::Inferred(format!("ExternalSecret `{}` needs its ClusterSecretStore", sec.name)),
+                span: sec.span,
+            });
+        }
+    }
+    let edges: Vec<Edge> = edges.into_values().collect();
+    let mut graph = Graph {
+        stacks: stacks.iter().map(|s| s.name.clone()).collect(),
+        tiers: stacks.iter().map(|s| (s.name.clone(), s.state_tier)).collect(),
+        edges,
+        waves: Vec::new(),
+    };
+    let mut diags = check_edges(&graph, model);
+    let (waves, cycle_diags) = layer(&graph);
+    diags.extend(cycle_diags);
+    graph.waves = waves;
+    (graph, diags)
+}
+
+/// `host.namespace`, `host.namespace.svc` and `host.namespace.svc.cluster.local` names in a
+/// string, as (name as written, namespace).
+fn cluster_dns_names(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for token in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.')) {
+        let token = token.trim_matches('.');
+        let parts: Vec<&str> = token.split('.').collect();
+        let is_label =
+            |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let ns = match parts.as_slice() {
+            [host, ns] if is_label(host) && is_label(ns) => Some(*ns),
+            [host, ns, "svc"] if is_label(host) && is_label(ns) => Some(*ns),
+            [host, ns, "svc", "cluster", "local"] if is_label(host) && is_label(ns) => Some(*ns),
+            _ => None,
+        };
+        if let Some(ns) = ns {
+            out.push((token.to_string(), ns.to_string()));
+        }
+    }
+    out
+}
+
+/// Edges the homelab forbids.
+fn check_edges(graph: &Graph, model: &Model) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for e in &graph.edges {
+        let from_tier = graph.tiers.get(&e.from).copied().unwrap_or(1);
+        let to_tier = graph.tiers.get(&e.to).copied().unwrap_or(1);
+        if from_tier == 0 && to_tier != 0 {
+            let mut d = Diagnostic::new(
+                Code::TierOrder,
+                format!("Tier 0 stack `{}` depends on Tier 1 stack `{}`", e.from, e.to),
+                e.span,
+                edge_label(e),
+            )
+            .with_help("bootstrap stacks are applied before everything else and cannot wait for a Tier 1 stack");
+            if let Some(s) = model.stacks.iter().find(|s| s.name == e.to) {
+                d = d.with_label(s.span, "a Tier 1 stack");
+            }
+            diags.push(d);
+        }
+        if e.from == "platform" && e.to == "vault" {
+            diags.push(
+                Diagnostic::new(Code::PlatformVault, "`platform` must not depend on `vault`", e.span, edge_label(e))
+                    .with_help("Vault runs on what `platform` sets up, so `platform` is applied first and cannot wait for `vault`"),
+            );
+        }
+    }
+    diags
+}
+
+fn edge_label(e: &Edge) -> String {
+    match &e.kind {
+        EdgeKind::Explicit => format!("`{}` depends on `{}` here", e.from, e.to),
+        EdgeKind::Inferred(why) => format!("`{}` depends on `{}`: {why}", e.from, e.to),
+    }
+}
+
+/// Longest-path layering over the acyclic part; every cycle is reported once with its path.
+fn layer(graph: &Graph) -> (Vec<Vec<String>>, Vec<Diagnostic>) {
+    let mut g: DiGraph<&str, usize> = DiGraph::new();
+    let idx: BTreeMap<&str, NodeIndex> = graph.stacks.iter().map(|s| (s.as_str(), g.add_node(s.as_str()))).collect();
+    for (i, e) in graph.edges.iter().enumerate() {
+        if let (Some(a), Some(b)) = (idx.get(e.from.as_str()), idx.get(e.to.as_str())) {
+            g.add_edge(*a, *b, i);
+        }
+    }
+    let mut diags = Vec::new();
+    let mut in_cycle: BTreeSet<NodeIndex> = BTreeSet::new();
+    let mut sccs = tarjan_scc(&g);
+    for scc in &mut sccs {
+        scc.sort_by_key(|n| g[*n]);
+    }
+    sccs.sort_by_key(|scc| scc.first().map(|n| g[*n]));
+    for scc in sccs.iter().filter(|c| c.len() > 1) {
+        in_cycle.extend(scc.iter().copied());
+        let path = cycle_path(&g, scc);
+        let names: Vec<&str> = path.iter().map(|(n, _)| g[*n]).chain(path.first().map(|(n, _)| g[*n])).collect();
+        let edges: Vec<&Edge> = path.iter().map(|(_, e)| &graph.edges[*e]).collect();
+        let Some(first) = edges.first() else { continue };
+        let mut d = Diagnostic::new(
+            Code::DependencyCycle,
+            format!("dependency cycle: {}", names.join(" -> ")),
+            first.span,
+            edge_label(first),
+        )
+        .with_help("stacks in a cycle can never be applied in order; remove one of these dependencies");
+        for e in edges.iter().skip(1) {
+            d = d.with_label(e.span, edge_label(e));
+        }
+        diags.push(d);
+    }
+    // Kahn-style layering: a stack's wave is one more than its deepest dependency's.
+    let mut wave: BTreeMap<NodeIndex, usize> = BTreeMap::new();
+    let order: Vec<NodeIndex> = {
+        // Reverse post-order of a DFS over dependencies gives dependencies first.
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        for n in g.node_indices() {
+            post_order(&g, n, &mut seen, &mut out, &in_cycle);
+        }
+        out
+    };
+    // Tier 0 (bootstrap) stacks come first: every Tier 1 stack waits for all of them.
+    let tier0 = |n: NodeIndex| graph.tiers.get(g[n]).copied() == Some(0);
+    for &n in order.iter().filter(|n| tier0(**n)) {
+        let w = g
+            .neighbors(n)
+            .filter(|d| !in_cycle.contains(d) && tier0(*d))
+            .filter_map(|d| wave.get(&d).map(|x| x + 1))
+            .max()
+            .unwrap_or(0);
+        wave.insert(n, w);
+    }
+    let first_tier1_wave = wave.values().max().map_or(0, |m| m + 1);
+    for &n in order.iter().filter(|n| !tier0(**n)) {
+        let w = g
+            .neighbors(n)
+            .filter(|d| !in_cycle.contains(d))
+            .filter_map(|d| wave.get(&d).map(|x| x + 1))
+            .max()
+            .unwrap_or(0)
+            .max(first_tier1_wave);
+        wave.insert(n, w);
+    }
+    let depth = wave.values().max().map_or(0, |m| m + 1);
+    let mut waves: Vec<Vec<String>> = vec![Vec::new(); depth];
+    for (n, w) in &wave {
+        waves[*w].push(g[*n].to_string());
+    }
+    for w in &mut waves {
+        w.sort();
+    }
+    (waves, diags)
+}
+
+/// Dependencies before dependents, skipping stacks caught in a cycle.
+fn post_order(
+    g: &DiGraph<&str, usize>,
+    start: NodeIndex,
+    seen: &mut BTreeSet<NodeIndex>,
+    out: &mut Vec<NodeIndex>,
+    in_cycle: &BTreeSet<NodeIndex>,
+) {
+    if in_cycle.contains(&start) || !seen.insert(start) {
+        return;
+    }
+    // Iterative DFS so that a long dependency chain cannot exhaust the stack.
+    let mut stack: Vec<(NodeIndex, Vec<NodeIndex>)> = vec![(start, deps(g, start))];
+    while let Some((node, pending)) = stack.last_mut() {
+        match pending.pop() {
+            Some(d) => {
+                if !in_cycle.contains(&d) && seen.insert(d) {
+                    let next = deps(g, d);
+                    stack.push((d, next));
+                }
+            }
+            None => {
+                out.push(*node);
+                stack.pop();
+            }
+        }
+    }
+}
+
+fn deps(g: &DiGraph<&str, usize>, n: NodeIndex) -> Vec<NodeIndex> {
+    let mut d: Vec<NodeIndex> = g.neighbors(n).collect();
+    d.sort_by_key(|x| std::cmp::Reverse(g[*x]));
+    d
+}
+
+/// One cycle through a strongly connected component, as (node, edge leaving it) pairs,
+/// starting from the component's first stack by name.
+fn cycle_path(g: &DiGraph<&str, usize>, scc: &[NodeIndex]) -> Vec<(NodeIndex, usize)> {
+    let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
+    let Some(&start) = scc.first() else { return Vec::new() };
+    // Breadth-first search for the shortest way back to `start` inside the component.
+    let mut prev: BTreeMap<NodeIndex, (NodeIndex, usize)> = BTreeMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    let mut found = None;
+    while let Some(n) = queue.pop_front() {
+        let mut out: Vec<_> = g.edges(n).map(|e| (e.target(), *e.weight())).collect();
+        out.sort_by_key(|(t, _)| g[*t]);
+        for (t, w) in out {
+            if !members.contains(&t) {
+                continue;
+            }
+            if t == start {
+                found = Some((n, w));
+                break;
+            }
+            if let std::collections::btree_map::Entry::Vacant(v) = prev.entry(t) {
+                v.insert((n, w));
+                queue.push_back(t);
+            }
+        }
+        if found.is_some() {
+            break;
+        }
+    }
+    let Some((last, closing)) = found else { return Vec::new() };
+    let mut path = vec![(last, closing)];
+    let mut cur = last;
+    while cur != start {
+        let Some(&(p, w)) = prev.get(&cur) else { break };
+        path.push((p, w));
+        cur = p;
+    }
+    path.reverse();
+    path
+}
+
+use petgraph::visit::EdgeRef;
+
+/// `graph.json`: stacks with tier, wave and dependencies, and the waves.
+pub fn to_json(graph: &Graph) -> String {
+    let stacks: Vec<serde_json::Value> = graph
+        .stacks
+        .iter()
+        .map(|s| {
+            let deps: Vec<serde_json::Value> = graph
+                .dependencies(s)
+                .map(|e| match &e.kind {
+                    EdgeKind::Explicit => serde_json::json!({ "stack": e.to, "kind": "explicit" }),
+                    EdgeKind::Inferred(why) => serde_json::json!({ "stack": e.to, "kind": "inferred", "reason": why }),
+                })
+                .collect();
+            serde_json::json!({
+                "name": s,
+                "state_tier": graph.tiers.get(s),
+                "wave": graph.wave_of(s),
+                "depends_on": deps,
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({ "stacks": stacks, "waves": graph.waves });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// `graph.dot` for Graphviz: one cluster per wave, dashed edges for inferred dependencies.
+pub fn to_dot(graph: &Graph) -> String {
+    let mut out = String::from("digraph stacks {\n  rankdir=LR;\n  node [shape=box];\n");
+    for (i, w) in graph.waves.iter().enumerate() {
+        out.push_str(&format!("  subgraph cluster_wave{i} {{\n    label=\"wave {i}\";\n"));
+        for s in w {
+            let tier = graph.tiers.get(s).copied().unwrap_or(1);
+            let style = if tier == 0 { ", style=bold" } else { "" };
+            out.push_str(&format!("    \"{s}\" [label=\"{s}\\ntier {tier}\"{style}];\n"));
+        }
+        out.push_str("  }\n");
+    }
+    for e in &graph.edges {
+        let style = match e.kind {
+            EdgeKind::Explicit => "",
+            EdgeKind::Inferred(_) => " [style=dashed]",
+        };
+        out.push_str(&format!("  \"{}\" -> \"{}\"{style};\n", e.from, e.to));
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// `graph.mmd`: the same graph for Mermaid.
+pub fn to_mermaid(graph: &Graph) -> String {
+    let id = |s: &str| s.replace(['-', '.'], "_");
+    let mut out = String::from("flowchart LR\n");
+    for (i, w) in graph.waves.iter().enumerate() {
+        out.push_str(&format!("  subgraph wave{i}[\"wave {i}\"]\n"));
+        for s in w {
+            out.push_str(&format!("    {}[\"{s}\"]\n", id(s)));
+        }
+        out.push_str("  end\n");
+    }
+    for e in &graph.edges {
+        let arrow = match e.kind {
+            EdgeKind::Explicit => "-->",
+            EdgeKind::Inferred(_) => "-.->",
+        };
+        out.push_str(&format!("  {} {arrow} {}\n", id(&e.from), id(&e.to)));
+    }
+    out
+}
+
+/// The waves as text, for `hlc graph`.
+pub fn to_text(graph: &Graph) -> String {
+    let mut out = String::new();
+    for (i, w) in graph.waves.iter().enumerate() {
+        out.push_str(&format!("wave {i}: {}\n", w.join(" ")));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_cluster_dns_names() {
+        let names = cluster_dns_names("postgres://u@postgresql.dbaas:5432/x redis-master.redis.svc.cluster.local:6379");
+        let ns: Vec<&str> = names.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(ns, vec!["dbaas", "redis"]);
+        assert!(cluster_dns_names("https://rss.viktorbarzin.me").iter().all(|(_, n)| n != "dbaas"));
+    }
+}
