@@ -12,10 +12,11 @@ mod rules;
 use hl_diagnostics::{Code, Diagnostic, Severity, did_you_mean, lookup};
 use hl_model::Model;
 
-/// A diagnostic and the stack it belongs to (an index into `model.stacks`).
+/// A diagnostic and the stack it belongs to (an index into `model.stacks`), if any: findings
+/// about the Proxmox host and its VMs belong to no stack and cannot be waived.
 #[derive(Clone, Debug)]
 pub struct Finding {
-    pub stack: usize,
+    pub stack: Option<usize>,
     pub diagnostic: Diagnostic,
 }
 
@@ -100,15 +101,16 @@ fn apply_waivers(model: &Model, findings: Vec<Finding>) -> Checked {
     }
     for f in findings {
         let code = f.diagnostic.code.info().code;
-        let waiver = if f.diagnostic.severity == Severity::Warning {
-            valid.get(f.stack).and_then(|v| v.iter().find(|(_, c)| *c == code)).map(|(wi, _)| *wi)
-        } else {
-            None
+        let waiver = match f.stack {
+            Some(si) if f.diagnostic.severity == Severity::Warning => {
+                valid.get(si).and_then(|v| v.iter().find(|(_, c)| *c == code)).map(|(wi, _)| (si, *wi))
+            }
+            _ => None,
         };
         match waiver {
-            Some(wi) => {
-                let stack = &model.stacks[f.stack];
-                used[f.stack].push(wi);
+            Some((si, wi)) => {
+                let stack = &model.stacks[si];
+                used[si].push(wi);
                 out.waived.push(Waived {
                     stack: stack.name.clone(),
                     code,

@@ -23,6 +23,7 @@ pub const STDLIB: &[(&str, &str)] = &[
     ("std/cluster.hl", include_str!("../../../stdlib/cluster.hl")),
     ("std/k8s.hl", include_str!("../../../stdlib/k8s.hl")),
     ("std/backup.hl", include_str!("../../../stdlib/backup.hl")),
+    ("std/proxmox.hl", include_str!("../../../stdlib/proxmox.hl")),
 ];
 
 /// One input file: its path relative to the workspace root (with `/`), the path to show in
@@ -141,6 +142,13 @@ fn compile_on_this_thread(files: Vec<InputText>) -> Compilation {
         artifacts.clear();
     } else {
         artifacts.extend(graph_artifacts(&graph));
+        for vm in &model.proxmox.vms {
+            let px = &model.proxmox;
+            artifacts.push(Artifact { path: format!("proxmox/{}.json", vm.name), contents: hl_emit::vm_spec(vm, px) });
+            if let Some(ci) = hl_emit::cloud_init(vm, px) {
+                artifacts.push(Artifact { path: format!("proxmox/{}.cloud-init.yaml", vm.name), contents: ci });
+            }
+        }
         artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     }
     Compilation { sources, diagnostics: diags, model, graph, waived: checked.waived, artifacts }

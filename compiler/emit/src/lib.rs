@@ -6,11 +6,13 @@
 //! inside the output directory.
 
 mod k8s;
+mod proxmox;
 mod yaml;
 
 use hl_diagnostics::{Diagnostic, Span};
 
 pub use k8s::{chain, emit_stack, flux_kustomization, kustomization};
+pub use proxmox::{cloud_init, vm_spec};
 
 /// One output file.
 #[derive(Clone, Debug, PartialEq, Eq)]

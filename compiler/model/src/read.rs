@@ -82,6 +82,9 @@ pub fn build(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Dia
             });
         }
     }
+    if let Some(rec) = root.as_record() {
+        model.proxmox = read_proxmox(rec);
+    }
     let tier0 = model.facts.tier0_stacks.clone();
     r.check_workspace(&model, &tier0);
     (model, r.diags)
@@ -812,6 +815,108 @@ fn valid_stack_name(name: &str) -> bool {
         && name.len() <= 63
         && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+fn float(r: &Record, name: &str) -> Option<f64> {
+    field(r, name).and_then(|v| match &v.kind {
+        ValueKind::Float(f) => Some(*f),
+        ValueKind::Int(i) => Some(*i as f64),
+        _ => None,
+    })
+}
+
+fn read_proxmox(root: &Record) -> Proxmox {
+    let host = field(root, "pve_host").and_then(Value::as_record).map(|h| PveHost {
+        node: string(h, "node").unwrap_or_else(|| "pve".into()),
+        ip: string(h, "ip").unwrap_or_default(),
+        threads: int(h, "threads").unwrap_or(0),
+        memory_bytes: bytes(h, "memory"),
+        cpu_overcommit: float(h, "cpu_overcommit").unwrap_or(3.0),
+        memory_overcommit: float(h, "memory_overcommit").unwrap_or(1.0),
+        pci: string_map(h, "pci"),
+        span: root.field_spans.get("pve_host").copied().unwrap_or_default(),
+    });
+    let segments = records(root, "segment")
+        .into_iter()
+        .map(|(n, s, span)| Segment {
+            name: n.clone(),
+            bridge: string(s, "bridge").unwrap_or_default(),
+            vlan: int(s, "vlan"),
+            cidr: string(s, "cidr").unwrap_or_default(),
+            gateway: string(s, "gateway"),
+            nameservers: strings(s, "nameservers"),
+            search_domain: string(s, "search_domain"),
+            span,
+        })
+        .collect();
+    let templates = records(root, "vm_template")
+        .into_iter()
+        .map(|(n, t, span)| VmTemplate {
+            name: n.clone(),
+            vmid: int(t, "vmid").unwrap_or(0),
+            image: string(t, "image").unwrap_or_default(),
+            kubernetes: boolean(t, "kubernetes").unwrap_or(false),
+            snippet: string(t, "snippet"),
+            span,
+        })
+        .collect();
+    let ssh_keys = records(root, "ssh_key")
+        .into_iter()
+        .filter_map(|(n, k, _)| {
+            let v = field(k, "vault").and_then(Value::as_record)?;
+            Some(SshKeyRef { name: n.clone(), key: string(v, "key")?, property: string(v, "property")? })
+        })
+        .collect();
+    let vms = records(root, "vm")
+        .into_iter()
+        .map(|(n, v, span)| Vm {
+            name: n.clone(),
+            span,
+            vmid: int(v, "vmid").unwrap_or(0),
+            cores: int(v, "cores").unwrap_or(4),
+            sockets: int(v, "sockets").unwrap_or(1),
+            memory: quantity(v, "memory").unwrap_or_else(|| "8Gi".into()),
+            balloon: int(v, "balloon").unwrap_or(0),
+            cpu: string(v, "cpu").unwrap_or_else(|| "host".into()),
+            machine: string(v, "machine"),
+            disks: records(v, "disk")
+                .into_iter()
+                .map(|(slot, d, _)| VmDisk {
+                    slot: slot.clone(),
+                    storage: string(d, "storage").unwrap_or_else(|| "local-lvm".into()),
+                    size: quantity(d, "size").unwrap_or_default(),
+                    ssd: boolean(d, "ssd").unwrap_or(true),
+                    discard: boolean(d, "discard").unwrap_or(true),
+                })
+                .collect(),
+            nics: records(v, "nic")
+                .into_iter()
+                .map(|(slot, nic, nspan)| VmNic {
+                    slot: slot.clone(),
+                    segment: string(nic, "segment").unwrap_or_default(),
+                    ip: string(nic, "ip"),
+                    mac: string(nic, "mac"),
+                    span: nspan,
+                })
+                .collect(),
+            template: field(v, "template").and_then(|t| t.as_str().map(|s| (s.to_string(), t.span))),
+            cloud_init: field(v, "cloud_init").and_then(Value::as_record).map(|c| CloudInit {
+                user: string(c, "user").unwrap_or_else(|| "wizard".into()),
+                ssh_keys: strings(c, "ssh_keys"),
+                packages: strings(c, "packages"),
+                runcmd: strings(c, "runcmd"),
+                span: v.field_spans.get("cloud_init").copied().unwrap_or(span),
+            }),
+            pci: strings(v, "pci"),
+            pci_span: v.field_spans.get("pci").copied().unwrap_or(span),
+            kubernetes_node: boolean(v, "kubernetes_node").unwrap_or(false),
+            onboot: boolean(v, "onboot").unwrap_or(true),
+            running: boolean(v, "running").unwrap_or(true),
+            tags: strings(v, "tags"),
+            description: string(v, "description"),
+        })
+        .collect();
+    Proxmox { host, segments, templates, vms, ssh_keys }
 }
 
 fn cpu_milli(r: &Record, name: &str) -> u64 {

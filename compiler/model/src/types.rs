@@ -9,6 +9,7 @@ pub struct Model {
     /// Authentik groups declared in hl (name, declaration).
     pub authentik_groups: Vec<(String, Span)>,
     pub owners: Vec<Owner>,
+    pub proxmox: Proxmox,
     /// Cluster facts from the standard library.
     pub facts: Facts,
 }
@@ -356,4 +357,108 @@ pub struct ServicePort {
     pub target: u16,
     pub protocol: String,
     pub node_port: Option<u16>,
+}
+
+/// The Proxmox side of the homelab.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Proxmox {
+    pub host: Option<PveHost>,
+    pub segments: Vec<Segment>,
+    pub templates: Vec<VmTemplate>,
+    pub vms: Vec<Vm>,
+    pub ssh_keys: Vec<SshKeyRef>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PveHost {
+    pub node: String,
+    pub ip: String,
+    pub threads: i64,
+    pub memory_bytes: u64,
+    pub cpu_overcommit: f64,
+    pub memory_overcommit: f64,
+    /// Passthrough devices: name, PCI address.
+    pub pci: Vec<(String, String)>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Segment {
+    pub name: String,
+    pub bridge: String,
+    pub vlan: Option<i64>,
+    pub cidr: String,
+    pub gateway: Option<String>,
+    pub nameservers: Vec<String>,
+    pub search_domain: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct VmTemplate {
+    pub name: String,
+    pub vmid: i64,
+    pub image: String,
+    pub kubernetes: bool,
+    pub snippet: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct VmDisk {
+    pub slot: String,
+    pub storage: String,
+    pub size: String,
+    pub ssd: bool,
+    pub discard: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct VmNic {
+    pub slot: String,
+    pub segment: String,
+    pub ip: Option<String>,
+    pub mac: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CloudInit {
+    pub user: String,
+    pub ssh_keys: Vec<String>,
+    pub packages: Vec<String>,
+    pub runcmd: Vec<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Vm {
+    pub name: String,
+    pub span: Span,
+    pub vmid: i64,
+    pub cores: i64,
+    pub sockets: i64,
+    pub memory: String,
+    pub balloon: i64,
+    pub cpu: String,
+    pub machine: Option<String>,
+    pub disks: Vec<VmDisk>,
+    pub nics: Vec<VmNic>,
+    pub template: Option<(String, Span)>,
+    pub cloud_init: Option<CloudInit>,
+    pub pci: Vec<String>,
+    pub pci_span: Span,
+    pub kubernetes_node: bool,
+    pub onboot: bool,
+    pub running: bool,
+    pub tags: Vec<String>,
+    pub description: Option<String>,
+}
+
+/// An SSH public key kept in Vault.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SshKeyRef {
+    pub name: String,
+    pub key: String,
+    pub property: String,
 }

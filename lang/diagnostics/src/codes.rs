@@ -75,7 +75,7 @@ codes! {
     UnknownStack       = "E0402" "unknown-stack"         Error   "a stack depends on a stack that is not declared";
     OutputCollision    = "E0403" "output-collision"      Error   "two declarations (in one stack or in two) would emit the same Kubernetes object";
     UnknownNamespace   = "E0404" "unknown-namespace"     Error   "a service or secret has no namespace, or one that no stack declares";
-    UnknownReference   = "E0405" "unknown-reference"     Error   "a declaration refers to a claim, volume or port that does not exist";
+    UnknownReference   = "E0405" "unknown-reference"     Error   "a declaration refers to something that does not exist (a claim, volume, port, segment, template, device, owner)";
     // Domain checks: ingress auth
     AuthReason         = "E0501" "auth-reason"           Error   "an `app` or `none` ingress does not say what gates it";
     GroupsWithoutAuth  = "E0502" "groups-without-auth"   Error   "`allowed_groups` is set on an ingress whose auth is not `required`";
@@ -113,6 +113,14 @@ codes! {
     DependencyCycle    = "E0581" "dependency-cycle"      Error   "stacks depend on each other in a cycle";
     TierOrder          = "E0582" "tier-order"            Error   "a Tier 0 stack depends on a Tier 1 stack";
     PlatformVault      = "E0583" "platform-vault"        Error   "`platform` depends on `vault`";
+    // Proxmox
+    DuplicateVmid      = "E0601" "duplicate-vmid"        Error   "two VMs or templates use the same VM ID";
+    DuplicateIp        = "E0602" "duplicate-ip"          Error   "two machines use the same static IP address";
+    IpOutsideSegment   = "E0603" "ip-outside-segment"    Error   "a static IP address is outside its network segment";
+    IpInLbPool         = "E0604" "ip-in-lb-pool"         Error   "a VM's static address is inside the MetalLB pool";
+    HostOvercommit     = "E0605" "host-overcommit"       Warning "the VMs ask for more CPU or memory than the host's overcommit ratio allows";
+    PciShared          = "E0606" "pci-shared"            Error   "a PCI device is passed through to more than one VM";
+    UnknownNode        = "E0607" "unknown-node"          Error   "a node selector names a Kubernetes Node that no VM declares";
     // Waivers
     InvalidWaiver      = "E0591" "invalid-waiver"        Error   "a waiver names no warning, names an error, or gives no reason";
     UnusedWaiver       = "E0592" "unused-waiver"         Warning "a waiver matches no warning of its stack";

@@ -30,9 +30,9 @@ pub struct Parse {
 /// Parse one file. Never fails: every independent syntax error is reported, and everything
 /// that could be read is in the tree.
 pub fn parse(file: FileId, text: &str) -> Parse {
-    // Record every parse attempt, so that errors can name the literal tokens expected (`,`,
-    // `}`, `=`) and not only grammar rules.
-    pest::set_error_detail(true);
+    // The tolerant parse never fails, so it does not track attempts (that costs time on every
+    // file); the strict re-parse of a recovery node does, to name the tokens it expected.
+    pest::set_error_detail(false);
     let mut lower = Lower { file, text, diags: Vec::new(), comments: Vec::new() };
     if let Some(offset) = too_deep(text) {
         lower.diags.push(
@@ -134,7 +134,8 @@ struct Lower<'t> {
 fn content_end(p: &Pair<'_, Rule>) -> usize {
     let s = p.as_span();
     let text = s.as_str();
-    let last_child = p.clone().into_inner().filter(|c| !is_trivia(c.as_rule())).map(|c| content_end(&c)).max();
+    // Children come in source order: the last real one ends the content.
+    let last_child = p.clone().into_inner().filter(|c| !is_trivia(c.as_rule())).last().map(|c| content_end(&c));
     let Some(child_end) = last_child else {
         return s.start() + text.trim_end().len();
     };
@@ -833,7 +834,10 @@ impl<'t> Lower<'t> {
             );
             return;
         }
-        match HlParser::parse(rule, text) {
+        pest::set_error_detail(true);
+        let strict = HlParser::parse(rule, text);
+        pest::set_error_detail(false);
+        match strict {
             Err(e) => self.push_pest_error(&e, offset),
             Ok(_) => {
                 // The text is fine on its own but not where it stands.

@@ -5,6 +5,7 @@ mod ingress;
 mod namespaces;
 mod network;
 mod owners;
+mod proxmox;
 mod secrets;
 mod storage;
 
@@ -22,6 +23,7 @@ pub fn run(model: &Model, out: &mut Vec<Finding>) {
     images::check(model, &mut sink);
     secrets::check(model, &mut sink);
     owners::check(model, &mut sink);
+    proxmox::check(model, &mut sink);
 }
 
 /// Collects findings, each attributed to a stack.
@@ -31,7 +33,12 @@ pub struct Sink<'a> {
 
 impl Sink<'_> {
     pub fn push(&mut self, stack: usize, diagnostic: Diagnostic) {
-        self.out.push(Finding { stack, diagnostic });
+        self.out.push(Finding { stack: Some(stack), diagnostic });
+    }
+
+    /// A finding about the workspace as a whole (the Proxmox host, its VMs).
+    pub fn push_global(&mut self, diagnostic: Diagnostic) {
+        self.out.push(Finding { stack: None, diagnostic });
     }
 }
 

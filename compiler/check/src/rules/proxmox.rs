@@ -1,0 +1,284 @@
+//! The Proxmox host and its VMs: unique IDs and addresses, addresses inside their segments and
+//! outside the MetalLB pool, capacity, GPU passthrough, and Nodes that exist.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+use hl_diagnostics::{Code, Diagnostic, Span, did_you_mean};
+use hl_model::{Model, parse_bytes};
+
+use super::Sink;
+
+pub fn check(model: &Model, sink: &mut Sink<'_>) {
+    let px = &model.proxmox;
+    // E0601: VM IDs are unique across VMs and templates.
+    let mut ids: BTreeMap<i64, (Span, &str)> = BTreeMap::new();
+    let all = px
+        .templates
+        .iter()
+        .map(|t| (t.vmid, t.span, t.name.as_str()))
+        .chain(px.vms.iter().map(|v| (v.vmid, v.span, v.name.as_str())));
+    for (id, span, name) in all {
+        match ids.get(&id) {
+            Some((prev, other)) => sink.push_global(
+                Diagnostic::new(
+                    Code::DuplicateVmid,
+                    format!("VM ID {id} is used by `{other}` and `{name}`"),
+                    span,
+                    format!("`{name}`"),
+                )
+                .with_label(*prev, format!("`{other}`"))
+                .with_help("every VM and template on the host needs its own VM ID"),
+            ),
+            None => {
+                ids.insert(id, (span, name));
+            }
+        }
+    }
+    // Segments by name, for addresses.
+    let segments: BTreeMap<&str, &hl_model::Segment> = px.segments.iter().map(|s| (s.name.as_str(), s)).collect();
+    for seg in &px.segments {
+        if let (Some(gw), Ok((net, len))) = (&seg.gateway, hl_types::cidr(&seg.cidr))
+            && let Ok(addr) = gw.parse::<IpAddr>()
+            && (!in_network(addr, net, len) || is_network_or_broadcast(addr, net, len))
+        {
+            sink.push_global(
+                Diagnostic::new(
+                    Code::IpOutsideSegment,
+                    format!("gateway {gw} of segment `{}` is not a host address of {}", seg.name, seg.cidr),
+                    seg.span,
+                    "gateway outside the segment",
+                )
+                .with_help("the gateway is a host inside the segment's own network"),
+            );
+        }
+    }
+    let pool =
+        (model.facts.metallb_pool.0.parse::<Ipv4Addr>().ok(), model.facts.metallb_pool.1.parse::<Ipv4Addr>().ok());
+    let mut addresses: BTreeMap<String, (Span, String)> = BTreeMap::new();
+    if let Some(h) = &px.host {
+        addresses.insert(h.ip.clone(), (h.span, "the PVE host".to_string()));
+    }
+    for vm in &px.vms {
+        for nic in &vm.nics {
+            let Some(seg) = segments.get(nic.segment.as_str()) else {
+                let mut d = Diagnostic::new(
+                    Code::UnknownReference,
+                    format!(
+                        "`{}` {} is attached to segment `{}`, which is not declared",
+                        vm.name, nic.slot, nic.segment
+                    ),
+                    nic.span,
+                    "unknown segment",
+                );
+                if let Some(s) = did_you_mean(&nic.segment, segments.keys().copied()) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                sink.push_global(d);
+                continue;
+            };
+            let Some(ip) = &nic.ip else { continue };
+            if let Some((prev, other)) = addresses.get(ip) {
+                sink.push_global(
+                    Diagnostic::new(
+                        Code::DuplicateIp,
+                        format!("{ip} is used by {other} and by `{}`", vm.name),
+                        nic.span,
+                        format!("`{}` {}", vm.name, nic.slot),
+                    )
+                    .with_label(*prev, other.clone())
+                    .with_help("give each machine its own static address"),
+                );
+            } else {
+                addresses.insert(ip.clone(), (nic.span, format!("`{}`", vm.name)));
+            }
+            if let (Ok(addr), Ok((net, len))) = (ip.parse::<IpAddr>(), hl_types::cidr(&seg.cidr))
+                && (!in_network(addr, net, len) || is_network_or_broadcast(addr, net, len))
+            {
+                sink.push_global(
+                    Diagnostic::new(
+                        Code::IpOutsideSegment,
+                        format!("{ip} of `{}` is outside segment `{}` ({})", vm.name, seg.name, seg.cidr),
+                        nic.span,
+                        "not in the segment",
+                    )
+                    .with_label(seg.span, format!("`{}` is {}", seg.name, seg.cidr))
+                    .with_help("pick an address inside the segment, or attach the interface to the right segment"),
+                );
+            }
+            if let (Ok(IpAddr::V4(a)), (Some(lo), Some(hi))) = (ip.parse::<IpAddr>(), pool)
+                && lo <= a
+                && a <= hi
+            {
+                sink.push_global(
+                    Diagnostic::new(
+                        Code::IpInLbPool,
+                        format!("{ip} of `{}` lies in the MetalLB pool {lo}-{hi}", vm.name),
+                        nic.span,
+                        "MetalLB may hand this address to a Service",
+                    )
+                    .with_help("VMs take addresses outside the LoadBalancer pool"),
+                );
+            }
+        }
+        if let Some((t, span)) = &vm.template
+            && !px.templates.iter().any(|x| &x.name == t)
+        {
+            sink.push_global(Diagnostic::new(
+                Code::UnknownReference,
+                format!("`{}` is cloned from template `{t}`, which is not declared", vm.name),
+                *span,
+                "unknown template",
+            ));
+        }
+        if let Some(ci) = &vm.cloud_init {
+            for k in &ci.ssh_keys {
+                if !px.ssh_keys.iter().any(|x| &x.name == k) {
+                    sink.push_global(Diagnostic::new(
+                        Code::UnknownReference,
+                        format!("`{}` allows SSH key `{k}`, which is not declared", vm.name),
+                        ci.span,
+                        "unknown ssh_key",
+                    ));
+                }
+            }
+        }
+    }
+    capacity(model, sink);
+    passthrough(model, sink);
+    nodes(model, sink);
+}
+
+/// The first and last address of an IPv4 network of /30 or larger cannot be hosts.
+fn is_network_or_broadcast(addr: IpAddr, net: IpAddr, len: u8) -> bool {
+    match (addr, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) if len <= 30 => {
+            let mask = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len)) };
+            let base = u32::from(n) & mask;
+            let a = u32::from(a);
+            a == base || a == base | !mask
+        }
+        _ => false,
+    }
+}
+
+fn in_network(addr: IpAddr, net: IpAddr, len: u8) -> bool {
+    match (addr, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let mask = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len)) };
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let mask = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len)) };
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
+fn capacity(model: &Model, sink: &mut Sink<'_>) {
+    let px = &model.proxmox;
+    let Some(host) = &px.host else { return };
+    let running: Vec<&hl_model::Vm> = px.vms.iter().filter(|v| v.running).collect();
+    let vcpus: i64 = running.iter().map(|v| v.cores * v.sockets).sum();
+    let memory: u64 = running.iter().filter_map(|v| parse_bytes(&v.memory)).sum();
+    let gib = |b: u64| b / (1024 * 1024 * 1024);
+    if host.threads > 0 && vcpus as f64 > host.threads as f64 * host.cpu_overcommit {
+        sink.push_global(
+            Diagnostic::new(
+                Code::HostOvercommit,
+                format!(
+                    "running VMs have {vcpus} vCPUs on {} threads ({:.1}x, allowed {:.1}x)",
+                    host.threads,
+                    vcpus as f64 / host.threads as f64,
+                    host.cpu_overcommit
+                ),
+                host.span,
+                "the PVE host",
+            )
+            .with_help("shrink VMs, stop some, or raise `cpu_overcommit` on the host if this is intended"),
+        );
+    }
+    if host.memory_bytes > 0 && memory as f64 > host.memory_bytes as f64 * host.memory_overcommit {
+        sink.push_global(
+            Diagnostic::new(
+                Code::HostOvercommit,
+                format!(
+                    "running VMs have {}Gi of memory on a {}Gi host (allowed {:.1}x)",
+                    gib(memory),
+                    gib(host.memory_bytes),
+                    host.memory_overcommit
+                ),
+                host.span,
+                "the PVE host",
+            )
+            .with_help("shrink or stop VMs; raise `memory_overcommit` on the host only if ballooning covers it"),
+        );
+    }
+}
+
+fn passthrough(model: &Model, sink: &mut Sink<'_>) {
+    let px = &model.proxmox;
+    let devices: Vec<&(String, String)> = px.host.iter().flat_map(|h| h.pci.iter()).collect();
+    // Owners by PCI address: two names for one address are still one device.
+    let mut owner: BTreeMap<&str, (&str, &str, Span)> = BTreeMap::new();
+    for vm in px.vms.iter() {
+        for dev in &vm.pci {
+            let Some((_, addr)) = devices.iter().find(|(n, _)| n == dev) else {
+                sink.push_global(Diagnostic::new(
+                    Code::UnknownReference,
+                    format!("`{}` passes through `{dev}`, which the host does not declare", vm.name),
+                    vm.pci_span,
+                    "unknown PCI device",
+                ));
+                continue;
+            };
+            match owner.get(addr.as_str()) {
+                Some((other, _, _)) if *other == vm.name => {}
+                Some((other, other_dev, span)) => sink.push_global(
+                    Diagnostic::new(
+                        Code::PciShared,
+                        format!("PCI device {addr} is passed through to `{other}` and `{}`", vm.name),
+                        vm.pci_span,
+                        format!("`{}` takes `{dev}`", vm.name),
+                    )
+                    .with_label(*span, format!("`{other}` takes `{other_dev}`"))
+                    .with_help(
+                        "a passed-through device belongs to one VM; the GPU is shared inside Kubernetes instead",
+                    ),
+                ),
+                None => {
+                    owner.insert(addr.as_str(), (vm.name.as_str(), dev.as_str(), vm.pci_span));
+                }
+            }
+        }
+    }
+}
+
+fn nodes(model: &Model, sink: &mut Sink<'_>) {
+    let k8s_nodes: Vec<&str> =
+        model.proxmox.vms.iter().filter(|v| v.kubernetes_node).map(|v| v.name.as_str()).collect();
+    if k8s_nodes.is_empty() {
+        return;
+    }
+    for (si, stack) in model.stacks.iter().enumerate() {
+        for svc in &stack.services {
+            for (k, v) in &svc.node_selector {
+                if k == "kubernetes.io/hostname" && !k8s_nodes.contains(&v.as_str()) {
+                    let is_vm = model.proxmox.vms.iter().any(|vm| &vm.name == v);
+                    let msg = if is_vm {
+                        format!("`{}` is pinned to `{v}`, a VM that is not a Kubernetes Node", svc.name)
+                    } else {
+                        format!("`{}` is pinned to Node `{v}`, which no VM declares", svc.name)
+                    };
+                    let mut d = Diagnostic::new(Code::UnknownNode, msg, svc.span, "unknown Node");
+                    d = match did_you_mean(v, k8s_nodes.iter().copied()) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        None => d.with_help(format!("the Nodes are {}", k8s_nodes.join(", "))),
+                    };
+                    sink.push(si, d);
+                }
+            }
+        }
+    }
+}
