@@ -50,3 +50,19 @@ fn output_is_identical_across_runs_and_thread_counts() {
     assert_eq!(one, two, "1 vs 2 threads differ");
     assert_eq!(two, again, "two runs differ");
 }
+
+/// The Proxmox VM specs, cloud-init files, host backup units and graph of `stacks/`.
+#[test]
+fn emitted_host_side_files() {
+    let c = compile_stacks();
+    assert!(!c.has_errors());
+    for prefix in ["proxmox/", "backup/host/", "graph."] {
+        let mut text = String::new();
+        for a in c.artifacts.iter().filter(|a| a.path.starts_with(prefix)) {
+            text.push_str(&format!("# ---- {}\n{}", a.path, a.contents));
+        }
+        assert!(!text.is_empty(), "nothing emitted under {prefix}");
+        let name = prefix.trim_end_matches(['/', '.']).replace('/', "-");
+        insta::assert_snapshot!(format!("host-{name}"), text);
+    }
+}

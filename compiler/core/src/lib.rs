@@ -142,6 +142,14 @@ fn compile_on_this_thread(files: Vec<InputText>) -> Compilation {
         artifacts.clear();
     } else {
         artifacts.extend(graph_artifacts(&graph));
+        for b in &model.host_backups {
+            let stem = hl_emit::unit_name(b);
+            artifacts
+                .push(Artifact { path: format!("backup/host/{stem}.service"), contents: hl_emit::service_unit(b) });
+            if let Some(timer) = hl_emit::timer_unit(b) {
+                artifacts.push(Artifact { path: format!("backup/host/{stem}.timer"), contents: timer });
+            }
+        }
         for vm in &model.proxmox.vms {
             let px = &model.proxmox;
             artifacts.push(Artifact { path: format!("proxmox/{}.json", vm.name), contents: hl_emit::vm_spec(vm, px) });

@@ -5,12 +5,14 @@
 //! declaration order, YAML keys follow the typed structs); every path is relative and stays
 //! inside the output directory.
 
+mod backup;
 mod k8s;
 mod proxmox;
 mod yaml;
 
 use hl_diagnostics::{Diagnostic, Span};
 
+pub use backup::{service_unit, timer_unit, unit_name};
 pub use k8s::{chain, emit_stack, flux_kustomization, kustomization};
 pub use proxmox::{cloud_init, vm_spec};
 

@@ -1929,6 +1929,7 @@ impl<'a> Evaluator<'a> {
                     Scalar::Ip => hl_types::ip(text).map(|_| ()),
                     Scalar::Cidr => hl_types::cidr(text).map(|_| ()),
                     Scalar::Image => hl_types::image(text).map(|_| ()),
+                    Scalar::Schedule => hl_types::schedule::parse(text).map(|_| ()),
                     _ => hl_types::abs_path(text),
                 };
                 match res {

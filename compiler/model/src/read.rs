@@ -84,6 +84,37 @@ pub fn build(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Dia
     }
     if let Some(rec) = root.as_record() {
         model.proxmox = read_proxmox(rec);
+        for (name, b, span) in records(rec, "host_backup") {
+            let schedule = field(b, "schedule").and_then(|v| v.as_str().map(|s| (s.to_string(), v.span)));
+            let Some((schedule, schedule_span)) = schedule else { continue };
+            if let Err(e) = hl_types::schedule::parse(&schedule).and_then(|s| s.to_calendar()) {
+                r.diags.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        format!("host backup `{name}` cannot run on a systemd timer at \"{schedule}\""),
+                        schedule_span,
+                        e.to_string(),
+                    )
+                    .with_help("write the schedule as a calendar event, such as `*-*-* 03:00:00`"),
+                );
+            }
+            model.host_backups.push(HostBackup {
+                name: name.clone(),
+                span,
+                description: string(b, "description").unwrap_or_default(),
+                schedule,
+                schedule_span,
+                command: strings(b, "command"),
+                randomized_delay: field(b, "randomized_delay")
+                    .and_then(Value::as_quantity)
+                    .and_then(|q| hl_types::duration_millis(q.number, q.unit.as_deref()).ok())
+                    .map(|ms| ms / 1000),
+                produces: variant(b, "produces").unwrap_or_else(|| "local".into()),
+                sources: strings(b, "sources"),
+                target: string(b, "target"),
+                retention: string(b, "retention"),
+            });
+        }
     }
     let tier0 = model.facts.tier0_stacks.clone();
     r.check_workspace(&model, &tier0);
@@ -343,7 +374,19 @@ impl Reader {
                 Some(x)
             })
             .collect();
-        let schedule = field(r, "schedule").and_then(|v| v.as_str().map(|s| (s.to_string(), v.span)));
+        // Kubernetes takes cron; a calendar-form schedule is converted.
+        let schedule = field(r, "schedule").and_then(|v| {
+            v.as_str().map(|s| {
+                let cron = hl_types::schedule::parse(s).map(|p| {
+                    if s.trim().starts_with('@') || s.split_whitespace().count() == 5 {
+                        s.to_string()
+                    } else {
+                        p.to_cron()
+                    }
+                });
+                (cron.unwrap_or_else(|_| s.to_string()), v.span)
+            })
+        });
         if kind == WorkloadKind::CronJob && schedule.is_none() && field(r, "image").is_some() {
             self.diags.push(
                 Diagnostic::new(

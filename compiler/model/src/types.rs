@@ -10,6 +10,7 @@ pub struct Model {
     pub authentik_groups: Vec<(String, Span)>,
     pub owners: Vec<Owner>,
     pub proxmox: Proxmox,
+    pub host_backups: Vec<HostBackup>,
     /// Cluster facts from the standard library.
     pub facts: Facts,
 }
@@ -461,4 +462,22 @@ pub struct SshKeyRef {
     pub name: String,
     pub key: String,
     pub property: String,
+}
+
+/// A step of the PVE host's 3-2-1 backup pipeline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostBackup {
+    pub name: String,
+    pub span: Span,
+    pub description: String,
+    /// As written (cron or calendar form).
+    pub schedule: String,
+    pub schedule_span: Span,
+    pub command: Vec<String>,
+    /// Seconds.
+    pub randomized_delay: Option<u64>,
+    pub produces: String,
+    pub sources: Vec<String>,
+    pub target: Option<String>,
+    pub retention: Option<String>,
 }

@@ -4,6 +4,8 @@
 //! These are pure functions from literal text to a normalised value or an error that says
 //! what is wrong; the type checker turns the errors into diagnostics with spans.
 
+pub mod schedule;
+
 use std::fmt;
 use std::net::IpAddr;
 
@@ -20,6 +22,7 @@ pub enum Scalar {
     Cidr,
     Image,
     Path,
+    Schedule,
 }
 
 impl Scalar {
@@ -34,6 +37,7 @@ impl Scalar {
         Scalar::Cidr,
         Scalar::Image,
         Scalar::Path,
+        Scalar::Schedule,
     ];
 
     pub fn name(self) -> &'static str {
@@ -48,6 +52,7 @@ impl Scalar {
             Scalar::Cidr => "Cidr",
             Scalar::Image => "Image",
             Scalar::Path => "Path",
+            Scalar::Schedule => "Schedule",
         }
     }
 
@@ -77,6 +82,9 @@ impl Scalar {
             Scalar::Cidr => "an IP network in CIDR form, such as `10.0.20.0/24`",
             Scalar::Image => "a container image reference: `[registry/]repository[:tag][@digest]`",
             Scalar::Path => "an absolute file-system path",
+            Scalar::Schedule => {
+                "a schedule: a cron expression (`0 3 * * *`, `@daily`) or a systemd calendar event (`*-*-* 03:00:00`, `Sun *-*-* 01:00`)"
+            }
         }
     }
 }
