@@ -7,7 +7,8 @@
 //! Invariant: checks are read-only over the model and every diagnostic points back at the
 //! declaration it is about.
 
-mod rules;
+pub mod backup;
+pub(crate) mod rules;
 
 use hl_diagnostics::{Code, Diagnostic, Severity, did_you_mean, lookup};
 use hl_model::Model;

@@ -64,6 +64,16 @@ enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
         format: GraphFormat,
     },
+    /// The 3-2-1 backup coverage of every volume: its jobs, schedules, the copies it reaches
+    /// and its recovery point.
+    #[command(after_help = "Examples:\n  hlc backups\n  hlc backups --format json > backups.json")]
+    Backups {
+        /// The workspace directory.
+        #[arg(default_value = "stacks")]
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+    },
     /// Explain a diagnostic code (`E0204`) or name (`unknown-field`); without one, list all.
     #[command(after_help = "Examples:\n  hlc explain E0204\n  hlc explain unknown-field\n  hlc explain")]
     Explain { code: Option<String> },
@@ -74,6 +84,13 @@ enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TableFormat {
+    /// Aligned columns for people.
+    Table,
+    Json,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -104,6 +121,7 @@ fn main() -> ExitCode {
         Command::Build { dir, out, format } => run(&dir, Some(&out), format, color),
         Command::Check { dir, format } => run(&dir, None, format, color),
         Command::Graph { dir, out, format } => graph(&dir, &out, format, color),
+        Command::Backups { dir, format } => backups(&dir, format, color),
         Command::Explain { code } => explain(code.as_deref()),
     }
 }
@@ -198,8 +216,115 @@ fn graph(dir: &std::path::Path, out: &std::path::Path, format: GraphFormat, colo
             return ExitCode::from(EXIT_USAGE);
         }
     }
-    print!("{}", hl_graph_text(&c.graph, format));
+    emit(&hl_graph_text(&c.graph, format));
     ExitCode::SUCCESS
+}
+
+fn backups(dir: &std::path::Path, format: TableFormat, color: bool) -> ExitCode {
+    let files = match fsio::read_workspace(dir) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let c = hlc_core::compile(files);
+    let errors: Vec<_> = c.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+    if !errors.is_empty() {
+        let style = if color { Style::Color } else { Style::Plain };
+        eprint!("{}", render::human(&errors, &c.sources, style, 100));
+        eprintln!("backups failed: {}", render::summary(&errors));
+        return ExitCode::from(EXIT_ERRORS);
+    }
+    let rows = hlc_core::coverage(&c.model);
+    let copies = |r: &hlc_core::Coverage| {
+        let v: Vec<String> = (0..3).filter(|i| r.copies[*i]).map(|i| (i + 1).to_string()).collect();
+        v.join(",")
+    };
+    let rpo = |r: &hlc_core::Coverage| r.rpo_minutes.map(hlc_core::format_minutes).unwrap_or_else(|| "-".into());
+    match format {
+        TableFormat::Json => {
+            let items: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    let jobs: Vec<String> = r
+                        .jobs
+                        .iter()
+                        .map(|j| format!("{{\"name\":{},\"schedule\":{},\"copy\":{}}}", json_str(&j.name), json_str(&j.schedule), j.copy))
+                        .collect();
+                    format!(
+                        "{{\"stack\":{},\"service\":{},\"volume\":{},\"claim\":{},\"class\":{},\"path\":{},\"jobs\":[{}],\"copies\":[{}],\"rpo_minutes\":{},\"excluded\":{}}}",
+                        json_str(&r.stack),
+                        json_str(&r.service),
+                        json_str(&r.volume),
+                        json_str(&r.claim),
+                        json_str(&r.class),
+                        r.path.as_deref().map_or("null".into(), json_str),
+                        jobs.join(","),
+                        copies(r),
+                        r.rpo_minutes.map_or("null".into(), |m| m.to_string()),
+                        r.excluded.as_deref().map_or("null".into(), json_str),
+                    )
+                })
+                .collect();
+            emit(&format!("[\n  {}\n]\n", items.join(",\n  ")));
+        }
+        TableFormat::Table => {
+            let mut table: Vec<[String; 7]> = vec![[
+                "SERVICE".into(),
+                "VOLUME".into(),
+                "CLASS".into(),
+                "JOBS".into(),
+                "SCHEDULES".into(),
+                "COPIES".into(),
+                "RPO".into(),
+            ]];
+            for r in &rows {
+                let jobs: Vec<&str> = r.jobs.iter().map(|j| j.name.as_str()).collect();
+                let schedules: Vec<&str> = r.jobs.iter().map(|j| j.schedule.as_str()).collect();
+                table.push([
+                    format!("{}/{}", r.stack, r.service),
+                    r.claim.clone(),
+                    r.class.clone(),
+                    if jobs.is_empty() { "-".into() } else { jobs.join(" ") },
+                    if schedules.is_empty() { "-".into() } else { schedules.join(" | ") },
+                    if let Some(why) = &r.excluded { format!("excluded: {why}") } else { copies(r) },
+                    rpo(r),
+                ]);
+            }
+            let widths: Vec<usize> =
+                (0..7).map(|i| table.iter().map(|row| row[i].chars().count()).max().unwrap_or(0)).collect();
+            let mut text = String::new();
+            for row in &table {
+                let cells: Vec<String> =
+                    row.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = widths[i])).collect();
+                text.push_str(cells.join("  ").trim_end());
+                text.push('\n');
+            }
+            emit(&text);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Write to standard output; a closed pipe (`| head`) is not an error worth a panic.
+fn emit(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+fn json_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn hl_graph_text(g: &hlc_core::Graph, format: GraphFormat) -> String {

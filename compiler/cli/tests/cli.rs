@@ -106,3 +106,66 @@ fn explain_knows_every_code() {
     let list = hlc(&["explain"], &dir);
     assert_eq!(String::from_utf8_lossy(&list.stdout).lines().count(), hl_diagnostics::CODES.len());
 }
+
+#[test]
+fn graph_prints_waves_and_writes_files() {
+    let dir = scratch("graph");
+    fs::write(dir.join("stacks/demo.hl"), GOOD.replace("stack demo {", "stack demo {\n  depends_on = [base]"))
+        .expect("write");
+    fs::write(dir.join("stacks/base.hl"), "stack base {\n  namespace base { tier = core }\n}\n").expect("write");
+    let o = hlc(&["graph"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "wave 0: base\nwave 1: demo\n");
+    for f in ["graph.json", "graph.dot", "graph.mmd"] {
+        assert!(dir.join("out").join(f).is_file(), "missing {f}");
+    }
+    let mermaid = hlc(&["graph", "--format", "mermaid"], &dir);
+    assert!(String::from_utf8_lossy(&mermaid.stdout).contains("demo --> base"));
+}
+
+#[test]
+fn backups_reports_coverage_as_table_and_json() {
+    let dir = scratch("backups");
+    let src = r#"
+host_backup daily {
+  description = "claims onto the backup disk"
+  schedule = "*-*-* 05:00:00"
+  command = ["/usr/local/bin/daily-backup"]
+  produces = local
+  sources = ["proxmox-lvm"]
+}
+host_backup offsite {
+  description = "backup disk to the NAS"
+  schedule = "daily"
+  command = ["/usr/local/bin/offsite"]
+  produces = offsite
+  sources = ["/mnt/backup"]
+}
+stack notes {
+  waive = { "E0513": "copied by the host's daily step" }
+  namespace notes { tier = aux }
+  service notes {
+    image = "ghcr.io/example/notes:1.0.0"
+    port http = 80
+    volume data = pvc(1Gi, mount = "/data")
+  }
+}
+"#;
+    fs::write(dir.join("stacks/notes.hl"), src).expect("write");
+    let table = hlc(&["backups"], &dir);
+    assert!(table.status.success(), "{}", String::from_utf8_lossy(&table.stderr));
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.lines().any(|l| l.starts_with("notes/notes")
+            && l.contains("notes-data-proxmox")
+            && l.contains("1,2,3")
+            && l.ends_with("1d")),
+        "{text}"
+    );
+    let json = hlc(&["backups", "--format", "json"], &dir);
+    let text = String::from_utf8_lossy(&json.stdout);
+    assert!(text.contains(r#""claim":"notes-data-proxmox""#) && text.contains(r#""copies":[1,2,3]"#), "{text}");
+    // Building writes the host's units.
+    assert!(hlc(&["build"], &dir).status.success());
+    assert!(dir.join("out/backup/host/hlc-backup-daily.timer").is_file());
+}

@@ -14,6 +14,7 @@ use hl_model::Model;
 use rayon::prelude::*;
 
 pub use hl_check::Waived;
+pub use hl_check::backup::{Coverage, coverage, format_minutes};
 pub use hl_diagnostics as diagnostics;
 pub use hl_graph::Graph;
 pub use hl_model as model;

@@ -1596,6 +1596,10 @@ impl<'a> Evaluator<'a> {
         if let Some(t) = &ret_ty {
             result = self.coerce(result, t, def.name.span);
         }
+        // A record made by a template is located where the template is called.
+        if matches!(result.kind, ValueKind::Record(_)) && span.file == saved.0 {
+            result.span = span;
+        }
         self.depth -= 1;
         self.file = saved.0;
         self.locals = saved.1;

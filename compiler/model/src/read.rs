@@ -111,6 +111,7 @@ pub fn build(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Dia
                     .map(|ms| ms / 1000),
                 produces: variant(b, "produces").unwrap_or_else(|| "local".into()),
                 sources: strings(b, "sources"),
+                excludes: strings(b, "excludes"),
                 target: string(b, "target"),
                 retention: string(b, "retention"),
             });
@@ -494,6 +495,7 @@ impl Reader {
             read_only: boolean(r, "read_only").unwrap_or(false),
             sub_path: string(r, "sub_path"),
             sqlite: boolean(r, "sqlite").unwrap_or(false),
+            no_backup: string(r, "no_backup"),
             source,
         })
     }

@@ -219,6 +219,8 @@ pub struct Volume {
     pub read_only: bool,
     pub sub_path: Option<String>,
     pub sqlite: bool,
+    /// The declared reason it is not backed up.
+    pub no_backup: Option<String>,
     pub source: VolumeSource,
 }
 
@@ -478,6 +480,7 @@ pub struct HostBackup {
     pub randomized_delay: Option<u64>,
     pub produces: String,
     pub sources: Vec<String>,
+    pub excludes: Vec<String>,
     pub target: Option<String>,
     pub retention: Option<String>,
 }

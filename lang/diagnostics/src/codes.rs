@@ -87,6 +87,8 @@ codes! {
     SensitiveUnencrypted = "E0512" "sensitive-unencrypted" Error "a sensitive service keeps data on an unencrypted claim";
     NoBackup           = "E0513" "no-backup"             Warning "a Proxmox-LVM claim has no backup job";
     SqliteOnNfs        = "E0514" "sqlite-on-nfs"         Error   "a SQLite database is placed on NFS";
+    BackupCoverage     = "E0515" "backup-coverage"       Warning "a volume does not reach all three copies of 3-2-1 and declares no reason";
+    BackupOverlap      = "E0516" "backup-overlap"        Warning "two backup jobs write to the same storage in the same minute";
     // Domain checks: namespaces
     NamespaceTier      = "E0521" "namespace-tier"        Warning "a namespace has no Namespace tier";
     QuotaExceeded      = "E0522" "quota-exceeded"        Error   "the requests of a namespace exceed its tier's ResourceQuota";

@@ -24,6 +24,7 @@ pub fn run(model: &Model, out: &mut Vec<Finding>) {
     secrets::check(model, &mut sink);
     owners::check(model, &mut sink);
     proxmox::check(model, &mut sink);
+    crate::backup::check(model, &mut sink);
 }
 
 /// Collects findings, each attributed to a stack.

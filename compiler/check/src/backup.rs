@@ -1,0 +1,252 @@
+//! 3-2-1 coverage: which copies each volume reaches, through which jobs, and how old the newest
+//! off-disk copy can be (the recovery point). Used by the `backup-coverage` and
+//! `backup-overlap` rules and by `hlc backups`.
+
+use hl_diagnostics::{Code, Diagnostic, Span};
+use hl_model::{Model, Service, VolumeSource, WorkloadKind};
+use hl_types::schedule::{self, Schedule};
+
+use crate::rules::Sink;
+
+/// A job that copies data somewhere.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    /// `host/<name>` for a PVE timer, `<namespace>/<cronjob>` for an in-cluster job.
+    pub name: String,
+    pub schedule: String,
+    /// The 3-2-1 copy it produces: 1, 2 or 3.
+    pub copy: u8,
+}
+
+/// One volume's backup story.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Coverage {
+    pub stack: String,
+    pub service: String,
+    pub volume: String,
+    pub claim: String,
+    /// The StorageClass, or `nfs` for an NFS export.
+    pub class: String,
+    /// The NFS path, for NFS volumes.
+    pub path: Option<String>,
+    pub jobs: Vec<Job>,
+    /// Copies 1, 2 and 3 reached.
+    pub copies: [bool; 3],
+    /// Worst-case age in minutes of the newest copy off the live disks (copy 2).
+    pub rpo_minutes: Option<u32>,
+    pub excluded: Option<String>,
+    pub span: Span,
+    stack_index: usize,
+}
+
+/// The backup story of every volume that holds data (claims, claim templates, NFS exports).
+pub fn coverage(model: &Model) -> Vec<Coverage> {
+    let mut rows = Vec::new();
+    let in_cluster: Vec<(&Service, &str)> = model
+        .stacks
+        .iter()
+        .flat_map(|s| s.services.iter())
+        .filter(|svc| is_backup_job(svc))
+        .map(|svc| (svc, svc.namespace.as_str()))
+        .collect();
+    for (si, stack) in model.stacks.iter().enumerate() {
+        for svc in &stack.services {
+            for v in &svc.volumes {
+                let (claim, class, path) = match &v.source {
+                    VolumeSource::Pvc { claim, class, .. } => (claim.clone(), class.clone(), None),
+                    VolumeSource::Template { class, .. } => (format!("{}-{}-*", v.name, svc.name), class.clone(), None),
+                    VolumeSource::Nfs { claim, path, .. } => (claim.clone(), "nfs".to_string(), Some(path.clone())),
+                    _ => continue,
+                };
+                // A backup job's own target is the copy, not data to back up.
+                if is_backup_job(svc) && path.is_some() {
+                    continue;
+                }
+                let mut jobs = Vec::new();
+                // Host timers that read this storage class or path.
+                for b in &model.host_backups {
+                    let copy = match b.produces.as_str() {
+                        "live" => 1,
+                        "offsite" => 3,
+                        _ => 2,
+                    };
+                    let reads = b.sources.iter().any(|s| match &path {
+                        Some(p) => is_prefix(s, p) && !b.excludes.iter().any(|e| is_prefix(e, p)),
+                        None => s == &class,
+                    });
+                    if reads {
+                        jobs.push(Job { name: format!("host/{}", b.name), schedule: b.schedule.clone(), copy });
+                    }
+                }
+                // In-cluster jobs that copy this claim to NFS: a point-in-time copy on the live
+                // disks (copy 1), which reaches copy 2 through whatever mirrors its NFS target.
+                for (job, ns) in &in_cluster {
+                    let mounts_it =
+                        job.volumes.iter().any(|jv| matches!(&jv.source, VolumeSource::Claim(c) if *c == claim));
+                    if *ns != svc.namespace || !mounts_it || std::ptr::eq(*job, svc) {
+                        continue;
+                    }
+                    let schedule = job.schedule.as_ref().map(|(s, _)| s.clone()).unwrap_or_default();
+                    jobs.push(Job { name: format!("{ns}/{}", job.name), schedule, copy: 1 });
+                    for target in job.volumes.iter().filter_map(|jv| match &jv.source {
+                        VolumeSource::Nfs { path, .. } => Some(path),
+                        _ => None,
+                    }) {
+                        for b in model.host_backups.iter().filter(|b| b.produces == "local") {
+                            let reads = b.sources.iter().any(|s| is_prefix(s, target))
+                                && !b.excludes.iter().any(|e| is_prefix(e, target));
+                            let name = format!("host/{}", b.name);
+                            if reads && !jobs.iter().any(|j| j.name == name) {
+                                jobs.push(Job { name, schedule: b.schedule.clone(), copy: 2 });
+                            }
+                        }
+                    }
+                }
+                let mut copies = [true, jobs.iter().any(|j| j.copy == 2), false];
+                // Everything on the backup disk goes offsite when a copy-3 step reads it.
+                let offsite_reads_backup_disk = model
+                    .host_backups
+                    .iter()
+                    .any(|b| b.produces == "offsite" && b.sources.iter().any(|s| s.starts_with("/mnt/backup")));
+                copies[2] = jobs.iter().any(|j| j.copy == 3) || (copies[1] && offsite_reads_backup_disk);
+                let rpo_minutes = jobs
+                    .iter()
+                    .filter(|j| j.copy >= 2)
+                    .filter_map(|j| schedule::parse(&j.schedule).ok())
+                    .map(|s: Schedule| s.max_interval_minutes())
+                    .min();
+                rows.push(Coverage {
+                    stack: stack.name.clone(),
+                    service: svc.name.clone(),
+                    volume: v.name.clone(),
+                    claim,
+                    class,
+                    path,
+                    jobs,
+                    copies,
+                    rpo_minutes,
+                    excluded: v.no_backup.clone(),
+                    span: v.span,
+                    stack_index: si,
+                });
+            }
+        }
+    }
+    rows
+}
+
+fn is_prefix(prefix: &str, path: &str) -> bool {
+    path == prefix || path.starts_with(&format!("{}/", prefix.trim_end_matches('/')))
+}
+
+/// A CronJob that writes to NFS and either mounts a claim or says it backs up or dumps.
+fn is_backup_job(svc: &Service) -> bool {
+    svc.kind == WorkloadKind::CronJob
+        && svc.volumes.iter().any(|v| matches!(v.source, VolumeSource::Nfs { .. }))
+        && (svc.volumes.iter().any(|v| matches!(v.source, VolumeSource::Claim(_)))
+            || svc.name.contains("backup")
+            || svc.name.contains("dump"))
+}
+
+pub(crate) fn check(model: &Model, sink: &mut Sink<'_>) {
+    // Coverage is judged against the declared pipeline; a workspace without host steps has not
+    // modelled its 3-2-1 scheme (yet), and every volume would be reported.
+    let rows = if model.host_backups.is_empty() { Vec::new() } else { coverage(model) };
+    for row in rows {
+        if row.excluded.is_some() || (row.copies[1] && row.copies[2]) {
+            continue;
+        }
+        let missing: Vec<&str> = [(1, "copy 2 (the host's backup disk)"), (2, "copy 3 (offsite)")]
+            .iter()
+            .filter(|(i, _)| !row.copies[*i])
+            .map(|(_, s)| *s)
+            .collect();
+        sink.push(
+            row.stack_index,
+            Diagnostic::new(
+                Code::BackupCoverage,
+                format!("`{}` of `{}` ({}) never reaches {}", row.volume, row.service, row.class, missing.join(" or ")),
+                row.span,
+                "not covered by 3-2-1",
+            )
+            .with_help("add a backup job that reaches the backup disk, or declare why not: `no_backup = \"...\"` on the volume"),
+        );
+    }
+    overlaps(model, sink);
+}
+
+/// Backup jobs writing to the same storage in the same minute compete for its disks.
+fn overlaps(model: &Model, sink: &mut Sink<'_>) {
+    struct Writer<'a> {
+        name: String,
+        storage: String,
+        schedule: Schedule,
+        span: Span,
+        stack: Option<usize>,
+        text: &'a str,
+    }
+    let mut writers: Vec<Writer<'_>> = Vec::new();
+    for b in &model.host_backups {
+        let Ok(s) = schedule::parse(&b.schedule) else { continue };
+        let storage = b.target.as_deref().unwrap_or("").split('/').take(3).collect::<Vec<_>>().join("/");
+        writers.push(Writer {
+            name: format!("host backup `{}`", b.name),
+            storage,
+            schedule: s,
+            span: b.schedule_span,
+            stack: None,
+            text: &b.schedule,
+        });
+    }
+    for (si, stack) in model.stacks.iter().enumerate() {
+        for svc in stack.services.iter().filter(|s| is_backup_job(s)) {
+            let Some((text, span)) = &svc.schedule else { continue };
+            let Ok(s) = schedule::parse(text) else { continue };
+            for v in &svc.volumes {
+                if let VolumeSource::Nfs { server, .. } = &v.source {
+                    writers.push(Writer {
+                        name: format!("`{}/{}`", svc.namespace, svc.name),
+                        storage: format!("nfs:{server}"),
+                        schedule: s.clone(),
+                        span: *span,
+                        stack: Some(si),
+                        text: text.as_str(),
+                    });
+                }
+            }
+        }
+    }
+    for (i, a) in writers.iter().enumerate() {
+        if a.storage.is_empty() {
+            continue;
+        }
+        if let Some(b) = writers[..i].iter().find(|b| b.storage == a.storage && b.schedule.overlaps(&a.schedule)) {
+            let d = Diagnostic::new(
+                Code::BackupOverlap,
+                format!(
+                    "{} ({}) and {} ({}) write to {} in the same minute",
+                    a.name, a.text, b.name, b.text, a.storage
+                ),
+                a.span,
+                "starts with another backup",
+            )
+            .with_label(b.span, "the other job")
+            .with_help("stagger the schedules by a few minutes (the database dumps run at :00, :15, :30 and :45)");
+            match a.stack {
+                Some(si) => sink.push(si, d),
+                None => sink.push_global(d),
+            }
+        }
+    }
+}
+
+/// Minutes as `6h`, `1d`, `45m`.
+pub fn format_minutes(m: u32) -> String {
+    if m % (24 * 60) == 0 {
+        format!("{}d", m / (24 * 60))
+    } else if m % 60 == 0 {
+        format!("{}h", m / 60)
+    } else {
+        format!("{m}m")
+    }
+}
