@@ -242,9 +242,9 @@ fn overlaps(model: &Model, sink: &mut Sink<'_>) {
 
 /// Minutes as `6h`, `1d`, `45m`.
 pub fn format_minutes(m: u32) -> String {
-    if m % (24 * 60) == 0 {
+    if m.is_multiple_of(24 * 60) {
         format!("{}d", m / (24 * 60))
-    } else if m % 60 == 0 {
+    } else if m.is_multiple_of(60) {
         format!("{}h", m / 60)
     } else {
         format!("{m}m")
