@@ -388,7 +388,8 @@ impl Reader {
                 (cron.unwrap_or_else(|_| s.to_string()), v.span)
             })
         });
-        if kind == WorkloadKind::CronJob && schedule.is_none() && field(r, "image").is_some() {
+        let schedule_errored = r.get("schedule").is_some_and(Value::is_error);
+        if kind == WorkloadKind::CronJob && schedule.is_none() && !schedule_errored && field(r, "image").is_some() {
             self.diags.push(
                 Diagnostic::new(
                     Code::MissingField,
