@@ -40,15 +40,23 @@ enum Command {
         out: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Treat warnings as errors (exit code 1).
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Check a workspace: everything `build` does except writing.
-    #[command(after_help = "Examples:\n  hlc check\n  hlc check stacks --format short")]
+    #[command(
+        after_help = "Examples:\n  hlc check\n  hlc check stacks --format short\n  hlc check --format sarif > hlc.sarif\n  hlc check --format github --deny-warnings\n\nExit codes: 0 no errors, 1 errors (or warnings with --deny-warnings), 2 usage or IO problems.\nMachine formats (json, sarif, github) go to standard output; the summary to standard error."
+    )]
     Check {
         /// The workspace directory.
         #[arg(default_value = "stacks")]
         dir: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Treat warnings as errors (exit code 1).
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Print the stack dependency graph as apply waves and write `graph.json`, `graph.dot` and
     /// `graph.mmd` into `--out`.
@@ -108,6 +116,12 @@ enum Format {
     Human,
     /// One line per diagnostic: `path:line:col: severity[code]: message`.
     Short,
+    /// A JSON array: file, line, column, end, code, severity, message, labels, help.
+    Json,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+    /// GitHub Actions annotations (`::error file=...::message`).
+    Github,
 }
 
 fn main() -> ExitCode {
@@ -118,15 +132,21 @@ fn main() -> ExitCode {
         ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
     };
     match cli.command {
-        Command::Build { dir, out, format } => run(&dir, Some(&out), format, color),
-        Command::Check { dir, format } => run(&dir, None, format, color),
+        Command::Build { dir, out, format, deny_warnings } => run(&dir, Some(&out), format, color, deny_warnings),
+        Command::Check { dir, format, deny_warnings } => run(&dir, None, format, color, deny_warnings),
         Command::Graph { dir, out, format } => graph(&dir, &out, format, color),
         Command::Backups { dir, format } => backups(&dir, format, color),
         Command::Explain { code } => explain(code.as_deref()),
     }
 }
 
-fn run(dir: &std::path::Path, out: Option<&std::path::Path>, format: Format, color: bool) -> ExitCode {
+fn run(
+    dir: &std::path::Path,
+    out: Option<&std::path::Path>,
+    format: Format,
+    color: bool,
+    deny_warnings: bool,
+) -> ExitCode {
     let files = match fsio::read_workspace(dir) {
         Ok(f) => f,
         Err(e) => {
@@ -136,25 +156,27 @@ fn run(dir: &std::path::Path, out: Option<&std::path::Path>, format: Format, col
     };
     let nfiles = files.len();
     let c = hlc_core::compile(files);
-    let text = match format {
+    let mut stderr = std::io::stderr().lock();
+    match format {
         Format::Human => {
             let style = if color { Style::Color } else { Style::Plain };
-            render::human(&c.diagnostics, &c.sources, style, 100)
+            let _ = stderr.write_all(render::human(&c.diagnostics, &c.sources, style, 100).as_bytes());
         }
-        Format::Short => render::short(&c.diagnostics, &c.sources),
-    };
-    let mut stderr = std::io::stderr().lock();
-    let _ = stderr.write_all(text.as_bytes());
+        Format::Short => {
+            let _ = stderr.write_all(render::short(&c.diagnostics, &c.sources).as_bytes());
+        }
+        Format::Json => emit(&render::json(&c.diagnostics, &c.sources)),
+        Format::Sarif => emit(&render::sarif(&c.diagnostics, &c.sources, env!("CARGO_PKG_VERSION"))),
+        Format::Github => emit(&render::github(&c.diagnostics, &c.sources)),
+    }
     for w in &c.waived {
         let _ = writeln!(stderr, "waived[{}] stack `{}`: {} (reason: {})", w.code, w.stack, w.message, w.reason);
     }
-    if c.has_errors() {
-        let _ = writeln!(
-            stderr,
-            "{}: {}",
-            if out.is_some() { "build failed" } else { "check failed" },
-            render::summary(&c.diagnostics)
-        );
+    let denied = deny_warnings && !c.diagnostics.is_empty();
+    if c.has_errors() || denied {
+        let what = if out.is_some() { "build failed" } else { "check failed" };
+        let why = if denied && !c.has_errors() { " (warnings denied)" } else { "" };
+        let _ = writeln!(stderr, "{what}: {}{why}", render::summary(&c.diagnostics));
         return ExitCode::from(EXIT_ERRORS);
     }
     let objects = object_count(&c);

@@ -169,3 +169,47 @@ stack notes {
     assert!(hlc(&["build"], &dir).status.success());
     assert!(dir.join("out/backup/host/hlc-backup-daily.timer").is_file());
 }
+
+#[test]
+fn machine_readable_formats() {
+    let dir = scratch("formats");
+    fs::write(
+        dir.join("stacks/demo.hl"),
+        GOOD.replace("tier = aux", "tier = auxx").replace("port http = 80", "port http = 80000"),
+    )
+    .expect("write");
+    let json = hlc(&["check", "--format", "json"], &dir);
+    assert_eq!(json.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&json.stdout);
+    assert!(text.starts_with("[\n  {\"file\":\"stacks/demo.hl\",\"line\":3,\"column\":27,\"end_line\":3,\"end_column\":31,\"code\":\"E0206\""), "{text}");
+    assert!(text.contains("\"code\":\"E0203\"") && text.contains("\"labels\":[{"), "{text}");
+
+    let gh = hlc(&["check", "--format", "github"], &dir);
+    let text = String::from_utf8_lossy(&gh.stdout);
+    assert!(
+        text.lines().any(|l| l.starts_with(
+            "::error file=stacks/demo.hl,line=3,col=27,endLine=3,endColumn=31,title=E0206 unknown-variant::"
+        )),
+        "{text}"
+    );
+
+    let sarif = hlc(&["check", "--format", "sarif"], &dir);
+    let text = String::from_utf8_lossy(&sarif.stdout);
+    assert!(
+        text.contains("\"version\":\"2.1.0\"")
+            && text.contains("\"ruleId\":\"E0206\"")
+            && text.contains("\"startLine\":3"),
+        "{text}"
+    );
+}
+
+#[test]
+fn deny_warnings_fails_on_warnings() {
+    let dir = scratch("deny");
+    fs::write(dir.join("stacks/demo.hl"), GOOD.replace("namespace demo { tier = aux }", "namespace demo { }"))
+        .expect("write");
+    assert_eq!(hlc(&["check"], &dir).status.code(), Some(0));
+    let o = hlc(&["check", "--deny-warnings"], &dir);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("warning[E0521]"));
+}

@@ -200,3 +200,184 @@ impl miette::Diagnostic for Report {
         Some(Box::new(self.labels.iter().cloned()))
     }
 }
+
+/// Position of a span for machine-readable output: 1-based lines and columns, end inclusive
+/// of the last character's column + 1 (as editors count).
+struct Pos {
+    path: String,
+    line: u32,
+    col: u32,
+    end_line: u32,
+    end_col: u32,
+}
+
+fn pos(span: crate::Span, sources: &Sources) -> Pos {
+    match sources.get(span.file) {
+        Some(f) => {
+            let a = f.line_col(span.start);
+            let b = f.line_col(span.end);
+            Pos { path: f.path.clone(), line: a.line, col: a.col, end_line: b.line, end_col: b.col }
+        }
+        None => Pos { path: String::new(), line: 0, col: 0, end_line: 0, end_col: 0 },
+    }
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn json_location(span: crate::Span, sources: &Sources) -> String {
+    let p = pos(span, sources);
+    format!(
+        "\"file\":{},\"line\":{},\"column\":{},\"end_line\":{},\"end_column\":{}",
+        json_string(&p.path),
+        p.line,
+        p.col,
+        p.end_line,
+        p.end_col
+    )
+}
+
+/// One JSON object per diagnostic, in an array: file, line, column, end, code, name, severity,
+/// message, labels (each with its own location), help and notes.
+pub fn json(diags: &[Diagnostic], sources: &Sources) -> String {
+    let mut items = Vec::new();
+    for d in diags {
+        let mut labels = vec![format!(
+            "{{{},\"message\":{},\"primary\":true}}",
+            json_location(d.primary.span, sources),
+            json_string(&d.primary.message)
+        )];
+        for l in &d.secondary {
+            labels.push(format!(
+                "{{{},\"message\":{},\"primary\":false}}",
+                json_location(l.span, sources),
+                json_string(&l.message)
+            ));
+        }
+        let notes: Vec<String> = d.notes.iter().map(|n| json_string(n)).collect();
+        items.push(format!(
+            "{{{},\"code\":{},\"name\":{},\"severity\":{},\"message\":{},\"labels\":[{}],\"help\":{},\"notes\":[{}]}}",
+            json_location(d.primary.span, sources),
+            json_string(d.code.info().code),
+            json_string(d.code.info().name),
+            json_string(d.severity.as_str()),
+            json_string(&d.message),
+            labels.join(","),
+            d.help.as_deref().map_or("null".to_string(), json_string),
+            notes.join(",")
+        ));
+    }
+    if items.is_empty() { "[]\n".to_string() } else { format!("[\n  {}\n]\n", items.join(",\n  ")) }
+}
+
+/// GitHub Actions workflow commands: one `::error`/`::warning` annotation per diagnostic.
+pub fn github(diags: &[Diagnostic], sources: &Sources) -> String {
+    // Property values escape `%`, CR, LF, `:` and `,`; messages escape `%`, CR and LF.
+    let prop = |s: &str| {
+        s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A").replace(':', "%3A").replace(',', "%2C")
+    };
+    let msg = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let mut out = String::new();
+    for d in diags {
+        let p = pos(d.primary.span, sources);
+        let kind = if d.is_error() { "error" } else { "warning" };
+        let mut text = d.message.clone();
+        if let Some(h) = &d.help {
+            text.push_str("\nhelp: ");
+            text.push_str(h);
+        }
+        out.push_str(&format!(
+            "::{kind} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+            prop(&p.path),
+            p.line,
+            p.col,
+            p.end_line,
+            p.end_col,
+            prop(&format!("{} {}", d.code.info().code, d.code.info().name)),
+            msg(&text)
+        ));
+    }
+    out
+}
+
+/// SARIF 2.1.0: one run of the `hlc` tool with a rule per code used and a result per diagnostic.
+pub fn sarif(diags: &[Diagnostic], sources: &Sources, version: &str) -> String {
+    let mut codes: Vec<&crate::CodeInfo> = diags.iter().map(|d| d.code.info()).collect();
+    codes.sort_by_key(|c| c.code);
+    codes.dedup_by_key(|c| c.code);
+    let rules: Vec<String> = codes
+        .iter()
+        .map(|c| {
+            format!(
+                "{{\"id\":{},\"name\":{},\"shortDescription\":{{\"text\":{}}},\"fullDescription\":{{\"markdown\":{},\"text\":{}}},\"defaultConfiguration\":{{\"level\":{}}}}}",
+                json_string(c.code),
+                json_string(c.name),
+                json_string(c.summary),
+                json_string(c.doc),
+                json_string(c.summary),
+                json_string(if c.severity == crate::Severity::Error { "error" } else { "warning" })
+            )
+        })
+        .collect();
+    let region = |span: crate::Span| {
+        let p = pos(span, sources);
+        format!(
+            "{{\"physicalLocation\":{{\"artifactLocation\":{{\"uri\":{}}},\"region\":{{\"startLine\":{},\"startColumn\":{},\"endLine\":{},\"endColumn\":{}}}}}}}",
+            json_string(&p.path),
+            p.line.max(1),
+            p.col.max(1),
+            p.end_line.max(1),
+            p.end_col.max(1)
+        )
+    };
+    let results: Vec<String> = diags
+        .iter()
+        .map(|d| {
+            let rule_index = codes.iter().position(|c| c.code == d.code.info().code).unwrap_or(0);
+            let mut text = d.message.clone();
+            if let Some(h) = &d.help {
+                text.push_str("\nhelp: ");
+                text.push_str(h);
+            }
+            let related: Vec<String> = d
+                .secondary
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let loc = region(l.span);
+                    // Splice the id and message into the location object.
+                    format!("{{\"id\":{i},\"message\":{{\"text\":{}}},{}", json_string(&l.message), &loc[1..])
+                })
+                .collect();
+            format!(
+                "{{\"ruleId\":{},\"ruleIndex\":{rule_index},\"level\":{},\"message\":{{\"text\":{}}},\"locations\":[{}]{}}}",
+                json_string(d.code.info().code),
+                json_string(if d.is_error() { "error" } else { "warning" }),
+                json_string(&text),
+                region(d.primary.span),
+                if related.is_empty() { String::new() } else { format!(",\"relatedLocations\":[{}]", related.join(",")) }
+            )
+        })
+        .collect();
+    format!(
+        "{{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\",\"runs\":[{{\"tool\":{{\"driver\":{{\"name\":\"hlc\",\"version\":{},\"informationUri\":\"https://github.com/ViktorBarzin/infra\",\"rules\":[{}]}}}},\"results\":[{}]}}]}}\n",
+        json_string(version),
+        rules.join(","),
+        results.join(",")
+    )
+}
