@@ -1,6 +1,7 @@
 //! `hlc`, the hl compiler: the command-line front end. It reads files, calls `hlc-core`,
 //! prints diagnostics and writes output. It is the only part of the compiler that does IO.
 
+mod diff;
 mod fsio;
 
 use std::io::{IsTerminal, Write};
@@ -82,6 +83,25 @@ enum Command {
         #[arg(long, value_enum, default_value_t = TableFormat::Table)]
         format: TableFormat,
     },
+    /// Compare the output of two git revisions: the objects added, removed and changed, with a
+    /// line diff per changed object, grouped by stack, and the declaration each comes from.
+    ///
+    /// Revisions are read through git; the working tree is not checked out. Without `--head`,
+    /// the working tree is compared against `--base`.
+    #[command(
+        after_help = "Examples:\n  hlc diff --base origin/main\n  hlc diff --base HEAD~1 --head HEAD --format markdown"
+    )]
+    Diff {
+        /// The workspace directory (inside a git repository).
+        #[arg(default_value = "stacks")]
+        dir: PathBuf,
+        #[arg(long)]
+        base: String,
+        #[arg(long)]
+        head: Option<String>,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+    },
     /// Explain a diagnostic code (`E0204`) or name (`unknown-field`); without one, list all.
     #[command(after_help = "Examples:\n  hlc explain E0204\n  hlc explain unknown-field\n  hlc explain")]
     Explain { code: Option<String> },
@@ -92,6 +112,14 @@ enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
+    /// For posting on a pull request.
+    Markdown,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -136,6 +164,7 @@ fn main() -> ExitCode {
         Command::Check { dir, format, deny_warnings } => run(&dir, None, format, color, deny_warnings),
         Command::Graph { dir, out, format } => graph(&dir, &out, format, color),
         Command::Backups { dir, format } => backups(&dir, format, color),
+        Command::Diff { dir, base, head, format } => diff_command(&dir, &base, head.as_deref(), format, color),
         Command::Explain { code } => explain(code.as_deref()),
     }
 }
@@ -326,6 +355,46 @@ fn backups(dir: &std::path::Path, format: TableFormat, color: bool) -> ExitCode 
             emit(&text);
         }
     }
+    ExitCode::SUCCESS
+}
+
+fn diff_command(dir: &std::path::Path, base: &str, head: Option<&str>, format: DiffFormat, color: bool) -> ExitCode {
+    let base_files = match diff::read_revision(dir, base) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let head_files = match head {
+        Some(rev) => diff::read_revision(dir, rev),
+        None => fsio::read_workspace(dir).map_err(|e| e.to_string()),
+    };
+    let head_files = match head_files {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let base_c = hlc_core::compile(base_files);
+    let head_c = hlc_core::compile(head_files);
+    let style = if color { Style::Color } else { Style::Plain };
+    for (name, c) in [("base", &base_c), ("head", &head_c)] {
+        if c.has_errors() {
+            let errors: Vec<_> = c.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+            eprint!("{}", render::human(&errors, &c.sources, style, 100));
+            eprintln!("diff failed: the {name} revision does not compile ({})", render::summary(&errors));
+            return ExitCode::from(EXIT_ERRORS);
+        }
+    }
+    let changes = diff::changes(&base_c, &head_c);
+    let text = match format {
+        DiffFormat::Text => diff::render_text(&changes),
+        DiffFormat::Json => diff::render_json(&changes),
+        DiffFormat::Markdown => diff::render_markdown(&changes, base, head.unwrap_or("working tree")),
+    };
+    emit(&text);
     ExitCode::SUCCESS
 }
 

@@ -213,3 +213,41 @@ fn deny_warnings_fails_on_warnings() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("warning[E0521]"));
 }
+
+#[test]
+fn diff_compares_two_git_revisions() {
+    let dir = scratch("diff");
+    let git = |args: &[&str]| {
+        let o = Command::new("git").args(args).current_dir(&dir).output().expect("git");
+        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["config", "user.email", "ci@example.org"]);
+    git(&["config", "user.name", "ci"]);
+    fs::write(dir.join("stacks/demo.hl"), GOOD).expect("write");
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "first"]);
+    let changed = GOOD
+        .replace("resources { cpu = 10m, memory = 64Mi }", "replicas = 2\n    resources { cpu = 10m, memory = 64Mi }");
+    fs::write(dir.join("stacks/demo.hl"), changed).expect("write");
+    fs::write(dir.join("stacks/extra.hl"), "stack extra {\n  namespace extra { tier = aux }\n}\n").expect("write");
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "second"]);
+
+    let o = hlc(&["diff", "--base", "HEAD~1", "--head", "HEAD"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("== demo\nchanged k8s/demo/deployment-web.yaml  (from stacks/demo.hl@HEAD:4)"), "{text}");
+    assert!(text.contains("-  replicas: 1\n+  replicas: 2"), "{text}");
+    assert!(text.contains("added k8s/extra/namespace-extra.yaml"), "{text}");
+    // The graph files change too (a new stack joins wave 0).
+    assert!(text.contains("== graph\nchanged graph.dot"), "{text}");
+    assert!(text.lines().last().is_some_and(|l| l.ends_with("0 removed, 4 changed")), "{text}");
+
+    let md = hlc(&["diff", "--base", "HEAD~1", "--head", "HEAD", "--format", "markdown"], &dir);
+    let text = String::from_utf8_lossy(&md.stdout);
+    assert!(text.starts_with("### hlc diff `HEAD~1` → `HEAD`") && text.contains("```diff"), "{text}");
+    // Without --head, the working tree is the head: nothing changed since HEAD.
+    let o = hlc(&["diff", "--base", "HEAD"], &dir);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "0 added, 0 removed, 0 changed\n");
+}

@@ -48,6 +48,8 @@ pub struct Compilation {
     pub waived: Vec<Waived>,
     /// Output files sorted by path. Empty when there are errors.
     pub artifacts: Vec<Artifact>,
+    /// For each emitted Kubernetes object's file: the declaration it comes from.
+    pub origins: std::collections::BTreeMap<String, Span>,
 }
 
 impl Compilation {
@@ -135,7 +137,7 @@ fn compile_on_this_thread(files: Vec<InputText>) -> Compilation {
     let checked = hl_check::check(&model);
     diags.extend(checked.diagnostics);
 
-    let (mut artifacts, emit_diags) = emit(&model);
+    let (mut artifacts, origins, emit_diags) = emit_with_origins(&model);
     diags.extend(emit_diags);
     sort_and_dedup(&mut diags);
     let has_errors = diags.iter().any(Diagnostic::is_error);
@@ -160,23 +162,34 @@ fn compile_on_this_thread(files: Vec<InputText>) -> Compilation {
         }
         artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     }
-    Compilation { sources, diagnostics: diags, model, graph, waived: checked.waived, artifacts }
+    Compilation { sources, diagnostics: diags, model, graph, waived: checked.waived, artifacts, origins }
 }
 
 /// Emit every stack (in parallel) and lay the objects out as files.
 pub fn emit(model: &Model) -> (Vec<Artifact>, Vec<Diagnostic>) {
+    let (artifacts, _, diags) = emit_with_origins(model);
+    (artifacts, diags)
+}
+
+type Origins = std::collections::BTreeMap<String, Span>;
+
+fn emit_with_origins(model: &Model) -> (Vec<Artifact>, Origins, Vec<Diagnostic>) {
     let outputs: Vec<hl_emit::StackOutput> = model.stacks.par_iter().map(hl_emit::emit_stack).collect();
     let mut diags = cross_stack_collisions(model, &outputs);
-    let per_stack: Vec<(Vec<Artifact>, Vec<Diagnostic>)> = model
+    type PerStack = (Vec<Artifact>, Vec<(String, Span)>, Vec<Diagnostic>);
+    let per_stack: Vec<PerStack> = model
         .stacks
         .par_iter()
         .zip(outputs)
         .map(|(stack, out)| {
             let mut files = Vec::new();
+            let mut origins = Vec::new();
             let mut names = Vec::new();
             for obj in &out.objects {
                 let name = obj.file_name();
-                files.push(Artifact { path: format!("k8s/{}/{}", stack.name, name), contents: obj.yaml.clone() });
+                let path = format!("k8s/{}/{}", stack.name, name);
+                origins.push((path.clone(), obj.origin));
+                files.push(Artifact { path, contents: obj.yaml.clone() });
                 names.push(name);
             }
             if !names.is_empty() {
@@ -185,16 +198,18 @@ pub fn emit(model: &Model) -> (Vec<Artifact>, Vec<Diagnostic>) {
                     contents: hl_emit::kustomization(&names),
                 });
             }
-            (files, out.diagnostics)
+            (files, origins, out.diagnostics)
         })
         .collect();
     let mut artifacts = Vec::new();
-    for (a, d) in per_stack {
+    let mut origins = Origins::new();
+    for (a, o, d) in per_stack {
         artifacts.extend(a);
+        origins.extend(o);
         diags.extend(d);
     }
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-    (artifacts, diags)
+    (artifacts, origins, diags)
 }
 
 /// The apply waves as text, one line per wave.
