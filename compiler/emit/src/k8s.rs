@@ -46,6 +46,9 @@ pub fn emit_stack(stack: &Stack) -> StackOutput {
     for s in &stack.secrets {
         e.external_secret(s);
     }
+    for h in &stack.helm {
+        e.helm(h);
+    }
     StackOutput { objects: e.objects, diagnostics: e.diags }
 }
 
@@ -158,6 +161,46 @@ impl Emitter {
             return;
         }
         self.objects.push(obj);
+    }
+
+    /// A HelmRepository (in the release's namespace) and the HelmRelease that installs from it.
+    fn helm(&mut self, h: &hl_model::HelmRelease) {
+        let ns = h.namespace.as_str();
+        let mut repo_spec = serde_json::Map::new();
+        repo_spec.insert("interval".into(), json!(h.interval));
+        repo_spec.insert("url".into(), json!(h.repo));
+        if h.repo.starts_with("oci://") {
+            repo_spec.insert("type".into(), json!("oci"));
+        }
+        let repo = json!({
+            "apiVersion": "source.toolkit.fluxcd.io/v1",
+            "kind": "HelmRepository",
+            "metadata": { "name": h.name, "namespace": ns },
+            "spec": Json::Object(repo_spec),
+        });
+        self.push_json("source.toolkit.fluxcd.io/v1", "HelmRepository", &h.name, ns, repo, h.span);
+        let mut chart = serde_json::Map::new();
+        chart.insert("chart".into(), json!(h.chart));
+        if let Some(v) = &h.version {
+            chart.insert("version".into(), json!(v));
+        }
+        chart.insert("sourceRef".into(), json!({ "kind": "HelmRepository", "name": h.name, "namespace": ns }));
+        let mut spec = serde_json::Map::new();
+        spec.insert("interval".into(), json!(h.interval));
+        spec.insert("chart".into(), json!({ "spec": Json::Object(chart) }));
+        if h.create_namespace {
+            spec.insert("install".into(), json!({ "createNamespace": true }));
+        }
+        if h.values.as_object().is_some_and(|o| !o.is_empty()) {
+            spec.insert("values".into(), h.values.clone());
+        }
+        let release = json!({
+            "apiVersion": "helm.toolkit.fluxcd.io/v2",
+            "kind": "HelmRelease",
+            "metadata": { "name": h.name, "namespace": ns },
+            "spec": Json::Object(spec),
+        });
+        self.push_json("helm.toolkit.fluxcd.io/v2", "HelmRelease", &h.name, ns, release, h.span);
     }
 
     fn namespace(&mut self, ns: &Namespace) {

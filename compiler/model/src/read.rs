@@ -289,6 +289,23 @@ impl Reader {
                 span
             },
             owner: field(rec, "owner").and_then(|v| v.as_str().map(|s| (s.to_string(), v.span))),
+            helm: records(rec, "helm")
+                .into_iter()
+                .filter_map(|(n, h, hspan)| {
+                    let namespace = string(h, "namespace").or_else(|| default_ns.clone())?;
+                    Some(HelmRelease {
+                        name: n.clone(),
+                        span: hspan,
+                        chart: string(h, "chart")?,
+                        repo: string(h, "repo")?,
+                        version: string(h, "version"),
+                        namespace,
+                        values: h.get("values").map(to_json).unwrap_or(serde_json::Value::Null),
+                        interval: quantity(h, "interval").unwrap_or_else(|| "1h".into()),
+                        create_namespace: boolean(h, "create_namespace").unwrap_or(false),
+                    })
+                })
+                .collect(),
             waivers: field(rec, "waive")
                 .and_then(Value::as_map)
                 .map(|m| {
@@ -861,6 +878,29 @@ fn valid_stack_name(name: &str) -> bool {
         && name.len() <= 63
         && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// Any value as JSON: records and maps become objects (in declaration order), quantities their
+/// text, enum variants their name.
+pub fn to_json(v: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match &v.kind {
+        ValueKind::Null | ValueKind::Error | ValueKind::Func(_) | ValueKind::Module(_) => J::Null,
+        ValueKind::Bool(b) => J::Bool(*b),
+        ValueKind::Int(i) => J::from(*i),
+        ValueKind::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+        ValueKind::Str(s) => J::String(s.clone()),
+        ValueKind::Quantity(q) => J::String(q.display()),
+        ValueKind::List(l) => J::Array(l.iter().map(to_json).collect()),
+        ValueKind::Map(m) => J::Object(m.iter().map(|(k, x)| (k.clone(), to_json(x))).collect()),
+        ValueKind::Record(r) => {
+            J::Object(r.fields.iter().filter(|(_, x)| !x.is_null()).map(|(k, x)| (k.clone(), to_json(x))).collect())
+        }
+        ValueKind::Enum(e) => match &e.payload {
+            None => J::String(e.variant.clone()),
+            Some(p) => serde_json::json!({ e.variant.clone(): to_json(p) }),
+        },
+    }
 }
 
 fn float(r: &Record, name: &str) -> Option<f64> {

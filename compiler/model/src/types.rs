@@ -74,6 +74,22 @@ pub struct Stack {
     pub secrets: Vec<ExternalSecret>,
     pub owner: Option<(String, Span)>,
     pub waivers: Vec<Waiver>,
+    pub helm: Vec<HelmRelease>,
+}
+
+/// A Helm chart release managed by Flux.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HelmRelease {
+    pub name: String,
+    pub span: Span,
+    pub chart: String,
+    pub repo: String,
+    pub version: Option<String>,
+    pub namespace: String,
+    /// The values as JSON text (object), in declaration order.
+    pub values: serde_json::Value,
+    pub interval: String,
+    pub create_namespace: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
