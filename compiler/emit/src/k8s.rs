@@ -11,7 +11,7 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{
     DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec, DeploymentStrategy, StatefulSet, StatefulSetSpec,
 };
-use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, JobSpec, JobTemplateSpec};
+use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
     CSIPersistentVolumeSource, ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
     EnvFromSource, EnvVar, EnvVarSource, Namespace as K8sNamespace, PersistentVolume, PersistentVolumeClaim,
@@ -427,7 +427,8 @@ impl Emitter {
             volumes: non_empty_vec(volumes),
             node_selector: non_empty(node_selector),
             priority_class_name: svc.priority_class.clone(),
-            restart_policy: (svc.kind == WorkloadKind::CronJob).then(|| "OnFailure".to_string()),
+            restart_policy: matches!(svc.kind, WorkloadKind::CronJob | WorkloadKind::Job)
+                .then(|| "OnFailure".to_string()),
             ..Default::default()
         }
     }
@@ -511,6 +512,14 @@ impl Emitter {
                 };
                 self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
             }
+            WorkloadKind::Job => {
+                let obj = Job {
+                    metadata,
+                    spec: Some(JobSpec { backoff_limit: Some(3), template, ..Default::default() }),
+                    ..Default::default()
+                };
+                self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
+            }
             WorkloadKind::CronJob => {
                 let Some((schedule, _)) = &svc.schedule else { return };
                 let obj = CronJob {
@@ -519,6 +528,7 @@ impl Emitter {
                         schedule: schedule.clone(),
                         time_zone: svc.time_zone.clone(),
                         concurrency_policy: Some("Forbid".into()),
+                        suspend: svc.suspend.then_some(true),
                         successful_jobs_history_limit: Some(3),
                         failed_jobs_history_limit: Some(5),
                         job_template: JobTemplateSpec {

@@ -333,6 +333,7 @@ impl Reader {
             Some("statefulset") => WorkloadKind::StatefulSet,
             Some("daemonset") => WorkloadKind::DaemonSet,
             Some("cronjob") => WorkloadKind::CronJob,
+            Some("job") => WorkloadKind::Job,
             _ => WorkloadKind::Deployment,
         };
         let ports = port_map(r, "port");
@@ -353,7 +354,7 @@ impl Reader {
         let volumes: Vec<Volume> =
             records(r, "volume").into_iter().filter_map(|(vn, vr, vs)| self.volume(name, vn, vr, vs)).collect();
         let expose = match field(r, "expose").and_then(Value::as_record) {
-            Some(e) if kind != WorkloadKind::CronJob => {
+            Some(e) if !matches!(kind, WorkloadKind::CronJob | WorkloadKind::Job) => {
                 self.expose_record(name, e, &ports, &udp_ports, span_of(r, "expose", span))
             }
             _ => None,
@@ -428,6 +429,7 @@ impl Reader {
             replicas: int(r, "replicas").unwrap_or(1),
             schedule,
             time_zone: string(r, "time_zone"),
+            suspend: boolean(r, "suspend").unwrap_or(false),
             command: strings(r, "command"),
             args: strings(r, "args"),
             ports,

@@ -143,6 +143,7 @@ pub enum WorkloadKind {
     StatefulSet,
     DaemonSet,
     CronJob,
+    Job,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -158,6 +159,7 @@ pub struct Service {
     pub replicas: i64,
     pub schedule: Option<(String, Span)>,
     pub time_zone: Option<String>,
+    pub suspend: bool,
     pub command: Vec<String>,
     pub args: Vec<String>,
     pub ports: Vec<(String, u16)>,

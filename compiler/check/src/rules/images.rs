@@ -20,7 +20,7 @@ pub fn check(model: &Model, sink: &mut Sink<'_>) {
                 Some("never") => false,
                 Some(_) => true,
                 None => enrolled,
-            } && svc.kind != WorkloadKind::CronJob;
+            } && !matches!(svc.kind, WorkloadKind::CronJob | WorkloadKind::Job);
             let is_pinned = |image: &str| hl_types::image(image).map(|i| i.is_pinned()).unwrap_or(false);
             let pinned =
                 is_pinned(&svc.image) || svc.containers.iter().chain(&svc.init_containers).any(|c| is_pinned(&c.image));

@@ -48,7 +48,7 @@ pub fn check(model: &Model, sink: &mut Sink<'_>) {
             let Some(policy) = model.facts.tier_policies.get(tier) else { continue };
             let pods = match svc.kind {
                 WorkloadKind::Deployment | WorkloadKind::StatefulSet => u64::try_from(svc.replicas).unwrap_or(0),
-                WorkloadKind::CronJob => 1,
+                WorkloadKind::CronJob | WorkloadKind::Job => 1,
                 WorkloadKind::DaemonSet => u64::try_from(model.facts.node_count).unwrap_or(0),
             };
             let mut per_pod = (0u64, 0u64, 0u64);
