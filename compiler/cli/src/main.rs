@@ -102,6 +102,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
     },
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  hlc completions bash > /etc/bash_completion.d/hlc\n  hlc completions zsh > ~/.zfunc/_hlc\n  hlc completions fish > ~/.config/fish/completions/hlc.fish"
+    )]
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff).
+    #[command(after_help = "Examples:\n  hlc man > hlc.1 && man ./hlc.1")]
+    Man,
     /// Explain a diagnostic code (`E0204`) or name (`unknown-field`); without one, list all.
     #[command(after_help = "Examples:\n  hlc explain E0204\n  hlc explain unknown-field\n  hlc explain")]
     Explain { code: Option<String> },
@@ -165,6 +173,25 @@ fn main() -> ExitCode {
         Command::Graph { dir, out, format } => graph(&dir, &out, format, color),
         Command::Backups { dir, format } => backups(&dir, format, color),
         Command::Diff { dir, base, head, format } => diff_command(&dir, &base, head.as_deref(), format, color),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "hlc", &mut out);
+            emit(&String::from_utf8_lossy(&out));
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out) {
+                Ok(()) => {
+                    emit(&String::from_utf8_lossy(&out));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(EXIT_USAGE)
+                }
+            }
+        }
         Command::Explain { code } => explain(code.as_deref()),
     }
 }

@@ -251,3 +251,15 @@ fn diff_compares_two_git_revisions() {
     let o = hlc(&["diff", "--base", "HEAD"], &dir);
     assert_eq!(String::from_utf8_lossy(&o.stdout), "0 added, 0 removed, 0 changed\n");
 }
+
+#[test]
+fn completions_and_man_page() {
+    let dir = scratch("completions");
+    for shell in ["bash", "zsh", "fish"] {
+        let o = hlc(&["completions", shell], &dir);
+        assert!(o.status.success() && String::from_utf8_lossy(&o.stdout).contains("hlc"), "{shell}");
+    }
+    let man = hlc(&["man"], &dir);
+    let text = String::from_utf8_lossy(&man.stdout);
+    assert!(text.contains(".TH hlc 1") && text.contains("build"), "{text}");
+}
