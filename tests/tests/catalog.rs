@@ -1,0 +1,173 @@
+//! The ported stacks against the homelab's catalog: for every catalog stack, the emitted
+//! objects must carry the catalog's workloads (kind, name, image, replicas), Services,
+//! ingresses (host, auth mode), claims (storage class), NFS volumes and ExternalSecrets (store).
+//!
+//! The catalog is read in place from `$HLC_SHARED_DIR/domain/catalog.json` (default `../shared`).
+//! Facts hl cannot express yet are listed, each with its reason, in `tests/catalog-gaps.txt`;
+//! a gap that no longer applies is an error too, so the list stays true.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+
+use hl_tests::{read_dir, repo_root, shared_dir, shared_required};
+use serde_json::Value;
+
+fn s(v: &Value) -> Option<&str> {
+    v.as_str()
+}
+
+#[test]
+fn stacks_match_the_catalog() {
+    let path = shared_dir().join("domain").join("catalog.json");
+    let Ok(text) = fs::read_to_string(&path) else {
+        assert!(!shared_required(), "catalog not found at {} (HLC_REQUIRE_SHARED=1)", path.display());
+        eprintln!("SKIPPED: catalog not found at {} (set HLC_SHARED_DIR)", path.display());
+        return;
+    };
+    let catalog: Vec<Value> = serde_json::from_str(&text).expect("catalog.json parses");
+    let c = hlc_core::compile(read_dir(&repo_root().join("stacks")));
+    assert!(!c.has_errors(), "stacks/ does not compile");
+
+    // Emitted objects by (stack, kind, name): their YAML text.
+    let mut objects: BTreeMap<(String, String, String), &str> = BTreeMap::new();
+    for a in &c.artifacts {
+        let parts: Vec<&str> = a.path.split('/').collect();
+        if let ["k8s", stack, file] = parts.as_slice()
+            && let Some((kind, name)) = file.trim_end_matches(".yaml").split_once('-')
+        {
+            objects.insert((stack.to_string(), kind.to_string(), name.to_string()), a.contents.as_str());
+        }
+    }
+    let stacks: BTreeSet<&str> = c.model.stacks.iter().map(|s| s.name.as_str()).collect();
+    let mut problems: BTreeSet<String> = BTreeSet::new();
+    let mut check = |stack: &str, what: &str, name: &str, ok: bool, detail: String| {
+        if !ok {
+            problems.insert(format!("{stack} {what} {name}: {detail}"));
+        }
+    };
+
+    for entry in &catalog {
+        let Some(stack) = entry.get("name").and_then(s) else { continue };
+        if stack == "_template" {
+            continue;
+        }
+        check(stack, "stack", stack, stacks.contains(stack), "not ported".into());
+        if !stacks.contains(stack) {
+            continue;
+        }
+        let has =
+            |kind: &str, name: &str| objects.get(&(stack.to_string(), kind.to_string(), name.to_string())).copied();
+        for w in entry["workloads"].as_array().into_iter().flatten() {
+            let (Some(kind), Some(name)) = (w["kind"].as_str(), w["name"].as_str()) else { continue };
+            let file_kind = kind.to_ascii_lowercase();
+            let obj = has(&file_kind, name);
+            check(stack, kind, name, obj.is_some(), "missing".into());
+            let Some(yaml) = obj else { continue };
+            if let Some(image) = w["image"].as_str() {
+                check(stack, kind, name, yaml.contains(&format!("image: {image}\n")), format!("image is not {image}"));
+            }
+            if let Some(r) = w["replicas"].as_i64() {
+                check(stack, kind, name, yaml.contains(&format!("replicas: {r}\n")), format!("replicas are not {r}"));
+            }
+        }
+        for svc in entry["k8s_services"].as_array().into_iter().flatten() {
+            let Some(name) = svc["name"].as_str() else { continue };
+            if svc["type"].as_str() == Some("ExternalName") {
+                continue;
+            }
+            check(stack, "Service", name, has("service", name).is_some(), "missing".into());
+        }
+        for ing in entry["ingresses"].as_array().into_iter().flatten() {
+            let Some(name) = ing["name"].as_str() else { continue };
+            if !ing["multiplicity"].is_null() {
+                continue;
+            }
+            let obj = has("ingress", name);
+            check(stack, "Ingress", name, obj.is_some(), "missing".into());
+            if let (Some(yaml), Some(host)) = (obj, ing["effective_host"].as_str()) {
+                check(
+                    stack,
+                    "Ingress",
+                    name,
+                    yaml.contains(&format!("- host: {host}\n")),
+                    format!("host is not {host}"),
+                );
+            }
+            if let Some(auth) = ing["auth"].as_str() {
+                let declared = c
+                    .model
+                    .stacks
+                    .iter()
+                    .filter(|s| s.name == stack)
+                    .flat_map(|s| s.services.iter().flat_map(|svc| svc.ingresses.iter()))
+                    .find(|i| i.name == name)
+                    .map(|i| i.auth.as_str());
+                check(stack, "Ingress", name, declared.is_none_or(|d| d == auth), format!("auth is not {auth}"));
+            }
+        }
+        for pvc in entry["volumes"]["pvcs"].as_array().into_iter().flatten() {
+            let (Some(name), Some(class)) = (pvc["name"].as_str(), pvc["storage_class"].as_str()) else { continue };
+            let obj = has("persistentvolumeclaim", name);
+            check(stack, "PersistentVolumeClaim", name, obj.is_some(), "missing".into());
+            if let Some(yaml) = obj {
+                check(
+                    stack,
+                    "PersistentVolumeClaim",
+                    name,
+                    yaml.contains(&format!("storageClassName: {class}\n")),
+                    format!("class is not {class}"),
+                );
+            }
+        }
+        for nfs in entry["volumes"]["nfs_volumes"].as_array().into_iter().flatten() {
+            let (Some(name), Some(path)) = (nfs["name"].as_str(), nfs["path"].as_str()) else { continue };
+            if !nfs["multiplicity"].is_null() {
+                continue;
+            }
+            let obj = has("persistentvolume", name);
+            check(stack, "PersistentVolume", name, obj.is_some(), "missing".into());
+            if let Some(yaml) = obj {
+                check(
+                    stack,
+                    "PersistentVolume",
+                    name,
+                    yaml.contains(&format!("share: {path}\n")),
+                    format!("path is not {path}"),
+                );
+            }
+        }
+        for es in entry["secrets"]["external_secrets"].as_array().into_iter().flatten() {
+            let (Some(name), Some(store)) = (es["name"].as_str(), es["store"].as_str()) else { continue };
+            if !es["multiplicity"].is_null() {
+                continue;
+            }
+            let obj = has("externalsecret", name);
+            check(stack, "ExternalSecret", name, obj.is_some(), "missing".into());
+            if let Some(yaml) = obj {
+                check(
+                    stack,
+                    "ExternalSecret",
+                    name,
+                    yaml.contains(&format!("name: {store}\n")),
+                    format!("store is not {store}"),
+                );
+            }
+        }
+    }
+
+    // Known gaps: `stack kind name: detail | reason` per line.
+    let gaps_text = fs::read_to_string(repo_root().join("tests/catalog-gaps.txt")).unwrap_or_default();
+    let gaps: BTreeSet<String> = gaps_text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| l.split(" | ").next().unwrap_or(l).trim().to_string())
+        .collect();
+    let unexplained: Vec<&String> = problems.iter().filter(|p| !gaps.contains(*p)).collect();
+    let stale: Vec<&String> = gaps.iter().filter(|g| !problems.contains(*g)).collect();
+    assert!(
+        unexplained.is_empty() && stale.is_empty(),
+        "catalog mismatches not listed in tests/catalog-gaps.txt:\n{}\n\ngaps that no longer apply:\n{}",
+        unexplained.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n"),
+        stale.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
+    );
+}
