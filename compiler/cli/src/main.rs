@@ -44,6 +44,9 @@ enum Command {
         /// Treat warnings as errors (exit code 1).
         #[arg(long)]
         deny_warnings: bool,
+        /// List every warning the stacks waived, with its reason.
+        #[arg(long)]
+        show_waived: bool,
     },
     /// Check a workspace: everything `build` does except writing.
     #[command(
@@ -58,6 +61,9 @@ enum Command {
         /// Treat warnings as errors (exit code 1).
         #[arg(long)]
         deny_warnings: bool,
+        /// List every warning the stacks waived, with its reason.
+        #[arg(long)]
+        show_waived: bool,
     },
     /// Print the stack dependency graph as apply waves and write `graph.json`, `graph.dot` and
     /// `graph.mmd` into `--out`.
@@ -168,8 +174,12 @@ fn main() -> ExitCode {
         ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
     };
     match cli.command {
-        Command::Build { dir, out, format, deny_warnings } => run(&dir, Some(&out), format, color, deny_warnings),
-        Command::Check { dir, format, deny_warnings } => run(&dir, None, format, color, deny_warnings),
+        Command::Build { dir, out, format, deny_warnings, show_waived } => {
+            run(&dir, Some(&out), format, color, deny_warnings, show_waived)
+        }
+        Command::Check { dir, format, deny_warnings, show_waived } => {
+            run(&dir, None, format, color, deny_warnings, show_waived)
+        }
         Command::Graph { dir, out, format } => graph(&dir, &out, format, color),
         Command::Backups { dir, format } => backups(&dir, format, color),
         Command::Diff { dir, base, head, format } => diff_command(&dir, &base, head.as_deref(), format, color),
@@ -202,6 +212,7 @@ fn run(
     format: Format,
     color: bool,
     deny_warnings: bool,
+    show_waived: bool,
 ) -> ExitCode {
     let files = match fsio::read_workspace(dir) {
         Ok(f) => f,
@@ -225,8 +236,18 @@ fn run(
         Format::Sarif => emit(&render::sarif(&c.diagnostics, &c.sources, env!("CARGO_PKG_VERSION"))),
         Format::Github => emit(&render::github(&c.diagnostics, &c.sources)),
     }
-    for w in &c.waived {
-        let _ = writeln!(stderr, "waived[{}] stack `{}`: {} (reason: {})", w.code, w.stack, w.message, w.reason);
+    if show_waived {
+        for w in &c.waived {
+            let _ = writeln!(stderr, "waived[{}] stack `{}`: {} (reason: {})", w.code, w.stack, w.message, w.reason);
+        }
+    } else if !c.waived.is_empty() {
+        let stacks: std::collections::BTreeSet<&str> = c.waived.iter().map(|w| w.stack.as_str()).collect();
+        let _ = writeln!(
+            stderr,
+            "{} warnings waived by {} stacks, each with a reason (list them with --show-waived)",
+            c.waived.len(),
+            stacks.len()
+        );
     }
     let denied = deny_warnings && !c.diagnostics.is_empty();
     if c.has_errors() || denied {
