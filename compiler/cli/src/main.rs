@@ -288,22 +288,29 @@ fn object_count(c: &hlc_core::Compilation) -> usize {
     c.artifacts.iter().filter(|a| a.path.starts_with("k8s/") && !a.path.ends_with("/kustomization.yaml")).count()
 }
 
-fn graph(dir: &std::path::Path, out: &std::path::Path, format: GraphFormat, color: bool) -> ExitCode {
-    let files = match fsio::read_workspace(dir) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
+/// Read and compile a workspace for a command that needs it error-free; on errors, print them
+/// and return the exit code.
+fn compile_clean(dir: &std::path::Path, color: bool, what: &str) -> Result<hlc_core::Compilation, ExitCode> {
+    let files = fsio::read_workspace(dir).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(EXIT_USAGE)
+    })?;
     let c = hlc_core::compile(files);
     let errors: Vec<_> = c.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
     if !errors.is_empty() {
         let style = if color { Style::Color } else { Style::Plain };
         eprint!("{}", render::human(&errors, &c.sources, style, 100));
-        eprintln!("graph failed: {}", render::summary(&errors));
-        return ExitCode::from(EXIT_ERRORS);
+        eprintln!("{what} failed: {}", render::summary(&errors));
+        return Err(ExitCode::from(EXIT_ERRORS));
     }
+    Ok(c)
+}
+
+fn graph(dir: &std::path::Path, out: &std::path::Path, format: GraphFormat, color: bool) -> ExitCode {
+    let c = match compile_clean(dir, color, "graph") {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let files = [
         ("graph.json", hl_graph_text(&c.graph, GraphFormat::Json)),
         ("graph.dot", hl_graph_text(&c.graph, GraphFormat::Dot)),
@@ -320,21 +327,10 @@ fn graph(dir: &std::path::Path, out: &std::path::Path, format: GraphFormat, colo
 }
 
 fn backups(dir: &std::path::Path, format: TableFormat, color: bool) -> ExitCode {
-    let files = match fsio::read_workspace(dir) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
+    let c = match compile_clean(dir, color, "backups") {
+        Ok(c) => c,
+        Err(code) => return code,
     };
-    let c = hlc_core::compile(files);
-    let errors: Vec<_> = c.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
-    if !errors.is_empty() {
-        let style = if color { Style::Color } else { Style::Plain };
-        eprint!("{}", render::human(&errors, &c.sources, style, 100));
-        eprintln!("backups failed: {}", render::summary(&errors));
-        return ExitCode::from(EXIT_ERRORS);
-    }
     let rows = hlc_core::coverage(&c.model);
     let copies = |r: &hlc_core::Coverage| {
         let v: Vec<String> = (0..3).filter(|i| r.copies[*i]).map(|i| (i + 1).to_string()).collect();

@@ -279,15 +279,7 @@ impl Emitter {
                 }
                 let pvc = PersistentVolumeClaim {
                     metadata: ObjectMeta { annotations: non_empty(ann), ..meta(claim, Some(&svc.namespace)) },
-                    spec: Some(PersistentVolumeClaimSpec {
-                        access_modes: Some(vec![access.clone()]),
-                        storage_class_name: Some(class.clone()),
-                        resources: Some(VolumeResourceRequirements {
-                            requests: Some([("storage".to_string(), Quantity(size.clone()))].into()),
-                            ..Default::default()
-                        }),
-                        ..Default::default()
-                    }),
+                    spec: Some(claim_spec(access, class, size, None)),
                     ..Default::default()
                 };
                 self.push(&pvc, claim, Some(&svc.namespace), v.span);
@@ -319,16 +311,7 @@ impl Emitter {
                 self.push(&pv, claim, None, v.span);
                 let pvc = PersistentVolumeClaim {
                     metadata: meta(claim, Some(&svc.namespace)),
-                    spec: Some(PersistentVolumeClaimSpec {
-                        access_modes: Some(vec![access.clone()]),
-                        storage_class_name: Some("nfs-truenas".into()),
-                        volume_name: Some(claim.clone()),
-                        resources: Some(VolumeResourceRequirements {
-                            requests: Some([("storage".to_string(), Quantity(size.clone()))].into()),
-                            ..Default::default()
-                        }),
-                        ..Default::default()
-                    }),
+                    spec: Some(claim_spec(access, "nfs-truenas", size, Some(claim))),
                     ..Default::default()
                 };
                 self.push(&pvc, claim, Some(&svc.namespace), v.span);
@@ -855,21 +838,27 @@ fn secret_env_from(svc: &Service) -> Vec<EnvFromSource> {
         .collect()
 }
 
+/// The spec of a claim: one access mode, a class, a size, and for static volumes the PV it binds.
+fn claim_spec(access: &str, class: &str, size: &str, volume: Option<&str>) -> PersistentVolumeClaimSpec {
+    PersistentVolumeClaimSpec {
+        access_modes: Some(vec![access.to_string()]),
+        storage_class_name: Some(class.to_string()),
+        volume_name: volume.map(str::to_string),
+        resources: Some(VolumeResourceRequirements {
+            requests: Some([("storage".to_string(), Quantity(size.to_string()))].into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
 fn claim_templates(svc: &Service) -> Vec<PersistentVolumeClaim> {
     svc.volumes
         .iter()
         .filter_map(|v| match &v.source {
             VolumeSource::Template { size, class, access } => Some(PersistentVolumeClaim {
                 metadata: ObjectMeta { name: Some(v.name.clone()), ..Default::default() },
-                spec: Some(PersistentVolumeClaimSpec {
-                    access_modes: Some(vec![access.clone()]),
-                    storage_class_name: Some(class.clone()),
-                    resources: Some(VolumeResourceRequirements {
-                        requests: Some([("storage".to_string(), Quantity(size.clone()))].into()),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                }),
+                spec: Some(claim_spec(access, class, size, None)),
                 ..Default::default()
             }),
             _ => None,
