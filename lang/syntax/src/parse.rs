@@ -80,17 +80,9 @@ fn too_deep(text: &str) -> Option<usize> {
                     i += 1;
                 }
             }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
-                    i += 1;
-                }
-                i += 1;
+            b'/' if matches!(bytes.get(i + 1), Some(b'/' | b'*')) => {
+                // Stop on the comment's last byte; the loop steps past it.
+                i = skip_comment(bytes, i).saturating_sub(1);
             }
             // `if` nests like a bracket until its `else`; `else if` keeps the depth.
             b'i' if word_at(bytes, i, b"if") => {
@@ -112,6 +104,22 @@ fn too_deep(text: &str) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+/// The offset just after the `//` or `/* */` comment that starts at `i` (a line comment ends
+/// before its newline; an unclosed block comment runs to the end).
+fn skip_comment(bytes: &[u8], mut i: usize) -> usize {
+    if bytes.get(i + 1) == Some(&b'/') {
+        while i < bytes.len() && bytes[i] != b'\n' {
+            i += 1;
+        }
+        return i;
+    }
+    i += 2;
+    while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
+        i += 1;
+    }
+    (i + 2).min(bytes.len())
 }
 
 /// Whether `word` stands at `i` as a whole word.
@@ -150,18 +158,7 @@ fn content_end(p: &Pair<'_, Rule>) -> usize {
                 keep = i;
             }
             b' ' | b'\t' | b'\r' | b'\n' | b',' => i += 1,
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
-                    i += 1;
-                }
-                i += 2;
-            }
+            b'/' if matches!(bytes.get(i + 1), Some(b'/' | b'*')) => i = skip_comment(bytes, i),
             _ => break,
         }
     }
@@ -922,10 +919,9 @@ fn unterminated_string(text: &str) -> Option<usize> {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
+            b'/' if matches!(bytes.get(i + 1), Some(b'/' | b'*')) => {
+                // Stop on the comment's last byte; the loop steps past it.
+                i = skip_comment(bytes, i).saturating_sub(1);
             }
             b'"' => {
                 let start = i;
