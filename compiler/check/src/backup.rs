@@ -2,6 +2,8 @@
 //! off-disk copy can be (the recovery point). Used by the `backup-coverage` and
 //! `backup-overlap` rules and by `hlc backups`.
 
+use std::collections::BTreeSet;
+
 use hl_diagnostics::{Code, Diagnostic, Span};
 use hl_model::{Model, Service, VolumeSource, WorkloadKind};
 use hl_types::schedule::{self, Schedule};
@@ -81,9 +83,8 @@ pub fn coverage(model: &Model) -> Vec<Coverage> {
                 // In-cluster jobs that copy this claim to NFS: a point-in-time copy on the live
                 // disks (copy 1), which reaches copy 2 through whatever mirrors its NFS target.
                 for (job, ns) in &in_cluster {
-                    let mounts_it =
-                        job.volumes.iter().any(|jv| matches!(&jv.source, VolumeSource::Claim(c) if *c == claim));
-                    if *ns != svc.namespace || !mounts_it || std::ptr::eq(*job, svc) {
+                    let mounts_it = copied_claims(job).any(|c| c == claim);
+                    if *ns != svc.namespace || !mounts_it {
                         continue;
                     }
                     let schedule = job.schedule.as_ref().map(|(s, _)| s.clone()).unwrap_or_default();
@@ -139,13 +140,32 @@ fn is_prefix(prefix: &str, path: &str) -> bool {
     path == prefix || path.starts_with(&format!("{}/", prefix.trim_end_matches('/')))
 }
 
-/// A CronJob that writes to NFS and either mounts a claim or says it backs up or dumps.
-fn is_backup_job(svc: &Service) -> bool {
+/// A CronJob that writes to NFS and either mounts a claim or says it backs up or dumps. This is
+/// the one definition of a backup job; E0513 and the 3-2-1 coverage both use it.
+pub(crate) fn is_backup_job(svc: &Service) -> bool {
     svc.kind == WorkloadKind::CronJob
         && svc.volumes.iter().any(|v| matches!(v.source, VolumeSource::Nfs { .. }))
-        && (svc.volumes.iter().any(|v| matches!(v.source, VolumeSource::Claim(_)))
-            || svc.name.contains("backup")
-            || svc.name.contains("dump"))
+        && (copied_claims(svc).next().is_some() || svc.name.contains("backup") || svc.name.contains("dump"))
+}
+
+/// The non-NFS claims a job mounts: those declared elsewhere (`claim(...)`) and those declared
+/// on the job itself (a claim whose other users are not hl services, e.g. a chart's pods).
+fn copied_claims(job: &Service) -> impl Iterator<Item = &str> {
+    job.volumes.iter().filter_map(|v| match &v.source {
+        VolumeSource::Claim(c) | VolumeSource::Pvc { claim: c, .. } => Some(c.as_str()),
+        _ => None,
+    })
+}
+
+/// `(namespace, claim)` of every claim some backup job copies to NFS (copy 2 of 3-2-1).
+pub(crate) fn backed_up_claims(model: &Model) -> BTreeSet<(&str, &str)> {
+    model
+        .stacks
+        .iter()
+        .flat_map(|s| s.services.iter())
+        .filter(|svc| is_backup_job(svc))
+        .flat_map(|svc| copied_claims(svc).map(move |c| (svc.namespace.as_str(), c)))
+        .collect()
 }
 
 pub(crate) fn check(model: &Model, sink: &mut Sink<'_>) {

@@ -3,28 +3,12 @@
 use std::collections::BTreeSet;
 
 use hl_diagnostics::{Code, Diagnostic};
-use hl_model::{Model, VolumeSource, WorkloadKind};
+use hl_model::{Model, VolumeSource};
 
 use super::Sink;
 
 pub fn check(model: &Model, sink: &mut Sink<'_>) {
-    // Claims that a backup job copies to NFS: a CronJob that mounts the claim and an NFS
-    // volume (Copy 2 of 3-2-1, the shape `pvc_backup` builds).
-    let backed_up: BTreeSet<(&str, &str)> = model
-        .stacks
-        .iter()
-        .flat_map(|s| s.services.iter())
-        .filter(|svc| {
-            svc.kind == WorkloadKind::CronJob
-                && svc.volumes.iter().any(|v| matches!(v.source, VolumeSource::Nfs { .. }))
-        })
-        .flat_map(|svc| {
-            svc.volumes.iter().filter_map(move |v| match &v.source {
-                VolumeSource::Claim(c) => Some((svc.namespace.as_str(), c.as_str())),
-                _ => None,
-            })
-        })
-        .collect();
+    let backed_up = crate::backup::backed_up_claims(model);
     // What each claim is, to follow `claim(...)` mounts to their source.
     let nfs_claims: BTreeSet<(&str, &str)> = model
         .stacks
