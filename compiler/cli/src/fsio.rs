@@ -49,6 +49,46 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> io::Result<()> {
     Ok(())
 }
 
+/// The `.hl` files named by `paths`: files as given, directories searched recursively (in the
+/// order given, each sorted by path; hidden directories, `target`, `out` and `node_modules`
+/// skipped).
+pub fn hl_files(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found, 0)?;
+            found.sort();
+            out.extend(found);
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            return Err(io::Error::new(io::ErrorKind::NotFound, format!("`{}` does not exist", p.display())));
+        }
+    }
+    out.dedup();
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> io::Result<()> {
+    if depth > 32 {
+        return Ok(());
+    }
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let ft = entry.file_type()?;
+        let path = entry.path();
+        if ft.is_dir() {
+            if crate::fmt::walk_into(&entry.file_name().to_string_lossy()) {
+                walk(&path, out, depth + 1)?;
+            }
+        } else if ft.is_file() && path.extension().is_some_and(|e| e == "hl") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
 /// Write the artifacts into a fresh directory beside `out`, then swap it into place. A
 /// failure at any point leaves the previous `out` as it was.
 pub fn write_output(out: &Path, artifacts: &[Artifact]) -> io::Result<()> {

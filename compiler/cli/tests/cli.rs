@@ -263,3 +263,53 @@ fn completions_and_man_page() {
     let text = String::from_utf8_lossy(&man.stdout);
     assert!(text.contains(".TH hlc 1") && text.contains("build"), "{text}");
 }
+
+/// `hlc fmt`: `--check` reports and exits 1 without writing, plain `fmt` rewrites, `-` filters,
+/// and files with syntax errors are left alone with a diagnostic.
+#[test]
+fn fmt_check_write_and_stdin() {
+    let dir = scratch("fmt");
+    fs::create_dir_all(dir.join("stacks/sub")).expect("mkdir");
+    let messy = "stack a {namespace a {tier=aux}\n\n\n  depends_on=[ ]}\n";
+    let tidy = "stack a {\n  namespace a { tier = aux }\n\n  depends_on = []\n}\n";
+    let a = dir.join("stacks/sub/a.hl");
+    let broken = dir.join("stacks/broken.hl");
+    fs::write(&a, messy).expect("write");
+    fs::write(&broken, "stack b { port = }\n").expect("write");
+    // Files under out/ and target/ are never touched.
+    fs::create_dir_all(dir.join("out")).expect("mkdir");
+    fs::write(dir.join("out/x.hl"), messy).expect("write");
+
+    let o = hlc(&["fmt", "--check"], &dir);
+    let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(out.contains("stacks/sub/a.hl: not formatted"), "{out}");
+    assert!(out.contains("+  namespace a { tier = aux }"), "the check prints a diff: {out}");
+    assert!(err.contains("broken.hl: not formatted (syntax errors)"), "{err}");
+    assert!(err.contains("2 files checked: 1 not formatted, 1 with syntax errors"), "{err}");
+    assert_eq!(fs::read_to_string(&a).expect("read"), messy, "--check must not write");
+
+    let o = hlc(&["fmt", "stacks/sub"], &dir);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(fs::read_to_string(&a).expect("read"), tidy);
+    assert_eq!(hlc(&["fmt", "--check", "stacks/sub"], &dir).status.code(), Some(0));
+
+    let o = hlc(&["fmt", "stacks/broken.hl"], &dir);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(fs::read_to_string(&broken).expect("read"), "stack b { port = }\n");
+    assert_eq!(fs::read_to_string(dir.join("out/x.hl")).expect("read"), messy);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hlc"))
+        .args(["fmt", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run hlc");
+    {
+        use std::io::Write;
+        child.stdin.take().expect("stdin").write_all(messy.as_bytes()).expect("write stdin");
+    }
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!((o.status.code(), String::from_utf8_lossy(&o.stdout).as_ref()), (Some(0), tidy));
+    assert_eq!(hlc(&["fmt", "does-not-exist"], &dir).status.code(), Some(2));
+}

@@ -16,6 +16,9 @@ use rayon::prelude::*;
 pub use hl_check::Waived;
 pub use hl_check::backup::{Coverage, coverage, format_minutes};
 pub use hl_diagnostics as diagnostics;
+/// Format one file in the canonical layout (`hlc fmt`); files with syntax errors are returned
+/// as their diagnostics.
+pub use hl_fmt::format as format_source;
 pub use hl_graph::Graph;
 pub use hl_model as model;
 
