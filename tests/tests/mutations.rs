@@ -38,8 +38,8 @@ fn dropping_an_auth_reason() {
 fn duplicating_a_host() {
     let codes = codes_after(&[(
         "echo.hl",
-        "    ingress echo {\n",
-        "    ingress echo {\n      full_host = \"rss.viktorbarzin.me\"\n",
+        "    ingress echo { auth = public,",
+        "    ingress echo { full_host = \"rss.viktorbarzin.me\", auth = public,",
     )]);
     assert_eq!(codes, ["E0541"]);
 }
