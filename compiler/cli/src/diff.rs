@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use hlc_core::{Compilation, InputText};
+use hlc_core::{Compilation, Host};
 
 /// What changed in one output file.
 pub struct Change {
@@ -17,31 +17,61 @@ pub struct Change {
     pub source: Option<String>,
 }
 
-fn git(root: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
-    let out =
-        Command::new("git").arg("-C").arg(root).args(args).output().map_err(|e| format!("cannot run git: {e}"))?;
+fn git(root: &Path, args: &[&str]) -> std::io::Result<Vec<u8>> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(args)
+        .output()
+        .map_err(|e| std::io::Error::other(format!("cannot run git: {e}")))?;
     if !out.status.success() {
-        return Err(format!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(std::io::Error::other(format!(
+            "git {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
     }
     Ok(out.stdout)
 }
 
-/// The `.hl` files of `dir` at revision `rev`.
-pub fn read_revision(dir: &Path, rev: &str) -> Result<Vec<InputText>, String> {
-    let top = String::from_utf8_lossy(&git(dir, &["rev-parse", "--show-toplevel"])?).trim().to_string();
-    let prefix = String::from_utf8_lossy(&git(dir, &["rev-parse", "--show-prefix"])?).trim().to_string();
-    let top = Path::new(&top);
-    let listing = git(top, &["ls-tree", "-r", "--name-only", rev, "--", &prefix])?;
-    let mut files = Vec::new();
-    for path in String::from_utf8_lossy(&listing).lines().filter(|p| p.ends_with(".hl")) {
-        let bytes = git(top, &["show", &format!("{rev}:{path}")])?;
-        let rel = path.strip_prefix(&prefix).unwrap_or(path).to_string();
-        files.push(InputText { path: rel, display: format!("{path}@{rev}"), bytes });
+/// A workspace directory at a git revision, read through git (`ls-tree` + `show`): the
+/// working tree is never touched.
+pub struct GitHost {
+    top: std::path::PathBuf,
+    prefix: String,
+    rev: String,
+}
+
+impl GitHost {
+    /// The workspace `dir` (inside a git repository) at revision `rev`.
+    pub fn new(dir: &Path, rev: &str) -> std::io::Result<Self> {
+        let top = String::from_utf8_lossy(&git(dir, &["rev-parse", "--show-toplevel"])?).trim().to_string();
+        let prefix = String::from_utf8_lossy(&git(dir, &["rev-parse", "--show-prefix"])?).trim().to_string();
+        Ok(GitHost { top: top.into(), prefix, rev: rev.to_string() })
     }
-    if files.is_empty() {
-        return Err(format!("no .hl files under `{prefix}` at `{rev}`"));
+}
+
+impl Host for GitHost {
+    fn files(&self) -> std::io::Result<Vec<String>> {
+        let listing = git(&self.top, &["ls-tree", "-r", "--name-only", &self.rev, "--", &self.prefix])?;
+        let files: Vec<String> = String::from_utf8_lossy(&listing)
+            .lines()
+            .filter(|p| p.ends_with(".hl"))
+            .map(|p| p.strip_prefix(&self.prefix).unwrap_or(p).to_string())
+            .collect();
+        if files.is_empty() {
+            return Err(std::io::Error::other(format!("no .hl files under `{}` at `{}`", self.prefix, self.rev)));
+        }
+        Ok(files)
     }
-    Ok(files)
+
+    fn read(&self, path: &str) -> std::io::Result<Vec<u8>> {
+        git(&self.top, &["show", &format!("{}:{}{path}", self.rev, self.prefix)])
+    }
+
+    fn display(&self, path: &str) -> String {
+        format!("{}{path}@{}", self.prefix, self.rev)
+    }
 }
 
 fn source_of(c: &Compilation, path: &str) -> Option<String> {

@@ -4,12 +4,14 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use hl_diagnostics::render::{self, Style};
-use hl_diagnostics::{FileId, Sources};
+use hlc_core::diagnostics::render::{self, Style};
+use hlc_core::diagnostics::{FileId, Sources};
 
+use crate::ui::Ui;
 use crate::{EXIT_ERRORS, EXIT_USAGE, fsio};
 
-pub fn run(paths: &[PathBuf], check: bool, color: bool) -> ExitCode {
+pub fn run(paths: &[PathBuf], check: bool, ui: Ui) -> ExitCode {
+    let color = ui.color;
     if paths.iter().any(|p| p.as_os_str() == "-") {
         if paths.len() > 1 {
             eprintln!("error: `-` (standard input) cannot be combined with other paths");
@@ -60,7 +62,9 @@ pub fn run(paths: &[PathBuf], check: bool, color: bool) -> ExitCode {
             eprintln!("error: cannot write {display}: {e}");
             io_errors += 1;
         } else {
-            eprintln!("formatted {display}");
+            if ui.verbose {
+                eprintln!("formatted {display}");
+            }
         }
     }
     let n = files.len();
@@ -68,12 +72,12 @@ pub fn run(paths: &[PathBuf], check: bool, color: bool) -> ExitCode {
         return ExitCode::from(EXIT_USAGE);
     }
     if check {
-        eprintln!("{n} files checked: {unformatted} not formatted, {broken} with syntax errors");
+        ui.note(&format!("{n} files checked: {unformatted} not formatted, {broken} with syntax errors"));
         if unformatted > 0 || broken > 0 {
             return ExitCode::from(EXIT_ERRORS);
         }
     } else {
-        eprintln!("{n} files: {unformatted} reformatted, {broken} with syntax errors (left alone)");
+        ui.note(&format!("{n} files: {unformatted} reformatted, {broken} with syntax errors (left alone)"));
         if broken > 0 {
             return ExitCode::from(EXIT_ERRORS);
         }

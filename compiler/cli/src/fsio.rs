@@ -4,50 +4,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use hl_emit::Artifact;
-use hlc_core::InputText;
-
-/// Read every `.hl` file under `dir` (recursively, hidden entries skipped), sorted by path.
-pub fn read_workspace(dir: &Path) -> io::Result<Vec<InputText>> {
-    if !dir.is_dir() {
-        return Err(io::Error::new(
-            io::ErrorKind::NotFound,
-            format!("`{}` is not a directory (give the workspace directory, e.g. `stacks`)", dir.display()),
-        ));
-    }
-    let mut paths = Vec::new();
-    collect(dir, &mut paths, 0)?;
-    paths.sort();
-    let mut out = Vec::with_capacity(paths.len());
-    for p in paths {
-        let rel = p.strip_prefix(dir).unwrap_or(&p);
-        let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-        let display = p.to_string_lossy().replace('\\', "/");
-        out.push(InputText { path: rel, display, bytes: fs::read(&p)? });
-    }
-    Ok(out)
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> io::Result<()> {
-    if depth > 32 {
-        return Ok(());
-    }
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let ft = entry.file_type()?;
-        let path = entry.path();
-        if ft.is_dir() {
-            collect(&path, out, depth + 1)?;
-        } else if ft.is_file() && path.extension().is_some_and(|e| e == "hl") {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
+use hlc_core::Artifact;
 
 /// The `.hl` files named by `paths`: files as given, directories searched recursively (in the
 /// order given, each sorted by path; hidden directories, `target`, `out` and `node_modules`

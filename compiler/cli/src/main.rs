@@ -4,13 +4,14 @@
 mod diff;
 mod fmt;
 mod fsio;
+mod ui;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use hl_diagnostics::render::{self, Style};
+use hlc_core::diagnostics::render::{self, Style};
 
 /// Exit codes: 0 success, 1 errors in the input, 2 usage or IO problems.
 const EXIT_ERRORS: u8 = 1;
@@ -22,6 +23,12 @@ struct Cli {
     /// When to use colours in diagnostics.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     color: ColorChoice,
+    /// Print only diagnostics and the command's own output: no summary lines, no progress.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also print what was read and how long each stage of the compilation took.
+    #[arg(long, short, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -191,17 +198,18 @@ fn main() -> ExitCode {
         ColorChoice::Never => false,
         ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
     };
+    let ui = ui::Ui { quiet: cli.quiet, verbose: cli.verbose, color };
     match cli.command {
         Command::Build { dir, out, format, deny_warnings, show_waived } => {
-            run(&dir, Some(&out), format, color, deny_warnings, show_waived)
+            run(&dir, Some(&out), format, ui, deny_warnings, show_waived)
         }
         Command::Check { dir, format, deny_warnings, show_waived } => {
-            run(&dir, None, format, color, deny_warnings, show_waived)
+            run(&dir, None, format, ui, deny_warnings, show_waived)
         }
-        Command::Graph { dir, out, format } => graph(&dir, &out, format, color),
-        Command::Backups { dir, format } => backups(&dir, format, color),
-        Command::Diff { dir, base, head, format } => diff_command(&dir, &base, head.as_deref(), format, color),
-        Command::Fmt { paths, check } => fmt::run(&paths, check, color),
+        Command::Graph { dir, out, format } => graph(&dir, &out, format, ui),
+        Command::Backups { dir, format } => backups(&dir, format, ui),
+        Command::Diff { dir, base, head, format } => diff_command(&dir, &base, head.as_deref(), format, ui),
+        Command::Fmt { paths, check } => fmt::run(&paths, check, ui),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "hlc", &mut out);
@@ -229,11 +237,11 @@ fn run(
     dir: &std::path::Path,
     out: Option<&std::path::Path>,
     format: Format,
-    color: bool,
+    ui: ui::Ui,
     deny_warnings: bool,
     show_waived: bool,
 ) -> ExitCode {
-    let files = match fsio::read_workspace(dir) {
+    let files = match hlc_core::load(&hlc_core::DiskHost::new(dir)) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
@@ -241,11 +249,11 @@ fn run(
         }
     };
     let nfiles = files.len();
-    let c = hlc_core::compile(files);
+    let c = ui.compile(files);
     let mut stderr = std::io::stderr().lock();
     match format {
         Format::Human => {
-            let style = if color { Style::Color } else { Style::Plain };
+            let style = if ui.color { Style::Color } else { Style::Plain };
             let _ = stderr.write_all(render::human(&c.diagnostics, &c.sources, style, 100).as_bytes());
         }
         Format::Short => {
@@ -259,7 +267,7 @@ fn run(
         for w in &c.waived {
             let _ = writeln!(stderr, "waived[{}] stack `{}`: {} (reason: {})", w.code, w.stack, w.message, w.reason);
         }
-    } else if !c.waived.is_empty() {
+    } else if !c.waived.is_empty() && !ui.quiet {
         let stacks: std::collections::BTreeSet<&str> = c.waived.iter().map(|w| w.stack.as_str()).collect();
         let _ = writeln!(
             stderr,
@@ -282,21 +290,19 @@ fn run(
                 let _ = writeln!(stderr, "error: cannot write {}: {e}", out.display());
                 return ExitCode::from(EXIT_USAGE);
             }
-            let _ = writeln!(
-                stderr,
+            ui.note(&format!(
                 "built {} stacks from {nfiles} files: {objects} objects in {} ({})",
                 c.model.stacks.len(),
                 out.display(),
                 render::summary(&c.diagnostics)
-            );
+            ));
         }
         None => {
-            let _ = writeln!(
-                stderr,
+            ui.note(&format!(
                 "checked {} stacks from {nfiles} files: {objects} objects ({})",
                 c.model.stacks.len(),
                 render::summary(&c.diagnostics)
-            );
+            ));
         }
     }
     ExitCode::SUCCESS
@@ -309,15 +315,15 @@ fn object_count(c: &hlc_core::Compilation) -> usize {
 
 /// Read and compile a workspace for a command that needs it error-free; on errors, print them
 /// and return the exit code.
-fn compile_clean(dir: &std::path::Path, color: bool, what: &str) -> Result<hlc_core::Compilation, ExitCode> {
-    let files = fsio::read_workspace(dir).map_err(|e| {
+fn compile_clean(dir: &std::path::Path, ui: ui::Ui, what: &str) -> Result<hlc_core::Compilation, ExitCode> {
+    let files = hlc_core::load(&hlc_core::DiskHost::new(dir)).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(EXIT_USAGE)
     })?;
-    let c = hlc_core::compile(files);
+    let c = ui.compile(files);
     let errors: Vec<_> = c.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
     if !errors.is_empty() {
-        let style = if color { Style::Color } else { Style::Plain };
+        let style = if ui.color { Style::Color } else { Style::Plain };
         eprint!("{}", render::human(&errors, &c.sources, style, 100));
         eprintln!("{what} failed: {}", render::summary(&errors));
         return Err(ExitCode::from(EXIT_ERRORS));
@@ -325,8 +331,8 @@ fn compile_clean(dir: &std::path::Path, color: bool, what: &str) -> Result<hlc_c
     Ok(c)
 }
 
-fn graph(dir: &std::path::Path, out: &std::path::Path, format: GraphFormat, color: bool) -> ExitCode {
-    let c = match compile_clean(dir, color, "graph") {
+fn graph(dir: &std::path::Path, out: &std::path::Path, format: GraphFormat, ui: ui::Ui) -> ExitCode {
+    let c = match compile_clean(dir, ui, "graph") {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -345,8 +351,8 @@ fn graph(dir: &std::path::Path, out: &std::path::Path, format: GraphFormat, colo
     ExitCode::SUCCESS
 }
 
-fn backups(dir: &std::path::Path, format: TableFormat, color: bool) -> ExitCode {
-    let c = match compile_clean(dir, color, "backups") {
+fn backups(dir: &std::path::Path, format: TableFormat, ui: ui::Ui) -> ExitCode {
+    let c = match compile_clean(dir, ui, "backups") {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -421,8 +427,8 @@ fn backups(dir: &std::path::Path, format: TableFormat, color: bool) -> ExitCode 
     ExitCode::SUCCESS
 }
 
-fn diff_command(dir: &std::path::Path, base: &str, head: Option<&str>, format: DiffFormat, color: bool) -> ExitCode {
-    let base_files = match diff::read_revision(dir, base) {
+fn diff_command(dir: &std::path::Path, base: &str, head: Option<&str>, format: DiffFormat, ui: ui::Ui) -> ExitCode {
+    let base_files = match diff::GitHost::new(dir, base).and_then(|h| hlc_core::load(&h)) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
@@ -430,8 +436,8 @@ fn diff_command(dir: &std::path::Path, base: &str, head: Option<&str>, format: D
         }
     };
     let head_files = match head {
-        Some(rev) => diff::read_revision(dir, rev),
-        None => fsio::read_workspace(dir).map_err(|e| e.to_string()),
+        Some(rev) => diff::GitHost::new(dir, rev).and_then(|h| hlc_core::load(&h)),
+        None => hlc_core::load(&hlc_core::DiskHost::new(dir)),
     };
     let head_files = match head_files {
         Ok(f) => f,
@@ -442,7 +448,7 @@ fn diff_command(dir: &std::path::Path, base: &str, head: Option<&str>, format: D
     };
     let base_c = hlc_core::compile(base_files);
     let head_c = hlc_core::compile(head_files);
-    let style = if color { Style::Color } else { Style::Plain };
+    let style = if ui.color { Style::Color } else { Style::Plain };
     for (name, c) in [("base", &base_c), ("head", &head_c)] {
         if c.has_errors() {
             let errors: Vec<_> = c.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
@@ -494,12 +500,12 @@ fn explain(code: Option<&str>) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     match code {
         None => {
-            for c in hl_diagnostics::CODES {
+            for c in hlc_core::diagnostics::CODES {
                 let _ = writeln!(stdout, "{}  {:<22} {:<7}  {}", c.code, c.name, c.severity.as_str(), c.summary);
             }
             ExitCode::SUCCESS
         }
-        Some(q) => match hl_diagnostics::lookup(q) {
+        Some(q) => match hlc_core::diagnostics::lookup(q) {
             Some(c) => {
                 let _ = write!(stdout, "{}", c.doc);
                 ExitCode::SUCCESS

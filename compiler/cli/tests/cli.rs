@@ -95,7 +95,7 @@ fn missing_workspace_is_a_usage_error() {
 #[test]
 fn explain_knows_every_code() {
     let dir = scratch("explain");
-    for c in hl_diagnostics::CODES {
+    for c in hlc_core::diagnostics::CODES {
         let o = hlc(&["explain", c.code], &dir);
         assert!(o.status.success(), "explain {}", c.code);
         assert_eq!(String::from_utf8_lossy(&o.stdout), c.doc);
@@ -104,7 +104,7 @@ fn explain_knows_every_code() {
     }
     assert_eq!(hlc(&["explain", "E9999"], &dir).status.code(), Some(2));
     let list = hlc(&["explain"], &dir);
-    assert_eq!(String::from_utf8_lossy(&list.stdout).lines().count(), hl_diagnostics::CODES.len());
+    assert_eq!(String::from_utf8_lossy(&list.stdout).lines().count(), hlc_core::diagnostics::CODES.len());
 }
 
 #[test]
@@ -312,4 +312,47 @@ fn fmt_check_write_and_stdin() {
     let o = child.wait_with_output().expect("wait");
     assert_eq!((o.status.code(), String::from_utf8_lossy(&o.stdout).as_ref()), (Some(0), tidy));
     assert_eq!(hlc(&["fmt", "does-not-exist"], &dir).status.code(), Some(2));
+}
+
+/// The CLI is a thin front end: for every ui fixture, `hlc check --format json` prints exactly
+/// the diagnostics the library API returns for the same directory.
+#[test]
+fn cli_and_api_agree_on_every_ui_fixture() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut dirs: Vec<PathBuf> = fs::read_dir(root.join("tests/ui"))
+        .expect("tests/ui")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() > 100, "ui fixtures not found");
+    for dir in &dirs {
+        let path = dir.to_string_lossy().into_owned();
+        let o = hlc(&["check", &path, "--format", "json"], &root);
+        let cli = String::from_utf8_lossy(&o.stdout);
+        let c = hlc_core::compile_host(&hlc_core::DiskHost::new(dir)).expect("read fixture");
+        let api = hlc_core::diagnostics::render::json(&c.diagnostics, &c.sources);
+        assert_eq!(cli.trim_end(), api.trim_end(), "{path}");
+        let rel = &path;
+        let expected_code = if c.has_errors() { 1 } else { 0 };
+        assert_eq!(o.status.code(), Some(expected_code), "{rel}");
+    }
+}
+
+#[test]
+fn quiet_and_verbose() {
+    let dir = scratch("quiet-verbose");
+    fs::write(dir.join("stacks/demo.hl"), GOOD).expect("write");
+    let o = hlc(&["check", "--quiet"], &dir);
+    assert!(o.status.success());
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "", "--quiet prints nothing for a clean workspace");
+    let o = hlc(&["build", "-v"], &dir);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    for stage in ["parse", "evaluate", "check", "emit", "total", "built 1 stacks"] {
+        assert!(err.contains(stage), "--verbose reports `{stage}`: {err}");
+    }
+    let o = hlc(&["check", "-q", "-v"], &dir);
+    assert_eq!(o.status.code(), Some(2), "--quiet and --verbose conflict");
 }

@@ -1,21 +1,75 @@
-//! The hl compiler pipeline as a library: source files in, diagnostics, the domain model and
-//! output files out. No IO happens here: callers hand in file contents and write the
-//! artifacts themselves (the `hlc` CLI does both).
+//! The hl compiler as a library: source files in; diagnostics, the typed domain model, the
+//! stack graph and output files out.
 //!
 //! ```text
-//!  text ─parse─▶ AST ─evaluate─▶ Value ─model─▶ Model ─emit─▶ Artifacts
-//!  hl-syntax        hl-eval          hl-model       hl-emit
+//!  text ─parse─▶ AST ─evaluate─▶ Value ─model─▶ Model ─check/graph─▶ ─emit─▶ Artifacts
+//!  hl-syntax        hl-eval          hl-model       hl-check hl-graph   hl-emit
+//! ```
+//!
+//! Files come in through a [`Host`] (the only door to the outside: [`MemoryHost`] for a
+//! workspace held in memory, [`DiskHost`] for a directory) or as [`InputText`]s. Nothing here
+//! prints, exits the process, reads the clock or the environment, or keeps global state; any
+//! number of compilations may run at once on different threads. A loop in user code is cut
+//! off by the evaluation step limit ([`Limits`]) with a diagnostic, never a hang.
+//!
+//! ```
+//! use hlc_core::{MemoryHost, compile_host};
+//!
+//! let host = MemoryHost::new().with_file(
+//!     "web.hl",
+//!     r#"
+//!     stack web {
+//!       namespace web { tier = aux }
+//!       service web {
+//!         image = "nginx:1.27"
+//!         port http = 80
+//!         resources { cpu = 10m, memory = 64Mi }
+//!       }
+//!     }
+//!     "#,
+//! );
+//! let c = compile_host(&host)?;
+//! assert!(!c.has_errors());
+//! let deployment = c.artifact("k8s/web/deployment-web.yaml").expect("emitted");
+//! assert!(deployment.contents.contains("image: nginx:1.27"));
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! Errors in the input are data: each [`Diagnostic`] has a stable code, a severity, a primary
+//! span (resolve it to a line and column with [`Compilation::line_col`]), labels and help.
+//!
+//! ```
+//! use hlc_core::{MemoryHost, compile_host};
+//!
+//! let host = MemoryHost::new().with_file("web.hl", "stack web { namespace web { tier = gold } }");
+//! let c = compile_host(&host)?;
+//! let d = &c.diagnostics[0];
+//! assert_eq!(d.code.info().code, "E0206");
+//! assert!(d.is_error());
+//! let at = c.line_col(d.primary.span).expect("a workspace file");
+//! assert_eq!((at.path.as_str(), at.line, at.col), ("web.hl", 1, 36));
+//! assert!(c.artifacts.is_empty(), "nothing is emitted from a workspace with errors");
+//! # Ok::<(), std::io::Error>(())
 //! ```
 
-use hl_diagnostics::{Code, Diagnostic, FileId, Sources, Span, sort_and_dedup};
-use hl_emit::Artifact;
-use hl_eval::{EvalInput, InputFile, Limits};
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod host;
+
+use hl_diagnostics::{Code, FileId, Sources, Span, sort_and_dedup};
+use hl_eval::{EvalInput, InputFile};
 use hl_model::Model;
 use rayon::prelude::*;
+
+pub use host::{DiskHost, Host, MemoryHost, load};
 
 pub use hl_check::Waived;
 pub use hl_check::backup::{Coverage, coverage, format_minutes};
 pub use hl_diagnostics as diagnostics;
+pub use hl_diagnostics::{Diagnostic, Severity};
+pub use hl_emit::Artifact;
+pub use hl_eval::Limits;
 /// Format one file in the canonical layout (`hlc fmt`); files with syntax errors are returned
 /// as their diagnostics.
 pub use hl_fmt::format as format_source;
@@ -34,16 +88,22 @@ pub const STDLIB: &[(&str, &str)] = &[
 /// diagnostics, and its raw bytes.
 #[derive(Clone, Debug)]
 pub struct InputText {
+    /// Relative to the workspace root, `/`-separated (`apps/web.hl`).
     pub path: String,
+    /// How diagnostics name the file (`stacks/apps/web.hl`).
     pub display: String,
+    /// The raw contents; text that is not UTF-8 or holds NUL bytes is reported, not read.
     pub bytes: Vec<u8>,
 }
 
 /// Everything one compilation produced.
 pub struct Compilation {
+    /// Every file read (the standard library first), for resolving spans.
     pub sources: Sources,
     /// Sorted by file and position; errors and warnings.
     pub diagnostics: Vec<Diagnostic>,
+    /// The typed domain model: stacks (namespaces, services, ingresses, volumes, secrets,
+    /// Helm releases), the Proxmox host and its VMs, the host backup steps.
     pub model: Model,
     /// The stack dependency graph with its apply waves.
     pub graph: Graph,
@@ -56,9 +116,95 @@ pub struct Compilation {
 }
 
 impl Compilation {
+    /// Whether any diagnostic is an error (then nothing was emitted).
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
+
+    /// The output file at `path` (`k8s/<stack>/<kind>-<name>.yaml`, `proxmox/<vm>.json`, ...).
+    pub fn artifact(&self, path: &str) -> Option<&Artifact> {
+        self.artifacts.binary_search_by(|a| a.path.as_str().cmp(path)).ok().map(|i| &self.artifacts[i])
+    }
+
+    /// The file, line and column (1-based, in characters) where a span starts.
+    pub fn line_col(&self, span: Span) -> Option<Location> {
+        let file = self.sources.get(span.file)?;
+        let lc = file.line_col(span.start);
+        Some(Location { path: file.path.clone(), line: lc.line, col: lc.col })
+    }
+}
+
+/// Where a span starts, for people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// The file as diagnostics name it.
+    pub path: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub col: u32,
+}
+
+/// What a compilation reports while it runs, to show progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Progress {
+    /// Reading and parsing the files.
+    Parsing {
+        /// How many workspace files.
+        files: usize,
+    },
+    /// Evaluating the workspace and reading the domain model.
+    Evaluating,
+    /// Running the domain checks and building the stack graph.
+    Checking,
+    /// Emitting the stacks; one [`Progress::StackEmitted`] follows per stack, from any thread.
+    Emitting {
+        /// How many stacks.
+        stacks: usize,
+    },
+    /// One more stack emitted.
+    StackEmitted,
+}
+
+/// How to compile: limits and a progress callback.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use hlc_core::{Limits, MemoryHost, Options, Progress, compile_with, load};
+///
+/// let files = load(&MemoryHost::new().with_file("a.hl", "stack a { namespace a { tier = aux } }"))?;
+/// let emitted = AtomicUsize::new(0);
+/// let on_progress = |p: Progress| {
+///     if p == Progress::StackEmitted {
+///         emitted.fetch_add(1, Ordering::Relaxed);
+///     }
+/// };
+/// let options = Options { limits: Limits::default(), progress: Some(&on_progress) };
+/// let c = compile_with(files, &options);
+/// assert_eq!((c.model.stacks.len(), emitted.load(Ordering::Relaxed)), (1, 1));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Clone, Copy, Default)]
+pub struct Options<'a> {
+    /// Bounds on evaluation (steps, call depth); exceeding one is a diagnostic.
+    pub limits: Limits,
+    /// Called as the compilation moves through its stages.
+    pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
+}
+
+impl Options<'_> {
+    fn report(&self, p: Progress) {
+        if let Some(f) = self.progress {
+            f(p);
+        }
+    }
+}
+
+/// Compile the workspace a [`Host`] provides. Fails only when the host cannot list or read
+/// its files; everything wrong with their contents is a diagnostic in the result.
+pub fn compile_host(host: &dyn Host) -> std::io::Result<Compilation> {
+    Ok(compile(load(host)?))
 }
 
 /// Stack size of the compiling thread. Expression trees are bounded in depth by the parser's
@@ -70,25 +216,31 @@ const STACK_SIZE: usize = 256 * 1024 * 1024;
 /// Runs on a thread of its own with a large stack, so that deeply nested (but accepted) input
 /// cannot overflow the caller's stack.
 pub fn compile(files: Vec<InputText>) -> Compilation {
+    compile_with(files, &Options::default())
+}
+
+/// [`compile`] with explicit [`Options`].
+pub fn compile_with(files: Vec<InputText>, options: &Options<'_>) -> Compilation {
     let slot = std::sync::Mutex::new(Some(files));
     let take = || slot.lock().map(|mut s| s.take().unwrap_or_default()).unwrap_or_default();
     std::thread::scope(|scope| {
         let spawned = std::thread::Builder::new()
             .name("hlc-compile".into())
             .stack_size(STACK_SIZE)
-            .spawn_scoped(scope, || compile_on_this_thread(take()));
+            .spawn_scoped(scope, || compile_on_this_thread(take(), options));
         match spawned {
             Ok(handle) => match handle.join() {
                 Ok(c) => c,
                 Err(panic) => std::panic::resume_unwind(panic),
             },
             // No thread available: compile here (the closure never ran, the files are still there).
-            Err(_) => compile_on_this_thread(take()),
+            Err(_) => compile_on_this_thread(take(), options),
         }
     })
 }
 
-fn compile_on_this_thread(files: Vec<InputText>) -> Compilation {
+fn compile_on_this_thread(files: Vec<InputText>, options: &Options<'_>) -> Compilation {
+    options.report(Progress::Parsing { files: files.len() });
     let mut sources = Sources::new();
     let mut diags = Vec::new();
     let mut parsed = Vec::new();
@@ -131,16 +283,19 @@ fn compile_on_this_thread(files: Vec<InputText>) -> Compilation {
             .collect(),
         root_schema: "Workspace",
     };
-    let out = hl_eval::evaluate(&input, Limits::default());
+    options.report(Progress::Evaluating);
+    let out = hl_eval::evaluate(&input, options.limits);
     diags.extend(out.diagnostics);
     let (model, model_diags) = hl_model::build(&out.root, &out.prelude);
     diags.extend(model_diags);
+    options.report(Progress::Checking);
     let (graph, graph_diags) = hl_graph::build(&model);
     diags.extend(graph_diags);
     let checked = hl_check::check(&model);
     diags.extend(checked.diagnostics);
 
-    let (mut artifacts, origins, emit_diags) = emit_with_origins(&model);
+    options.report(Progress::Emitting { stacks: model.stacks.len() });
+    let (mut artifacts, origins, emit_diags) = emit_with_origins(&model, options);
     diags.extend(emit_diags);
     sort_and_dedup(&mut diags);
     let has_errors = diags.iter().any(Diagnostic::is_error);
@@ -170,14 +325,22 @@ fn compile_on_this_thread(files: Vec<InputText>) -> Compilation {
 
 /// Emit every stack (in parallel) and lay the objects out as files.
 pub fn emit(model: &Model) -> (Vec<Artifact>, Vec<Diagnostic>) {
-    let (artifacts, _, diags) = emit_with_origins(model);
+    let (artifacts, _, diags) = emit_with_origins(model, &Options::default());
     (artifacts, diags)
 }
 
 type Origins = std::collections::BTreeMap<String, Span>;
 
-fn emit_with_origins(model: &Model) -> (Vec<Artifact>, Origins, Vec<Diagnostic>) {
-    let outputs: Vec<hl_emit::StackOutput> = model.stacks.par_iter().map(hl_emit::emit_stack).collect();
+fn emit_with_origins(model: &Model, options: &Options<'_>) -> (Vec<Artifact>, Origins, Vec<Diagnostic>) {
+    let outputs: Vec<hl_emit::StackOutput> = model
+        .stacks
+        .par_iter()
+        .map(|s| {
+            let out = hl_emit::emit_stack(s);
+            options.report(Progress::StackEmitted);
+            out
+        })
+        .collect();
     let mut diags = cross_stack_collisions(model, &outputs);
     type PerStack = (Vec<Artifact>, Vec<(String, Span)>, Vec<Diagnostic>);
     let per_stack: Vec<PerStack> = model

@@ -30,9 +30,9 @@ pub struct Parse {
 /// Parse one file. Never fails: every independent syntax error is reported, and everything
 /// that could be read is in the tree.
 pub fn parse(file: FileId, text: &str) -> Parse {
-    // The tolerant parse never fails, so it does not track attempts (that costs time on every
-    // file); the strict re-parse of a recovery node does, to name the tokens it expected.
-    pest::set_error_detail(false);
+    // The tolerant parse never fails, so it does not track attempts (pest's default: tracking
+    // costs time on every file); the strict re-parse of a recovery node does, to name the
+    // tokens it expected (see `recover`).
     let mut lower = Lower { file, text, diags: Vec::new(), comments: Vec::new() };
     if let Some(offset) = too_deep(text) {
         lower.diags.push(
@@ -831,9 +831,17 @@ impl<'t> Lower<'t> {
             );
             return;
         }
-        pest::set_error_detail(true);
-        let strict = HlParser::parse(rule, text);
-        pest::set_error_detail(false);
+        let strict = {
+            // pest's switch for tracking attempts is process-wide. One lock serialises the
+            // strict re-parses, so that a thread never switches it off under another's; a
+            // tolerant parse that runs meanwhile is only slower, never different.
+            static DETAIL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+            let _guard = DETAIL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            pest::set_error_detail(true);
+            let strict = HlParser::parse(rule, text);
+            pest::set_error_detail(false);
+            strict
+        };
         match strict {
             Err(e) => self.push_pest_error(&e, offset),
             Ok(_) => {
