@@ -133,6 +133,13 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Run the language server on standard input and output (for editors).
+    ///
+    /// Diagnostics (the same as `hlc check`) on open, change and save, for every file an edit
+    /// affects; hover, go to definition, references, rename, document and workspace symbols,
+    /// completion and formatting.
+    #[command(after_help = "Examples:\n  hlc lsp\n\nEditors start it themselves: see editors/ for VS Code and Neovim.")]
+    Lsp,
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  hlc completions bash > /etc/bash_completion.d/hlc\n  hlc completions zsh > ~/.zfunc/_hlc\n  hlc completions fish > ~/.config/fish/completions/hlc.fish"
@@ -209,6 +216,13 @@ fn main() -> ExitCode {
         Command::Graph { dir, out, format } => graph(&dir, &out, format, ui),
         Command::Backups { dir, format } => backups(&dir, format, ui),
         Command::Diff { dir, base, head, format } => diff_command(&dir, &base, head.as_deref(), format, ui),
+        Command::Lsp => match hl_lsp::run_stdio() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("hlc lsp: {e}");
+                ExitCode::from(EXIT_USAGE)
+            }
+        },
         Command::Fmt { paths, check } => fmt::run(&paths, check, ui),
         Command::Completions { shell } => {
             let mut out = Vec::new();

@@ -1,0 +1,330 @@
+//! End-to-end tests of `hlc lsp`: the real binary, spoken to in JSON-RPC over its stdio.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    rx: Receiver<Value>,
+    next_id: i64,
+    /// Notifications received while waiting for something else.
+    backlog: Vec<Value>,
+}
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+impl Client {
+    fn start(root: &Path) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hlc"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start hlc lsp");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut len = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length: ") {
+                        len = v.parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; len];
+                if reader.read_exact(&mut body).is_err() {
+                    return;
+                }
+                if let Ok(v) = serde_json::from_slice::<Value>(&body)
+                    && tx.send(v).is_err()
+                {
+                    return;
+                }
+            }
+        });
+        let mut c = Client { child, stdin, rx, next_id: 0, backlog: Vec::new() };
+        let init = c.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": uri(root), "capabilities": {}, "workspaceFolders": [{ "uri": uri(root), "name": "ws" }] }),
+        );
+        assert!(init["result"]["capabilities"]["hoverProvider"].as_bool().unwrap_or(false), "{init}");
+        c.notify("initialized", json!({}));
+        c
+    }
+
+    fn send(&mut self, v: Value) {
+        let body = v.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let v = self.rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("a reply in time");
+            if v["id"] == json!(id) {
+                return v;
+            }
+            self.backlog.push(v);
+        }
+    }
+
+    /// Wait for diagnostics of `file` that satisfy `pred`.
+    fn diagnostics_until(&mut self, file: &Path, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let want = uri(file);
+        let deadline = Instant::now() + TIMEOUT;
+        let mut last = None;
+        loop {
+            let v = if let Some(i) = self.backlog.iter().position(|v| v["method"] == "textDocument/publishDiagnostics")
+            {
+                self.backlog.remove(i)
+            } else {
+                match self.rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                    Ok(v) => v,
+                    Err(_) => panic!("no matching diagnostics for {want}; last: {last:?}"),
+                }
+            };
+            if v["method"] == "textDocument/publishDiagnostics" && v["params"]["uri"] == json!(want) {
+                let d = v["params"]["diagnostics"].as_array().cloned().unwrap_or_default();
+                if pred(&d) {
+                    return d;
+                }
+                last = Some(d);
+            }
+        }
+    }
+
+    fn stop(mut self) {
+        let r = self.request("shutdown", Value::Null);
+        assert!(r.get("error").is_none(), "{r}");
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                assert!(status.success(), "hlc lsp exited with {status}");
+                return;
+            }
+            assert!(Instant::now() < deadline, "hlc lsp did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn uri(p: &Path) -> String {
+    format!("file://{}", p.display())
+}
+
+fn pos(text: &str, needle: &str, delta: usize) -> Value {
+    let at = text.find(needle).unwrap_or_else(|| panic!("`{needle}` not in text")) + delta;
+    let line = text[..at].matches('\n').count();
+    let col = at - text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    json!({ "line": line, "character": col })
+}
+
+const DB: &str = "stack db {\n  description = \"the shared databases\"\n  namespace db { tier = cluster }\n}\n";
+const WEB: &str = r#"stack web {
+  depends_on = [db]
+  namespace web { tier = aux }
+  service web {
+    image = "nginx:1.27"
+    port http = 80
+    resources { cpu = 10m, memory = 64Mi }
+  }
+}
+"#;
+
+fn workspace(name: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = fs::remove_dir_all(&root);
+    let ws = root.join("stacks");
+    fs::create_dir_all(&ws).expect("mkdir");
+    fs::write(ws.join("db.hl"), DB).expect("write");
+    fs::write(ws.join("web.hl"), WEB).expect("write");
+    (root, ws.join("db.hl"), ws.join("web.hl"))
+}
+
+#[test]
+fn diagnostics_appear_on_open_and_clear_after_a_fix() {
+    let (root, _db, web) = workspace("lsp-diagnostics");
+    let mut c = Client::start(&root);
+    let broken = WEB.replace("tier = aux", "tier = gold");
+    c.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri(&web), "languageId": "hl", "version": 1, "text": broken } }),
+    );
+    let d = c.diagnostics_until(&web, |d| !d.is_empty());
+    assert_eq!(d[0]["code"], "E0206", "{d:?}");
+    assert_eq!(d[0]["severity"], 1);
+    assert_eq!(d[0]["range"]["start"], pos(&broken, "gold", 0));
+    assert!(d[0]["message"].as_str().unwrap_or_default().contains("aux"), "lists the valid tiers: {d:?}");
+
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&web), "version": 2 }, "contentChanges": [{ "text": WEB }] }),
+    );
+    c.diagnostics_until(&web, <[Value]>::is_empty);
+    c.stop();
+}
+
+#[test]
+fn an_edit_updates_the_diagnostics_of_other_files() {
+    let (root, db, web) = workspace("lsp-cross-file");
+    let mut c = Client::start(&root);
+    c.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri(&web), "languageId": "hl", "version": 1, "text": WEB } }),
+    );
+    c.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri(&db), "languageId": "hl", "version": 1, "text": DB } }),
+    );
+    // Renaming the stack `db` (without its dependants) breaks web.hl's `depends_on`.
+    let renamed = DB.replace("stack db", "stack database");
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&db), "version": 2 }, "contentChanges": [{ "text": renamed }] }),
+    );
+    let d = c.diagnostics_until(&web, |d| !d.is_empty());
+    assert!(d.iter().any(|x| x["message"].as_str().unwrap_or_default().contains("db")), "{d:?}");
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&db), "version": 3 }, "contentChanges": [{ "text": DB }] }),
+    );
+    c.diagnostics_until(&web, <[Value]>::is_empty);
+    c.stop();
+}
+
+#[test]
+fn hover_definition_completion_rename_symbols_and_formatting() {
+    let (root, db, web) = workspace("lsp-requests");
+    let mut c = Client::start(&root);
+    c.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri(&web), "languageId": "hl", "version": 1, "text": WEB } }),
+    );
+    let doc = json!({ "uri": uri(&web) });
+
+    // Hover on a field name: its type and the standard library's explanation.
+    let h = c.request("textDocument/hover", json!({ "textDocument": doc, "position": pos(WEB, "tier", 1) }));
+    let text = h["result"]["contents"]["value"].as_str().unwrap_or_default().to_string();
+    assert!(text.contains("tier: NamespaceTier?") && text.contains("Namespace tier"), "{text}");
+    // Hover on an enum variant: the variant's own explanation.
+    let h = c.request("textDocument/hover", json!({ "textDocument": doc, "position": pos(WEB, "aux", 1) }));
+    let text = h["result"]["contents"]["value"].as_str().unwrap_or_default().to_string();
+    assert!(text.contains("NamespaceTier.aux"), "{text}");
+    // Hover on a quantity: the type it lands in.
+    let h = c.request("textDocument/hover", json!({ "textDocument": doc, "position": pos(WEB, "64Mi", 1) }));
+    assert!(h["result"]["contents"]["value"].as_str().unwrap_or_default().contains("64Mi"), "{h}");
+
+    // Go to definition: the stack named in depends_on.
+    let d = c.request("textDocument/definition", json!({ "textDocument": doc, "position": pos(WEB, "[db]", 1) }));
+    assert_eq!(d["result"]["uri"], json!(uri(&db)), "{d}");
+    assert_eq!(d["result"]["range"]["start"], pos(DB, "db {", 0));
+
+    // Completion: the variants of the field's enum type, with their docs.
+    let half = WEB.replace("tier = aux", "tier = ");
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&web), "version": 2 }, "contentChanges": [{ "text": half }] }),
+    );
+    let r = c.request("textDocument/completion", json!({ "textDocument": doc, "position": pos(&half, "tier = ", 7) }));
+    let labels: Vec<&str> =
+        r["result"].as_array().map(|a| a.iter().filter_map(|i| i["label"].as_str()).collect()).unwrap_or_default();
+    for tier in ["core", "cluster", "gpu", "edge", "aux"] {
+        assert!(labels.contains(&tier), "{labels:?}");
+    }
+    // Completion: the fields of the record being written.
+    let fields = WEB.replace("    port http = 80\n", "    port http = 80\n    rep\n");
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&web), "version": 3 }, "contentChanges": [{ "text": fields }] }),
+    );
+    let r =
+        c.request("textDocument/completion", json!({ "textDocument": doc, "position": pos(&fields, "    rep", 7) }));
+    let labels: Vec<&str> =
+        r["result"].as_array().map(|a| a.iter().filter_map(|i| i["label"].as_str()).collect()).unwrap_or_default();
+    assert!(labels.contains(&"replicas") && labels.contains(&"ingress") && !labels.contains(&"image"), "{labels:?}");
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&web), "version": 4 }, "contentChanges": [{ "text": WEB }] }),
+    );
+
+    // Rename a stack: its declaration and every use, across files; invalid names refused.
+    let r = c.request(
+        "textDocument/rename",
+        json!({ "textDocument": doc, "position": pos(WEB, "[db]", 1), "newName": "databases" }),
+    );
+    let changes = &r["result"]["changes"];
+    assert_eq!(changes[uri(&web)].as_array().map(Vec::len), Some(1), "{r}");
+    assert_eq!(changes[uri(&db)].as_array().map(Vec::len), Some(1), "{r}");
+    let r = c.request(
+        "textDocument/rename",
+        json!({ "textDocument": doc, "position": pos(WEB, "[db]", 1), "newName": "not valid" }),
+    );
+    assert!(r.get("error").is_some(), "{r}");
+    let r = c.request(
+        "textDocument/references",
+        json!({ "textDocument": doc, "position": pos(WEB, "[db]", 1), "context": { "includeDeclaration": true } }),
+    );
+    assert_eq!(r["result"].as_array().map(Vec::len), Some(2), "{r}");
+
+    // Symbols.
+    let s = c.request("textDocument/documentSymbol", json!({ "textDocument": doc }));
+    assert_eq!(s["result"][0]["name"], "stack web", "{s}");
+    let names: Vec<&str> = s["result"][0]["children"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names, ["namespace web", "service web"]);
+    let s = c.request("workspace/symbol", json!({ "query": "we" }));
+    assert!(s["result"].as_array().is_some_and(|a| !a.is_empty()), "{s}");
+
+    // Formatting goes through `hlc fmt`.
+    let messy = WEB.replace("namespace web { tier = aux }", "namespace web {tier=aux}");
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&web), "version": 5 }, "contentChanges": [{ "text": messy }] }),
+    );
+    let f = c.request(
+        "textDocument/formatting",
+        json!({ "textDocument": doc, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    assert_eq!(f["result"][0]["newText"], json!(WEB), "{f}");
+
+    // A request on a half-typed file still answers, and unknown methods are errors, not crashes.
+    let broken = "stack web {\n  namespace web { tier = \n";
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&web), "version": 6 }, "contentChanges": [{ "text": broken }] }),
+    );
+    let h = c.request("textDocument/hover", json!({ "textDocument": doc, "position": { "line": 1, "character": 4 } }));
+    assert!(h.get("error").is_none(), "{h}");
+    let r = c.request("hl/unknown", json!({}));
+    assert_eq!(r["error"]["code"], -32601);
+    c.stop();
+}
