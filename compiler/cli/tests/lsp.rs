@@ -328,3 +328,74 @@ fn hover_definition_completion_rename_symbols_and_formatting() {
     assert_eq!(r["error"]["code"], -32601);
     c.stop();
 }
+
+#[test]
+fn tokens_hints_signatures_and_quick_fixes() {
+    let (root, _db, web) = workspace("lsp-features");
+    let mut c = Client::start(&root);
+    let text = WEB.replace(
+        "    port http = 80\n",
+        "    port http = 80\n    volume data = pvc(1Gi, mount = \"/data\")\n    replica = 2\n",
+    );
+    c.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri(&web), "languageId": "hl", "version": 1, "text": text } }),
+    );
+    let doc = json!({ "uri": uri(&web) });
+
+    // Semantic tokens: `stack` is a keyword (type 0) at the very start.
+    let t = c.request("textDocument/semanticTokens/full", json!({ "textDocument": doc }));
+    let data: Vec<u64> =
+        t["result"]["data"].as_array().map(|a| a.iter().filter_map(Value::as_u64).collect()).unwrap_or_default();
+    assert!(data.len() > 50 && data.len() % 5 == 0, "{t}");
+    assert_eq!(&data[..5], &[0, 0, 5, 0, 0], "`stack` first, a keyword");
+
+    // Inlay hints: the type of each declaration and the name of a positional parameter.
+    let h = c.request("textDocument/inlayHint", json!({ "textDocument": doc, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 99, "character": 0 } } }));
+    let labels: Vec<&str> =
+        h["result"].as_array().map(|a| a.iter().filter_map(|x| x["label"].as_str()).collect()).unwrap_or_default();
+    for want in [": Stack", ": Service", ": Namespace", "size ="] {
+        assert!(labels.contains(&want), "{labels:?}");
+    }
+
+    // Signature help inside `pvc(...)`, on the named argument `mount`.
+    let s =
+        c.request("textDocument/signatureHelp", json!({ "textDocument": doc, "position": pos(&text, "mount =", 3) }));
+    assert!(s["result"]["signatures"][0]["label"].as_str().unwrap_or_default().starts_with("fn pvc("), "{s}");
+    assert_eq!(s["result"]["activeParameter"], 1, "{s}");
+
+    // Quick fixes: "did you mean" for the misspelt field.
+    let d = c.diagnostics_until(&web, |d| d.iter().any(|x| x["code"] == "E0204"));
+    let e0204: Vec<Value> = d.into_iter().filter(|x| x["code"] == "E0204").collect();
+    let a = c.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": doc, "range": e0204[0]["range"], "context": { "diagnostics": e0204 } }),
+    );
+    let action = &a["result"][0];
+    assert_eq!(action["title"], "Change `replica` to `replicas`", "{a}");
+    assert_eq!(action["edit"]["changes"][uri(&web)][0]["newText"], "replicas");
+    c.stop();
+}
+
+#[test]
+fn a_loop_in_the_edited_file_is_cut_off_and_reported() {
+    let (root, _db, web) = workspace("lsp-loop");
+    let mut c = Client::start(&root);
+    let looping = format!(
+        "fn down(n: Int) -> Int = down(n - 1)\n{}",
+        WEB.replace("port http = 80", "port http = 80\n    replicas = down(3)")
+    );
+    c.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri(&web), "languageId": "hl", "version": 1, "text": looping } }),
+    );
+    let d = c.diagnostics_until(&web, |d| !d.is_empty());
+    assert!(d.iter().any(|x| x["code"] == "E0301"), "{d:?}");
+    // The server is still there.
+    let h = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri(&web) }, "position": pos(&looping, "down(3)", 1) }),
+    );
+    assert!(h["result"]["contents"]["value"].as_str().unwrap_or_default().contains("fn down"), "{h}");
+    c.stop();
+}

@@ -7,13 +7,15 @@ use hl_syntax::ast::*;
 use hlc_core::diagnostics::{FileId, Span};
 use lsp_server::{ErrorCode, Request};
 use lsp_types::request::{
-    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, PrepareRenameRequest, References,
-    Rename, Request as _, WorkspaceSymbolRequest,
+    CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, InlayHintRequest,
+    PrepareRenameRequest, References, Rename, Request as _, SemanticTokensFullRequest, SignatureHelpRequest,
+    WorkspaceSymbolRequest,
 };
 use lsp_types::*;
 use serde_json::Value;
 
 use crate::analysis::{self, Found, Index, Origin, element_name};
+use crate::features;
 use crate::{Server, convert, uri_path};
 
 type Answer = Result<Value, (ErrorCode, String)>;
@@ -64,8 +66,38 @@ pub fn handle(server: &mut Server, req: &Request) -> Answer {
             let p: CompletionParams = params(req)?;
             json(completion(server, &p.text_document_position)?)
         }
+        SemanticTokensFullRequest::METHOD => {
+            let p: SemanticTokensParams = params(req)?;
+            let (index, fi) = file_of(server, &p.text_document.uri)?;
+            json(SemanticTokensResult::Tokens(features::semantic_tokens(index, fi)))
+        }
+        InlayHintRequest::METHOD => {
+            let p: InlayHintParams = params(req)?;
+            let (index, fi) = file_of(server, &p.text_document.uri)?;
+            json(features::inlay_hints(index, fi, p.range))
+        }
+        SignatureHelpRequest::METHOD => {
+            let p: SignatureHelpParams = params(req)?;
+            let (index, fi, offset) = at(server, &p.text_document_position_params)?;
+            json(features::signature_help(index, fi, offset))
+        }
+        CodeActionRequest::METHOD => {
+            let p: CodeActionParams = params(req)?;
+            let (index, fi) = file_of(server, &p.text_document.uri)?;
+            json(features::code_actions(index, fi, &p.text_document.uri, &p.context.diagnostics))
+        }
         _ => Err((ErrorCode::MethodNotFound, format!("hlc lsp does not handle `{}`", req.method))),
     }
+}
+
+/// The workspace index and the file's index in it.
+fn file_of<'a>(server: &'a mut Server, uri: &Uri) -> Result<(&'a Index, usize), (ErrorCode, String)> {
+    let path = uri_path(uri)?;
+    let ws = server.workspace_of(&path);
+    let index = server.index(&ws);
+    let fi =
+        index.file_index(&path).ok_or((ErrorCode::InvalidParams, format!("{} is not an hl file", path.display())))?;
+    Ok((index, fi))
 }
 
 /// The workspace index, the file's index in it, and the byte offset of the position.
