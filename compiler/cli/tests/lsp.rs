@@ -347,7 +347,7 @@ fn tokens_hints_signatures_and_quick_fixes() {
     let t = c.request("textDocument/semanticTokens/full", json!({ "textDocument": doc }));
     let data: Vec<u64> =
         t["result"]["data"].as_array().map(|a| a.iter().filter_map(Value::as_u64).collect()).unwrap_or_default();
-    assert!(data.len() > 50 && data.len() % 5 == 0, "{t}");
+    assert!(data.len() > 50 && data.len().is_multiple_of(5), "{t}");
     assert_eq!(&data[..5], &[0, 0, 5, 0, 0], "`stack` first, a keyword");
 
     // Inlay hints: the type of each declaration and the name of a positional parameter.
