@@ -1,7 +1,7 @@
 //! The ported stacks against the homelab's catalog: for every catalog stack, the emitted
 //! objects must carry the catalog's workloads (kind, name, image, replicas), Services (type,
 //! ports with their targets, protocols and node ports, LoadBalancer address, sharing, traffic
-//! policy), ingresses (host, auth mode), claims (storage class), NFS volumes and
+//! policy), ingresses (host, auth mode, backend Service and port), claims (storage class), NFS volumes and
 //! ExternalSecrets (store).
 //!
 //! The catalog is read in place from `$HLC_SHARED_DIR/domain/catalog.json` (default `../shared`).
@@ -162,16 +162,28 @@ fn stacks_match_the_catalog() {
                     format!("host is not {host}"),
                 );
             }
-            if let Some(auth) = ing["auth"].as_str() {
-                let declared = c
-                    .model
-                    .stacks
-                    .iter()
-                    .filter(|s| s.name == stack)
-                    .flat_map(|s| s.all_ingresses())
-                    .find(|i| i.name == name)
-                    .map(|i| i.auth.as_str());
-                check(stack, "Ingress", name, declared.is_none_or(|d| d == auth), format!("auth is not {auth}"));
+            let declared = c
+                .model
+                .stacks
+                .iter()
+                .filter(|s| s.name == stack)
+                .flat_map(|s| s.all_ingresses())
+                .find(|i| i.name == name);
+            if let (Some(auth), Some(d)) = (ing["auth"].as_str(), declared) {
+                check(stack, "Ingress", name, d.auth.as_str() == auth, format!("auth is not {auth}"));
+            }
+            // The backend: the factory's `service_name`, by default the ingress's own name.
+            if let Some(d) = declared {
+                if let Some(port) = number(&ing["port"]) {
+                    check(stack, "Ingress", name, i64::from(d.port) == port, format!("backend port is not {port}"));
+                }
+                let backend = match &ing["service_name"] {
+                    Value::Null => Some(name),
+                    v => v.as_str(),
+                };
+                if let Some(backend) = backend {
+                    check(stack, "Ingress", name, d.backend == backend, format!("backend Service is not {backend}"));
+                }
             }
         }
         for pvc in entry["volumes"]["pvcs"].as_array().into_iter().flatten() {
