@@ -74,7 +74,7 @@ codes! {
     StateTier          = "E0401" "state-tier"            Error   "a stack's State tier disagrees with the Tier 0 bootstrap set";
     UnknownStack       = "E0402" "unknown-stack"         Error   "a stack depends on a stack that is not declared";
     OutputCollision    = "E0403" "output-collision"      Error   "two declarations (in one stack or in two) would emit the same Kubernetes object";
-    UnknownNamespace   = "E0404" "unknown-namespace"     Error   "a service or secret has no namespace, or one that no stack declares";
+    UnknownNamespace   = "E0404" "unknown-namespace"     Error   "a service, frontend, ingress, volume or secret has no namespace, or one that no stack declares";
     UnknownReference   = "E0405" "unknown-reference"     Error   "a declaration refers to something that does not exist (a claim, volume, port, segment, template, device, owner)";
     IngressBackend     = "E0406" "ingress-backend"       Error   "an ingress has no backend Service, or names a chart's Service together with `backend`/`port` or one that hl declares";
     // Domain checks: ingress auth
