@@ -548,6 +548,22 @@ impl Reader {
     ) -> Option<Ingress> {
         let auth_v = field(r, "auth").and_then(Value::as_enum)?;
         let chart_backend = self.chart_backend(name, r, span);
+        // Inside a service or frontend, the ingress goes where its Service is.
+        if let (Some(_), Some(ns)) = (backend_default, string(r, "namespace"))
+            && ns != namespace
+        {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::UnknownNamespace,
+                    format!(
+                        "ingress `{name}` asks for namespace `{ns}`, but it goes with its Service into `{namespace}`"
+                    ),
+                    span_of(r, "namespace", span),
+                    "ignored here",
+                )
+                .with_help("remove `namespace`: only an ingress declared on the stack chooses its namespace"),
+            );
+        }
         if chart_backend.is_none() && backend_default.is_none() {
             // Declared on the stack: nothing to route to unless a chart's Service is named.
             if !r.get("chart_backend").is_some_and(Value::is_error) {
