@@ -1,6 +1,8 @@
 //! The ported stacks against the homelab's catalog: for every catalog stack, the emitted
-//! objects must carry the catalog's workloads (kind, name, image, replicas), Services,
-//! ingresses (host, auth mode), claims (storage class), NFS volumes and ExternalSecrets (store).
+//! objects must carry the catalog's workloads (kind, name, image, replicas), Services (type,
+//! ports with their targets, protocols and node ports, LoadBalancer address, sharing, traffic
+//! policy), ingresses (host, auth mode, backend Service and port), claims (storage class), NFS volumes and
+//! ExternalSecrets (store).
 //!
 //! The catalog is read in place from `$HLC_SHARED_DIR/domain/catalog.json` (default `../shared`).
 //! Facts hl cannot express yet are listed, each with its reason, in `tests/catalog-gaps.txt`;
@@ -14,6 +16,11 @@ use serde_json::Value;
 
 fn s(v: &Value) -> Option<&str> {
     v.as_str()
+}
+
+/// A number written as a number or as digits in a string.
+fn number(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| v.as_str().and_then(|t| t.parse().ok()))
 }
 
 #[test]
@@ -76,6 +83,68 @@ fn stacks_match_the_catalog() {
                 continue;
             }
             check(stack, "Service", name, has("service", name).is_some(), "missing".into());
+            let Some(x) = c
+                .model
+                .stacks
+                .iter()
+                .filter(|s| s.name == stack)
+                .flat_map(|s| s.all_exposes())
+                .map(|(_, _, x)| x)
+                .find(|x| x.name == name)
+            else {
+                continue;
+            };
+            if let Some(ty) = svc["type"].as_str() {
+                let declared = if x.service_type == "headless" { "ClusterIP" } else { x.service_type.as_str() };
+                check(stack, "Service", name, declared == ty, format!("type is not {ty}"));
+            }
+            // Ports as (port, target, protocol, node port); names are the module's business.
+            let want: BTreeSet<(i64, i64, String, Option<i64>)> = svc["ports"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| {
+                    let port = number(&p["port"])?;
+                    let target = number(&p["target_port"]).unwrap_or(port);
+                    let protocol = p["protocol"].as_str().unwrap_or("TCP").to_string();
+                    Some((port, target, protocol, number(&p["node_port"])))
+                })
+                .collect();
+            let have: BTreeSet<(i64, i64, String, Option<i64>)> = x
+                .ports
+                .iter()
+                .map(|p| (i64::from(p.port), i64::from(p.target), p.protocol.clone(), p.node_port.map(i64::from)))
+                .collect();
+            let show = |ports: &BTreeSet<(i64, i64, String, Option<i64>)>| {
+                let v: Vec<String> = ports
+                    .iter()
+                    .map(|(p, t, proto, n)| match n {
+                        Some(n) => format!("{p}:{t}/{proto} (node port {n})"),
+                        None => format!("{p}:{t}/{proto}"),
+                    })
+                    .collect();
+                v.join(", ")
+            };
+            check(stack, "Service", name, want == have, format!("ports are not {}", show(&want)));
+            let lb_ip = svc["lb_ip"].as_str();
+            check(
+                stack,
+                "Service",
+                name,
+                x.lb_ip.as_deref() == lb_ip,
+                format!("LoadBalancer address is not {lb_ip:?}"),
+            );
+            if let Some(shared) = svc["shared_ip"].as_bool() {
+                check(stack, "Service", name, x.shared_ip == shared, format!("shared address is not {shared}"));
+            }
+            let policy = svc["external_traffic_policy"].as_str();
+            check(
+                stack,
+                "Service",
+                name,
+                x.traffic_policy.as_deref() == policy,
+                format!("traffic policy is not {policy:?}"),
+            );
         }
         for ing in entry["ingresses"].as_array().into_iter().flatten() {
             let Some(name) = ing["name"].as_str() else { continue };
@@ -93,16 +162,28 @@ fn stacks_match_the_catalog() {
                     format!("host is not {host}"),
                 );
             }
-            if let Some(auth) = ing["auth"].as_str() {
-                let declared = c
-                    .model
-                    .stacks
-                    .iter()
-                    .filter(|s| s.name == stack)
-                    .flat_map(|s| s.services.iter().flat_map(|svc| svc.ingresses.iter()))
-                    .find(|i| i.name == name)
-                    .map(|i| i.auth.as_str());
-                check(stack, "Ingress", name, declared.is_none_or(|d| d == auth), format!("auth is not {auth}"));
+            let declared = c
+                .model
+                .stacks
+                .iter()
+                .filter(|s| s.name == stack)
+                .flat_map(|s| s.all_ingresses())
+                .find(|i| i.name == name);
+            if let (Some(auth), Some(d)) = (ing["auth"].as_str(), declared) {
+                check(stack, "Ingress", name, d.auth.as_str() == auth, format!("auth is not {auth}"));
+            }
+            // The backend: the factory's `service_name`, by default the ingress's own name.
+            if let Some(d) = declared {
+                if let Some(port) = number(&ing["port"]) {
+                    check(stack, "Ingress", name, i64::from(d.port) == port, format!("backend port is not {port}"));
+                }
+                let backend = match &ing["service_name"] {
+                    Value::Null => Some(name),
+                    v => v.as_str(),
+                };
+                if let Some(backend) = backend {
+                    check(stack, "Ingress", name, d.backend == backend, format!("backend Service is not {backend}"));
+                }
             }
         }
         for pvc in entry["volumes"]["pvcs"].as_array().into_iter().flatten() {

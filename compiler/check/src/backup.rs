@@ -24,7 +24,8 @@ pub struct Job {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Coverage {
     pub stack: String,
-    pub service: String,
+    /// The service that mounts the volume; none for a volume declared on the stack.
+    pub service: Option<String>,
     pub volume: String,
     pub claim: String,
     /// The StorageClass, or `nfs` for an NFS export.
@@ -52,85 +53,92 @@ pub fn coverage(model: &Model) -> Vec<Coverage> {
         .map(|svc| (svc, svc.namespace.as_str()))
         .collect();
     for (si, stack) in model.stacks.iter().enumerate() {
-        for svc in &stack.services {
-            for v in &svc.volumes {
-                let (claim, class, path) = match &v.source {
-                    VolumeSource::Pvc { claim, class, .. } => (claim.clone(), class.clone(), None),
-                    VolumeSource::Template { class, .. } => (format!("{}-{}-*", v.name, svc.name), class.clone(), None),
-                    VolumeSource::Nfs { claim, path, .. } => (claim.clone(), "nfs".to_string(), Some(path.clone())),
-                    _ => continue,
-                };
+        let service_volumes = stack.services.iter().flat_map(|svc| {
+            svc.volumes.iter().map(move |v| {
                 // A backup job's own target is the copy, not data to back up.
-                if is_backup_job(svc) && path.is_some() {
+                let target = is_backup_job(svc) && matches!(v.source, VolumeSource::Nfs { .. });
+                (Some(svc.name.as_str()), svc.namespace.as_str(), v, target)
+            })
+        });
+        let stack_volumes = stack.volumes.iter().map(|v| (None, v.namespace.as_str(), &v.volume, false));
+        for (service, namespace, v, target) in service_volumes.chain(stack_volumes) {
+            if target {
+                continue;
+            }
+            let (claim, class, path) = match &v.source {
+                VolumeSource::Pvc { claim, class, .. } => (claim.clone(), class.clone(), None),
+                VolumeSource::Template { class, .. } => {
+                    (format!("{}-{}-*", v.name, service.unwrap_or_default()), class.clone(), None)
+                }
+                VolumeSource::Nfs { claim, path, .. } => (claim.clone(), "nfs".to_string(), Some(path.clone())),
+                _ => continue,
+            };
+            let mut jobs = Vec::new();
+            // Host timers that read this storage class or path.
+            for b in &model.host_backups {
+                let copy = match b.produces.as_str() {
+                    "live" => 1,
+                    "offsite" => 3,
+                    _ => 2,
+                };
+                let reads = b.sources.iter().any(|s| match &path {
+                    Some(p) => is_prefix(s, p) && !b.excludes.iter().any(|e| is_prefix(e, p)),
+                    None => s == &class,
+                });
+                if reads {
+                    jobs.push(Job { name: format!("host/{}", b.name), schedule: b.schedule.clone(), copy });
+                }
+            }
+            // In-cluster jobs that copy this claim to NFS: a point-in-time copy on the live
+            // disks (copy 1), which reaches copy 2 through whatever mirrors its NFS target.
+            for (job, ns) in &in_cluster {
+                let mounts_it = copied_claims(job).any(|c| c == claim);
+                if *ns != namespace || !mounts_it {
                     continue;
                 }
-                let mut jobs = Vec::new();
-                // Host timers that read this storage class or path.
-                for b in &model.host_backups {
-                    let copy = match b.produces.as_str() {
-                        "live" => 1,
-                        "offsite" => 3,
-                        _ => 2,
-                    };
-                    let reads = b.sources.iter().any(|s| match &path {
-                        Some(p) => is_prefix(s, p) && !b.excludes.iter().any(|e| is_prefix(e, p)),
-                        None => s == &class,
-                    });
-                    if reads {
-                        jobs.push(Job { name: format!("host/{}", b.name), schedule: b.schedule.clone(), copy });
-                    }
-                }
-                // In-cluster jobs that copy this claim to NFS: a point-in-time copy on the live
-                // disks (copy 1), which reaches copy 2 through whatever mirrors its NFS target.
-                for (job, ns) in &in_cluster {
-                    let mounts_it = copied_claims(job).any(|c| c == claim);
-                    if *ns != svc.namespace || !mounts_it {
-                        continue;
-                    }
-                    let schedule = job.schedule.as_ref().map(|(s, _)| s.clone()).unwrap_or_default();
-                    jobs.push(Job { name: format!("{ns}/{}", job.name), schedule, copy: 1 });
-                    for target in job.volumes.iter().filter_map(|jv| match &jv.source {
-                        VolumeSource::Nfs { path, .. } => Some(path),
-                        _ => None,
-                    }) {
-                        for b in model.host_backups.iter().filter(|b| b.produces == "local") {
-                            let reads = b.sources.iter().any(|s| is_prefix(s, target))
-                                && !b.excludes.iter().any(|e| is_prefix(e, target));
-                            let name = format!("host/{}", b.name);
-                            if reads && !jobs.iter().any(|j| j.name == name) {
-                                jobs.push(Job { name, schedule: b.schedule.clone(), copy: 2 });
-                            }
+                let schedule = job.schedule.as_ref().map(|(s, _)| s.clone()).unwrap_or_default();
+                jobs.push(Job { name: format!("{ns}/{}", job.name), schedule, copy: 1 });
+                for target in job.volumes.iter().filter_map(|jv| match &jv.source {
+                    VolumeSource::Nfs { path, .. } => Some(path),
+                    _ => None,
+                }) {
+                    for b in model.host_backups.iter().filter(|b| b.produces == "local") {
+                        let reads = b.sources.iter().any(|s| is_prefix(s, target))
+                            && !b.excludes.iter().any(|e| is_prefix(e, target));
+                        let name = format!("host/{}", b.name);
+                        if reads && !jobs.iter().any(|j| j.name == name) {
+                            jobs.push(Job { name, schedule: b.schedule.clone(), copy: 2 });
                         }
                     }
                 }
-                let mut copies = [true, jobs.iter().any(|j| j.copy == 2), false];
-                // Everything on the backup disk goes offsite when a copy-3 step reads it.
-                let offsite_reads_backup_disk = model
-                    .host_backups
-                    .iter()
-                    .any(|b| b.produces == "offsite" && b.sources.iter().any(|s| s.starts_with("/mnt/backup")));
-                copies[2] = jobs.iter().any(|j| j.copy == 3) || (copies[1] && offsite_reads_backup_disk);
-                let rpo_minutes = jobs
-                    .iter()
-                    .filter(|j| j.copy >= 2)
-                    .filter_map(|j| schedule::parse(&j.schedule).ok())
-                    .map(|s: Schedule| s.max_interval_minutes())
-                    .min();
-                rows.push(Coverage {
-                    stack: stack.name.clone(),
-                    service: svc.name.clone(),
-                    volume: v.name.clone(),
-                    claim,
-                    class,
-                    path,
-                    jobs,
-                    copies,
-                    rpo_minutes,
-                    excluded: v.no_backup.clone(),
-                    span: v.span,
-                    stack_index: si,
-                });
             }
+            let mut copies = [true, jobs.iter().any(|j| j.copy == 2), false];
+            // Everything on the backup disk goes offsite when a copy-3 step reads it.
+            let offsite_reads_backup_disk = model
+                .host_backups
+                .iter()
+                .any(|b| b.produces == "offsite" && b.sources.iter().any(|s| s.starts_with("/mnt/backup")));
+            copies[2] = jobs.iter().any(|j| j.copy == 3) || (copies[1] && offsite_reads_backup_disk);
+            let rpo_minutes = jobs
+                .iter()
+                .filter(|j| j.copy >= 2)
+                .filter_map(|j| schedule::parse(&j.schedule).ok())
+                .map(|s: Schedule| s.max_interval_minutes())
+                .min();
+            rows.push(Coverage {
+                stack: stack.name.clone(),
+                service: service.map(str::to_string),
+                volume: v.name.clone(),
+                claim,
+                class,
+                path,
+                jobs,
+                copies,
+                rpo_minutes,
+                excluded: v.no_backup.clone(),
+                span: v.span,
+                stack_index: si,
+            });
         }
     }
     rows
@@ -185,7 +193,13 @@ pub(crate) fn check(model: &Model, sink: &mut Sink<'_>) {
             row.stack_index,
             Diagnostic::new(
                 Code::BackupCoverage,
-                format!("`{}` of `{}` ({}) never reaches {}", row.volume, row.service, row.class, missing.join(" or ")),
+                format!(
+                    "`{}` of `{}` ({}) never reaches {}",
+                    row.volume,
+                    row.service.as_deref().unwrap_or(&row.stack),
+                    row.class,
+                    missing.join(" or ")
+                ),
                 row.span,
                 "not covered by 3-2-1",
             )

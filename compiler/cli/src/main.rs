@@ -389,7 +389,7 @@ fn backups(dir: &std::path::Path, format: TableFormat, ui: ui::Ui) -> ExitCode {
                     format!(
                         "{{\"stack\":{},\"service\":{},\"volume\":{},\"claim\":{},\"class\":{},\"path\":{},\"jobs\":[{}],\"copies\":[{}],\"rpo_minutes\":{},\"excluded\":{}}}",
                         json_str(&r.stack),
-                        json_str(&r.service),
+                        r.service.as_deref().map_or("null".into(), json_str),
                         json_str(&r.volume),
                         json_str(&r.claim),
                         json_str(&r.class),
@@ -417,7 +417,10 @@ fn backups(dir: &std::path::Path, format: TableFormat, ui: ui::Ui) -> ExitCode {
                 let jobs: Vec<&str> = r.jobs.iter().map(|j| j.name.as_str()).collect();
                 let schedules: Vec<&str> = r.jobs.iter().map(|j| j.schedule.as_str()).collect();
                 table.push([
-                    format!("{}/{}", r.stack, r.service),
+                    match &r.service {
+                        Some(service) => format!("{}/{service}", r.stack),
+                        None => r.stack.clone(),
+                    },
                     r.claim.clone(),
                     r.class.clone(),
                     if jobs.is_empty() { "-".into() } else { jobs.join(" ") },

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use hl_diagnostics::{Code, Diagnostic, Span};
 use hl_model::{
-    AuthMode, Container as MContainer, EnvSecret, ExternalSecret, Ingress, Namespace, Resources, Service, Stack,
-    Volume, VolumeSource, WorkloadKind,
+    AuthMode, Container as MContainer, EnvSecret, ExternalSecret, Frontend, Ingress, Namespace, Resources, Service,
+    Stack, Upstream, Volume, VolumeSource, WorkloadKind,
 };
 use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{
@@ -19,6 +19,7 @@ use k8s_openapi::api::core::v1::{
     ResourceRequirements, Secret, SecretEnvSource, SecretKeySelector, SecretVolumeSource, Service as K8sService,
     ServicePort, ServiceSpec, VolumeMount, VolumeResourceRequirements,
 };
+use k8s_openapi::api::discovery::v1::{Endpoint, EndpointPort, EndpointSlice};
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress as K8sIngress, IngressBackend, IngressRule, IngressServiceBackend,
     IngressSpec, IngressTLS, ServiceBackendPort,
@@ -42,6 +43,15 @@ pub fn emit_stack(stack: &Stack) -> StackOutput {
     }
     for svc in &stack.services {
         e.service(svc);
+    }
+    for f in &stack.frontends {
+        e.frontend(f);
+    }
+    for v in &stack.volumes {
+        e.volume_objects(&v.namespace, &v.volume);
+    }
+    for ing in &stack.ingresses {
+        e.ingress(ing);
     }
     for s in &stack.secrets {
         e.external_secret(s);
@@ -242,7 +252,7 @@ impl Emitter {
 
     fn service(&mut self, svc: &Service) {
         for v in &svc.volumes {
-            self.volume_objects(svc, v);
+            self.volume_objects(&svc.namespace, v);
         }
         for s in &svc.secrets {
             self.external_secret(s);
@@ -256,11 +266,12 @@ impl Emitter {
             self.push(&cm, name, Some(&svc.namespace), svc.span);
         }
         self.workload(svc);
+        let app = labels(&[("app", &svc.name)]);
         if let Some(x) = &svc.expose {
-            self.k8s_service(svc, x);
+            self.k8s_service(&svc.namespace, &app, Some(&app), x);
         }
         for x in &svc.extra_services {
-            self.k8s_service(svc, x);
+            self.k8s_service(&svc.namespace, &app, Some(&app), x);
         }
         self.pdb(svc);
         for ing in &svc.ingresses {
@@ -268,7 +279,7 @@ impl Emitter {
         }
     }
 
-    fn volume_objects(&mut self, svc: &Service, v: &Volume) {
+    fn volume_objects(&mut self, namespace: &str, v: &Volume) {
         match &v.source {
             VolumeSource::Pvc { claim, size, class, limit, access } => {
                 let mut ann = BTreeMap::new();
@@ -278,11 +289,11 @@ impl Emitter {
                     ann.insert("resize.topolvm.io/storage_limit".to_string(), limit.clone());
                 }
                 let pvc = PersistentVolumeClaim {
-                    metadata: ObjectMeta { annotations: non_empty(ann), ..meta(claim, Some(&svc.namespace)) },
+                    metadata: ObjectMeta { annotations: non_empty(ann), ..meta(claim, Some(namespace)) },
                     spec: Some(claim_spec(access, class, size, None)),
                     ..Default::default()
                 };
-                self.push(&pvc, claim, Some(&svc.namespace), v.span);
+                self.push(&pvc, claim, Some(namespace), v.span);
             }
             VolumeSource::Nfs { claim, path, server, size, access } => {
                 let pv = PersistentVolume {
@@ -310,11 +321,11 @@ impl Emitter {
                 };
                 self.push(&pv, claim, None, v.span);
                 let pvc = PersistentVolumeClaim {
-                    metadata: meta(claim, Some(&svc.namespace)),
+                    metadata: meta(claim, Some(namespace)),
                     spec: Some(claim_spec(access, "nfs-truenas", size, Some(claim))),
                     ..Default::default()
                 };
-                self.push(&pvc, claim, Some(&svc.namespace), v.span);
+                self.push(&pvc, claim, Some(namespace), v.span);
             }
             _ => {}
         }
@@ -560,7 +571,15 @@ impl Emitter {
         self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
     }
 
-    fn k8s_service(&mut self, svc: &Service, x: &hl_model::Expose) {
+    /// A Kubernetes Service with these labels, selecting pods by `selector` (none: its endpoints
+    /// are written separately).
+    fn k8s_service(
+        &mut self,
+        namespace: &str,
+        obj_labels: &BTreeMap<String, String>,
+        selector: Option<&BTreeMap<String, String>>,
+        x: &hl_model::Expose,
+    ) {
         let mut ann = BTreeMap::new();
         if let Some(ip) = &x.lb_ip {
             ann.insert("metallb.io/loadBalancerIPs".to_string(), ip.clone());
@@ -584,21 +603,68 @@ impl Emitter {
             .collect();
         let obj = K8sService {
             metadata: ObjectMeta {
-                labels: Some(labels(&[("app", &svc.name)])),
+                labels: Some(obj_labels.clone()),
                 annotations: non_empty(ann),
-                ..meta(&x.name, Some(&svc.namespace))
+                ..meta(&x.name, Some(namespace))
             },
             spec: Some(ServiceSpec {
                 type_: Some(if headless { "ClusterIP".to_string() } else { x.service_type.clone() }),
                 cluster_ip: headless.then(|| "None".to_string()),
-                selector: Some(labels(&[("app", &svc.name)])),
+                selector: selector.cloned(),
                 ports: Some(ports),
                 external_traffic_policy: x.traffic_policy.clone(),
                 ..Default::default()
             }),
             ..Default::default()
         };
-        self.push(&obj, &x.name, Some(&svc.namespace), x.span);
+        self.push(&obj, &x.name, Some(namespace), x.span);
+    }
+
+    /// A Service in front of pods hl does not declare: by selector, or with an EndpointSlice of
+    /// the addresses it forwards to. Then its ingresses.
+    fn frontend(&mut self, f: &Frontend) {
+        let mut obj_labels = labels(&[("app", &f.name)]);
+        extend(&mut obj_labels, &f.labels);
+        match &f.upstream {
+            Upstream::Pods(sel) => {
+                let selector: BTreeMap<String, String> = sel.iter().cloned().collect();
+                self.k8s_service(&f.namespace, &obj_labels, Some(&selector), &f.expose);
+            }
+            Upstream::Addresses(addrs) => {
+                self.k8s_service(&f.namespace, &obj_labels, None, &f.expose);
+                let slice = EndpointSlice {
+                    metadata: ObjectMeta {
+                        labels: Some(labels(&[
+                            ("kubernetes.io/service-name", &f.expose.name),
+                            // Not the EndpointSlice controller's: it leaves the slice alone.
+                            ("endpointslice.kubernetes.io/managed-by", "hlc"),
+                        ])),
+                        ..meta(&f.expose.name, Some(&f.namespace))
+                    },
+                    address_type: if addrs.iter().any(|a| a.contains(':')) { "IPv6" } else { "IPv4" }.into(),
+                    endpoints: addrs
+                        .iter()
+                        .map(|a| Endpoint { addresses: vec![a.clone()], ..Default::default() })
+                        .collect(),
+                    ports: Some(
+                        f.expose
+                            .ports
+                            .iter()
+                            .map(|p| EndpointPort {
+                                name: Some(p.name.clone()),
+                                port: Some(i32::from(p.target)),
+                                protocol: Some(p.protocol.clone()),
+                                ..Default::default()
+                            })
+                            .collect(),
+                    ),
+                };
+                self.push(&slice, &f.expose.name, Some(&f.namespace), f.span);
+            }
+        }
+        for ing in &f.ingresses {
+            self.ingress(ing);
+        }
     }
 
     fn ingress(&mut self, ing: &Ingress) {

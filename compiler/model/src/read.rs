@@ -14,7 +14,7 @@ const TIER0_DEFAULT: &[&str] = &["infra", "platform", "cnpg", "vault", "dbaas", 
 /// Build the model from the workspace root and the standard library's facts, and report
 /// structural problems.
 pub fn build(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Diagnostic>) {
-    let mut r = Reader { diags: Vec::new() };
+    let mut r = Reader { diags: Vec::new(), helm_names: Vec::new() };
     let list = |name: &str| -> Option<Vec<String>> {
         prelude
             .get(name)
@@ -124,6 +124,8 @@ pub fn build(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Dia
 
 struct Reader {
     diags: Vec<Diagnostic>,
+    /// The `helm` releases of the stack being read, which `helm_backend(...)` may name.
+    helm_names: Vec<String>,
 }
 
 // Small accessors over records. Missing or erroneous values read as `None`.
@@ -233,36 +235,35 @@ impl Reader {
             [only] => Some(only.name.clone()),
             _ => None,
         };
+        self.helm_names = records(rec, "helm").into_iter().map(|(n, _, _)| n.clone()).collect();
         let mut services = Vec::new();
         for (sname, srec, sspan) in records(rec, "service") {
-            let ns_span = srec.field_spans.get("namespace").copied().unwrap_or(sspan);
-            let ns = match string(srec, "namespace") {
-                Some(n) => n,
-                None => match &default_ns {
-                    Some(n) => n.clone(),
-                    None => {
-                        let why = if namespaces.is_empty() {
-                            "the stack declares no namespace".to_string()
-                        } else {
-                            let names: Vec<&str> = namespaces.iter().map(|n| n.name.as_str()).collect();
-                            format!("the stack declares several namespaces: {}", list_names(&names))
-                        };
-                        self.diags.push(
-                            Diagnostic::new(
-                                Code::UnknownNamespace,
-                                format!("service `{sname}` has no namespace"),
-                                sspan,
-                                why,
-                            )
-                            .with_help("declare `namespace <name> { tier = ... }` in the stack or set `namespace = \"...\"` on the service"),
-                        );
-                        continue;
-                    }
-                },
-            };
+            let Some((ns, ns_span)) = self.namespace_of("service", sname, srec, sspan, &namespaces) else { continue };
             let mut svc = self.service(sname, srec, sspan, &ns);
             svc.namespace_span = ns_span;
             services.push(svc);
+        }
+        let mut frontends = Vec::new();
+        for (fname, frec, fspan) in records(rec, "frontend") {
+            let Some((ns, ns_span)) = self.namespace_of("frontend", fname, frec, fspan, &namespaces) else { continue };
+            if let Some(mut f) = self.frontend(fname, frec, fspan, &ns) {
+                f.namespace_span = ns_span;
+                frontends.push(f);
+            }
+        }
+        let mut ingresses = Vec::new();
+        for (iname, irec, ispan) in records(rec, "ingress") {
+            let Some((ns, _)) = self.namespace_of("ingress", iname, irec, ispan, &namespaces) else { continue };
+            if let Some(i) = self.ingress(iname, irec, ispan, &ns, None, None) {
+                ingresses.push(i);
+            }
+        }
+        let mut volumes = Vec::new();
+        for (vname, vrec, vspan) in records(rec, "volume") {
+            let Some((ns, ns_span)) = self.namespace_of("volume", vname, vrec, vspan, &namespaces) else { continue };
+            if let Some(v) = self.stack_volume(name, vname, vrec, vspan, ns, ns_span) {
+                volumes.push(v);
+            }
         }
         let mut secrets = Vec::new();
         for (n, r, span) in records(rec, "secret") {
@@ -325,6 +326,9 @@ impl Reader {
             namespaces,
             services,
             secrets,
+            frontends,
+            ingresses,
+            volumes,
         })
     }
 
@@ -355,7 +359,9 @@ impl Reader {
             records(r, "volume").into_iter().filter_map(|(vn, vr, vs)| self.volume(name, vn, vr, vs)).collect();
         let expose = match field(r, "expose").and_then(Value::as_record) {
             Some(e) if !matches!(kind, WorkloadKind::CronJob | WorkloadKind::Job) => {
-                self.expose_record(name, e, &ports, &udp_ports, span_of(r, "expose", span))
+                // A defaulted `expose` is the service's own doing: point at the service.
+                let at = if r.is_explicit("expose") { span_of(r, "expose", span) } else { span };
+                self.expose_record(name, e, &ports, &udp_ports, at)
             }
             _ => None,
         };
@@ -364,7 +370,7 @@ impl Reader {
             .into_iter()
             .filter_map(|(iname, ir, ispan)| {
                 let backend_default = expose.as_ref().map(|e| e.name.clone()).unwrap_or_else(|| name.to_string());
-                self.ingress(iname, ir, ispan, namespace, &backend_default, default_port)
+                self.ingress(iname, ir, ispan, namespace, Some(&backend_default), default_port)
             })
             .collect();
         let secrets = records(r, "secret").into_iter().map(|(n, sr, ss)| self.secret(n, sr, ss, namespace)).collect();
@@ -464,50 +470,7 @@ impl Reader {
     }
 
     fn volume(&mut self, service: &str, name: &str, r: &Record, span: Span) -> Option<Volume> {
-        let src = field(r, "source").and_then(Value::as_enum)?;
-        let payload = src.payload.as_ref();
-        let source = match src.variant.as_str() {
-            "pvc" => {
-                let p = payload.and_then(Value::as_record)?;
-                let class = variant(p, "class").unwrap_or_else(|| "proxmox-lvm".into());
-                let suffix = match class.as_str() {
-                    "proxmox-lvm" => "-proxmox",
-                    "proxmox-lvm-encrypted" => "-encrypted",
-                    _ => "",
-                };
-                let size = quantity(p, "size").unwrap_or_else(|| "1Gi".into());
-                let limit = quantity(p, "limit").unwrap_or_else(|| scaled(&size, 10));
-                VolumeSource::Pvc {
-                    claim: string(p, "claim").unwrap_or_else(|| format!("{service}-{name}{suffix}")),
-                    size,
-                    class,
-                    limit,
-                    access: variant(p, "access").unwrap_or_else(|| "ReadWriteOnce".into()),
-                }
-            }
-            "nfs" => {
-                let p = payload.and_then(Value::as_record)?;
-                VolumeSource::Nfs {
-                    claim: string(p, "claim").unwrap_or_else(|| format!("{service}-{name}")),
-                    path: string(p, "path")?,
-                    server: string(p, "server").unwrap_or_else(|| "192.168.1.127".into()),
-                    size: quantity(p, "size").unwrap_or_else(|| "10Gi".into()),
-                    access: variant(p, "access").unwrap_or_else(|| "ReadWriteMany".into()),
-                }
-            }
-            "template" => {
-                let p = payload.and_then(Value::as_record)?;
-                VolumeSource::Template {
-                    size: quantity(p, "size").unwrap_or_else(|| "1Gi".into()),
-                    class: variant(p, "class").unwrap_or_else(|| "proxmox-lvm".into()),
-                    access: variant(p, "access").unwrap_or_else(|| "ReadWriteOnce".into()),
-                }
-            }
-            "claim" => VolumeSource::Claim(payload.and_then(Value::as_str)?.to_string()),
-            "config_map" => VolumeSource::ConfigMap(payload.and_then(Value::as_str)?.to_string()),
-            "secret" => VolumeSource::Secret(payload.and_then(Value::as_str)?.to_string()),
-            _ => VolumeSource::EmptyDir,
-        };
+        let source = volume_source(service, name, r)?;
         Some(Volume {
             name: name.to_string(),
             span,
@@ -580,10 +543,42 @@ impl Reader {
         r: &Record,
         span: Span,
         namespace: &str,
-        backend_default: &str,
+        backend_default: Option<&str>,
         default_port: Option<u16>,
     ) -> Option<Ingress> {
         let auth_v = field(r, "auth").and_then(Value::as_enum)?;
+        let chart_backend = self.chart_backend(name, r, span);
+        // Inside a service or frontend, the ingress goes where its Service is.
+        if let (Some(_), Some(ns)) = (backend_default, string(r, "namespace"))
+            && ns != namespace
+        {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::UnknownNamespace,
+                    format!(
+                        "ingress `{name}` asks for namespace `{ns}`, but it goes with its Service into `{namespace}`"
+                    ),
+                    span_of(r, "namespace", span),
+                    "ignored here",
+                )
+                .with_help("remove `namespace`: only an ingress declared on the stack chooses its namespace"),
+            );
+        }
+        if chart_backend.is_none() && backend_default.is_none() {
+            // Declared on the stack: nothing to route to unless a chart's Service is named.
+            if !r.get("chart_backend").is_some_and(Value::is_error) {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::IngressBackend,
+                        format!("ingress `{name}` is declared on the stack but names no `chart_backend`"),
+                        span,
+                        "no backend Service",
+                    )
+                    .with_help("name the Service a chart creates: `chart_backend = helm_backend(\"<release>\", \"<service>\", <port>)`; an ingress to an hl service or frontend belongs inside that declaration"),
+                );
+            }
+            return None;
+        }
         let auth = match auth_v.variant.as_str() {
             "public" => AuthMode::Public,
             "app" => AuthMode::App,
@@ -599,7 +594,12 @@ impl Reader {
                 format!("{label}.{root}")
             }
         };
-        let port = match int(r, "port").and_then(|p| u16::try_from(p).ok()).or(default_port) {
+        let port = match chart_backend
+            .as_ref()
+            .map(|c| c.port)
+            .or_else(|| int(r, "port").and_then(|p| u16::try_from(p).ok()))
+            .or(default_port)
+        {
             Some(p) => p,
             None => {
                 self.diags.push(
@@ -634,7 +634,11 @@ impl Reader {
             dns_type: variant(r, "dns").unwrap_or_else(|| "none".into()),
             dns_span: r.field_spans.get("dns").copied().unwrap_or(span),
             port,
-            backend: string(r, "backend").unwrap_or_else(|| backend_default.to_string()),
+            backend: match &chart_backend {
+                Some(c) => c.service.clone(),
+                None => string(r, "backend").or_else(|| backend_default.map(str::to_string)).unwrap_or_default(),
+            },
+            chart_backend,
             paths: {
                 let p = strings(r, "paths");
                 if p.is_empty() { vec!["/".into()] } else { p }
@@ -656,6 +660,199 @@ impl Reader {
             homepage_group: string(r, "homepage_group"),
             external_monitor: boolean(r, "external_monitor"),
             annotations: string_map(r, "annotations"),
+        })
+    }
+
+    /// An ingress's `chart_backend`, checked against the stack's Helm releases and against
+    /// `backend` and `port`, which it replaces.
+    fn chart_backend(&mut self, ingress: &str, r: &Record, span: Span) -> Option<ChartBackend> {
+        let v = field(r, "chart_backend")?;
+        let c = v.as_record()?;
+        let created_by = field(c, "created_by").and_then(Value::as_enum)?;
+        let what = created_by.payload.as_ref().and_then(Value::as_str).unwrap_or_default().to_string();
+        let cb = ChartBackend {
+            service: string(c, "service")?,
+            port: int(c, "port").and_then(|p| u16::try_from(p).ok())?,
+            created_by: if created_by.variant == "helm" { Creator::Helm(what) } else { Creator::Operator(what) },
+            span: v.span,
+        };
+        for other in ["backend", "port"] {
+            if r.is_explicit(other) {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::IngressBackend,
+                        format!("ingress `{ingress}` sets both `chart_backend` and `{other}`"),
+                        span_of(r, other, span),
+                        format!("`{other}` here"),
+                    )
+                    .with_label(v.span, "the chart's Service and port are given here")
+                    .with_help(format!("remove `{other}`: `chart_backend` names the Service and its port")),
+                );
+            }
+        }
+        if let Creator::Helm(release) = &cb.created_by
+            && !self.helm_names.contains(release)
+        {
+            let mut d = Diagnostic::new(
+                Code::UnknownReference,
+                format!(
+                    "ingress `{ingress}` routes to a Service of Helm release `{release}`, which this stack does not declare"
+                ),
+                v.span,
+                "no such `helm` release",
+            );
+            d = match did_you_mean(release, self.helm_names.iter().map(String::as_str)) {
+                Some(h) => d.with_help(format!("did you mean `{h}`?")),
+                None => d.with_help("declare the release with `helm <name> { chart = ..., repo = ... }`, or use `operator_backend(...)` for a Service an operator creates"),
+            };
+            self.diags.push(d);
+        }
+        Some(cb)
+    }
+
+    /// Where a declaration goes: its `namespace`, or the stack's only namespace.
+    fn namespace_of(
+        &mut self,
+        what: &str,
+        name: &str,
+        r: &Record,
+        span: Span,
+        namespaces: &[Namespace],
+    ) -> Option<(String, Span)> {
+        if let Some(n) = string(r, "namespace") {
+            return Some((n, span_of(r, "namespace", span)));
+        }
+        if let [only] = namespaces {
+            return Some((only.name.clone(), span));
+        }
+        let why = if namespaces.is_empty() {
+            "the stack declares no namespace".to_string()
+        } else {
+            let names: Vec<&str> = namespaces.iter().map(|n| n.name.as_str()).collect();
+            format!("the stack declares several namespaces: {}", list_names(&names))
+        };
+        self.diags.push(
+            Diagnostic::new(Code::UnknownNamespace, format!("{what} `{name}` has no namespace"), span, why).with_help(
+                format!("declare `namespace <name> {{ tier = ... }}` in the stack or set `namespace = \"...\"` on the {what}"),
+            ),
+        );
+        None
+    }
+
+    /// A Service whose pods hl does not declare, with its ingresses.
+    fn frontend(&mut self, name: &str, r: &Record, span: Span, namespace: &str) -> Option<Frontend> {
+        let up = field(r, "upstream")?;
+        let up_enum = up.as_enum()?;
+        let payload = up_enum.payload.as_ref();
+        let upstream = match up_enum.variant.as_str() {
+            "pods" => {
+                let labels: Vec<(String, String)> = payload
+                    .and_then(Value::as_map)
+                    .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
+                    .unwrap_or_default();
+                if labels.is_empty() {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::InvalidValue,
+                            format!("frontend `{name}` selects pods by no label"),
+                            up.span,
+                            "an empty selector",
+                        )
+                        .with_help("name the labels of the pods it fronts: `pods({ \"app.kubernetes.io/name\": \"...\" })`; for machines outside the cluster use `addresses([...])`"),
+                    );
+                    return None;
+                }
+                Upstream::Pods(labels)
+            }
+            _ => {
+                let addrs: Vec<String> = payload
+                    .and_then(Value::as_list)
+                    .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                    .unwrap_or_default();
+                let v6 = addrs.iter().filter(|a| a.contains(':')).count();
+                if addrs.is_empty() || (v6 > 0 && v6 < addrs.len()) {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::InvalidValue,
+                            if addrs.is_empty() {
+                                format!("frontend `{name}` forwards to no address")
+                            } else {
+                                format!("frontend `{name}` mixes IPv4 and IPv6 addresses")
+                            },
+                            up.span,
+                            "not one EndpointSlice",
+                        )
+                        .with_help("list one or more addresses of one IP family: `addresses([\"10.0.10.10\"])`"),
+                    );
+                    return None;
+                }
+                Upstream::Addresses(addrs)
+            }
+        };
+        let Some(expose) = self.expose_record(name, r, &[], &[], span) else {
+            if !r.get("port").is_some_and(Value::is_error) {
+                self.diags.push(
+                    Diagnostic::new(Code::MissingField, format!("frontend `{name}` has no ports"), span, "no ports")
+                        .with_help("declare its ports: `port http { port = 80, target = 8080 }`"),
+                );
+            }
+            return None;
+        };
+        let default_port = expose.ports.first().map(|p| p.port);
+        let ingresses = records(r, "ingress")
+            .into_iter()
+            .filter_map(|(iname, ir, ispan)| self.ingress(iname, ir, ispan, namespace, Some(name), default_port))
+            .collect();
+        Some(Frontend {
+            name: name.to_string(),
+            span,
+            namespace: namespace.to_string(),
+            namespace_span: span,
+            upstream,
+            expose,
+            labels: string_map(r, "labels"),
+            ingresses,
+            description: string(r, "description"),
+        })
+    }
+
+    /// A volume declared on the stack: a claim or an NFS export that no hl service mounts.
+    fn stack_volume(
+        &mut self,
+        stack: &str,
+        name: &str,
+        r: &Record,
+        span: Span,
+        namespace: String,
+        namespace_span: Span,
+    ) -> Option<StackVolume> {
+        let source = volume_source(stack, name, r)?;
+        if !matches!(source, VolumeSource::Pvc { .. } | VolumeSource::Nfs { .. }) {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    format!("volume `{name}` of stack `{stack}` is neither a claim nor an NFS export"),
+                    span_of(r, "source", span),
+                    "not a claim",
+                )
+                .with_help("declare it with `stack_pvc(...)` or `stack_nfs(...)`; other volumes only exist mounted by a service"),
+            );
+            return None;
+        }
+        Some(StackVolume {
+            volume: Volume {
+                name: name.to_string(),
+                span,
+                mount: String::new(),
+                read_only: false,
+                sub_path: None,
+                sqlite: false,
+                no_backup: string(r, "no_backup"),
+                source,
+            },
+            namespace,
+            namespace_span,
+            mounted_by: string(r, "mounted_by").unwrap_or_default(),
         })
     }
 
@@ -736,6 +933,13 @@ impl Reader {
                     _ => None,
                 })
             })
+            .chain(
+                model
+                    .stacks
+                    .iter()
+                    .flat_map(|s| s.volumes.iter())
+                    .filter_map(|v| v.volume.source.claim_name().map(|c| (v.namespace.clone(), c.to_string()))),
+            )
             .chain(model.stacks.iter().flat_map(|s| s.services.iter()).flat_map(|svc| {
                 // A StatefulSet's claim templates make `<volume>-<set>-<ordinal>` claims.
                 let replicas = usize::try_from(svc.replicas.max(0)).unwrap_or(0);
@@ -746,6 +950,13 @@ impl Reader {
             .collect();
         let claims: std::collections::HashSet<(&str, &str)> =
             claims.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        // Every Kubernetes Service hl emits, by namespace and name.
+        let hl_services: HashMap<(&str, &str), (&str, &Expose)> = model
+            .stacks
+            .iter()
+            .flat_map(|s| s.all_exposes())
+            .map(|(owner, ns, x)| ((ns, x.name.as_str()), (owner, x)))
+            .collect();
         for s in &model.stacks {
             let in_set = tier0.iter().any(|t| t == &s.name);
             match (s.state_tier, in_set) {
@@ -816,6 +1027,50 @@ impl Reader {
             // A service placed in a namespace that no stack declares.
             let declared: Vec<&str> =
                 model.stacks.iter().flat_map(|s| s.namespaces.iter().map(|n| n.name.as_str())).collect();
+            // Frontends and volumes declared on the stack, placed in a namespace no stack declares.
+            let placed = s
+                .frontends
+                .iter()
+                .map(|f| ("frontend", f.name.as_str(), f.namespace.as_str(), f.namespace_span))
+                .chain(
+                    s.volumes
+                        .iter()
+                        .map(|v| ("volume", v.volume.name.as_str(), v.namespace.as_str(), v.namespace_span)),
+                )
+                .chain(s.ingresses.iter().map(|i| ("ingress", i.name.as_str(), i.namespace.as_str(), i.span)));
+            for (what, name, ns, span) in placed {
+                if !declared.contains(&ns) {
+                    let mut d = Diagnostic::new(
+                        Code::UnknownNamespace,
+                        format!("{what} `{name}` is placed in namespace `{ns}`, which no stack declares"),
+                        span,
+                        "unknown namespace",
+                    );
+                    if let Some(c) = did_you_mean(ns, declared.iter().copied()) {
+                        d = d.with_help(format!("did you mean `{c}`?"));
+                    }
+                    self.diags.push(d);
+                }
+            }
+            // A chart's Service that hl emits itself is not a chart's.
+            for ing in s.all_ingresses() {
+                let Some(cb) = &ing.chart_backend else { continue };
+                if let Some((owner, x)) = hl_services.get(&(ing.namespace.as_str(), cb.service.as_str())) {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::IngressBackend,
+                            format!(
+                                "ingress `{}` says a chart creates Service `{}`, but hl declares it",
+                                ing.name, cb.service
+                            ),
+                            cb.span,
+                            "named as a chart's Service",
+                        )
+                        .with_label(x.span, format!("declared here, by `{owner}`"))
+                        .with_help("route to it with `backend` and `port`, or declare the ingress inside that service or frontend"),
+                    );
+                }
+            }
             for svc in &s.services {
                 for v in &svc.volumes {
                     if matches!(v.source, VolumeSource::Template { .. }) && svc.kind != WorkloadKind::StatefulSet {
@@ -871,6 +1126,56 @@ impl Reader {
             }
         }
     }
+}
+
+/// The source of a volume record; claim names default to `<owner>-<volume>` (with the class's
+/// suffix for Proxmox claims), the owner being the service or the stack that declares it.
+fn volume_source(owner: &str, name: &str, r: &Record) -> Option<VolumeSource> {
+    let src = field(r, "source").and_then(Value::as_enum)?;
+    let payload = src.payload.as_ref();
+    let source = match src.variant.as_str() {
+        "pvc" => {
+            let p = payload.and_then(Value::as_record)?;
+            let class = variant(p, "class").unwrap_or_else(|| "proxmox-lvm".into());
+            let suffix = match class.as_str() {
+                "proxmox-lvm" => "-proxmox",
+                "proxmox-lvm-encrypted" => "-encrypted",
+                _ => "",
+            };
+            let size = quantity(p, "size").unwrap_or_else(|| "1Gi".into());
+            let limit = quantity(p, "limit").unwrap_or_else(|| scaled(&size, 10));
+            VolumeSource::Pvc {
+                claim: string(p, "claim").unwrap_or_else(|| format!("{owner}-{name}{suffix}")),
+                size,
+                class,
+                limit,
+                access: variant(p, "access").unwrap_or_else(|| "ReadWriteOnce".into()),
+            }
+        }
+        "nfs" => {
+            let p = payload.and_then(Value::as_record)?;
+            VolumeSource::Nfs {
+                claim: string(p, "claim").unwrap_or_else(|| format!("{owner}-{name}")),
+                path: string(p, "path")?,
+                server: string(p, "server").unwrap_or_else(|| "192.168.1.127".into()),
+                size: quantity(p, "size").unwrap_or_else(|| "10Gi".into()),
+                access: variant(p, "access").unwrap_or_else(|| "ReadWriteMany".into()),
+            }
+        }
+        "template" => {
+            let p = payload.and_then(Value::as_record)?;
+            VolumeSource::Template {
+                size: quantity(p, "size").unwrap_or_else(|| "1Gi".into()),
+                class: variant(p, "class").unwrap_or_else(|| "proxmox-lvm".into()),
+                access: variant(p, "access").unwrap_or_else(|| "ReadWriteOnce".into()),
+            }
+        }
+        "claim" => VolumeSource::Claim(payload.and_then(Value::as_str)?.to_string()),
+        "config_map" => VolumeSource::ConfigMap(payload.and_then(Value::as_str)?.to_string()),
+        "secret" => VolumeSource::Secret(payload.and_then(Value::as_str)?.to_string()),
+        _ => VolumeSource::EmptyDir,
+    };
+    Some(source)
 }
 
 fn valid_stack_name(name: &str) -> bool {

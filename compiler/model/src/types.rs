@@ -75,6 +75,79 @@ pub struct Stack {
     pub owner: Option<(String, Span)>,
     pub waivers: Vec<Waiver>,
     pub helm: Vec<HelmRelease>,
+    /// Services whose pods hl does not declare.
+    pub frontends: Vec<Frontend>,
+    /// Ingresses declared on the stack: their backends are Services a chart or operator creates.
+    pub ingresses: Vec<Ingress>,
+    /// Volumes declared on the stack, which no hl service mounts.
+    pub volumes: Vec<StackVolume>,
+}
+
+impl Stack {
+    /// Every ingress of the stack: its services', its frontends' and its own.
+    pub fn all_ingresses(&self) -> impl Iterator<Item = &Ingress> {
+        self.services
+            .iter()
+            .flat_map(|s| s.ingresses.iter())
+            .chain(self.frontends.iter().flat_map(|f| f.ingresses.iter()))
+            .chain(self.ingresses.iter())
+    }
+
+    /// Every volume of the stack with what declares it (a service, or the stack itself for its
+    /// own volumes), its namespace and whether its owner is sensitive.
+    pub fn volumes_by_owner(&self) -> impl Iterator<Item = (&str, &str, bool, &Volume)> {
+        self.services
+            .iter()
+            .flat_map(|s| s.volumes.iter().map(move |v| (s.name.as_str(), s.namespace.as_str(), s.sensitive, v)))
+            .chain(self.volumes.iter().map(|v| (self.name.as_str(), v.namespace.as_str(), false, &v.volume)))
+    }
+
+    /// Every Kubernetes Service the stack emits, with the name of the declaration it belongs to
+    /// and its namespace.
+    pub fn all_exposes(&self) -> impl Iterator<Item = (&str, &str, &Expose)> {
+        self.services
+            .iter()
+            .flat_map(|s| {
+                s.expose.iter().chain(&s.extra_services).map(move |x| (s.name.as_str(), s.namespace.as_str(), x))
+            })
+            .chain(self.frontends.iter().map(|f| (f.name.as_str(), f.namespace.as_str(), &f.expose)))
+    }
+}
+
+/// A Kubernetes Service whose pods hl does not declare.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frontend {
+    pub name: String,
+    pub span: Span,
+    pub namespace: String,
+    /// Span of the `namespace = ...` field, or of the frontend when defaulted.
+    pub namespace_span: Span,
+    pub upstream: Upstream,
+    /// The Service itself (named after the frontend).
+    pub expose: Expose,
+    pub labels: Vec<(String, String)>,
+    pub ingresses: Vec<Ingress>,
+    pub description: Option<String>,
+}
+
+/// What a frontend's Service sends its traffic to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Upstream {
+    /// Pods chosen by these labels (the Service's selector).
+    Pods(Vec<(String, String)>),
+    /// Addresses outside the cluster, written as an EndpointSlice.
+    Addresses(Vec<String>),
+}
+
+/// A volume declared on the stack: its claim (and PersistentVolume) is emitted, but no hl
+/// service mounts it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StackVolume {
+    /// The volume; its `mount` is empty.
+    pub volume: Volume,
+    pub namespace: String,
+    pub namespace_span: Span,
+    pub mounted_by: String,
 }
 
 /// A Helm chart release managed by Flux.
@@ -315,6 +388,8 @@ pub struct Ingress {
     pub dns_span: Span,
     pub port: u16,
     pub backend: String,
+    /// The backend Service is a chart's or an operator's, not hl's.
+    pub chart_backend: Option<ChartBackend>,
     pub paths: Vec<String>,
     pub serves: String,
     pub allowed_groups: Vec<String>,
@@ -332,6 +407,23 @@ pub struct Ingress {
     pub homepage_group: Option<String>,
     pub external_monitor: Option<bool>,
     pub annotations: Vec<(String, String)>,
+}
+
+/// A backend Service that hl does not declare.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChartBackend {
+    pub service: String,
+    pub port: u16,
+    pub created_by: Creator,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Creator {
+    /// A `helm` release of the stack, by name.
+    Helm(String),
+    /// An operator or application, as described.
+    Operator(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use hl_diagnostics::{Code, Diagnostic, Span};
-use hl_model::{Expose, Model, Service};
+use hl_model::{Expose, Model};
 
 use super::Sink;
 
@@ -40,7 +40,7 @@ fn hosts(model: &Model, sink: &mut Sink<'_>) {
     // Two ingresses may share a host for different paths; the same host and path is a clash.
     let mut first: BTreeMap<(&str, &str), (Span, &str)> = BTreeMap::new();
     for (si, stack) in model.stacks.iter().enumerate() {
-        for ing in stack.services.iter().flat_map(|s| s.ingresses.iter()) {
+        for ing in stack.all_ingresses() {
             for path in &ing.paths {
                 match first.get(&(ing.host.as_str(), path.as_str())) {
                     Some((span, other)) => sink.push(
@@ -65,7 +65,8 @@ fn hosts(model: &Model, sink: &mut Sink<'_>) {
 
 struct LbUse<'a> {
     stack: usize,
-    service: &'a Service,
+    /// The service or frontend the Kubernetes Service belongs to.
+    owner: &'a str,
     expose: &'a Expose,
 }
 
@@ -74,25 +75,23 @@ fn load_balancers(model: &Model, sink: &mut Sink<'_>) {
         (model.facts.metallb_pool.0.parse::<Ipv4Addr>().ok(), model.facts.metallb_pool.1.parse::<Ipv4Addr>().ok());
     let mut by_ip: BTreeMap<&str, Vec<LbUse<'_>>> = BTreeMap::new();
     for (si, stack) in model.stacks.iter().enumerate() {
-        for svc in &stack.services {
-            for x in svc.expose.iter().chain(&svc.extra_services) {
-                let Some(ip) = &x.lb_ip else { continue };
-                if let (Ok(addr), (Some(lo), Some(hi))) = (ip.parse::<Ipv4Addr>(), pool)
-                    && !(lo <= addr && addr <= hi)
-                {
-                    sink.push(
-                        si,
-                        Diagnostic::new(
-                            Code::LbIpOutsidePool,
-                            format!("Service `{}` asks for {ip}, outside the MetalLB pool {lo}-{hi}", x.name),
-                            x.span,
-                            "not in the pool",
-                        )
-                        .with_help("MetalLB only hands out addresses from its pool; pick a free one in it"),
-                    );
-                }
-                by_ip.entry(ip.as_str()).or_default().push(LbUse { stack: si, service: svc, expose: x });
+        for (owner, _, x) in stack.all_exposes() {
+            let Some(ip) = &x.lb_ip else { continue };
+            if let (Ok(addr), (Some(lo), Some(hi))) = (ip.parse::<Ipv4Addr>(), pool)
+                && !(lo <= addr && addr <= hi)
+            {
+                sink.push(
+                    si,
+                    Diagnostic::new(
+                        Code::LbIpOutsidePool,
+                        format!("Service `{}` asks for {ip}, outside the MetalLB pool {lo}-{hi}", x.name),
+                        x.span,
+                        "not in the pool",
+                    )
+                    .with_help("MetalLB only hands out addresses from its pool; pick a free one in it"),
+                );
             }
+            by_ip.entry(ip.as_str()).or_default().push(LbUse { stack: si, owner, expose: x });
         }
     }
     for (ip, uses) in &by_ip {
@@ -135,9 +134,9 @@ fn load_balancers(model: &Model, sink: &mut Sink<'_>) {
                             Code::SharedIpPort,
                             format!("port {}/{} on {ip} is used by two Services", p.port, p.protocol),
                             u.expose.span,
-                            format!("`{}` of `{}`", u.expose.name, u.service.name),
+                            format!("`{}` of `{}`", u.expose.name, u.owner),
                         )
-                        .with_label(prev.expose.span, format!("`{}` of `{}`", prev.expose.name, prev.service.name))
+                        .with_label(prev.expose.span, format!("`{}` of `{}`", prev.expose.name, prev.owner))
                         .with_help("use another port, or give one Service its own address"),
                     ),
                     Some(_) => {}

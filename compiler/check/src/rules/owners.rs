@@ -29,7 +29,10 @@ pub fn check(model: &Model, sink: &mut Sink<'_>) {
             .namespaces
             .iter()
             .map(|n| (n.name.as_str(), n.span))
-            .chain(stack.services.iter().map(|s| (s.namespace.as_str(), s.namespace_span)));
+            .chain(stack.services.iter().map(|s| (s.namespace.as_str(), s.namespace_span)))
+            .chain(stack.frontends.iter().map(|f| (f.namespace.as_str(), f.namespace_span)))
+            .chain(stack.volumes.iter().map(|v| (v.namespace.as_str(), v.namespace_span)))
+            .chain(stack.ingresses.iter().map(|i| (i.namespace.as_str(), i.span)));
         let mut reported = Vec::new();
         for (ns, span) in namespaces {
             if !owner.namespaces.iter().any(|o| o == ns) && !reported.contains(&ns) {
@@ -49,7 +52,7 @@ pub fn check(model: &Model, sink: &mut Sink<'_>) {
                 );
             }
         }
-        for ing in stack.services.iter().flat_map(|s| s.ingresses.iter()) {
+        for ing in stack.all_ingresses() {
             let inside = owner.domains.iter().any(|d| ing.host == *d || ing.host.ends_with(&format!(".{d}")));
             if !inside {
                 sink.push(
