@@ -104,10 +104,93 @@ pub struct Compilation {
     pub diagnostics: Vec<Diagnostic>,
     /// The typed domain model: stacks (namespaces, services, ingresses, volumes, secrets,
     /// Helm releases), the Proxmox host and its VMs, the host backup steps.
+    ///
+    /// It is read even when there are errors (what could not be read is left out), with the
+    /// standard library's defaults applied, and every declaration keeps the span of its name.
+    ///
+    /// ```
+    /// use hlc_core::model::{AuthMode, NamespaceTier, WorkloadKind};
+    /// use hlc_core::{MemoryHost, compile_host};
+    ///
+    /// let host = MemoryHost::new().with_file(
+    ///     "freshrss.hl",
+    ///     r#"
+    ///     stack freshrss {
+    ///       namespace freshrss { tier = aux }
+    ///       service freshrss {
+    ///         image = "freshrss/freshrss:1.26.0"
+    ///         port http = 80
+    ///         resources { cpu = 15m, memory = 256Mi }
+    ///         volume data = pvc(1Gi, mount = "/var/www/FreshRSS/data")
+    ///         ingress rss {
+    ///           auth = app("FreshRSS has its own login")
+    ///           dns = proxied
+    ///         }
+    ///       }
+    ///     }
+    ///     "#,
+    /// );
+    /// let c = compile_host(&host)?;
+    /// let stack = &c.model.stacks[0];
+    /// assert_eq!(stack.namespaces[0].tier, Some(NamespaceTier::Aux));
+    ///
+    /// let svc = &stack.services[0];
+    /// assert_eq!((svc.kind, svc.namespace.as_str(), svc.replicas), (WorkloadKind::Deployment, "freshrss", 1));
+    /// assert_eq!(svc.resources.memory.as_deref(), Some("256Mi"));
+    /// // The claim name defaults to `<service>-<volume>-proxmox` ...
+    /// assert_eq!(svc.volumes[0].source.claim_name(), Some("freshrss-data-proxmox"));
+    /// // ... and no backup job copies it: a warning, which does not stop the build.
+    /// assert!(c.diagnostics.iter().any(|d| d.code.info().name == "no-backup"));
+    /// assert!(!c.has_errors());
+    ///
+    /// let ing = stack.all_ingresses().next().expect("one ingress");
+    /// assert_eq!((ing.host.as_str(), ing.auth, ing.port), ("rss.viktorbarzin.me", AuthMode::App, 80));
+    /// assert_eq!(ing.auth_reason.as_deref(), Some("FreshRSS has its own login"));
+    ///
+    /// let at = c.line_col(svc.span).expect("a workspace file");
+    /// assert_eq!((at.path.as_str(), at.line, at.col), ("freshrss.hl", 4, 15));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub model: Model,
     /// The stack dependency graph with its apply waves.
+    ///
+    /// ```
+    /// use hlc_core::{MemoryHost, compile_host};
+    ///
+    /// let host = MemoryHost::new()
+    ///     .with_file("platform.hl", "stack platform {\n  state_tier = 0\n  namespace platform { tier = core }\n}\n")
+    ///     .with_file("blog.hl", "stack blog {\n  depends_on = [platform]\n  namespace blog { tier = aux }\n}\n");
+    /// let c = compile_host(&host)?;
+    /// assert!(!c.has_errors());
+    /// // Tier 0 (bootstrap) stacks are applied first.
+    /// assert_eq!(c.graph.waves, [["platform"], ["blog"]]);
+    /// let deps: Vec<&str> = c.graph.dependencies("blog").map(|e| e.to.as_str()).collect();
+    /// assert_eq!(deps, ["platform"]);
+    /// assert!(c.artifact("k8s/flux/blog.yaml").is_some_and(|a| a.contents.contains("- name: platform")));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub graph: Graph,
     /// Warnings the stacks accepted, with their reasons.
+    ///
+    /// ```
+    /// use hlc_core::{MemoryHost, compile_host};
+    ///
+    /// let host = MemoryHost::new().with_file(
+    ///     "scratch.hl",
+    ///     r#"
+    ///     stack scratch {
+    ///       namespace scratch { }
+    ///       waive = { "namespace-tier": "a throwaway namespace for experiments" }
+    ///     }
+    ///     "#,
+    /// );
+    /// let c = compile_host(&host)?;
+    /// assert!(c.diagnostics.is_empty(), "the warning is waived, not reported");
+    /// let w = &c.waived[0];
+    /// assert_eq!((w.stack.as_str(), w.code), ("scratch", "E0521"));
+    /// assert_eq!(w.reason, "a throwaway namespace for experiments");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub waived: Vec<Waived>,
     /// Output files sorted by path. Empty when there are errors.
     pub artifacts: Vec<Artifact>,
@@ -243,10 +326,11 @@ fn compile_on_this_thread(files: Vec<InputText>, options: &Options<'_>) -> Compi
     options.report(Progress::Parsing { files: files.len() });
     let mut sources = Sources::new();
     let mut diags = Vec::new();
-    let mut parsed = Vec::new();
+    // Register every file first (ids in a fixed order), then parse them in parallel.
+    let mut to_parse: Vec<(FileId, String, bool)> = Vec::new();
     for (path, text) in STDLIB {
         let id = sources.add(format!("<stdlib>/{}", path.trim_start_matches("std/")), *text);
-        parsed.push((id, path.to_string(), true, hl_syntax::parse(id, text)));
+        to_parse.push((id, path.to_string(), true));
     }
     let mut files = files;
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -254,8 +338,7 @@ fn compile_on_this_thread(files: Vec<InputText>, options: &Options<'_>) -> Compi
         match decode(&f.bytes) {
             Ok(text) => {
                 let id = sources.add(f.display.clone(), text);
-                let text = sources.get(id).map(|s| s.text.clone()).unwrap_or_default();
-                parsed.push((id, f.path, false, hl_syntax::parse(id, &text)));
+                to_parse.push((id, f.path, false));
             }
             Err((offset, why)) => {
                 // Keep the readable prefix as the source, so the report can show where it stops.
@@ -273,6 +356,14 @@ fn compile_on_this_thread(files: Vec<InputText>, options: &Options<'_>) -> Compi
             }
         }
     }
+    let parsed: Vec<(FileId, String, bool, hl_syntax::Parse)> = to_parse
+        .into_par_iter()
+        .map(|(id, path, stdlib)| {
+            let text = sources.get(id).map(|s| s.text.clone()).unwrap_or_default();
+            let p = hl_syntax::parse(id, &text);
+            (id, path, stdlib, p)
+        })
+        .collect();
     for (_, _, _, p) in &parsed {
         diags.extend(p.errors.iter().cloned());
     }

@@ -33,7 +33,7 @@ pub fn parse(file: FileId, text: &str) -> Parse {
     // The tolerant parse never fails, so it does not track attempts (pest's default: tracking
     // costs time on every file); the strict re-parse of a recovery node does, to name the
     // tokens it expected (see `recover`).
-    let mut lower = Lower { file, text, diags: Vec::new(), comments: Vec::new() };
+    let mut lower = Lower { file, text, diags: Vec::new(), comments: Vec::new(), trivia: Vec::new() };
     if let Some(offset) = too_deep(text) {
         lower.diags.push(
             Diagnostic::new(
@@ -47,10 +47,20 @@ pub fn parse(file: FileId, text: &str) -> Parse {
         return Parse { file: SourceFile { items: Vec::new(), comments: Vec::new() }, errors: lower.diags };
     }
     let items = match HlParser::parse(Rule::file, text) {
-        Ok(mut pairs) => match pairs.next() {
-            Some(file_pair) => lower.file(file_pair),
-            None => Vec::new(),
-        },
+        Ok(mut pairs) => {
+            lower.trivia = pairs
+                .clone()
+                .flatten()
+                .filter(|p| matches!(p.as_rule(), Rule::line_comment | Rule::block_comment | Rule::doc_comment))
+                .map(|p| (p.as_span().start(), p.as_span().end()))
+                .collect();
+            lower.trivia.sort_unstable();
+            lower.trivia.dedup();
+            match pairs.next() {
+                Some(file_pair) => lower.file(file_pair),
+                None => Vec::new(),
+            }
+        }
         Err(e) => {
             lower.push_pest_error(&e, 0);
             Vec::new()
@@ -135,34 +145,8 @@ struct Lower<'t> {
     text: &'t str,
     diags: Vec<Diagnostic>,
     comments: Vec<Comment>,
-}
-
-/// Where the text of a pair really ends: pest may have consumed whitespace and comments after
-/// its last token while trying optional parts. Those belong to what follows.
-fn content_end(p: &Pair<'_, Rule>) -> usize {
-    let s = p.as_span();
-    let text = s.as_str();
-    // Children come in source order: the last real one ends the content.
-    let last_child = p.clone().into_inner().filter(|c| !is_trivia(c.as_rule())).last().map(|c| content_end(&c));
-    let Some(child_end) = last_child else {
-        return s.start() + text.trim_end().len();
-    };
-    // Keep the closing tokens (`}`, `)`, `]`) that follow the last child.
-    let tail = text.get(child_end.saturating_sub(s.start())..).unwrap_or("");
-    let bytes = tail.as_bytes();
-    let (mut i, mut keep) = (0, 0);
-    while i < bytes.len() {
-        match bytes[i] {
-            b'}' | b')' | b']' | b'"' => {
-                i += 1;
-                keep = i;
-            }
-            b' ' | b'\t' | b'\r' | b'\n' | b',' => i += 1,
-            b'/' if matches!(bytes.get(i + 1), Some(b'/' | b'*')) => i = skip_comment(bytes, i),
-            _ => break,
-        }
-    }
-    child_end + keep
+    /// Byte ranges of every comment pest read, sorted (they never overlap).
+    trivia: Vec<(usize, usize)>,
 }
 
 fn is_trivia(rule: Rule) -> bool {
@@ -172,8 +156,26 @@ fn is_trivia(rule: Rule) -> bool {
 impl<'t> Lower<'t> {
     /// The span of a pair, without the whitespace pest may have consumed after it.
     fn span(&self, p: &Pair<'_, Rule>) -> Span {
-        let start = p.as_span().start();
-        Span::new(self.file, start, content_end(p).max(start))
+        let s = p.as_span();
+        Span::new(self.file, s.start(), self.content_end(s.start(), s.end()))
+    }
+
+    /// Where the text of a pair really ends: pest may have consumed whitespace and comments
+    /// after its last token while trying optional parts; those belong to what follows. Walks
+    /// back over whitespace and over comments pest itself recognised (so `//` in a string is
+    /// never taken for one).
+    fn content_end(&self, start: usize, end: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let mut e = end.min(bytes.len());
+        loop {
+            while e > start && matches!(bytes[e - 1], b' ' | b'\t' | b'\r' | b'\n') {
+                e -= 1;
+            }
+            match self.trivia.binary_search_by(|(_, ce)| ce.cmp(&e)) {
+                Ok(i) if self.trivia[i].0 >= start && self.trivia[i].0 < e => e = self.trivia[i].0,
+                _ => return e,
+            }
+        }
     }
 
     /// Children without comments; comments are collected on the side.
@@ -203,7 +205,8 @@ impl<'t> Lower<'t> {
             Rule::block_comment => CommentKind::Block,
             _ => CommentKind::Line,
         };
-        let span = self.span(&pair);
+        let s = pair.as_span();
+        let span = Span::new(self.file, s.start(), s.end());
         self.comments.push(Comment { kind, text: pair.as_str().to_string(), span });
     }
 
