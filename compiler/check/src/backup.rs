@@ -15,6 +15,7 @@ use crate::rules::Sink;
 pub struct Job {
     /// `host/<name>` for a PVE timer, `<namespace>/<cronjob>` for an in-cluster job.
     pub name: String,
+    /// When it runs, as written (cron or calendar form); empty for a CronJob without one.
     pub schedule: String,
     /// The 3-2-1 copy it produces: 1, 2 or 3.
     pub copy: u8,
@@ -23,26 +24,36 @@ pub struct Job {
 /// One volume's backup story.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Coverage {
+    /// The stack that declares the volume.
     pub stack: String,
     /// The service that mounts the volume; none for a volume declared on the stack.
     pub service: Option<String>,
+    /// The volume's name.
     pub volume: String,
+    /// The claim it is; for a claim template, the pattern `<volume>-<service>-*`.
     pub claim: String,
     /// The StorageClass, or `nfs` for an NFS export.
     pub class: String,
     /// The NFS path, for NFS volumes.
     pub path: Option<String>,
+    /// The jobs that copy it: host steps that read it, then in-cluster jobs that copy it to NFS,
+    /// each followed by the host steps that take that copy to the backup disk.
     pub jobs: Vec<Job>,
-    /// Copies 1, 2 and 3 reached.
+    /// Copies 1, 2 and 3 reached. Copy 1, the live data, always is; copy 3 also when copy 2 is
+    /// and an offsite step reads the backup disk.
     pub copies: [bool; 3],
-    /// Worst-case age in minutes of the newest copy off the live disks (copy 2).
+    /// Worst-case age in minutes of the newest copy off the live disks (copy 2); `None` when no
+    /// job with a readable schedule reaches copy 2 or 3.
     pub rpo_minutes: Option<u32>,
+    /// The volume's `no_backup` reason; `Some` exempts it from the coverage warning.
     pub excluded: Option<String>,
+    /// The volume's declaration.
     pub span: Span,
     stack_index: usize,
 }
 
-/// The backup story of every volume that holds data (claims, claim templates, NFS exports).
+/// The backup story of every volume that holds data (claims, claim templates, NFS exports), in
+/// model order. A backup job's own NFS target is the copy, not data, and has no row.
 pub fn coverage(model: &Model) -> Vec<Coverage> {
     let mut rows = Vec::new();
     let in_cluster: Vec<(&Service, &str)> = model
@@ -274,7 +285,15 @@ fn overlaps(model: &Model, sink: &mut Sink<'_>) {
     }
 }
 
-/// Minutes as `6h`, `1d`, `45m`.
+/// Minutes as `6h`, `1d`, `45m`: in the largest unit that divides them.
+///
+/// ```
+/// use hl_check::backup::format_minutes;
+///
+/// assert_eq!(format_minutes(24 * 60), "1d");
+/// assert_eq!(format_minutes(360), "6h");
+/// assert_eq!(format_minutes(90), "90m");
+/// ```
 pub fn format_minutes(m: u32) -> String {
     if m.is_multiple_of(24 * 60) {
         format!("{}d", m / (24 * 60))

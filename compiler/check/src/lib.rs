@@ -7,6 +7,8 @@
 //! Invariant: checks are read-only over the model and every diagnostic points back at the
 //! declaration it is about.
 
+#![warn(missing_docs)]
+
 pub mod backup;
 pub(crate) mod rules;
 
@@ -17,27 +19,37 @@ use hl_model::Model;
 /// about the Proxmox host and its VMs belong to no stack and cannot be waived.
 #[derive(Clone, Debug)]
 pub struct Finding {
+    /// Index into `model.stacks` of the stack the finding is about; `None` for the Proxmox
+    /// host, its VMs and the host backup steps, which no stack can waive.
     pub stack: Option<usize>,
+    /// The problem itself.
     pub diagnostic: Diagnostic,
 }
 
 /// A warning a stack accepted, with the stack's reason.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Waived {
+    /// The stack that accepted the warning.
     pub stack: String,
+    /// The warning's code (`E0513`), whether the waiver named it by code or by name.
     pub code: &'static str,
+    /// The warning's message, as it would have been reported.
     pub message: String,
+    /// The stack's reason for accepting it.
     pub reason: String,
 }
 
 /// The result of checking a model.
 #[derive(Clone, Debug, Default)]
 pub struct Checked {
+    /// Every finding that was not waived, plus the problems with the waivers themselves
+    /// (`E0591`, `E0592`); not yet sorted.
     pub diagnostics: Vec<Diagnostic>,
+    /// The warnings the stacks accepted, sorted by stack, code and message.
     pub waived: Vec<Waived>,
 }
 
-/// Run every rule, then apply the stacks' waivers.
+/// Run every rule, then apply the stacks' waivers. The model is only read.
 pub fn check(model: &Model) -> Checked {
     let mut findings = Vec::new();
     rules::run(model, &mut findings);

@@ -7,7 +7,8 @@ pub fn unit_name(b: &HostBackup) -> String {
     format!("hlc-backup-{}", b.name)
 }
 
-/// `<unit>.service`: a oneshot running the step's command.
+/// `<unit>.service`: a oneshot running the step's command, described with the 3-2-1 copy it
+/// produces.
 pub fn service_unit(b: &HostBackup) -> String {
     let mut out = String::new();
     out.push_str("[Unit]\n");
@@ -23,7 +24,8 @@ pub fn service_unit(b: &HostBackup) -> String {
 }
 
 /// `<unit>.timer`: when the step runs. `Persistent=true` catches up a run missed while the host
-/// was off.
+/// was off. `None` when the schedule cannot be written as a calendar event (already reported
+/// while reading the model).
 pub fn timer_unit(b: &HostBackup) -> Option<String> {
     let calendar = hl_types::schedule::parse(&b.schedule).ok()?.to_calendar().ok()?;
     let mut out = String::new();

@@ -34,8 +34,9 @@ use crate::yaml::to_yaml;
 use crate::{Object, StackOutput};
 
 /// Every object of one stack, in a stable order: namespaces first, then each service's
-/// objects in declaration order. Identical objects declared twice (a claim shared by two
-/// services) are emitted once; different objects with the same kind and name are an error.
+/// objects in declaration order, then frontends, the stack's volumes, ingresses and secrets,
+/// and its Helm releases. Identical objects declared twice (a claim shared by two services)
+/// are emitted once; different objects with the same kind, namespace and name are an error.
 pub fn emit_stack(stack: &Stack) -> StackOutput {
     let mut e = Emitter { objects: Vec::new(), diags: Vec::new() };
     for ns in &stack.namespaces {
@@ -62,7 +63,14 @@ pub fn emit_stack(stack: &Stack) -> StackOutput {
     StackOutput { objects: e.objects, diagnostics: e.diags }
 }
 
-/// The Flux Kustomization that applies a stack's directory after the stacks it depends on.
+/// The Flux Kustomization that applies a stack's directory (`./k8s/<stack>`) after the stacks it
+/// depends on, written to `k8s/flux/<stack>.yaml`.
+///
+/// ```
+/// let yaml = hl_emit::flux_kustomization("immich", &["dbaas", "external-secrets"]);
+/// assert!(yaml.contains("path: ./k8s/immich"));
+/// assert!(yaml.contains("- name: dbaas"));
+/// ```
 pub fn flux_kustomization(stack: &str, depends_on: &[&str]) -> String {
     let mut spec = serde_json::Map::new();
     spec.insert("interval".into(), json!("10m"));
@@ -82,7 +90,13 @@ pub fn flux_kustomization(stack: &str, depends_on: &[&str]) -> String {
     to_yaml(&doc)
 }
 
-/// The `kustomization.yaml` listing a stack's files.
+/// The `kustomization.yaml` listing a stack's files (names inside the stack directory), sorted.
+///
+/// ```
+/// let files = ["service-web.yaml".to_string(), "deployment-web.yaml".to_string()];
+/// let yaml = hl_emit::kustomization(&files);
+/// assert!(yaml.find("deployment-web.yaml") < yaml.find("service-web.yaml"));
+/// ```
 pub fn kustomization(files: &[String]) -> String {
     let mut sorted: Vec<&String> = files.iter().collect();
     sorted.sort();
@@ -788,7 +802,10 @@ fn middleware(name: &str, ns: &str, spec: Json) -> Json {
     })
 }
 
-/// The Traefik middleware chain of an ingress, in the ingress factory's exact order.
+/// The Traefik middleware chain of an ingress, in the ingress factory's exact order, each
+/// middleware once: real IP (for an Anubis backend), retry, error pages, rate limit, CSP
+/// headers, AI blocking, forward-auth for `required` and `public`, local-only, then the
+/// ingress's own Sablier, CSP and buffering middlewares and its `extra_middlewares`.
 pub fn chain(ing: &Ingress) -> Vec<String> {
     let anti_ai = ing.anti_ai.unwrap_or(matches!(ing.auth, AuthMode::App | AuthMode::None));
     let ns = &ing.namespace;

@@ -5,6 +5,8 @@
 //! declaration order, YAML keys follow the typed structs); every path is relative and stays
 //! inside the output directory.
 
+#![warn(missing_docs)]
+
 mod backup;
 mod k8s;
 mod proxmox;
@@ -21,24 +23,45 @@ pub use proxmox::{cloud_init, vm_spec};
 pub struct Artifact {
     /// Relative path with `/` separators, e.g. `k8s/freshrss/deployment-freshrss.yaml`.
     pub path: String,
+    /// The whole file as text (YAML, JSON or a systemd unit), ending in a newline.
     pub contents: String,
 }
 
 /// One emitted Kubernetes object.
+///
+/// ```
+/// use hl_diagnostics::Span;
+/// use hl_emit::Object;
+///
+/// let pvc = Object {
+///     api_version: "v1".into(),
+///     kind: "PersistentVolumeClaim".into(),
+///     name: "freshrss-data-proxmox".into(),
+///     namespace: Some("freshrss".into()),
+///     yaml: String::new(),
+///     origin: Span::default(),
+/// };
+/// assert_eq!(pvc.file_name(), "persistentvolumeclaim-freshrss-data-proxmox.yaml");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Object {
+    /// `apiVersion` (`apps/v1`, `traefik.io/v1alpha1`).
     pub api_version: String,
+    /// `kind` (`Deployment`, `ExternalSecret`).
     pub kind: String,
+    /// `metadata.name`.
     pub name: String,
+    /// `metadata.namespace`; `None` for cluster-scoped objects (Namespaces, PersistentVolumes).
     pub namespace: Option<String>,
+    /// The object as one YAML document (no `---`), ending in a newline.
     pub yaml: String,
     /// The declaration this object comes from.
     pub origin: Span,
 }
 
 impl Object {
-    /// The file name of this object inside its stack directory: `<kind>-<name>.yaml`, with
-    /// the namespace added when two objects of one kind share a name.
+    /// The file name of this object inside its stack directory: `<kind>-<name>.yaml`, the kind
+    /// in lowercase.
     pub fn file_name(&self) -> String {
         format!("{}-{}.yaml", self.kind.to_ascii_lowercase(), self.name)
     }
@@ -46,6 +69,10 @@ impl Object {
 
 /// The objects of one stack plus diagnostics found while emitting them.
 pub struct StackOutput {
+    /// The objects in emission order (namespaces, then services, frontends, stack volumes,
+    /// stack ingresses, stack secrets, Helm releases), each (kind, namespace, name) once.
     pub objects: Vec<Object>,
+    /// Problems found while emitting: two different objects with one kind, namespace and name
+    /// (E0403), and a `max_body_size` that is not a size (E0208).
     pub diagnostics: Vec<Diagnostic>,
 }

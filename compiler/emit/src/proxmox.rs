@@ -118,7 +118,8 @@ pub fn vm_spec(vm: &Vm, px: &Proxmox) -> String {
 }
 
 /// `out/proxmox/<vm>.cloud-init.yaml`: `#cloud-config` user data. Authorized keys come from
-/// Vault when the snippet is installed; this file names where, not what.
+/// Vault when the snippet is installed; this file names where, not what. `None` for a VM
+/// without `cloud_init`.
 pub fn cloud_init(vm: &Vm, px: &Proxmox) -> Option<String> {
     let ci = vm.cloud_init.as_ref()?;
     let mut user = Map::new();

@@ -5,6 +5,8 @@
 //! either acyclic or every cycle is diagnosed (and waves are then computed on the acyclic
 //! part only).
 
+#![warn(missing_docs)]
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use hl_diagnostics::{Code, Diagnostic, Span};
@@ -24,13 +26,30 @@ pub enum EdgeKind {
 /// `from` must be applied after `to`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Edge {
+    /// The dependent stack.
     pub from: String,
+    /// The stack it depends on; always a declared stack other than `from`.
     pub to: String,
+    /// Whether it was written or inferred.
     pub kind: EdgeKind,
     /// The `depends_on` entry, or the declaration the dependency was inferred from.
     pub span: Span,
 }
 
+/// The stack dependency graph of a model, and the order in which its stacks are applied.
+///
+/// Build it with [`build`]; write it out with [`to_json`], [`to_dot`], [`to_mermaid`] or
+/// [`to_text`].
+///
+/// ```
+/// use hl_graph::Graph;
+///
+/// let mut g = Graph::default();
+/// g.waves = vec![vec!["platform".to_string()], vec!["freshrss".to_string(), "immich".to_string()]];
+/// assert_eq!(g.wave_of("immich"), Some(1));
+/// assert_eq!(g.wave_of("unknown"), None);
+/// assert_eq!(hl_graph::to_text(&g), "wave 0: platform\nwave 1: freshrss immich\n");
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Graph {
     /// Stack names, sorted.
@@ -39,22 +58,32 @@ pub struct Graph {
     pub tiers: BTreeMap<String, i64>,
     /// Edges sorted by (from, to); at most one per pair (explicit wins over inferred).
     pub edges: Vec<Edge>,
-    /// Apply waves: every stack of a wave depends only on stacks of earlier waves.
+    /// Apply waves: every stack of a wave depends only on stacks of earlier waves, and every
+    /// Tier 0 stack comes in a wave before every Tier 1 stack. Stacks are sorted within a wave;
+    /// stacks caught in a dependency cycle are in no wave.
     pub waves: Vec<Vec<String>>,
 }
 
 impl Graph {
-    /// The stacks `stack` depends on directly.
+    /// The edges from `stack` to the stacks it depends on directly, sorted by their name.
     pub fn dependencies<'a>(&'a self, stack: &'a str) -> impl Iterator<Item = &'a Edge> + 'a {
         self.edges.iter().filter(move |e| e.from == stack)
     }
 
+    /// The index of the wave `stack` is applied in (0 is first); `None` for an unknown stack or
+    /// one caught in a cycle.
     pub fn wave_of(&self, stack: &str) -> Option<usize> {
         self.waves.iter().position(|w| w.iter().any(|s| s == stack))
     }
 }
 
 /// Build the graph of a model and diagnose cycles and forbidden edges.
+///
+/// The edges are each stack's `depends_on` plus the inferred ones: every Tier 1 stack on the
+/// state-backend stacks, a stack with ExternalSecrets on `external-secrets`, and a stack whose
+/// services name another stack's namespace in a cluster DNS name (`postgresql.dbaas`) on that
+/// stack. The diagnostics are dependency cycles (each with its whole path), Tier 0 stacks that
+/// depend on Tier 1 stacks, and `platform` depending on `vault`.
 pub fn build(model: &Model) -> (Graph, Vec<Diagnostic>) {
     let mut stacks: Vec<&Stack> = model.stacks.iter().collect();
     stacks.sort_by(|a, b| a.name.cmp(&b.name));

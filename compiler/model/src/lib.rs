@@ -7,6 +7,17 @@
 //!
 //! Invariant: reading never fails. A value that evaluation already reported as an error is
 //! treated as absent, so one mistake is reported once.
+//!
+//! Defaults that the standard library declares are already applied when the model is read;
+//! an `Option` that is `None` means the program left the field unset and it has no default.
+//! Lists keep declaration order. Spans point into the workspace file that declared the
+//! object: a named declaration's span is its name (`web` in `service web { ... }`), and a
+//! field's span covers `field = value`.
+//!
+//! Programs that embed the compiler reach this crate as `hlc_core::model`; the `hlc-core`
+//! documentation shows a compiled workspace's model being walked.
+
+#![warn(missing_docs)]
 
 mod read;
 mod types;

@@ -13,6 +13,11 @@ const TIER0_DEFAULT: &[&str] = &["infra", "platform", "cnpg", "vault", "dbaas", 
 
 /// Build the model from the workspace root and the standard library's facts, and report
 /// structural problems.
+///
+/// `root` is the evaluated `Workspace` record (every top-level declaration of the workspace's
+/// files) and `prelude` the standard library's `let`s, from which [`Facts`] are read. The
+/// diagnostics are those that need the whole workspace: stack names, State tiers against the
+/// bootstrap set, `depends_on` targets, namespaces, claims and chart backends.
 pub fn build(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Diagnostic>) {
     let mut r = Reader { diags: Vec::new(), helm_names: Vec::new() };
     let list = |name: &str| -> Option<Vec<String>> {
@@ -1320,13 +1325,31 @@ fn bytes(r: &Record, name: &str) -> u64 {
     quantity(r, name).and_then(|q| parse_bytes(&q)).unwrap_or(0)
 }
 
-/// Millicores of a CPU quantity as written (`15m`, `2`, `0.5`).
+/// Millicores of a CPU quantity as written (`15m`, `2`, `0.5`); `None` when it is not one.
+///
+/// ```
+/// use hl_model::parse_cpu_milli;
+///
+/// assert_eq!(parse_cpu_milli("15m"), Some(15));
+/// assert_eq!(parse_cpu_milli("2"), Some(2000));
+/// assert_eq!(parse_cpu_milli("0.5"), Some(500));
+/// assert_eq!(parse_cpu_milli("256Mi"), None); // memory, not CPU
+/// ```
 pub fn parse_cpu_milli(q: &str) -> Option<u64> {
     let (n, unit) = split_quantity(q)?;
     hl_types::cpu_millis(n, unit).ok()
 }
 
-/// Bytes of a memory quantity as written (`256Mi`, `1G`).
+/// Bytes of a memory quantity as written: binary (`256Mi`, `2Gi`) or decimal (`1G`) suffixes;
+/// `None` when it is not one.
+///
+/// ```
+/// use hl_model::parse_bytes;
+///
+/// assert_eq!(parse_bytes("256Mi"), Some(256 * 1024 * 1024));
+/// assert_eq!(parse_bytes("1G"), Some(1_000_000_000));
+/// assert_eq!(parse_bytes("15m"), None); // CPU, not memory
+/// ```
 pub fn parse_bytes(q: &str) -> Option<u64> {
     let (n, unit) = split_quantity(q)?;
     hl_types::memory_bytes(n, unit).ok()

@@ -2,14 +2,22 @@
 
 use hl_diagnostics::Span;
 
-/// The whole homelab as declared.
+/// The whole homelab as declared: what every later stage (emitters, the stack graph, the
+/// domain checks) reads.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Model {
+    /// Every stack, in declaration order (the workspace's files in path order). A stack whose
+    /// name is invalid is reported and left out.
     pub stacks: Vec<Stack>,
     /// Authentik groups declared in hl (name, declaration).
     pub authentik_groups: Vec<(String, Span)>,
+    /// People with an RBAC tier (`owner` declarations), in declaration order.
     pub owners: Vec<Owner>,
+    /// The PVE host, its segments, VM templates, VMs and SSH key references; each part is empty
+    /// when the workspace declares none.
     pub proxmox: Proxmox,
+    /// The PVE host's backup steps (`host_backup`), each run by a systemd timer: the host's side
+    /// of 3-2-1. A step without a readable schedule is left out.
     pub host_backups: Vec<HostBackup>,
     /// Cluster facts from the standard library.
     pub facts: Facts,
@@ -18,36 +26,68 @@ pub struct Model {
 /// Cluster facts the checks need, read from the standard library's `let`s.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Facts {
+    /// The Tier 0 (bootstrap) stacks, whose Terraform state is local and encrypted
+    /// (`tier0_stacks`). Every other stack must be State tier 1.
     pub tier0_stacks: Vec<String>,
+    /// Authentik groups managed in the Authentik UI rather than declared in hl
+    /// (`authentik_ui_groups`). `allowed_groups` may name these or a declared group.
     pub authentik_ui_groups: Vec<String>,
+    /// First and last address of the MetalLB pool, both inclusive, as written
+    /// (`metallb_pool_first`, `metallb_pool_last`). LoadBalancer addresses must lie inside it and
+    /// VM addresses outside it.
     pub metallb_pool: (String, String),
+    /// The stacks that hold every Tier 1 stack's Terraform state (`state_backend_stacks`, the
+    /// PostgreSQL backend). The graph makes each Tier 1 stack depend on them.
     pub state_backend_stacks: Vec<String>,
+    /// The Traefik allow-list middleware (`<name>@kubernetescrd`) that an `internal` ingress must
+    /// carry (`home_lans_middleware`).
     pub home_lans_middleware: String,
+    /// What each Namespace tier gets from Kyverno (`tier_policies`); a tier the library gives no
+    /// policy has no entry, and its namespaces are not quota-checked.
     pub tier_policies: std::collections::BTreeMap<NamespaceTier, TierPolicy>,
+    /// How many Kubernetes Nodes run pods (`node_count`): a DaemonSet counts this many pods
+    /// against its namespace's quota.
     pub node_count: i64,
 }
 
 /// Kyverno's per-tier defaults and quota, in millicores and bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TierPolicy {
+    /// The PriorityClass given to the tier's pods (`tier-4-aux`).
     pub priority_class: String,
+    /// LimitRange default CPU request for a container that sets none, in millicores.
     pub default_cpu_milli: u64,
+    /// LimitRange default memory request for a container that sets none, in bytes.
     pub default_memory: u64,
+    /// LimitRange default memory limit, in bytes: what a container that sets neither a memory
+    /// request nor a limit counts against the quota.
     pub default_memory_limit: u64,
+    /// ResourceQuota hard limit on the namespace's summed CPU requests, in millicores.
     pub quota_cpu_milli: u64,
+    /// ResourceQuota hard limit on the namespace's summed memory requests, in bytes.
     pub quota_memory: u64,
+    /// ResourceQuota hard limit on the namespace's summed memory limits, in bytes.
     pub quota_memory_limit: u64,
+    /// ResourceQuota hard limit on the number of pods in the namespace.
     pub quota_pods: u64,
 }
 
 /// A person with an RBAC tier.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Owner {
+    /// The `owner` entry's name; a stack names its owner by it (`owner = "alice"`).
     pub name: String,
+    /// The `owner <name>` declaration (its name).
     pub span: Span,
+    /// The RBAC tier as written: `admin`, `power-user` or `namespace-owner` (the default). Only a
+    /// namespace-owner is held to their namespaces, domains and pinned images.
     pub role: String,
+    /// Contact address; empty when it failed to evaluate.
     pub email: String,
+    /// The namespaces this person owns; a namespace-owner's stack may use only these.
     pub namespaces: Vec<String>,
+    /// Public domains this person owns (`alice.viktorbarzin.me`): every host of a namespace-owner's
+    /// ingresses must be one of them or lie under one.
     pub domains: Vec<String>,
 }
 
@@ -56,24 +96,47 @@ pub struct Owner {
 pub struct Waiver {
     /// As written: a code (`E0513`) or a name (`no-backup`).
     pub code: String,
+    /// Why the stack accepts the warning. A blank reason is itself an error (E0591).
     pub reason: String,
+    /// The reason string, where diagnostics about the waiver point.
     pub span: Span,
 }
 
+/// A stack: the unit that is applied on its own (one `k8s/<stack>/` directory, one Flux
+/// Kustomization) and that defines one Service of the homelab. Stacks and Services are one to
+/// one, but a stack is the declaration and the Service the thing that runs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stack {
+    /// The stack's name: lowercase letters, digits, `-` and `_`, at most 63 characters, never
+    /// `flux`. It names the output directory `k8s/<name>/`.
     pub name: String,
+    /// The stack's name in `stack <name> { ... }`; findings about the whole stack point here.
     pub span: Span,
+    /// State tier: 0 for the bootstrap stacks (local encrypted Terraform state), 1 (the default)
+    /// for every other stack. Any other number is reported.
     pub state_tier: i64,
     /// Span of the `state_tier` field, or of the stack name when defaulted.
     pub state_tier_span: Span,
+    /// Stacks to apply before this one, as written in `depends_on`, each with the span of its
+    /// entry. Unknown names and the stack itself are reported, and the graph ignores them.
     pub depends_on: Vec<(String, Span)>,
+    /// What the stack is, in a few words; `None` when not given.
     pub description: Option<String>,
+    /// The namespaces the stack creates, in declaration order. When there is exactly one, it is
+    /// where every other declaration of the stack goes by default.
     pub namespaces: Vec<Namespace>,
+    /// The workloads (`service` entries), in declaration order. A service without a namespace to
+    /// go to is reported and left out.
     pub services: Vec<Service>,
+    /// ExternalSecrets that belong to the stack rather than to one service.
     pub secrets: Vec<ExternalSecret>,
+    /// The namespace-owner this stack belongs to, with the span of the `owner` value; `None` for an
+    /// admin's stack.
     pub owner: Option<(String, Span)>,
+    /// Warnings the stack accepts (`waive = { "E0513": "why" }`), in declaration order.
     pub waivers: Vec<Waiver>,
+    /// Helm charts the stack installs through Flux, in declaration order. A release without a
+    /// namespace, chart or repository is left out.
     pub helm: Vec<HelmRelease>,
     /// Services whose pods hl does not declare.
     pub frontends: Vec<Frontend>,
@@ -117,25 +180,33 @@ impl Stack {
 /// A Kubernetes Service whose pods hl does not declare.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Frontend {
+    /// The frontend's name, which is also its Kubernetes Service's name.
     pub name: String,
+    /// The `frontend <name>` declaration.
     pub span: Span,
+    /// Where the Service goes: the frontend's `namespace`, or the stack's only namespace.
     pub namespace: String,
     /// Span of the `namespace = ...` field, or of the frontend when defaulted.
     pub namespace_span: Span,
+    /// What the Service forwards to.
     pub upstream: Upstream,
     /// The Service itself (named after the frontend).
     pub expose: Expose,
+    /// Extra labels on the Service, beside `app: <name>`.
     pub labels: Vec<(String, String)>,
+    /// Ingresses to this Service; their backend and port default to it and its first port.
     pub ingresses: Vec<Ingress>,
+    /// What the frontend is; `None` when not given.
     pub description: Option<String>,
 }
 
 /// What a frontend's Service sends its traffic to.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Upstream {
-    /// Pods chosen by these labels (the Service's selector).
+    /// Pods chosen by these labels (the Service's selector), in declaration order; never empty.
     Pods(Vec<(String, String)>),
-    /// Addresses outside the cluster, written as an EndpointSlice.
+    /// Addresses outside the cluster, written as an EndpointSlice; never empty, and all IPv4 or
+    /// all IPv6.
     Addresses(Vec<String>),
 }
 
@@ -145,32 +216,53 @@ pub enum Upstream {
 pub struct StackVolume {
     /// The volume; its `mount` is empty.
     pub volume: Volume,
+    /// Where the claim goes: the volume's `namespace`, or the stack's only namespace.
     pub namespace: String,
+    /// Span of the `namespace = ...` field, or of the volume when defaulted.
     pub namespace_span: Span,
+    /// What mounts it instead of an hl service (`the prometheus chart's server`), as written.
     pub mounted_by: String,
 }
 
 /// A Helm chart release managed by Flux.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HelmRelease {
+    /// The release's name, which its HelmRepository shares.
     pub name: String,
+    /// The `helm <name>` declaration.
     pub span: Span,
+    /// The chart's name in its repository.
     pub chart: String,
+    /// The chart repository: `https://...`, or `oci://...` for an OCI registry.
     pub repo: String,
+    /// The pinned chart version; `None` for a chart the homelab does not pin.
     pub version: Option<String>,
+    /// Where the release goes: its `namespace`, or the stack's only namespace.
     pub namespace: String,
-    /// The values as JSON text (object), in declaration order.
+    /// The chart values as JSON, object keys in declaration order (an empty object by default).
+    /// Only a non-empty object is written into the HelmRelease.
     pub values: serde_json::Value,
+    /// How often Flux reconciles the repository and the release, as a duration (`1h` by default).
     pub interval: String,
+    /// Let Helm create the namespace (for one that no stack declares).
     pub create_namespace: bool,
 }
 
+/// A Namespace tier: the `tier` label of a namespace, from which Kyverno derives its
+/// PriorityClass, default container resources (LimitRange) and ResourceQuota. It is a separate
+/// axis from the State tier of the stack. Ordered from `Core` (0) to `Aux` (4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum NamespaceTier {
+    /// Tier 0, `0-core`: what everything else needs, such as ingress, DNS, VPN, auth and
+    /// monitoring.
     Core,
+    /// Tier 1, `1-cluster`: shared cluster services such as Redis, metrics and security.
     Cluster,
+    /// Tier 2, `2-gpu`: the GPU workloads (Immich, Ollama, Frigate).
     Gpu,
+    /// Tier 3, `3-edge`: user-facing services such as mail, file sync and dashboards.
     Edge,
+    /// Tier 4, `4-aux`: the least critical, such as blogs, tools and experiments.
     Aux,
 }
 
@@ -186,6 +278,18 @@ impl NamespaceTier {
         }
     }
 
+    /// The tier of an hl `NamespaceTier` variant (`core`, `cluster`, `gpu`, `edge`, `aux`); `None`
+    /// for any other text, including a label such as `4-aux`.
+    ///
+    /// ```
+    /// use hl_model::NamespaceTier;
+    ///
+    /// let tier = NamespaceTier::from_variant("aux");
+    /// assert_eq!(tier, Some(NamespaceTier::Aux));
+    /// assert_eq!(tier.map(NamespaceTier::label), Some("4-aux"));
+    /// assert_eq!(NamespaceTier::from_variant("4-aux"), None);
+    /// assert!(NamespaceTier::Core < NamespaceTier::Aux); // ordered by tier number
+    /// ```
     pub fn from_variant(v: &str) -> Option<Self> {
         Some(match v {
             "core" => NamespaceTier::Core,
@@ -198,153 +302,301 @@ impl NamespaceTier {
     }
 }
 
+/// A Kubernetes namespace that a stack creates, with its Namespace tier and its opt-outs from
+/// the tier's Kyverno defaults.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Namespace {
+    /// The namespace's name (a DNS label).
     pub name: String,
+    /// The `namespace <name>` declaration.
     pub span: Span,
+    /// The Namespace tier; `None` when not set, which is a warning (the namespace then gets the
+    /// fallback LimitRange, no quota and no priority). A tier that failed to evaluate reads as
+    /// `Aux`, so that the mistake is reported once.
     pub tier: Option<NamespaceTier>,
+    /// Enrolled in Keel (`keel.sh/enrolled=true`): Keel keeps its workloads' images updated.
     pub keel: bool,
+    /// Opted out of the tier's ResourceQuota (`resource-governance/custom-quota`); its requests
+    /// are not checked against the quota.
     pub custom_quota: bool,
+    /// Opted out of the tier's LimitRange (`resource-governance/custom-limitrange`).
     pub custom_limitrange: bool,
+    /// Whether the wildcard TLS Secret `tls-secret` is emitted into it, for Kyverno to fill in
+    /// (on by default).
     pub tls: bool,
+    /// Extra labels, in declaration order, beside the ones hl derives.
     pub labels: Vec<(String, String)>,
 }
 
+/// How a service runs: the Kubernetes workload it becomes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WorkloadKind {
+    /// A Deployment of interchangeable replicas (the default). Unless a strategy is set, it rolls
+    /// out with `Recreate` when it mounts a ReadWriteOnce claim.
     Deployment,
+    /// A StatefulSet: pods with stable identities; the only kind that may have claim templates.
     StatefulSet,
+    /// A DaemonSet: one pod on every Node.
     DaemonSet,
+    /// A CronJob, run on its `schedule`; it has no Service.
     CronJob,
+    /// A Job, run once to completion (a database initialisation, a model download); it has no
+    /// Service.
     Job,
 }
 
+/// A service: one workload with its containers, storage, network exposure and secrets, as a
+/// stack declares it with `service <name> { ... }`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Service {
+    /// The service's name: it names the workload and its `app` label, and by default its main
+    /// container and its Service.
     pub name: String,
+    /// The `service <name>` declaration; most findings about the service point here.
     pub span: Span,
+    /// The workload it becomes.
     pub kind: WorkloadKind,
+    /// Where the workload goes: the service's `namespace`, or the stack's only namespace.
     pub namespace: String,
     /// Span of the `namespace = ...` field, or of the service when it was defaulted.
     pub namespace_span: Span,
+    /// The main container's image reference as written (`freshrss/freshrss`, `nginx:1.27`); empty
+    /// when it failed to evaluate.
     pub image: String,
+    /// The main container's name; the service's name unless set.
     pub container_name: String,
+    /// How many pods a Deployment or StatefulSet runs (1 by default); the other kinds ignore it.
     pub replicas: i64,
+    /// For a CronJob: the schedule Kubernetes receives, as cron (a calendar-form schedule is
+    /// converted), with the span of the value as written.
     pub schedule: Option<(String, Span)>,
+    /// For a CronJob: the IANA time zone its schedule is read in (the library's
+    /// `cluster_time_zone` unless set).
     pub time_zone: Option<String>,
+    /// For a CronJob: declared, but suspended.
     pub suspend: bool,
+    /// The main container's command, replacing the image's entrypoint; empty keeps the image's.
     pub command: Vec<String>,
+    /// The main container's arguments; empty keeps the image's.
     pub args: Vec<String>,
+    /// Container TCP ports by name (`http`, 80), in declaration order.
     pub ports: Vec<(String, u16)>,
+    /// Container UDP ports by name; no name is both a TCP and a UDP port.
     pub udp_ports: Vec<(String, u16)>,
+    /// Plain environment variables of the main container, in declaration order; never secret
+    /// values.
     pub env: Vec<(String, String)>,
+    /// Environment variables of the main container read from one key of a Kubernetes Secret.
     pub env_secret: Vec<EnvSecret>,
+    /// The main container's requests and memory limit; the tier's LimitRange fills in the rest.
     pub resources: Resources,
+    /// Volumes mounted into the main container, in declaration order. A volume whose source
+    /// failed to evaluate is left out.
     pub volumes: Vec<Volume>,
+    /// ConfigMaps by name, each as (file name, content) pairs in declaration order.
     pub configs: Vec<(String, Vec<(String, String)>)>,
+    /// Ingresses to this service; their backend and port default to its Service and first port.
     pub ingresses: Vec<Ingress>,
+    /// ExternalSecrets of the service; those with [`ExternalSecret::env`] set become the main
+    /// container's environment.
     pub secrets: Vec<ExternalSecret>,
+    /// The Kubernetes Service in front of the workload; `None` for a CronJob or Job, with
+    /// `enabled = false`, or when there is no port to expose.
     pub expose: Option<Expose>,
+    /// More Kubernetes Services selecting the same pods (a LoadBalancer beside the ClusterIP
+    /// Service, say), each named after its `extra_service` entry.
     pub extra_services: Vec<Expose>,
+    /// The rollout strategy as written (`Recreate`, `RollingUpdate`); `None` lets the emitter
+    /// choose.
     pub strategy: Option<String>,
+    /// The Keel policy as written (`never`, `patch`, `minor`, `major`, `force`); `None` leaves it
+    /// to the namespace's enrolment.
     pub keel: Option<String>,
+    /// The operator that manages this workload (CNPG, say), whose images Keel must leave alone.
     pub operator: Option<String>,
+    /// Holds sensitive data (databases, auth, passwords, mail, git, health, finance): its claims
+    /// must be `proxmox-lvm-encrypted`, and it may not write to NFS.
     pub sensitive: bool,
+    /// A Critical-path Service: it runs at least 3 replicas and gets a PodDisruptionBudget (by
+    /// default at most one pod down).
     pub critical: bool,
+    /// The PodDisruptionBudget as declared; with `None` a critical service gets the default budget
+    /// and any other service none.
     pub pdb: Option<Pdb>,
+    /// Diun update notifications (`diun.enable` on the pod template); `None` writes no annotation.
     pub diun: Option<bool>,
+    /// Extra containers in the same pod, in declaration order.
     pub containers: Vec<Container>,
+    /// Init containers, run in declaration order before the main container starts.
     pub init_containers: Vec<Container>,
+    /// The pod's node selector; a `kubernetes.io/hostname` in it must name a VM that is a
+    /// Kubernetes Node.
     pub node_selector: Vec<(String, String)>,
+    /// A PriorityClass for the pods; `None` keeps the one the namespace's tier gives.
     pub priority_class: Option<String>,
+    /// Extra labels on the workload, beside `app: <name>`.
     pub labels: Vec<(String, String)>,
+    /// Extra annotations on the workload, beside the Keel policy.
     pub annotations: Vec<(String, String)>,
+    /// Extra annotations on the pod template.
     pub pod_annotations: Vec<(String, String)>,
+    /// What the service is; `None` when not given.
     pub description: Option<String>,
 }
 
+/// A PodDisruptionBudget: how many of a service's pods must stay up during voluntary
+/// disruptions (drains, upgrades). One of the two is set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pdb {
+    /// Pods that must stay available.
     pub min_available: Option<i64>,
+    /// Pods that may be unavailable at once.
     pub max_unavailable: Option<i64>,
 }
 
+/// An extra container, or an init container, in a service's pod.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Container {
+    /// The container's name (its entry's name).
     pub name: String,
+    /// Its image reference as written; empty when it failed to evaluate.
     pub image: String,
+    /// Its command, replacing the image's entrypoint; empty keeps the image's.
     pub command: Vec<String>,
+    /// Its arguments; empty keeps the image's.
     pub args: Vec<String>,
+    /// Its TCP ports by name.
     pub ports: Vec<(String, u16)>,
+    /// Plain environment variables, in declaration order.
     pub env: Vec<(String, String)>,
+    /// Environment variables read from one key of a Kubernetes Secret.
     pub env_secret: Vec<EnvSecret>,
+    /// Its requests and memory limit. An extra container's count towards the namespace's quota;
+    /// an init container's do not.
     pub resources: Resources,
-    /// Service volume name and mount path.
+    /// Volumes of the service mounted into this container, as (volume name, mount path). A
+    /// name that is not a volume of the service is reported.
     pub mounts: Vec<(String, String)>,
+    /// Whether the service's environment ExternalSecrets are also this container's environment.
     pub secrets: bool,
 }
 
 /// An environment variable read from one key of a Secret.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EnvSecret {
+    /// The environment variable.
     pub name: String,
+    /// The Kubernetes Secret it reads.
     pub secret: String,
+    /// The key in that Secret.
     pub key: String,
 }
 
-/// Container resources as Kubernetes quantities (`15m`, `256Mi`).
+/// Container resources as Kubernetes quantities, as written (`15m`, `256Mi`); turn them into
+/// numbers with [`parse_cpu_milli`](crate::parse_cpu_milli) and
+/// [`parse_bytes`](crate::parse_bytes).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Resources {
+    /// CPU request (`15m`, `2`); `None` takes the tier's default. There are no CPU limits.
     pub cpu: Option<String>,
+    /// Memory request (`256Mi`); `None` takes the tier's default.
     pub memory: Option<String>,
+    /// Memory limit; `None` means equal to the request (or the tier's default limit when no
+    /// request is set either).
     pub memory_limit: Option<String>,
+    /// How many time-sliced `nvidia.com/gpu` the container gets, as a limit.
     pub gpu: Option<i64>,
+    /// GPU memory in MiB (`viktorbarzin.me/gpumem`), as a limit.
     pub gpumem: Option<i64>,
 }
 
+/// A volume mounted into a service's main container, or (inside a [`StackVolume`]) a claim that
+/// no hl service mounts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Volume {
+    /// The volume's name in the pod; for a claim template, also the prefix of its claims' names.
     pub name: String,
+    /// The `volume <name>` declaration; storage and backup findings point here.
     pub span: Span,
+    /// Where the main container mounts it (an absolute path); empty for a stack volume.
     pub mount: String,
+    /// Mounted read-only (a backup job reading a claim, say).
     pub read_only: bool,
+    /// Mount only this path inside the volume; `None` mounts all of it.
     pub sub_path: Option<String>,
+    /// Holds a SQLite database, which must not live on NFS.
     pub sqlite: bool,
-    /// The declared reason it is not backed up.
+    /// Why it is deliberately not backed up (caches, re-creatable data); `Some` exempts it
+    /// from the 3-2-1 coverage warning.
     pub no_backup: Option<String>,
+    /// What backs it.
     pub source: VolumeSource,
 }
 
+/// What backs a volume.
 #[derive(Clone, Debug, PartialEq)]
 pub enum VolumeSource {
+    /// A claim provisioned by a StorageClass; on the Proxmox classes it carries the
+    /// pvc-autoresizer annotations.
     Pvc {
+        /// The claim's name: as written, or `<owner>-<volume>` with `-proxmox` or `-encrypted` for
+        /// the Proxmox classes, the owner being the service or stack that declares it.
         claim: String,
+        /// Requested size as a quantity (`1Gi` by default).
         size: String,
+        /// The StorageClass as written (`proxmox-lvm` by default).
         class: String,
+        /// Upper bound for the autoresizer (`resize.topolvm.io/storage_limit`): as written, or ten
+        /// times the size.
         limit: String,
+        /// Access mode (`ReadWriteOnce` by default).
         access: String,
     },
-    /// A StatefulSet volume claim template.
+    /// A StatefulSet volume claim template: one claim per replica, named
+    /// `<volume>-<service>-<ordinal>`.
     Template {
+        /// Requested size of each claim (`1Gi` by default).
         size: String,
+        /// The StorageClass as written (`proxmox-lvm` by default).
         class: String,
+        /// Access mode (`ReadWriteOnce` by default).
         access: String,
     },
+    /// An NFS export of the PVE host, as a static PersistentVolume (class `nfs-truenas`) and its
+    /// claim.
     Nfs {
+        /// The PersistentVolume's and the claim's name: as written, or `<owner>-<volume>`.
         claim: String,
+        /// The exported directory on the server (`/srv/nfs/<app>`).
         path: String,
+        /// The NFS server's address; the PVE host unless set.
         server: String,
+        /// Capacity written on the PersistentVolume (`10Gi` by default); NFS does not enforce it.
         size: String,
+        /// Access mode (`ReadWriteMany` by default).
         access: String,
     },
+    /// A claim declared elsewhere in the same namespace (by another service or the stack), by name.
     Claim(String),
+    /// Scratch space that lives as long as the pod.
     EmptyDir,
+    /// A ConfigMap, by name, mounted as files.
     ConfigMap(String),
+    /// A Kubernetes Secret, by name, mounted as files.
     Secret(String),
 }
 
 impl VolumeSource {
-    /// The claim this volume mounts, if it mounts one.
+    /// The claim this volume mounts, if it mounts one: a provisioned claim, an NFS claim or a
+    /// claim declared elsewhere. Claim templates, scratch space, ConfigMaps and Secrets have
+    /// none.
+    ///
+    /// ```
+    /// use hl_model::VolumeSource;
+    ///
+    /// assert_eq!(VolumeSource::Claim("immich-data".into()).claim_name(), Some("immich-data"));
+    /// assert_eq!(VolumeSource::EmptyDir.claim_name(), None);
+    /// ```
     pub fn claim_name(&self) -> Option<&str> {
         match self {
             VolumeSource::Pvc { claim, .. } | VolumeSource::Nfs { claim, .. } | VolumeSource::Claim(claim) => {
@@ -355,15 +607,24 @@ impl VolumeSource {
     }
 }
 
+/// Ingress auth: who may reach a service through an ingress. A discrete mode, not a ranking;
+/// the reason that `app` and `none` carry is in [`Ingress::auth_reason`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AuthMode {
+    /// Authentik forward-auth gates every request. The default, so a forgotten `auth` fails closed.
     Required,
+    /// Through Authentik's public outpost with an anonymous binding: anyone may pass, and is
+    /// audited.
     Public,
+    /// The backend has its own login, which the reason names.
     App,
+    /// No gate at all (Anubis-fronted content, native-client APIs); the reason says why that is
+    /// safe.
     None,
 }
 
 impl AuthMode {
+    /// The hl variant name: `required`, `public`, `app` or `none`.
     pub fn as_str(self) -> &'static str {
         match self {
             AuthMode::Required => "required",
@@ -374,50 +635,92 @@ impl AuthMode {
     }
 }
 
+/// An Ingress as the homelab's ingress factory emits it: a Traefik route over TLS for one host,
+/// the middleware chain its auth calls for, and the homepage and DNS annotations.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ingress {
+    /// The ingress's name; also the host label unless `host` is set.
     pub name: String,
+    /// The `ingress <name>` declaration; most findings about the ingress point here.
     pub span: Span,
+    /// The namespace of its backend: that of its service or frontend, or for an ingress on the
+    /// stack its `namespace` or the stack's only namespace.
     pub namespace: String,
+    /// The full host name: `full_host`, or `<host>.<root_domain>` with the ingress's name as the
+    /// default host (`rss.viktorbarzin.me`).
     pub host: String,
+    /// Who may reach it.
     pub auth: AuthMode,
+    /// For `app` and `none`: what gates the service, or why it may be open (a blank reason is an
+    /// error, E0501); `None` for `required` and `public`.
     pub auth_reason: Option<String>,
+    /// Span of the `auth` value, or of the ingress when defaulted.
     pub auth_span: Span,
+    /// How the host is published in DNS, as written: `proxied`, `non-proxied`, `internal` or
+    /// `none` (the default).
     pub dns_type: String,
     /// Span of the `dns = ...` field, or of the ingress when defaulted.
     pub dns_span: Span,
+    /// The backend Service's port: the chart backend's, `port`, or the first port of its Service.
     pub port: u16,
+    /// The backend Service's name: the chart backend's, `backend`, or the service's or frontend's
+    /// own Service.
     pub backend: String,
     /// The backend Service is a chart's or an operator's, not hl's.
     pub chart_backend: Option<ChartBackend>,
+    /// Path prefixes routed to the backend (`/` when none are given). No two ingresses may serve
+    /// the same host and path.
     pub paths: Vec<String>,
+    /// What it serves, as written: `web` (the default), `git`, `webdav`, `caldav`, `carddav` or
+    /// `api`. Anubis may front only `web`, since other clients cannot solve its challenge.
     pub serves: String,
+    /// Authentik groups let through by forward-auth; used only with `auth = required`.
     pub allowed_groups: Vec<String>,
     /// Where `allowed_groups` was set, when the program set it.
     pub allowed_groups_span: Option<Span>,
+    /// Traefik middlewares appended after the factory's chain, in order (`name@kubernetescrd`).
     pub extra_middlewares: Vec<String>,
+    /// AI-scraper blocking; `None` turns it on for `app` and `none` (no Authentik in the path)
+    /// and off otherwise.
     pub anti_ai: Option<bool>,
+    /// Reachable only from local networks (the `traefik-local-only` middleware).
     pub local_only: bool,
+    /// Leave the rate-limit middleware out of the chain.
     pub skip_rate_limit: bool,
+    /// A Content-Security-Policy of its own, emitted as a Middleware in place of the shared CSP
+    /// headers; `None` keeps the shared ones.
     pub custom_csp: Option<String>,
+    /// Request body limit as written (`5g`, `500m`; k, m and g are powers of 1024), with the span
+    /// of the value; it becomes a buffering Middleware.
     pub max_body_size: Option<(String, Span)>,
+    /// Scale-to-zero through Sablier; `None` when the workload always runs.
     pub sablier: Option<Sablier>,
+    /// Show a tile on the homepage dashboard (on by default).
     pub homepage: bool,
+    /// The homepage tile's description; `None` when not given.
     pub description: Option<String>,
+    /// The homepage group of the tile; `None` picks one from the namespace, as the factory does.
     pub homepage_group: Option<String>,
+    /// External uptime monitoring; `None` turns it on for `proxied` and `non-proxied` hosts.
     pub external_monitor: Option<bool>,
+    /// Extra annotations on the Ingress, beside the ones hl derives.
     pub annotations: Vec<(String, String)>,
 }
 
 /// A backend Service that hl does not declare.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChartBackend {
+    /// The Service's name, as the chart or operator creates it.
     pub service: String,
+    /// The Service port the ingress routes to.
     pub port: u16,
+    /// What creates the Service.
     pub created_by: Creator,
+    /// The `chart_backend = ...` value.
     pub span: Span,
 }
 
+/// What creates a Service that hl does not declare.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Creator {
     /// A `helm` release of the stack, by name.
@@ -426,171 +729,296 @@ pub enum Creator {
     Operator(String),
 }
 
+/// Scale-to-zero through Sablier: the workload sleeps until a request to the ingress wakes it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sablier {
+    /// The Sablier group whose workloads wake together; the ingress's name by default.
     pub group: String,
+    /// How long the workload stays up after the last request (`3h` by default).
     pub session_duration: String,
+    /// `dynamic` (a waiting page; the default) or `blocking` (the request waits).
     pub strategy: String,
+    /// The name on the waiting page; the ingress's name by default.
     pub display_name: String,
+    /// The waiting page's theme (`ghost` by default).
     pub theme: String,
+    /// How often the waiting page checks again (`5s` by default).
     pub refresh_frequency: String,
+    /// With `blocking`: how long a request waits for the workload (`5m` by default).
     pub blocking_timeout: String,
 }
 
+/// An ExternalSecret: a Kubernetes Secret that External Secrets fills from Vault. hl holds only
+/// where the value lives, never the value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExternalSecret {
+    /// The ExternalSecret's name.
     pub name: String,
+    /// The `secret <name>` declaration.
     pub span: Span,
+    /// Its namespace: its service's, or for a stack secret its `namespace` or the stack's only
+    /// namespace.
     pub namespace: String,
+    /// The ClusterSecretStore: `vault-kv` (Vault's KV engine; the default) or `vault-database`
+    /// (rotating database credentials).
     pub store: String,
+    /// How often it is read again from Vault, as a duration (`15m` by default).
     pub refresh: String,
+    /// Whole Vault paths whose keys all become keys of the Secret (`dataFrom.extract`).
     pub extract: Vec<String>,
     /// Secret key, Vault key, Vault property.
     pub data: Vec<(String, String, String)>,
+    /// Expose the Secret as the environment of its service's main container (on by default).
     pub env: bool,
+    /// The name of the Kubernetes Secret it creates; the ExternalSecret's name by default.
     pub target: String,
 }
 
+/// A Kubernetes Service: a service's own (`expose`), an extra one (`extra_service`), or a
+/// frontend's.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expose {
+    /// The Service's name: `name`, the service's or frontend's name, or the `extra_service`
+    /// entry's.
     pub name: String,
+    /// Its declaration, or the service (or frontend) when it was defaulted.
     pub span: Span,
+    /// The Service type as written: `ClusterIP` (the default), `LoadBalancer`, `NodePort`, or
+    /// `headless` (a ClusterIP Service without a cluster IP).
     pub service_type: String,
+    /// Its ports, never empty: as declared, or else every container port unchanged (TCP, then
+    /// UDP).
     pub ports: Vec<ServicePort>,
+    /// The MetalLB address it asks for (`metallb.io/loadBalancerIPs`), which must lie in the pool;
+    /// `None` lets MetalLB pick.
     pub lb_ip: Option<String>,
+    /// Shares its address with other Services (`metallb.io/allow-shared-ip`); all of them need
+    /// the `Cluster` traffic policy and distinct ports.
     pub shared_ip: bool,
+    /// `Cluster` or `Local` (externalTrafficPolicy); `None` leaves Kubernetes' default, `Cluster`.
     pub traffic_policy: Option<String>,
+    /// Extra annotations, beside the MetalLB ones.
     pub annotations: Vec<(String, String)>,
 }
 
+/// One port of a Kubernetes Service.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServicePort {
+    /// The port's name.
     pub name: String,
+    /// The port the Service listens on.
     pub port: u16,
+    /// The container (or endpoint) port it forwards to; `port` unless set.
     pub target: u16,
+    /// `TCP` (the default) or `UDP`.
     pub protocol: String,
+    /// For a NodePort Service: the fixed port on every Node; `None` lets Kubernetes pick.
     pub node_port: Option<u16>,
 }
 
 /// The Proxmox side of the homelab.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Proxmox {
+    /// The PVE host; `None` when the workspace declares no `pve_host`, and then no capacity check
+    /// runs.
     pub host: Option<PveHost>,
+    /// Network segments, in declaration order.
     pub segments: Vec<Segment>,
+    /// VM templates, in declaration order.
     pub templates: Vec<VmTemplate>,
+    /// VMs, in declaration order; each becomes `proxmox/<vm>.json` (and a cloud-init file).
     pub vms: Vec<Vm>,
+    /// SSH public keys that cloud-init may install, as Vault references.
     pub ssh_keys: Vec<SshKeyRef>,
 }
 
+/// The PVE host: the one physical Proxmox hypervisor of the homelab, which is also its NFS server.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PveHost {
+    /// The Proxmox node name that VMs are created on (`pve` by default).
     pub node: String,
+    /// The host's address; no VM may use it.
     pub ip: String,
+    /// Hardware threads of the host's CPUs; 0 skips the CPU overcommit check.
     pub threads: i64,
+    /// The host's memory in bytes; 0 skips the memory overcommit check.
     pub memory_bytes: u64,
+    /// How many running vCPUs per thread are acceptable (3.0 by default).
     pub cpu_overcommit: f64,
+    /// How much running VM memory per byte of host memory is acceptable (1.0 by default).
     pub memory_overcommit: f64,
     /// Passthrough devices: name, PCI address.
     pub pci: Vec<(String, String)>,
+    /// The `pve_host` declaration; capacity findings point here.
     pub span: Span,
 }
 
+/// A network segment of the PVE host: a bridge, optionally a VLAN on it, and its address range.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Segment {
+    /// The segment's name, by which NICs attach to it.
     pub name: String,
+    /// The Linux bridge on the host (`vmbr1`).
     pub bridge: String,
+    /// The VLAN tag on the bridge; `None` for untagged traffic.
     pub vlan: Option<i64>,
+    /// The address range (`10.0.20.0/24`); static addresses on the segment must lie inside it.
     pub cidr: String,
+    /// The default gateway of static addresses on the segment; `None` gives them none.
     pub gateway: Option<String>,
+    /// DNS servers of VMs whose first NIC is on this segment.
     pub nameservers: Vec<String>,
+    /// DNS search domain of VMs whose first NIC is on this segment; also their FQDN's suffix.
     pub search_domain: Option<String>,
+    /// The `segment <name>` declaration.
     pub span: Span,
 }
 
+/// A VM template on the PVE host that VMs are cloned from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VmTemplate {
+    /// The template's name, by which VMs choose it.
     pub name: String,
+    /// Its Proxmox VM ID, unique among VMs and templates.
     pub vmid: i64,
+    /// The cloud image it is built from.
     pub image: String,
+    /// Built for Kubernetes Nodes (kubeadm, kubelet, containerd).
     pub kubernetes: bool,
+    /// The cloud-init snippet it carries; `None` when it carries none.
     pub snippet: Option<String>,
+    /// The `vm_template <name>` declaration.
     pub span: Span,
 }
 
+/// A disk of a VM.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VmDisk {
+    /// The slot it is attached to (`scsi0`); the VM boots from its first disk.
     pub slot: String,
+    /// The Proxmox storage it lives on (`local-lvm` by default).
     pub storage: String,
+    /// Its size as a quantity (`64Gi`); the API gets it rounded up to whole GiB.
     pub size: String,
+    /// Presented to the guest as an SSD (`ssd=1`; on by default).
     pub ssd: bool,
+    /// Passes the guest's TRIM through to thin storage (`discard=on`; on by default).
     pub discard: bool,
 }
 
+/// A network interface of a VM, attached to a declared segment.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VmNic {
+    /// The slot (`net0`). The NICs' `ipconfigN` are numbered by their order, from 0.
     pub slot: String,
+    /// The segment it attaches to, by name.
     pub segment: String,
+    /// A static address inside the segment; `None` for DHCP.
     pub ip: Option<String>,
+    /// A fixed MAC address; `None` lets Proxmox choose.
     pub mac: Option<String>,
+    /// The `nic <slot>` declaration; address findings point here.
     pub span: Span,
 }
 
+/// Cloud-init user data of a VM.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CloudInit {
+    /// The login user (`wizard` by default), with passwordless sudo.
     pub user: String,
+    /// Names of declared `ssh_key`s that may log in as the user.
     pub ssh_keys: Vec<String>,
+    /// Packages installed on first boot.
     pub packages: Vec<String>,
+    /// Commands run on first boot, in order.
     pub runcmd: Vec<String>,
+    /// Span of the VM's `cloud_init` field, or of the VM when not found.
     pub span: Span,
 }
 
+/// A virtual machine on the PVE host.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Vm {
+    /// The VM's name, also its hostname (and its Node name when it is a Kubernetes Node).
     pub name: String,
+    /// The `vm <name>` declaration.
     pub span: Span,
+    /// Its Proxmox VM ID, unique among VMs and templates.
     pub vmid: i64,
+    /// Cores per socket (4 by default).
     pub cores: i64,
+    /// CPU sockets (1 by default); its vCPUs are cores times sockets.
     pub sockets: i64,
+    /// Memory as a quantity (`8Gi` by default); the API gets it in MiB.
     pub memory: String,
+    /// Ballooning minimum in MiB; 0 (the default) turns ballooning off.
     pub balloon: i64,
+    /// The CPU type Proxmox emulates (`host` by default).
     pub cpu: String,
+    /// The machine type (`q35` for PCI passthrough); `None` keeps Proxmox's default.
     pub machine: Option<String>,
+    /// Disks in declaration order; the first is the boot disk.
     pub disks: Vec<VmDisk>,
+    /// Network interfaces in declaration order.
     pub nics: Vec<VmNic>,
+    /// The template it is cloned from, with the span of the value; `None` for a VM not cloned.
     pub template: Option<(String, Span)>,
+    /// Cloud-init user data; `None` when the VM has none (and no cloud-init file is emitted).
     pub cloud_init: Option<CloudInit>,
+    /// Names of the host's PCI devices passed through to it; a device goes to one VM only.
     pub pci: Vec<String>,
+    /// Span of the `pci` field, or of the VM when not set.
     pub pci_span: Span,
+    /// The VM is a Kubernetes Node, which node selectors may name.
     pub kubernetes_node: bool,
+    /// Starts when the host boots (on by default).
     pub onboot: bool,
+    /// Kept running (on by default); only running VMs count against the host's capacity.
     pub running: bool,
+    /// Proxmox tags.
     pub tags: Vec<String>,
+    /// Shown in the Proxmox UI; `None` when not given.
     pub description: Option<String>,
 }
 
 /// An SSH public key kept in Vault.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SshKeyRef {
+    /// The `ssh_key` entry's name, by which cloud-init refers to it.
     pub name: String,
+    /// The Vault KV path that holds the public key.
     pub key: String,
+    /// The property under that path that holds it.
     pub property: String,
 }
 
 /// A step of the PVE host's 3-2-1 backup pipeline.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HostBackup {
+    /// The step's name; its units are `hlc-backup-<name>.service` and `.timer`.
     pub name: String,
+    /// The `host_backup <name>` declaration.
     pub span: Span,
+    /// What the step does; the units' `Description=`.
     pub description: String,
     /// As written (cron or calendar form).
     pub schedule: String,
+    /// Span of the schedule value.
     pub schedule_span: Span,
+    /// The command the service runs: an absolute path and its arguments.
     pub command: Vec<String>,
-    /// Seconds.
+    /// How far the start is spread, in seconds (`RandomizedDelaySec=`); `None` starts on time.
     pub randomized_delay: Option<u64>,
+    /// The 3-2-1 copy it produces, as written: `live` (copy 1), `local` (copy 2, the host's
+    /// backup disk) or `offsite` (copy 3).
     pub produces: String,
+    /// What it reads: storage classes (`proxmox-lvm`), path prefixes (`/srv/nfs`) or other
+    /// sources (`vm:102`).
     pub sources: Vec<String>,
+    /// Path prefixes it skips.
     pub excludes: Vec<String>,
+    /// Where it writes; `None` when not said, and then it is left out of the overlap check.
     pub target: Option<String>,
+    /// How long copies are kept, in words; `None` when not said.
     pub retention: Option<String>,
 }

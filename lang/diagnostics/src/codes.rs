@@ -6,23 +6,43 @@
 
 use crate::Severity;
 
-/// Static facts about one code.
+/// Static facts about one code, as listed by `hlc explain`.
 #[derive(Debug)]
 pub struct CodeInfo {
+    /// The code as printed in reports: `E` and four digits (`E0513`). The hundreds group the
+    /// codes by area: `E00xx` syntax, `E01xx` names, `E02xx` types and values, `E03xx`
+    /// evaluation, `E04xx` the workspace as a whole (stacks, namespaces, references, output),
+    /// `E05xx` the homelab's conventions (with the stack graph and waivers), `E06xx` the
+    /// Proxmox host.
     pub code: &'static str,
+    /// The kebab-case name (`no-backup`), which waivers and `hlc explain` accept as well.
     pub name: &'static str,
+    /// One line, starting in lowercase, saying what kind of problem the code is about; SARIF
+    /// output uses it as the rule's short description.
     pub summary: &'static str,
+    /// The severity a diagnostic of this code gets unless it says otherwise. A stack can
+    /// waive only warnings (and not the two waiver codes, `E0591` and `E0592`).
     pub severity: Severity,
+    /// The docs page (`docs/<CODE>.md`, Markdown): what the rule protects, an example and
+    /// how to fix it.
     pub doc: &'static str,
 }
 
 macro_rules! codes {
     ($( $variant:ident = $code:literal $name:literal $sev:ident $summary:literal; )*) => {
-        /// A diagnostic code.
+        /// A diagnostic code: the stable identity of one kind of problem.
+        ///
+        /// Each variant has an entry in [`CODES`] with its code, name, severity and docs page.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Code { $( $variant, )* }
+        pub enum Code {
+            $(
+                #[doc = concat!("`", $code, "` (`", $name, "`, ", stringify!($sev), "): ", $summary, ".")]
+                $variant,
+            )*
+        }
 
-        /// Every code, in registry order.
+        /// Every code, in registry order: the order of [`Code`]'s variants, so that
+        /// `CODES[code as usize]` is that code's entry.
         pub static CODES: &[CodeInfo] = &[
             $( CodeInfo {
                 code: $code,
@@ -34,8 +54,19 @@ macro_rules! codes {
         ];
 
         impl Code {
+            /// Every variant, in registry order (parallel to [`CODES`]).
             pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
 
+            /// The registry entry of this code.
+            ///
+            /// ```
+            /// use hl_diagnostics::{Code, Severity};
+            ///
+            /// let info = Code::NoBackup.info();
+            /// assert_eq!((info.code, info.name), ("E0513", "no-backup"));
+            /// assert_eq!(info.severity, Severity::Warning); // a stack may waive it
+            /// assert!(info.doc.starts_with("# E0513"));
+            /// ```
             pub fn info(self) -> &'static CodeInfo {
                 &CODES[self as usize]
             }
@@ -129,7 +160,16 @@ codes! {
     UnusedWaiver       = "E0592" "unused-waiver"         Warning "a waiver matches no warning of its stack";
 }
 
-/// Find a code by its code (`E0204`) or name (`unknown-field`), case-insensitively.
+/// Find a code by its code (`E0204`) or name (`unknown-field`), case-insensitively and
+/// ignoring surrounding whitespace; this is how `hlc explain` and waivers read a code.
+///
+/// ```
+/// use hl_diagnostics::lookup;
+///
+/// assert_eq!(lookup("e0204").map(|c| c.name), Some("unknown-field"));
+/// assert_eq!(lookup("Unknown-Field").map(|c| c.code), Some("E0204"));
+/// assert!(lookup("E9999").is_none());
+/// ```
 pub fn lookup(query: &str) -> Option<&'static CodeInfo> {
     let q = query.trim();
     CODES.iter().find(|c| c.code.eq_ignore_ascii_case(q) || c.name.eq_ignore_ascii_case(q))

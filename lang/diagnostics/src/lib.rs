@@ -1,9 +1,32 @@
 //! Diagnostics for hl.
 //!
 //! Every problem in user input becomes a [`Diagnostic`]: a stable [`Code`] from the registry
-//! ([`codes`]), a severity, a one-line message, a primary [`Label`] pointing at a [`Span`],
-//! secondary labels, and help. Diagnostics are plain data; [`render`] turns them into text
-//! for people (miette's graphical report) or for tools (one line per diagnostic).
+//! ([`CODES`], with [`lookup`]), a severity, a one-line message, a primary [`Label`] pointing at a
+//! [`Span`], secondary labels, and help. Diagnostics are plain data; [`render`] turns them into
+//! text for people (miette's graphical report) or for tools (one line per diagnostic).
+//!
+//! Spans are byte ranges into the files of one compilation, held in [`Sources`]; a span is
+//! resolved to a line and column only when it is shown.
+//!
+//! ```
+//! use hl_diagnostics::{Code, Diagnostic, Sources, Span, render};
+//!
+//! let mut sources = Sources::new();
+//! let file = sources.add("stacks/web.hl", "service web {\n  replica = 2\n}\n");
+//! let d = Diagnostic::new(
+//!     Code::UnknownField,
+//!     "`Service` has no field `replica`",
+//!     Span::new(file, 16, 23),
+//!     "unknown field",
+//! )
+//! .with_help("did you mean `replicas`?");
+//! assert_eq!(
+//!     render::short(&[d], &sources),
+//!     "stacks/web.hl:2:3: error[E0204]: `Service` has no field `replica`\n",
+//! );
+//! ```
+
+#![warn(missing_docs)]
 
 mod codes;
 pub mod render;
@@ -15,11 +38,16 @@ pub use source::{FileId, LineCol, SourceFile, Sources, Span};
 /// How bad a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
+    /// The input is wrong. A compilation with any error emits nothing, and no stack can waive
+    /// an error.
     Error,
+    /// A departure from the homelab's conventions. Output is still written (unless the CLI
+    /// runs with `--deny-warnings`), and a stack may accept it with `waive` and a reason.
     Warning,
 }
 
 impl Severity {
+    /// The lowercase word reports use: `error` or `warning`, as in `error[E0204]`.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
@@ -31,25 +59,62 @@ impl Severity {
 /// A span with a message: one fact about one place.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Label {
+    /// Where: a byte range in one of the compilation's [`Sources`].
     pub span: Span,
+    /// What is true there, short enough to draw under the snippet (`unknown field`,
+    /// `the other job`). When empty, the place is marked without text.
     pub message: String,
 }
 
 impl Label {
+    /// A label at `span` saying `message`.
     pub fn new(span: Span, message: impl Into<String>) -> Self {
         Label { span, message: message.into() }
     }
 }
 
 /// One problem found in user input.
+///
+/// Built with [`Diagnostic::new`] and the `with_*` methods; every field is public, so tools
+/// read the code, severity, message and spans directly.
+///
+/// ```
+/// use hl_diagnostics::{Code, Diagnostic, Severity, Sources, Span};
+///
+/// let mut sources = Sources::new();
+/// let file = sources.add("web.hl", "service web {\n  replica = 2\n}\n");
+/// let at = Span::new(file, 16, 23);
+/// let d = Diagnostic::new(Code::UnknownField, "`Service` has no field `replica`", at, "unknown field")
+///     .with_help("did you mean `replicas`?");
+///
+/// assert_eq!(d.code, Code::UnknownField);
+/// assert_eq!((d.code.info().code, d.code.info().name), ("E0204", "unknown-field"));
+/// assert_eq!(d.severity, Severity::Error); // the code's default severity
+/// assert!(d.is_error());
+/// let text = sources.get(file).expect("added above");
+/// assert_eq!(text.slice(d.primary.span), "replica");
+/// assert_eq!(d.help.as_deref(), Some("did you mean `replicas`?"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
+    /// The registry code. It never changes meaning; waivers and `hlc explain` name it.
     pub code: Code,
+    /// Error or warning; [`Diagnostic::new`] takes the code's default
+    /// ([`CodeInfo::severity`]).
     pub severity: Severity,
+    /// One line without a final period that names the thing at fault
+    /// (`` stack `web` depends on itself ``).
     pub message: String,
+    /// Where the problem is and what is wrong there. Reports, sorting and the machine
+    /// formats' location all use its span.
     pub primary: Label,
+    /// Other places that explain the problem (the first of two clashing declarations, the
+    /// field that expected a type), in the order they were added. They may lie in other files.
     pub secondary: Vec<Label>,
+    /// How to fix it, when the compiler has concrete advice (`did you mean ...?`); `None`
+    /// otherwise.
     pub help: Option<String>,
+    /// Facts without a place of their own, printed after the snippet as `= note: ...`.
     pub notes: Vec<String>,
 }
 
@@ -67,21 +132,25 @@ impl Diagnostic {
         }
     }
 
+    /// Add a secondary label: another place that explains this problem.
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
         self.secondary.push(Label::new(span, message));
         self
     }
 
+    /// Set the help line, replacing any earlier one.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
+    /// Add a note, shown after the snippet.
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
         self
     }
 
+    /// Whether this diagnostic is an error, which stops the compilation from emitting output.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -93,14 +162,34 @@ impl Diagnostic {
     }
 }
 
-/// Sort diagnostics into reporting order and drop exact duplicates.
+/// Sort diagnostics into reporting order ([`Diagnostic::sort_key`]) and drop exact
+/// duplicates, such as the same problem found through two paths.
+///
+/// ```
+/// use hl_diagnostics::{Code, Diagnostic, FileId, Span, sort_and_dedup};
+///
+/// let at = |start| Span::new(FileId(0), start, start + 1);
+/// let late = Diagnostic::new(Code::UnknownName, "`b` is not defined", at(40), "not defined");
+/// let early = Diagnostic::new(Code::UnknownName, "`a` is not defined", at(3), "not defined");
+/// let mut diags = vec![late.clone(), early.clone(), late.clone()];
+/// sort_and_dedup(&mut diags);
+/// assert_eq!(diags, vec![early, late]);
+/// ```
 pub fn sort_and_dedup(diags: &mut Vec<Diagnostic>) {
     diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diags.dedup();
 }
 
 /// "did you mean `x`?" for a misspelled name: the closest candidate by edit distance, if it is
-/// close enough to be a plausible typo.
+/// close enough to be a plausible typo. The name itself is never suggested.
+///
+/// ```
+/// use hl_diagnostics::did_you_mean;
+///
+/// let tiers = ["core", "cluster", "gpu", "edge", "aux"];
+/// assert_eq!(did_you_mean("clster", tiers), Some("cluster"));
+/// assert_eq!(did_you_mean("gold", tiers), None);
+/// ```
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(&str, f64)> = None;
     for cand in candidates {
@@ -117,7 +206,11 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
     best.map(|(c, _)| c)
 }
 
-/// Join names as "`a`, `b` or `c`" for messages.
+/// Join names as "`a`, `b` or `c`" for messages; no names give an empty string.
+///
+/// ```
+/// assert_eq!(hl_diagnostics::list_names(&["infra", "vault", "dbaas"]), "`infra`, `vault` or `dbaas`");
+/// ```
 pub fn list_names<S: AsRef<str>>(names: &[S]) -> String {
     let quoted: Vec<String> = names.iter().map(|n| format!("`{}`", n.as_ref())).collect();
     match quoted.len() {

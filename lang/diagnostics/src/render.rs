@@ -15,7 +15,9 @@ pub enum Style {
     Plain,
 }
 
-/// Render diagnostics the way `hlc check` prints them for people.
+/// Render diagnostics the way `hlc check` prints them for people: a header
+/// (`error[E0204]: message`), the snippet with its labels, help and notes, and a blank line
+/// after each. `width` is the column count that long lines are wrapped to.
 pub fn human(diags: &[Diagnostic], sources: &Sources, style: Style, width: usize) -> String {
     let mut theme = match style {
         Style::Color => GraphicalTheme::unicode(),
@@ -70,6 +72,13 @@ fn short_line(d: &Diagnostic, sources: &Sources) -> String {
 }
 
 /// A one-line summary such as `2 errors, 1 warning`.
+///
+/// ```
+/// use hl_diagnostics::{Code, Diagnostic, Span, render};
+///
+/// let d = Diagnostic::new(Code::NamespaceTier, "namespace `scratch` has no tier", Span::default(), "no tier");
+/// assert_eq!(render::summary(&[d]), "0 errors, 1 warning");
+/// ```
 pub fn summary(diags: &[Diagnostic]) -> String {
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
