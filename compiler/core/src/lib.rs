@@ -442,8 +442,20 @@ fn emit_with_origins(model: &Model, options: &Options<'_>) -> (Vec<Artifact>, Or
             let mut files = Vec::new();
             let mut origins = Vec::new();
             let mut names = Vec::new();
+            // `<kind>-<name>.yaml`, or `<kind>-<namespace>-<name>.yaml` for objects whose kind
+            // and name recur in several namespaces of the stack (a TLS secret per namespace).
+            let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
             for obj in &out.objects {
-                let name = obj.file_name();
+                *seen.entry(obj.file_name()).or_default() += 1;
+            }
+            for obj in &out.objects {
+                let plain = obj.file_name();
+                let name = match &obj.namespace {
+                    Some(ns) if seen.get(&plain).copied().unwrap_or(0) > 1 => {
+                        format!("{}-{ns}-{}.yaml", obj.kind.to_ascii_lowercase(), obj.name)
+                    }
+                    _ => plain,
+                };
                 let path = format!("k8s/{}/{}", stack.name, name);
                 origins.push((path.clone(), obj.origin));
                 files.push(Artifact { path, contents: obj.yaml.clone() });

@@ -141,3 +141,21 @@ fn compilations_on_several_threads_agree() {
         }
     }
 }
+
+/// Two namespaces of one stack each get the wildcard TLS secret: same kind and name, so their
+/// files carry the namespace instead of overwriting each other.
+#[test]
+fn objects_sharing_kind_and_name_in_one_stack_get_distinct_files() {
+    let host = MemoryHost::new()
+        .with_file("two.hl", "stack two {\n  namespace one { tier = aux }\n  namespace two { tier = aux }\n}\n");
+    let c = compile_host(&host).expect("compile");
+    assert!(!c.has_errors(), "{:?}", c.diagnostics);
+    let secrets: Vec<&str> =
+        c.artifacts.iter().map(|a| a.path.as_str()).filter(|p| p.starts_with("k8s/two/secret-")).collect();
+    assert_eq!(secrets.len(), 2, "{secrets:?}");
+    assert!(secrets.iter().all(|p| p.contains("-one-") || p.contains("-two-")), "{secrets:?}");
+    let kustomization = c.artifact("k8s/two/kustomization.yaml").expect("kustomization");
+    for s in &secrets {
+        assert!(kustomization.contents.contains(s.trim_start_matches("k8s/two/")), "{}", kustomization.contents);
+    }
+}
