@@ -356,3 +356,42 @@ fn quiet_and_verbose() {
     let o = hlc(&["check", "-q", "-v"], &dir);
     assert_eq!(o.status.code(), Some(2), "--quiet and --verbose conflict");
 }
+
+/// `hlc build` of the real `stacks/` writes the same bytes with 1, 2 and 4 worker threads.
+#[test]
+fn build_output_is_identical_for_any_thread_count() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("threads");
+    let _ = fs::remove_dir_all(&out);
+    let mut trees = Vec::new();
+    for threads in ["1", "2", "4"] {
+        let dir = out.join(threads);
+        let o = Command::new(env!("CARGO_BIN_EXE_hlc"))
+            .args(["build", "stacks", "--out"])
+            .arg(&dir)
+            .current_dir(&root)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("run hlc");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let mut files = Vec::new();
+        collect(&dir, &dir, &mut files);
+        files.sort();
+        trees.push(files);
+    }
+    assert!(trees[0].len() > 1000, "{} files", trees[0].len());
+    assert!(trees[0] == trees[1], "1 vs 2 threads differ");
+    assert!(trees[1] == trees[2], "2 vs 4 threads differ");
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+    for e in fs::read_dir(dir).expect("read dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect(root, &p, out);
+        } else {
+            let rel = p.strip_prefix(root).expect("inside").to_string_lossy().into_owned();
+            out.push((rel, fs::read(&p).expect("read")));
+        }
+    }
+}
