@@ -35,9 +35,10 @@ impl Ui {
     pub fn compile(&self, files: Vec<InputText>) -> Compilation {
         let start = Instant::now();
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        // A spinner with the stage until the emit stage, which has a count to show.
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} {bar:30} {pos}/{len} stacks")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         let may_show = !self.quiet && std::io::stderr().is_terminal();
         let stages: Mutex<Vec<(&'static str, Instant)>> = Mutex::new(Vec::new());
@@ -48,6 +49,10 @@ impl Ui {
                 Progress::Checking => Some("check"),
                 Progress::Emitting { stacks } => {
                     bar.set_length(stacks as u64);
+                    bar.set_style(
+                        ProgressStyle::with_template("{spinner} {msg} {bar:30} {pos}/{len} stacks")
+                            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    );
                     Some("emit")
                 }
                 Progress::StackEmitted => {
