@@ -6,7 +6,7 @@
 const os = require('os');
 const path = require('path');
 const vscode = require('vscode');
-const { LanguageClient, TransportKind } = require('vscode-languageclient/node');
+const { LanguageClient } = require('vscode-languageclient/node');
 
 const SELECTOR = [{ scheme: 'file', language: 'hl' }];
 
@@ -32,7 +32,9 @@ function serverCommand() {
 
 async function startServer() {
   const { command, args } = serverCommand();
-  const executable = { command, args, transport: TransportKind.stdio };
+  // No `transport`: the client then talks over the process's stdio as it is. With
+  // `TransportKind.stdio` it would append `--stdio` to the arguments, which `hlc lsp` refuses.
+  const executable = { command, args };
   // The id 'hl' makes the client read its trace level from `hl.trace.server`.
   client = new LanguageClient(
     'hl',

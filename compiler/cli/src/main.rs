@@ -139,7 +139,11 @@ enum Command {
     /// affects; hover, go to definition, references, rename, document and workspace symbols,
     /// completion and formatting.
     #[command(after_help = "Examples:\n  hlc lsp\n\nEditors start it themselves: see editors/ for VS Code and Neovim.")]
-    Lsp,
+    Lsp {
+        /// Accepted for clients that pass it (stdio is the only transport).
+        #[arg(long, hide = true)]
+        stdio: bool,
+    },
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  hlc completions bash > /etc/bash_completion.d/hlc\n  hlc completions zsh > ~/.zfunc/_hlc\n  hlc completions fish > ~/.config/fish/completions/hlc.fish"
@@ -216,7 +220,7 @@ fn main() -> ExitCode {
         Command::Graph { dir, out, format } => graph(&dir, &out, format, ui),
         Command::Backups { dir, format } => backups(&dir, format, ui),
         Command::Diff { dir, base, head, format } => diff_command(&dir, &base, head.as_deref(), format, ui),
-        Command::Lsp => match hl_lsp::run_stdio() {
+        Command::Lsp { stdio: _ } => match hl_lsp::run_stdio() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("hlc lsp: {e}");

@@ -55,7 +55,8 @@ test('activation starts `hlc lsp` over stdio for hl files', async () => {
   assert.strictEqual(clients.length, 1);
   const c = clients[0];
   assert.strictEqual(c.id, 'hl', 'the client id must be "hl" for hl.trace.server to apply');
-  assert.deepStrictEqual(c.serverOptions.run, { command: 'hlc', args: ['lsp'], transport: 0 });
+  // Exactly `hlc lsp`: a `transport` would make the real client add `--stdio`, which hlc refuses.
+  assert.deepStrictEqual(c.serverOptions.run, { command: 'hlc', args: ['lsp'] });
   assert.deepStrictEqual(c.clientOptions.documentSelector, [{ scheme: 'file', language: 'hl' }]);
   assert.ok(c.started);
 });
