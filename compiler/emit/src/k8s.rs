@@ -33,12 +33,13 @@ use serde_json::{Value as Json, json};
 use crate::yaml::to_yaml;
 use crate::{Object, StackOutput};
 
-/// Every object of one stack, in a stable order: namespaces first, then each service's
+/// Every object of one stack, in a stable order: the namespaces it owns first, then each service's
 /// objects in declaration order. Identical objects declared twice (a claim shared by two
 /// services) are emitted once; different objects with the same kind and name are an error.
 pub fn emit_stack(stack: &Stack) -> StackOutput {
     let mut e = Emitter { objects: Vec::new(), diags: Vec::new() };
-    for ns in &stack.namespaces {
+    // A namespace the stack only uses is its owner's (or Kubernetes') to emit.
+    for ns in stack.owned_namespaces() {
         e.namespace(ns);
     }
     for svc in &stack.services {

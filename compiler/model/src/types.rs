@@ -25,6 +25,9 @@ pub struct Facts {
     pub home_lans_middleware: String,
     pub tier_policies: std::collections::BTreeMap<NamespaceTier, TierPolicy>,
     pub node_count: i64,
+    /// The namespaces Kubernetes creates itself (`default`, `kube-system`, ...): no stack owns
+    /// them, and any stack may use them.
+    pub cluster_namespaces: Vec<String>,
 }
 
 /// Kyverno's per-tier defaults and quota, in millicores and bytes.
@@ -84,6 +87,16 @@ pub struct Stack {
 }
 
 impl Stack {
+    /// The namespaces the stack owns: it emits their Namespace objects.
+    pub fn owned_namespaces(&self) -> impl Iterator<Item = &Namespace> {
+        self.namespaces.iter().filter(|n| !n.external)
+    }
+
+    /// The namespaces the stack uses without owning them (`external = true`).
+    pub fn external_namespaces(&self) -> impl Iterator<Item = &Namespace> {
+        self.namespaces.iter().filter(|n| n.external)
+    }
+
     /// Every ingress of the stack: its services', its frontends' and its own.
     pub fn all_ingresses(&self) -> impl Iterator<Item = &Ingress> {
         self.services
@@ -202,6 +215,8 @@ impl NamespaceTier {
 pub struct Namespace {
     pub name: String,
     pub span: Span,
+    /// Used, not owned: nothing is emitted for it, and its other settings are unset.
+    pub external: bool,
     pub tier: Option<NamespaceTier>,
     pub keel: bool,
     pub custom_quota: bool,
