@@ -1,8 +1,10 @@
-//! The ported stacks against the homelab's catalog: for every catalog stack, the emitted
-//! objects must carry the catalog's workloads (kind, name, image, replicas), Services (type,
-//! ports with their targets, protocols and node ports, LoadBalancer address, sharing, traffic
-//! policy), ingresses (host, auth mode, backend Service and port), claims (storage class), NFS volumes and
-//! ExternalSecrets (store).
+//! The ported stacks against the homelab's catalog: for every catalog stack, the namespaces it
+//! owns (tier, Keel enrolment, quota and LimitRange opt-outs) and the emitted objects must carry
+//! the catalog's workloads (kind, name, image, replicas), Services (type, ports with their
+//! targets, protocols and node ports, LoadBalancer address, sharing, traffic policy), ingresses
+//! (host, auth mode, backend Service and port), claims (storage class), NFS volumes and
+//! ExternalSecrets (store); workloads, Services, ingresses, claims and NFS claims in the catalog's
+//! namespace.
 //!
 //! The catalog is read in place from `$HLC_SHARED_DIR/domain/catalog.json` (default `../shared`).
 //! Facts hl cannot express yet are listed, each with its reason, in `tests/catalog-gaps.txt`;
@@ -16,6 +18,13 @@ use serde_json::Value;
 
 fn s(v: &Value) -> Option<&str> {
     v.as_str()
+}
+
+/// When the catalog places an object (`v`) in a namespace: whether its emitted YAML is there (in
+/// its own metadata, at the first indent), and the problem if not.
+fn placement(yaml: Option<&str>, v: &Value) -> Option<(bool, String)> {
+    let (yaml, ns) = (yaml?, v["namespace"].as_str()?);
+    Some((yaml.contains(&format!("\n  namespace: {ns}\n")), format!("namespace is not {ns}")))
 }
 
 /// A number written as a number or as digits in a string.
@@ -64,11 +73,43 @@ fn stacks_match_the_catalog() {
         }
         let has =
             |kind: &str, name: &str| objects.get(&(stack.to_string(), kind.to_string(), name.to_string())).copied();
+        // The namespaces the stack owns (emits); those used with `external = true` are another
+        // stack's or Kubernetes' own. Namespaces made per item of a map have no name to compare.
+        let model_stack = c.model.stacks.iter().find(|s| s.name == stack);
+        let owned: BTreeMap<&str, &hlc_core::model::Namespace> =
+            model_stack.into_iter().flat_map(|s| s.owned_namespaces()).map(|n| (n.name.as_str(), n)).collect();
+        let mut listed: BTreeSet<&str> = BTreeSet::new();
+        for n in entry["namespaces"].as_array().into_iter().flatten() {
+            let Some(name) = n["name"].as_str() else { continue };
+            listed.insert(name);
+            let Some(ns) = owned.get(name) else {
+                check(stack, "Namespace", name, false, "not owned by the stack".into());
+                continue;
+            };
+            let tier = n["tier"].as_str();
+            check(stack, "Namespace", name, ns.tier.map(|t| t.label()) == tier, format!("tier is not {tier:?}"));
+            for (field, have) in [
+                ("keel_enrolled", ns.keel),
+                ("custom_quota", ns.custom_quota),
+                ("custom_limitrange", ns.custom_limitrange),
+            ] {
+                if let Some(want) = n[field].as_bool() {
+                    check(stack, "Namespace", name, have == want, format!("{field} is not {want}"));
+                }
+            }
+        }
+        let per_item = entry["namespaces"].as_array().into_iter().flatten().any(|n| n["name"].as_str().is_none());
+        for name in owned.keys().filter(|n| !listed.contains(*n)) {
+            check(stack, "Namespace", name, per_item, "owned by the stack, but not in the catalog".into());
+        }
         for w in entry["workloads"].as_array().into_iter().flatten() {
             let (Some(kind), Some(name)) = (w["kind"].as_str(), w["name"].as_str()) else { continue };
             let file_kind = kind.to_ascii_lowercase();
             let obj = has(&file_kind, name);
             check(stack, kind, name, obj.is_some(), "missing".into());
+            if let Some((ok, detail)) = placement(obj, w) {
+                check(stack, kind, name, ok, detail);
+            }
             let Some(yaml) = obj else { continue };
             if let Some(image) = w["image"].as_str() {
                 check(stack, kind, name, yaml.contains(&format!("image: {image}\n")), format!("image is not {image}"));
@@ -83,6 +124,9 @@ fn stacks_match_the_catalog() {
                 continue;
             }
             check(stack, "Service", name, has("service", name).is_some(), "missing".into());
+            if let Some((ok, detail)) = placement(has("service", name), svc) {
+                check(stack, "Service", name, ok, detail);
+            }
             let Some(x) = c
                 .model
                 .stacks
@@ -153,6 +197,9 @@ fn stacks_match_the_catalog() {
             }
             let obj = has("ingress", name);
             check(stack, "Ingress", name, obj.is_some(), "missing".into());
+            if let Some((ok, detail)) = placement(obj, ing) {
+                check(stack, "Ingress", name, ok, detail);
+            }
             if let (Some(yaml), Some(host)) = (obj, ing["effective_host"].as_str()) {
                 check(
                     stack,
@@ -190,6 +237,9 @@ fn stacks_match_the_catalog() {
             let (Some(name), Some(class)) = (pvc["name"].as_str(), pvc["storage_class"].as_str()) else { continue };
             let obj = has("persistentvolumeclaim", name);
             check(stack, "PersistentVolumeClaim", name, obj.is_some(), "missing".into());
+            if let Some((ok, detail)) = placement(obj, pvc) {
+                check(stack, "PersistentVolumeClaim", name, ok, detail);
+            }
             if let Some(yaml) = obj {
                 check(
                     stack,
@@ -207,6 +257,10 @@ fn stacks_match_the_catalog() {
             }
             let obj = has("persistentvolume", name);
             check(stack, "PersistentVolume", name, obj.is_some(), "missing".into());
+            // The volume is cluster-wide; its claim goes into the namespace.
+            if let Some((ok, detail)) = placement(has("persistentvolumeclaim", name), nfs) {
+                check(stack, "PersistentVolume", name, ok, detail);
+            }
             if let Some(yaml) = obj {
                 check(
                     stack,

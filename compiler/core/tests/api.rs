@@ -54,6 +54,31 @@ fn an_in_memory_workspace_compiles_to_artifacts_and_a_typed_model() {
 }
 
 #[test]
+fn a_namespace_used_but_not_owned_emits_nothing_and_orders_the_stacks() {
+    let grafana = r#"
+stack grafana-logins {
+  namespace monitoring { external = true }
+  namespace kube-system { external = true }
+  secret grafana-web-db { ..vault_db("pg-web"), namespace = "monitoring" }
+  service cache { kind = daemonset, namespace = "kube-system", image = "registry.k8s.io/pause:3.10" }
+}
+stack monitoring { namespace monitoring { tier = cluster } }
+"#;
+    let c = compile_host(&MemoryHost::new().with_file("grafana.hl", grafana)).expect("compile");
+    assert!(!c.has_errors(), "{:?}", c.diagnostics);
+    // The objects go into the namespaces; nothing is emitted for the namespaces themselves.
+    let secret = c.artifact("k8s/grafana-logins/externalsecret-grafana-web-db.yaml").expect("the secret");
+    assert!(secret.contents.contains("namespace: monitoring\n"), "{}", secret.contents);
+    let ds = c.artifact("k8s/grafana-logins/daemonset-cache.yaml").expect("the daemonset");
+    assert!(ds.contents.contains("namespace: kube-system\n"), "{}", ds.contents);
+    assert!(!c.artifacts.iter().any(|a| a.path.starts_with("k8s/grafana-logins/namespace-")));
+    assert!(!c.artifacts.iter().any(|a| a.path.starts_with("k8s/grafana-logins/secret-")));
+    // The stack depends on the owner of the namespace it uses (and on nobody for kube-system).
+    let deps: Vec<&str> = c.graph.dependencies("grafana-logins").map(|e| e.to.as_str()).collect();
+    assert!(deps.contains(&"monitoring"), "{deps:?}");
+}
+
+#[test]
 fn diagnostics_are_typed_with_spans_labels_and_help() {
     let host = workspace().with_file("apps/web.hl", WEB.replace("replicas = 2", "replicas = 2\n    replica = 3"));
     let c = compile_host(&host).expect("compile");

@@ -33,13 +33,15 @@ use serde_json::{Value as Json, json};
 use crate::yaml::to_yaml;
 use crate::{Object, StackOutput};
 
-/// Every object of one stack, in a stable order: namespaces first, then each service's
-/// objects in declaration order, then frontends, the stack's volumes, ingresses and secrets,
-/// and its Helm releases. Identical objects declared twice (a claim shared by two services)
-/// are emitted once; different objects with the same kind, namespace and name are an error.
+/// Every object of one stack, in a stable order: the namespaces it owns first (a namespace it
+/// only uses is its owner's, or Kubernetes', to emit), then each service's objects in
+/// declaration order, then frontends, the stack's volumes, ingresses and secrets, and its Helm
+/// releases. Identical objects declared twice (a claim shared by two services) are emitted
+/// once; different objects with the same kind, namespace and name are an error.
 pub fn emit_stack(stack: &Stack) -> StackOutput {
     let mut e = Emitter { objects: Vec::new(), diags: Vec::new() };
-    for ns in &stack.namespaces {
+    // A namespace the stack only uses is its owner's (or Kubernetes') to emit.
+    for ns in stack.owned_namespaces() {
         e.namespace(ns);
     }
     for svc in &stack.services {

@@ -102,16 +102,27 @@ pub fn build(model: &Model) -> (Graph, Vec<Diagnostic>) {
             }
         }
     };
-    // Which stack declares each namespace, to resolve `service.namespace` references.
+    // Which stack owns each namespace, to resolve `service.namespace` references.
     let mut ns_owner: BTreeMap<&str, &str> = BTreeMap::new();
     for s in &stacks {
-        for n in &s.namespaces {
+        for n in s.owned_namespaces() {
             ns_owner.entry(n.name.as_str()).or_insert(s.name.as_str());
         }
     }
     for s in &stacks {
         for (dep, span) in &s.depends_on {
             add(Edge { from: s.name.clone(), to: dep.clone(), kind: EdgeKind::Explicit, span: *span });
+        }
+        // A namespace the stack uses exists once its owner has been applied.
+        for n in s.external_namespaces() {
+            if let Some(owner) = ns_owner.get(n.name.as_str()) {
+                add(Edge {
+                    from: s.name.clone(),
+                    to: owner.to_string(),
+                    kind: EdgeKind::Inferred(format!("it places objects in namespace `{}`", n.name)),
+                    span: n.span,
+                });
+            }
         }
         // Every Tier 1 stack keeps its state in the state backend.
         if s.state_tier == 1 {

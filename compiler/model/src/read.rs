@@ -11,6 +11,12 @@ use crate::types::*;
 /// The Tier 0 (bootstrap) stacks, as the standard library's `tier0_stacks` lists them.
 const TIER0_DEFAULT: &[&str] = &["infra", "platform", "cnpg", "vault", "dbaas", "external-secrets"];
 
+/// The namespaces Kubernetes creates, as the standard library's `cluster_namespaces` lists them.
+const CLUSTER_NAMESPACES_DEFAULT: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// Settings of a namespace that only its owner makes.
+const OWNER_SETTINGS: &[&str] = &["tier", "keel", "custom_quota", "custom_limitrange", "tls", "labels"];
+
 /// Build the model from the workspace root and the standard library's facts, and report
 /// structural problems.
 ///
@@ -61,6 +67,8 @@ pub fn build(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Dia
             })
             .unwrap_or_default(),
         node_count: prelude.get("node_count").and_then(Value::as_int).unwrap_or(6),
+        cluster_namespaces: list("cluster_namespaces")
+            .unwrap_or_else(|| CLUSTER_NAMESPACES_DEFAULT.iter().map(|s| s.to_string()).collect()),
     };
     let mut model = Model { facts, ..Model::default() };
     if let Some(rec) = root.as_record() {
@@ -214,32 +222,46 @@ impl Reader {
             .and_then(Value::as_list)
             .map(|l| l.iter().filter_map(|d| d.as_str().map(|s| (s.to_string(), d.span))).collect())
             .unwrap_or_default();
-        let namespaces: Vec<Namespace> = records(rec, "namespace")
-            .into_iter()
-            .map(|(n, nr, nspan)| {
-                // A tier that failed to evaluate was reported already; the namespace is kept so
-                // that its services do not report a second, cascading error.
-                let tier = match nr.get("tier") {
-                    // Already reported; any tier avoids a second, cascading report.
-                    Some(v) if v.is_error() => Some(NamespaceTier::Aux),
-                    _ => variant(nr, "tier").and_then(|t| NamespaceTier::from_variant(&t)),
-                };
-                Namespace {
-                    name: n.clone(),
-                    span: nspan,
-                    tier,
-                    keel: boolean(nr, "keel").unwrap_or(false),
-                    custom_quota: boolean(nr, "custom_quota").unwrap_or(false),
-                    custom_limitrange: boolean(nr, "custom_limitrange").unwrap_or(false),
-                    tls: boolean(nr, "tls").unwrap_or(true),
-                    labels: string_map(nr, "labels"),
+        let mut namespaces: Vec<Namespace> = Vec::new();
+        for (n, nr, nspan) in records(rec, "namespace") {
+            let external = boolean(nr, "external").unwrap_or(false);
+            if external {
+                for setting in OWNER_SETTINGS.iter().filter(|f| nr.is_explicit(f)) {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::NamespaceOwnership,
+                            format!("namespace `{n}` is external to stack `{name}`, so it cannot set `{setting}`"),
+                            span_of(nr, setting, nspan),
+                            "an owner's setting",
+                        )
+                        .with_label(nspan, "declared `external = true` here")
+                        .with_help(format!(
+                            "remove `{setting}`: the stack that owns `{n}` sets it (nobody does for Kubernetes' own namespaces)"
+                        )),
+                    );
                 }
-            })
-            .collect();
-        let default_ns = match namespaces.as_slice() {
-            [only] => Some(only.name.clone()),
-            _ => None,
-        };
+            }
+            // A tier that failed to evaluate was reported already; the namespace is kept so
+            // that its services do not report a second, cascading error.
+            let tier = match nr.get("tier") {
+                _ if external => None,
+                // Already reported; any tier avoids a second, cascading report.
+                Some(v) if v.is_error() => Some(NamespaceTier::Aux),
+                _ => variant(nr, "tier").and_then(|t| NamespaceTier::from_variant(&t)),
+            };
+            namespaces.push(Namespace {
+                name: n.clone(),
+                span: nspan,
+                external,
+                tier,
+                keel: !external && boolean(nr, "keel").unwrap_or(false),
+                custom_quota: !external && boolean(nr, "custom_quota").unwrap_or(false),
+                custom_limitrange: !external && boolean(nr, "custom_limitrange").unwrap_or(false),
+                tls: !external && boolean(nr, "tls").unwrap_or(true),
+                labels: if external { Vec::new() } else { string_map(nr, "labels") },
+            });
+        }
+        let default_ns = home_namespace(&namespaces).ok().map(|n| n.name.clone());
         self.helm_names = records(rec, "helm").into_iter().map(|(n, _, _)| n.clone()).collect();
         let mut services = Vec::new();
         for (sname, srec, sspan) in records(rec, "service") {
@@ -272,16 +294,15 @@ impl Reader {
         }
         let mut secrets = Vec::new();
         for (n, r, span) in records(rec, "secret") {
-            match string(r, "namespace").or_else(|| default_ns.clone()) {
-                Some(ns) => secrets.push(self.secret(n, r, span, &ns)),
-                None => self.diags.push(
-                    Diagnostic::new(
-                        Code::UnknownNamespace,
-                        format!("secret `{n}` has no namespace"),
-                        span,
-                        "the stack does not have exactly one namespace",
-                    )
-                    .with_help("set `namespace = \"...\"` on the secret"),
+            let ns = match string(r, "namespace") {
+                Some(ns) => Ok(ns),
+                None => home_namespace(&namespaces).map(|h| h.name.clone()),
+            };
+            match ns {
+                Ok(ns) => secrets.push(self.secret(n, r, span, &ns)),
+                Err(why) => self.diags.push(
+                    Diagnostic::new(Code::UnknownNamespace, format!("secret `{n}` has no namespace"), span, why)
+                        .with_help("set `namespace = \"...\"` on the secret"),
                 ),
             }
         }
@@ -715,7 +736,7 @@ impl Reader {
         Some(cb)
     }
 
-    /// Where a declaration goes: its `namespace`, or the stack's only namespace.
+    /// Where a declaration goes: its `namespace`, or the stack's home namespace.
     fn namespace_of(
         &mut self,
         what: &str,
@@ -727,14 +748,9 @@ impl Reader {
         if let Some(n) = string(r, "namespace") {
             return Some((n, span_of(r, "namespace", span)));
         }
-        if let [only] = namespaces {
-            return Some((only.name.clone(), span));
-        }
-        let why = if namespaces.is_empty() {
-            "the stack declares no namespace".to_string()
-        } else {
-            let names: Vec<&str> = namespaces.iter().map(|n| n.name.as_str()).collect();
-            format!("the stack declares several namespaces: {}", list_names(&names))
+        let why = match home_namespace(namespaces) {
+            Ok(home) => return Some((home.name.clone(), span)),
+            Err(why) => why,
         };
         self.diags.push(
             Diagnostic::new(Code::UnknownNamespace, format!("{what} `{name}` has no namespace"), span, why).with_help(
@@ -962,6 +978,14 @@ impl Reader {
             .flat_map(|s| s.all_exposes())
             .map(|(owner, ns, x)| ((ns, x.name.as_str()), (owner, x)))
             .collect();
+        // Which stack owns each namespace (the first, if several claim it: the Namespace objects
+        // collide, which is reported where the objects are emitted).
+        let mut owners: HashMap<&str, &str> = HashMap::new();
+        for s in &model.stacks {
+            for n in s.owned_namespaces() {
+                owners.entry(n.name.as_str()).or_insert(s.name.as_str());
+            }
+        }
         for s in &model.stacks {
             let in_set = tier0.iter().any(|t| t == &s.name);
             match (s.state_tier, in_set) {
@@ -1016,47 +1040,7 @@ impl Reader {
                     self.diags.push(d);
                 }
             }
-            for sec in &s.secrets {
-                if !model.stacks.iter().any(|st| st.namespaces.iter().any(|n| n.name == sec.namespace)) {
-                    self.diags.push(Diagnostic::new(
-                        Code::UnknownNamespace,
-                        format!(
-                            "secret `{}` is placed in namespace `{}`, which no stack declares",
-                            sec.name, sec.namespace
-                        ),
-                        sec.span,
-                        "unknown namespace",
-                    ));
-                }
-            }
-            // A service placed in a namespace that no stack declares.
-            let declared: Vec<&str> =
-                model.stacks.iter().flat_map(|s| s.namespaces.iter().map(|n| n.name.as_str())).collect();
-            // Frontends and volumes declared on the stack, placed in a namespace no stack declares.
-            let placed = s
-                .frontends
-                .iter()
-                .map(|f| ("frontend", f.name.as_str(), f.namespace.as_str(), f.namespace_span))
-                .chain(
-                    s.volumes
-                        .iter()
-                        .map(|v| ("volume", v.volume.name.as_str(), v.namespace.as_str(), v.namespace_span)),
-                )
-                .chain(s.ingresses.iter().map(|i| ("ingress", i.name.as_str(), i.namespace.as_str(), i.span)));
-            for (what, name, ns, span) in placed {
-                if !declared.contains(&ns) {
-                    let mut d = Diagnostic::new(
-                        Code::UnknownNamespace,
-                        format!("{what} `{name}` is placed in namespace `{ns}`, which no stack declares"),
-                        span,
-                        "unknown namespace",
-                    );
-                    if let Some(c) = did_you_mean(ns, declared.iter().copied()) {
-                        d = d.with_help(format!("did you mean `{c}`?"));
-                    }
-                    self.diags.push(d);
-                }
-            }
+            self.check_namespaces(s, &owners, &model.facts.cluster_namespaces);
             // A chart's Service that hl emits itself is not a chart's.
             for ing in s.all_ingresses() {
                 let Some(cb) = &ing.chart_backend else { continue };
@@ -1113,23 +1097,115 @@ impl Reader {
                         self.diags.push(d);
                     }
                 }
-                if !declared.contains(&svc.namespace.as_str()) {
-                    let mut d = Diagnostic::new(
-                        Code::UnknownNamespace,
-                        format!(
-                            "service `{}` is placed in namespace `{}`, which no stack declares",
-                            svc.name, svc.namespace
-                        ),
-                        svc.namespace_span,
-                        "unknown namespace",
-                    );
-                    if let Some(c) = did_you_mean(&svc.namespace, declared.iter().copied()) {
-                        d = d.with_help(format!("did you mean `{c}`?"));
-                    }
-                    self.diags.push(d);
-                }
             }
         }
+    }
+}
+
+impl Reader {
+    /// The namespaces of one stack: external ones exist (another stack owns them, or Kubernetes
+    /// does), Kubernetes' own are never owned, and everything the stack places goes into a
+    /// namespace it declares.
+    fn check_namespaces(&mut self, s: &Stack, owners: &HashMap<&str, &str>, cluster: &[String]) {
+        let is_cluster = |ns: &str| cluster.iter().any(|c| c == ns);
+        for n in &s.namespaces {
+            if n.external && !owners.contains_key(n.name.as_str()) && !is_cluster(&n.name) {
+                let mut d = Diagnostic::new(
+                    Code::NamespaceOwnership,
+                    format!(
+                        "stack `{}` uses namespace `{}`, which no stack owns and Kubernetes does not create",
+                        s.name, n.name
+                    ),
+                    n.span,
+                    "declared `external = true`",
+                );
+                let known = owners.keys().copied().chain(cluster.iter().map(String::as_str));
+                d = match did_you_mean(&n.name, known) {
+                    Some(c) => d.with_help(format!("did you mean `{c}`?")),
+                    None => d.with_help(format!(
+                        "declare it without `external` in the stack that should own it; Kubernetes' own namespaces are {}",
+                        list_names(cluster)
+                    )),
+                };
+                self.diags.push(d);
+            }
+            if !n.external && is_cluster(&n.name) {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::NamespaceOwnership,
+                        format!("stack `{}` declares `{}` as its own, but Kubernetes creates it", s.name, n.name),
+                        n.span,
+                        "owned here",
+                    )
+                    .with_help(format!(
+                        "write `namespace {} {{ external = true }}`: the stack may place objects there and emits nothing for the namespace itself",
+                        n.name
+                    )),
+                );
+            }
+        }
+        let declared: Vec<&str> = s.namespaces.iter().map(|n| n.name.as_str()).collect();
+        let placed = s
+            .services
+            .iter()
+            .map(|x| ("service", x.name.as_str(), x.namespace.as_str(), x.namespace_span))
+            .chain(s.frontends.iter().map(|f| ("frontend", f.name.as_str(), f.namespace.as_str(), f.namespace_span)))
+            .chain(s.volumes.iter().map(|v| ("volume", v.volume.name.as_str(), v.namespace.as_str(), v.namespace_span)))
+            .chain(s.ingresses.iter().map(|i| ("ingress", i.name.as_str(), i.namespace.as_str(), i.span)))
+            .chain(s.secrets.iter().map(|x| ("secret", x.name.as_str(), x.namespace.as_str(), x.span)));
+        for (what, name, ns, span) in placed {
+            if declared.contains(&ns) {
+                continue;
+            }
+            let use_it =
+                format!("declare `namespace {ns} {{ external = true }}` in stack `{}` to place objects there", s.name);
+            let d = if let Some(owner) = owners.get(ns) {
+                Diagnostic::new(
+                    Code::UnknownNamespace,
+                    format!("{what} `{name}` is placed in namespace `{ns}`, which stack `{owner}` owns"),
+                    span,
+                    "another stack's namespace",
+                )
+                .with_help(format!("{use_it}; the stack then depends on `{owner}`"))
+            } else if is_cluster(ns) {
+                Diagnostic::new(
+                    Code::UnknownNamespace,
+                    format!(
+                        "{what} `{name}` is placed in Kubernetes' namespace `{ns}`, which this stack does not declare"
+                    ),
+                    span,
+                    "undeclared namespace",
+                )
+                .with_help(use_it)
+            } else {
+                let mut d = Diagnostic::new(
+                    Code::UnknownNamespace,
+                    format!("{what} `{name}` is placed in namespace `{ns}`, which no stack declares"),
+                    span,
+                    "unknown namespace",
+                );
+                let known = declared.iter().copied().chain(owners.keys().copied());
+                if let Some(c) = did_you_mean(ns, known) {
+                    d = d.with_help(format!("did you mean `{c}`?"));
+                }
+                d
+            };
+            self.diags.push(d);
+        }
+    }
+}
+
+/// Where a declaration without `namespace` goes: the one namespace the stack owns, or, when it
+/// owns none, the one namespace it uses (`external = true`). Otherwise, why there is none.
+fn home_namespace(namespaces: &[Namespace]) -> Result<&Namespace, String> {
+    let owned: Vec<&Namespace> = namespaces.iter().filter(|n| !n.external).collect();
+    let used: Vec<&Namespace> = namespaces.iter().filter(|n| n.external).collect();
+    let names = |l: &[&Namespace]| list_names(&l.iter().map(|n| n.name.as_str()).collect::<Vec<_>>());
+    match (owned.as_slice(), used.as_slice()) {
+        ([only], _) | ([], [only]) => Ok(only),
+        ([], []) => Err("the stack declares no namespace".to_string()),
+        ([], several) => Err(format!("the stack owns no namespace and uses several: {}", names(several))),
+        (several, _) => Err(format!("the stack declares several namespaces: {}", names(several))),
     }
 }
 

@@ -48,6 +48,9 @@ pub struct Facts {
     /// How many Kubernetes Nodes run pods (`node_count`): a DaemonSet counts this many pods
     /// against its namespace's quota.
     pub node_count: i64,
+    /// The namespaces Kubernetes creates itself (`default`, `kube-system`, ...): no stack owns
+    /// them, and any stack may use them.
+    pub cluster_namespaces: Vec<String>,
 }
 
 /// Kyverno's per-tier defaults and quota, in millicores and bytes.
@@ -147,6 +150,16 @@ pub struct Stack {
 }
 
 impl Stack {
+    /// The namespaces the stack owns: it emits their Namespace objects.
+    pub fn owned_namespaces(&self) -> impl Iterator<Item = &Namespace> {
+        self.namespaces.iter().filter(|n| !n.external)
+    }
+
+    /// The namespaces the stack uses without owning them (`external = true`).
+    pub fn external_namespaces(&self) -> impl Iterator<Item = &Namespace> {
+        self.namespaces.iter().filter(|n| n.external)
+    }
+
     /// Every ingress of the stack: its services', its frontends' and its own.
     pub fn all_ingresses(&self) -> impl Iterator<Item = &Ingress> {
         self.services
@@ -302,14 +315,16 @@ impl NamespaceTier {
     }
 }
 
-/// A Kubernetes namespace that a stack creates, with its Namespace tier and its opt-outs from
-/// the tier's Kyverno defaults.
+/// A Kubernetes namespace that a stack creates (or, when `external`, only uses), with its
+/// Namespace tier and its opt-outs from the tier's Kyverno defaults.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Namespace {
     /// The namespace's name (a DNS label).
     pub name: String,
     /// The `namespace <name>` declaration.
     pub span: Span,
+    /// Used, not owned: nothing is emitted for it, and its other settings are unset.
+    pub external: bool,
     /// The Namespace tier; `None` when not set, which is a warning (the namespace then gets the
     /// fallback LimitRange, no quota and no priority). A tier that failed to evaluate reads as
     /// `Aux`, so that the mistake is reported once.

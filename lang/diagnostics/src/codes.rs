@@ -105,9 +105,10 @@ codes! {
     StateTier          = "E0401" "state-tier"            Error   "a stack's State tier disagrees with the Tier 0 bootstrap set";
     UnknownStack       = "E0402" "unknown-stack"         Error   "a stack depends on a stack that is not declared";
     OutputCollision    = "E0403" "output-collision"      Error   "two declarations (in one stack or in two) would emit the same Kubernetes object";
-    UnknownNamespace   = "E0404" "unknown-namespace"     Error   "a service, frontend, ingress, volume or secret has no namespace, or one that no stack declares";
+    UnknownNamespace   = "E0404" "unknown-namespace"     Error   "a service, frontend, ingress, volume or secret has no namespace, or one that its stack does not declare";
     UnknownReference   = "E0405" "unknown-reference"     Error   "a declaration refers to something that does not exist (a claim, volume, port, segment, template, device, owner)";
     IngressBackend     = "E0406" "ingress-backend"       Error   "an ingress has no backend Service, or names a chart's Service together with `backend`/`port` or one that hl declares";
+    NamespaceOwnership = "E0407" "namespace-ownership"   Error   "a stack uses a namespace that nobody owns, owns one of Kubernetes' own namespaces, or sets an owner's setting on a namespace it only uses";
     // Domain checks: ingress auth
     AuthReason         = "E0501" "auth-reason"           Error   "an `app` or `none` ingress does not say what gates it";
     GroupsWithoutAuth  = "E0502" "groups-without-auth"   Error   "`allowed_groups` is set on an ingress whose auth is not `required`";

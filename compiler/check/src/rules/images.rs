@@ -10,7 +10,7 @@ use super::{Sink, is_database_image};
 
 pub fn check(model: &Model, sink: &mut Sink<'_>) {
     let keel_ns: BTreeMap<&str, bool> =
-        model.stacks.iter().flat_map(|s| s.namespaces.iter().map(|n| (n.name.as_str(), n.keel))).collect();
+        model.stacks.iter().flat_map(|s| s.owned_namespaces().map(|n| (n.name.as_str(), n.keel))).collect();
     for (si, stack) in model.stacks.iter().enumerate() {
         for svc in &stack.services {
             let enrolled = keel_ns.get(svc.namespace.as_str()).copied().unwrap_or(false);

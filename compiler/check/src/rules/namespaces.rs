@@ -25,12 +25,14 @@ pub fn check(model: &Model, sink: &mut Sink<'_>) {
         .iter()
         .enumerate()
         .flat_map(|(si, s)| {
-            s.namespaces.iter().filter_map(move |n| n.tier.map(|t| (n.name.as_str(), (si, t, n.custom_quota, n.span))))
+            s.owned_namespaces().filter_map(move |n| n.tier.map(|t| (n.name.as_str(), (si, t, n.custom_quota, n.span))))
         })
         .collect();
     for (si, stack) in model.stacks.iter().enumerate() {
-        for ns in &stack.namespaces {
-            if ns.tier.is_none() {
+        // A namespace the stack only uses has its owner's tier, or none (Kubernetes' own, which
+        // no stack may own: that is reported as E0407 instead).
+        for ns in stack.owned_namespaces() {
+            if ns.tier.is_none() && !model.facts.cluster_namespaces.contains(&ns.name) {
                 sink.push(
                     si,
                     Diagnostic::new(
