@@ -5,6 +5,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use hlc_core::Artifact;
+use rayon::prelude::*;
 
 /// The `.hl` files named by `paths`: files as given, directories searched recursively (in the
 /// order given, each sorted by path; hidden directories, `target`, `out` and `node_modules`
@@ -67,15 +68,21 @@ pub fn write_output(out: &Path, artifacts: &[Artifact]) -> io::Result<()> {
     }
     fs::create_dir_all(&staging)?;
     let written = (|| {
+        // Directories once each, then the files in parallel: a build writes thousands of
+        // small files, and the file system's latency, not the bytes, is what costs.
+        let mut paths = Vec::with_capacity(artifacts.len());
+        let mut dirs = std::collections::BTreeSet::new();
         for a in artifacts {
-            let rel = safe_relative(&a.path)?;
-            let path = staging.join(rel);
+            let path = staging.join(safe_relative(&a.path)?);
             if let Some(p) = path.parent() {
-                fs::create_dir_all(p)?;
+                dirs.insert(p.to_path_buf());
             }
-            fs::write(&path, &a.contents)?;
+            paths.push(path);
         }
-        Ok::<(), io::Error>(())
+        for d in &dirs {
+            fs::create_dir_all(d)?;
+        }
+        paths.par_iter().zip(artifacts.par_iter()).try_for_each(|(path, a)| fs::write(path, &a.contents))
     })();
     if let Err(e) = written {
         let _ = fs::remove_dir_all(&staging);
