@@ -56,13 +56,17 @@ pub struct Coverage {
 /// model order. A backup job's own NFS target is the copy, not data, and has no row.
 pub fn coverage(model: &Model) -> Vec<Coverage> {
     let mut rows = Vec::new();
-    let in_cluster: Vec<(&Service, &str)> = model
-        .stacks
-        .iter()
-        .flat_map(|s| s.services.iter())
-        .filter(|svc| is_backup_job(svc))
-        .map(|svc| (svc, svc.namespace.as_str()))
-        .collect();
+    // Backup jobs by the (namespace, claim) they copy, so each volume finds its jobs directly
+    // (a scan of every job per volume grows with volumes x jobs). Jobs keep their order.
+    let mut in_cluster: std::collections::HashMap<(&str, &str), Vec<&Service>> = std::collections::HashMap::new();
+    for svc in model.stacks.iter().flat_map(|s| s.services.iter()).filter(|svc| is_backup_job(svc)) {
+        let mut claims: Vec<&str> = copied_claims(svc).collect();
+        claims.sort_unstable();
+        claims.dedup();
+        for claim in claims {
+            in_cluster.entry((svc.namespace.as_str(), claim)).or_default().push(svc);
+        }
+    }
     for (si, stack) in model.stacks.iter().enumerate() {
         let service_volumes = stack.services.iter().flat_map(|svc| {
             svc.volumes.iter().map(move |v| {
@@ -102,11 +106,8 @@ pub fn coverage(model: &Model) -> Vec<Coverage> {
             }
             // In-cluster jobs that copy this claim to NFS: a point-in-time copy on the live
             // disks (copy 1), which reaches copy 2 through whatever mirrors its NFS target.
-            for (job, ns) in &in_cluster {
-                let mounts_it = copied_claims(job).any(|c| c == claim);
-                if *ns != namespace || !mounts_it {
-                    continue;
-                }
+            for job in in_cluster.get(&(namespace, claim.as_str())).into_iter().flatten() {
+                let ns = namespace;
                 let schedule = job.schedule.as_ref().map(|(s, _)| s.clone()).unwrap_or_default();
                 jobs.push(Job { name: format!("{ns}/{}", job.name), schedule, copy: 1 });
                 for target in job.volumes.iter().filter_map(|jv| match &jv.source {

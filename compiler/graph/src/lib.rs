@@ -67,7 +67,9 @@ pub struct Graph {
 impl Graph {
     /// The edges from `stack` to the stacks it depends on directly, sorted by their name.
     pub fn dependencies<'a>(&'a self, stack: &'a str) -> impl Iterator<Item = &'a Edge> + 'a {
-        self.edges.iter().filter(move |e| e.from == stack)
+        // Edges are sorted by `from`: find the run of this stack's edges by binary search.
+        let first = self.edges.partition_point(|e| e.from.as_str() < stack);
+        self.edges[first..].iter().take_while(move |e| e.from == stack)
     }
 
     /// The index of the wave `stack` is applied in (0 is first); `None` for an unknown stack or
@@ -406,6 +408,8 @@ use petgraph::visit::EdgeRef;
 
 /// `graph.json`: stacks with tier, wave and dependencies, and the waves.
 pub fn to_json(graph: &Graph) -> String {
+    let wave_of: std::collections::HashMap<&str, usize> =
+        graph.waves.iter().enumerate().flat_map(|(i, w)| w.iter().map(move |s| (s.as_str(), i))).collect();
     let stacks: Vec<serde_json::Value> = graph
         .stacks
         .iter()
@@ -420,7 +424,7 @@ pub fn to_json(graph: &Graph) -> String {
             serde_json::json!({
                 "name": s,
                 "state_tier": graph.tiers.get(s),
-                "wave": graph.wave_of(s),
+                "wave": wave_of.get(s.as_str()),
                 "depends_on": deps,
             })
         })
