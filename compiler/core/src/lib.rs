@@ -55,13 +55,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod db;
 mod host;
 
-use hl_diagnostics::{Code, FileId, Sources, Span, sort_and_dedup};
-use hl_eval::{EvalInput, InputFile};
+use hl_diagnostics::{Code, FileId, Sources, Span};
 use hl_model::Model;
 use rayon::prelude::*;
 
+pub use db::{Cancelled, Session, Snapshot};
 pub use host::{DiskHost, Host, MemoryHost, load};
 
 pub use hl_check::Waived;
@@ -151,7 +152,7 @@ pub struct Compilation {
     /// assert_eq!((at.path.as_str(), at.line, at.col), ("freshrss.hl", 4, 15));
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub model: Model,
+    pub model: std::sync::Arc<Model>,
     /// The stack dependency graph with its apply waves.
     ///
     /// ```
@@ -290,195 +291,74 @@ pub fn compile_host(host: &dyn Host) -> std::io::Result<Compilation> {
     Ok(compile(load(host)?))
 }
 
-/// Stack size of the compiling thread. Expression trees are bounded in depth by the parser's
-/// nesting and chain limits; this leaves a wide margin for evaluating the deepest of them.
-const STACK_SIZE: usize = 256 * 1024 * 1024;
-
 /// Compile a workspace.
 ///
-/// Runs on a thread of its own with a large stack, so that deeply nested (but accepted) input
-/// cannot overflow the caller's stack.
+/// Runs on threads with a large stack, so that deeply nested (but accepted) input cannot
+/// overflow the caller's stack.
 pub fn compile(files: Vec<InputText>) -> Compilation {
     compile_with(files, &Options::default())
 }
 
 /// [`compile`] with explicit [`Options`].
 pub fn compile_with(files: Vec<InputText>, options: &Options<'_>) -> Compilation {
-    let slot = std::sync::Mutex::new(Some(files));
-    let take = || slot.lock().map(|mut s| s.take().unwrap_or_default()).unwrap_or_default();
-    std::thread::scope(|scope| {
-        let spawned = std::thread::Builder::new()
-            .name("hlc-compile".into())
-            .stack_size(STACK_SIZE)
-            .spawn_scoped(scope, || compile_on_this_thread(take(), options));
-        match spawned {
-            Ok(handle) => match handle.join() {
-                Ok(c) => c,
-                Err(panic) => std::panic::resume_unwind(panic),
-            },
-            // No thread available: compile here (the closure never ran, the files are still there).
-            Err(_) => compile_on_this_thread(take(), options),
-        }
-    })
-}
-
-fn compile_on_this_thread(files: Vec<InputText>, options: &Options<'_>) -> Compilation {
-    options.report(Progress::Parsing { files: files.len() });
-    let mut sources = Sources::new();
-    let mut diags = Vec::new();
-    // Register every file first (ids in a fixed order), then parse them in parallel.
-    let mut to_parse: Vec<(FileId, String, bool)> = Vec::new();
-    for (path, text) in STDLIB {
-        let id = sources.add(format!("<stdlib>/{}", path.trim_start_matches("std/")), *text);
-        to_parse.push((id, path.to_string(), true));
+    let mut session = Session::new(options.limits);
+    session.set_files(files);
+    match session.snapshot().compile(options) {
+        Ok(c) => c,
+        // Only a change to the session cancels, and no one else holds this one: a query
+        // panicked on another thread.
+        Err(Cancelled) => panic!("hlc: a compilation step failed on another thread"),
     }
-    let mut files = files;
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    for f in files {
-        match decode(&f.bytes) {
-            Ok(text) => {
-                let id = sources.add(f.display.clone(), text);
-                to_parse.push((id, f.path, false));
-            }
-            Err((offset, why)) => {
-                // Keep the readable prefix as the source, so the report can show where it stops.
-                let prefix = String::from_utf8_lossy(&f.bytes[..offset.min(f.bytes.len())]).into_owned();
-                let id = sources.add(f.display.clone(), prefix);
-                diags.push(
-                    Diagnostic::new(
-                        Code::InvalidText,
-                        format!("`{}` {why}", f.display),
-                        Span::new(id, offset, offset),
-                        format!("byte {offset}: the file {why}"),
-                    )
-                    .with_help("hl files must be UTF-8 text without NUL bytes; the file was not read"),
-                );
-            }
-        }
-    }
-    let parsed: Vec<(FileId, String, bool, hl_syntax::Parse)> = to_parse
-        .into_par_iter()
-        .map(|(id, path, stdlib)| {
-            let text = sources.get(id).map(|s| s.text.clone()).unwrap_or_default();
-            let p = hl_syntax::parse(id, &text);
-            (id, path, stdlib, p)
-        })
-        .collect();
-    for (_, _, _, p) in &parsed {
-        diags.extend(p.errors.iter().cloned());
-    }
-    let input = EvalInput {
-        files: parsed
-            .iter()
-            .map(|(id, path, stdlib, p)| InputFile { id: *id, path: path.clone(), ast: &p.file, stdlib: *stdlib })
-            .collect(),
-        root_schema: "Workspace",
-    };
-    options.report(Progress::Evaluating);
-    let out = hl_eval::evaluate(&input, options.limits);
-    diags.extend(out.diagnostics);
-    let (model, model_diags) = hl_model::build(&out.root, &out.prelude);
-    diags.extend(model_diags);
-    options.report(Progress::Checking);
-    let (graph, graph_diags) = hl_graph::build(&model);
-    diags.extend(graph_diags);
-    let checked = hl_check::check(&model);
-    diags.extend(checked.diagnostics);
-
-    options.report(Progress::Emitting { stacks: model.stacks.len() });
-    let (mut artifacts, origins, emit_diags) = emit_with_origins(&model, options);
-    diags.extend(emit_diags);
-    sort_and_dedup(&mut diags);
-    let has_errors = diags.iter().any(Diagnostic::is_error);
-    if has_errors {
-        artifacts.clear();
-    } else {
-        artifacts.extend(graph_artifacts(&graph));
-        for b in &model.host_backups {
-            let stem = hl_emit::unit_name(b);
-            artifacts
-                .push(Artifact { path: format!("backup/host/{stem}.service"), contents: hl_emit::service_unit(b) });
-            if let Some(timer) = hl_emit::timer_unit(b) {
-                artifacts.push(Artifact { path: format!("backup/host/{stem}.timer"), contents: timer });
-            }
-        }
-        for vm in &model.proxmox.vms {
-            let px = &model.proxmox;
-            artifacts.push(Artifact { path: format!("proxmox/{}.json", vm.name), contents: hl_emit::vm_spec(vm, px) });
-            if let Some(ci) = hl_emit::cloud_init(vm, px) {
-                artifacts.push(Artifact { path: format!("proxmox/{}.cloud-init.yaml", vm.name), contents: ci });
-            }
-        }
-        artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-    }
-    Compilation { sources, diagnostics: diags, model, graph, waived: checked.waived, artifacts, origins }
 }
 
 /// Emit every stack (in parallel) and lay the objects out as files.
 pub fn emit(model: &Model) -> (Vec<Artifact>, Vec<Diagnostic>) {
-    let (artifacts, _, diags) = emit_with_origins(model, &Options::default());
+    let outputs: Vec<hl_emit::StackOutput> = model.stacks.par_iter().map(hl_emit::emit_stack).collect();
+    let refs: Vec<&hl_emit::StackOutput> = outputs.iter().collect();
+    let mut diags = cross_stack_collisions(model, &refs);
+    let mut artifacts = Vec::new();
+    let mut origins = std::collections::BTreeMap::new();
+    for (stack, out) in model.stacks.iter().zip(&outputs) {
+        lay_out(&stack.name, out, &mut artifacts, &mut origins);
+        diags.extend(out.diagnostics.iter().cloned());
+    }
+    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     (artifacts, diags)
 }
 
-type Origins = std::collections::BTreeMap<String, Span>;
-
-fn emit_with_origins(model: &Model, options: &Options<'_>) -> (Vec<Artifact>, Origins, Vec<Diagnostic>) {
-    let outputs: Vec<hl_emit::StackOutput> = model
-        .stacks
-        .par_iter()
-        .map(|s| {
-            let out = hl_emit::emit_stack(s);
-            options.report(Progress::StackEmitted);
-            out
-        })
-        .collect();
-    let mut diags = cross_stack_collisions(model, &outputs);
-    type PerStack = (Vec<Artifact>, Vec<(String, Span)>, Vec<Diagnostic>);
-    let per_stack: Vec<PerStack> = model
-        .stacks
-        .par_iter()
-        .zip(outputs)
-        .map(|(stack, out)| {
-            let mut files = Vec::new();
-            let mut origins = Vec::new();
-            let mut names = Vec::new();
-            // `<kind>-<name>.yaml`, or `<kind>-<namespace>-<name>.yaml` for objects whose kind
-            // and name recur in several namespaces of the stack (a TLS secret per namespace).
-            let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-            for obj in &out.objects {
-                *seen.entry(obj.file_name()).or_default() += 1;
-            }
-            for obj in &out.objects {
-                let plain = obj.file_name();
-                let name = match &obj.namespace {
-                    Some(ns) if seen.get(&plain).copied().unwrap_or(0) > 1 => {
-                        format!("{}-{ns}-{}.yaml", obj.kind.to_ascii_lowercase(), obj.name)
-                    }
-                    _ => plain,
-                };
-                let path = format!("k8s/{}/{}", stack.name, name);
-                origins.push((path.clone(), obj.origin));
-                files.push(Artifact { path, contents: obj.yaml.clone() });
-                names.push(name);
-            }
-            if !names.is_empty() {
-                files.push(Artifact {
-                    path: format!("k8s/{}/kustomization.yaml", stack.name),
-                    contents: hl_emit::kustomization(&names),
-                });
-            }
-            (files, origins, out.diagnostics)
-        })
-        .collect();
-    let mut artifacts = Vec::new();
-    let mut origins = Origins::new();
-    for (a, o, d) in per_stack {
-        artifacts.extend(a);
-        origins.extend(o);
-        diags.extend(d);
+/// One stack's objects as files: `k8s/<stack>/<kind>-<name>.yaml`, or
+/// `<kind>-<namespace>-<name>.yaml` for objects whose kind and name recur in several
+/// namespaces of the stack (a TLS secret per namespace), and its `kustomization.yaml`.
+fn lay_out(
+    stack: &str,
+    out: &hl_emit::StackOutput,
+    files: &mut Vec<Artifact>,
+    origins: &mut std::collections::BTreeMap<String, Span>,
+) {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for obj in &out.objects {
+        *seen.entry(obj.file_name()).or_default() += 1;
     }
-    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-    (artifacts, origins, diags)
+    let mut names = Vec::new();
+    for obj in &out.objects {
+        let plain = obj.file_name();
+        let name = match &obj.namespace {
+            Some(ns) if seen.get(&plain).copied().unwrap_or(0) > 1 => {
+                format!("{}-{ns}-{}.yaml", obj.kind.to_ascii_lowercase(), obj.name)
+            }
+            _ => plain,
+        };
+        let path = format!("k8s/{stack}/{name}");
+        origins.insert(path.clone(), obj.origin);
+        files.push(Artifact { path, contents: obj.yaml.clone() });
+        names.push(name);
+    }
+    if !names.is_empty() {
+        files.push(Artifact {
+            path: format!("k8s/{stack}/kustomization.yaml"),
+            contents: hl_emit::kustomization(&names),
+        });
+    }
 }
 
 /// The apply waves as text, one line per wave.
@@ -520,7 +400,7 @@ pub fn graph_artifacts(graph: &Graph) -> Vec<Artifact> {
 
 /// An object (kind, namespace, name) may belong to one stack only: two stacks applying it
 /// would fight over it.
-fn cross_stack_collisions(model: &Model, outputs: &[hl_emit::StackOutput]) -> Vec<Diagnostic> {
+fn cross_stack_collisions(model: &Model, outputs: &[&hl_emit::StackOutput]) -> Vec<Diagnostic> {
     let mut seen: std::collections::HashMap<(&str, Option<&str>, &str), (&str, Span)> = Default::default();
     let mut diags = Vec::new();
     for (stack, out) in model.stacks.iter().zip(outputs) {
@@ -551,15 +431,6 @@ fn cross_stack_collisions(model: &Model, outputs: &[hl_emit::StackOutput]) -> Ve
         }
     }
     diags
-}
-
-/// Text of a file, or the offset and reason it is not acceptable.
-fn decode(bytes: &[u8]) -> Result<String, (usize, &'static str)> {
-    let text = std::str::from_utf8(bytes).map_err(|e| (e.valid_up_to(), "is not valid UTF-8"))?;
-    if let Some(i) = text.find('\0') {
-        return Err((i, "contains a NUL byte"));
-    }
-    Ok(text.strip_prefix('\u{feff}').unwrap_or(text).to_string())
 }
 
 /// The file id of the first workspace (non-stdlib) file, for tests and tools.

@@ -1,7 +1,7 @@
 //! The evaluator.
 
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use hl_diagnostics::{Code, Diagnostic, FileId, Span, did_you_mean, list_names};
 use hl_syntax::ast::{self, BinaryOp, Entry, ExprKind, Item, StrPart, UnaryOp};
@@ -20,16 +20,31 @@ pub struct InputFile<'a> {
     /// Standard library files form the prelude: their definitions are in scope everywhere,
     /// and they contribute no declarations to the workspace.
     pub stdlib: bool,
+    /// Whether the file's top-level declarations are evaluated into the root. A file given
+    /// only for its definitions (a file another one imports, or one that defines types) has
+    /// this off: its declarations belong to another evaluation.
+    pub declares: bool,
 }
+
+/// Every schema and enum by name.
+pub type Types = IndexMap<String, Arc<TypeDef>>;
 
 pub struct EvalInput<'a> {
     pub files: Vec<InputFile<'a>>,
     /// The schema of the workspace root (the top-level declarations of all workspace files).
     pub root_schema: &'a str,
+    /// Every workspace file's path, for suggestions when an import names no file. Empty: the
+    /// paths of `files`.
+    pub workspace_paths: &'a [String],
+    /// Whether to evaluate the standard library's `let`s into [`EvalOutput::prelude`].
+    pub prelude: bool,
+    /// The types, when an earlier evaluation of the same files' type definitions collected
+    /// them ([`EvalOutput::types`]); `None` collects them from `files`.
+    pub types: Option<Arc<Types>>,
 }
 
 /// Bounds on evaluation.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Limits {
     pub steps: u64,
     pub call_depth: u32,
@@ -47,16 +62,18 @@ pub struct EvalOutput {
     /// The values of the standard library's `let`s (cluster facts the later stages read).
     pub prelude: IndexMap<String, Value>,
     pub diagnostics: Vec<Diagnostic>,
-    pub types: IndexMap<String, TypeDef>,
+    pub types: Arc<Types>,
 }
 
 /// Evaluate a workspace.
 pub fn evaluate(input: &EvalInput<'_>, limits: Limits) -> EvalOutput {
     let mut ev = Evaluator::new(input, limits);
-    ev.collect_types();
+    if input.types.is_none() {
+        ev.collect_types();
+    }
     ev.build_scopes();
     let root = ev.eval_root();
-    let prelude = ev.prelude_values();
+    let prelude = if input.prelude { ev.prelude_values() } else { IndexMap::new() };
     EvalOutput { root, prelude, diagnostics: ev.diags, types: ev.types }
 }
 
@@ -78,7 +95,8 @@ struct Evaluator<'a> {
     files: IndexMap<FileId, &'a InputFile<'a>>,
     by_path: HashMap<String, FileId>,
     root_schema: &'a str,
-    types: IndexMap<String, TypeDef>,
+    workspace_paths: &'a [String],
+    types: Arc<Types>,
     prelude: IndexMap<String, Global>,
     scopes: HashMap<FileId, IndexMap<String, Global>>,
     /// Files with an unresolved import: unknown names there may come from it.
@@ -107,7 +125,8 @@ impl<'a> Evaluator<'a> {
             files,
             by_path,
             root_schema: input.root_schema,
-            types: IndexMap::new(),
+            workspace_paths: input.workspace_paths,
+            types: input.types.clone().unwrap_or_default(),
             prelude: IndexMap::new(),
             scopes: HashMap::new(),
             broken_imports: std::collections::HashSet::new(),
@@ -166,9 +185,14 @@ impl<'a> Evaluator<'a> {
                 }
                 first_span.insert(name.name.clone(), span);
                 // Placeholder so that lookups during resolution see the name.
-                self.types.insert(
+                Arc::make_mut(&mut self.types).insert(
                     name.name.clone(),
-                    TypeDef::Enum(EnumDef { name: name.name.clone(), variants: IndexMap::new(), doc: None, span }),
+                    Arc::new(TypeDef::Enum(EnumDef {
+                        name: name.name.clone(),
+                        variants: IndexMap::new(),
+                        doc: None,
+                        span,
+                    })),
                 );
             }
         }
@@ -205,16 +229,16 @@ impl<'a> Evaluator<'a> {
                                 },
                             );
                         }
-                        self.types.insert(
+                        Arc::make_mut(&mut self.types).insert(
                             s.name.name.clone(),
-                            TypeDef::Schema(SchemaDef {
+                            Arc::new(TypeDef::Schema(SchemaDef {
                                 name: s.name.name.clone(),
                                 file: f.id,
                                 item: idx as u32,
                                 fields,
                                 doc: s.doc.clone(),
                                 span: s.span,
-                            }),
+                            })),
                         );
                     }
                     Item::Enum(e) if first_span.get(&e.name.name) == Some(&e.span) => {
@@ -235,14 +259,14 @@ impl<'a> Evaluator<'a> {
                                 VariantDef { name: v.name.name.clone(), payload, doc: v.doc.clone(), span: v.span },
                             );
                         }
-                        self.types.insert(
+                        Arc::make_mut(&mut self.types).insert(
                             e.name.name.clone(),
-                            TypeDef::Enum(EnumDef {
+                            Arc::new(TypeDef::Enum(EnumDef {
                                 name: e.name.name.clone(),
                                 variants,
                                 doc: e.doc.clone(),
                                 span: e.span,
-                            }),
+                            })),
                         );
                     }
                     _ => {}
@@ -259,7 +283,7 @@ impl<'a> Evaluator<'a> {
                 if let Some(b) = ty::builtin(name) {
                     b
                 } else {
-                    match self.types.get(name) {
+                    match self.types.get(name).map(|t| &**t) {
                         Some(TypeDef::Schema(_)) => Ty::Schema(name.clone()),
                         Some(TypeDef::Enum(e)) if !e.variants.is_empty() || self.is_enum_item(name) => {
                             Ty::Enum(name.clone())
@@ -374,20 +398,7 @@ impl<'a> Evaluator<'a> {
     }
 
     fn import_target(&self, from: &InputFile<'a>, path: &str) -> Option<FileId> {
-        let mut candidates = Vec::new();
-        if path.starts_with("std/") {
-            candidates.push(path.to_string());
-        } else {
-            let dir = match from.path.rfind('/') {
-                Some(i) => &from.path[..i],
-                None => "",
-            };
-            candidates.push(normalize(&format!("{dir}/{path}")));
-        }
-        let with_ext: Vec<String> =
-            candidates.iter().filter(|c| !c.ends_with(".hl")).map(|c| format!("{c}.hl")).collect();
-        candidates.extend(with_ext);
-        candidates.iter().find_map(|c| self.by_path.get(c).copied())
+        import_candidates(&from.path, path).iter().find_map(|c| self.by_path.get(c).copied())
     }
 
     fn resolve_import(&mut self, from: &InputFile<'a>, imp: &ast::Import) -> Option<FileId> {
@@ -396,12 +407,15 @@ impl<'a> Evaluator<'a> {
             None => {
                 // Suggest paths as the importing file would write them.
                 let dir = from.path.rfind('/').map_or("", |i| &from.path[..i]);
-                let mut known: Vec<String> = self
-                    .files
-                    .values()
-                    .filter(|f| !f.stdlib && f.id != from.id)
-                    .map(|f| relative_to(dir, &f.path))
-                    .collect();
+                let mut known: Vec<String> = if self.workspace_paths.is_empty() {
+                    self.files
+                        .values()
+                        .filter(|f| !f.stdlib && f.id != from.id)
+                        .map(|f| relative_to(dir, &f.path))
+                        .collect()
+                } else {
+                    self.workspace_paths.iter().filter(|p| **p != from.path).map(|p| relative_to(dir, p)).collect()
+                };
                 known.sort();
                 let known: Vec<&str> = known.iter().map(String::as_str).collect();
                 let mut d = Diagnostic::new(
@@ -509,10 +523,13 @@ impl<'a> Evaluator<'a> {
     }
 
     fn eval_root(&mut self) -> Value {
-        let Some(TypeDef::Schema(schema)) = self.types.get(self.root_schema).cloned() else {
+        let Some(def) = self.types.get(self.root_schema).cloned() else {
             return Value::error(Span::default());
         };
-        let files: Vec<&InputFile<'a>> = self.files.values().copied().filter(|f| !f.stdlib).collect();
+        let TypeDef::Schema(schema) = &*def else {
+            return Value::error(Span::default());
+        };
+        let files: Vec<&InputFile<'a>> = self.files.values().copied().filter(|f| !f.stdlib && f.declares).collect();
         let mut entries: Vec<(FileId, &'a Entry)> = Vec::new();
         // Top-level declarations are entries of the workspace root; wrap them as entries.
         let mut owned: Vec<(FileId, Entry)> = Vec::new();
@@ -526,7 +543,7 @@ impl<'a> Evaluator<'a> {
         let _ = &mut entries;
         let refs: Vec<(FileId, &Entry)> = owned.iter().map(|(f, e)| (*f, e)).collect();
         let span = Span::default();
-        self.eval_entries(&refs, Some(&schema), span, span)
+        self.eval_entries(&refs, Some(schema), span, span)
     }
 
     // ------------------------------------------------------------------ blocks and records
@@ -724,7 +741,7 @@ impl<'a> Evaluator<'a> {
             Some(s) => self.complete(record, s, head_span, !unreadable),
             None => record,
         };
-        Value::new(ValueKind::Record(Rc::new(record)), block_span)
+        Value::new(ValueKind::Record(Arc::new(record)), block_span)
     }
 
     fn eval_decl_body(&mut self, d: &ast::Decl, expected: Option<&Ty>) -> Value {
@@ -752,11 +769,9 @@ impl<'a> Evaluator<'a> {
         let entries: Vec<(FileId, &Entry)> = b.entries.iter().map(|e| (file, e)).collect();
         match expected.map(Ty::strip_optional) {
             Some(Ty::Schema(name)) => {
-                let schema = match self.types.get(name) {
-                    Some(TypeDef::Schema(s)) => s.clone(),
-                    _ => return Value::error(b.span),
-                };
-                self.eval_entries(&entries, Some(&schema), b.span, head)
+                let Some(def) = self.types.get(name).cloned() else { return Value::error(b.span) };
+                let TypeDef::Schema(schema) = &*def else { return Value::error(b.span) };
+                self.eval_entries(&entries, Some(schema), b.span, head)
             }
             Some(Ty::Map(_, _)) if b.entries.is_empty() => Value::new(ValueKind::Map(IndexMap::new()), b.span),
             _ => self.eval_entries(&entries, None, b.span, head),
@@ -927,11 +942,11 @@ impl<'a> Evaluator<'a> {
             ExprKind::Record(b) => self.eval_block_as(b, exp, b.span),
             ExprKind::TypedRecord(path, b) => {
                 let Some(last) = path.last() else { return Value::error(span) };
-                match self.types.get(&last.name).cloned() {
+                match self.types.get(&last.name).cloned().as_deref() {
                     Some(TypeDef::Schema(s)) => {
                         let file = self.file;
                         let entries: Vec<(FileId, &Entry)> = b.entries.iter().map(|x| (file, x)).collect();
-                        self.eval_entries(&entries, Some(&s), span, last.span)
+                        self.eval_entries(&entries, Some(s), span, last.span)
                     }
                     Some(TypeDef::Enum(_)) => {
                         self.error(Diagnostic::new(
@@ -1094,7 +1109,7 @@ impl<'a> Evaluator<'a> {
     }
 
     fn enum_def(&self, name: &str) -> Option<&EnumDef> {
-        match self.types.get(name) {
+        match self.types.get(name).map(|t| &**t) {
             Some(TypeDef::Enum(e)) => Some(e),
             _ => None,
         }
@@ -1121,7 +1136,7 @@ impl<'a> Evaluator<'a> {
                 return Value::error(span);
             }
             return Value::new(
-                ValueKind::Enum(Rc::new(EnumValue { enum_name: en.clone(), variant: id.name.clone(), payload: None })),
+                ValueKind::Enum(Arc::new(EnumValue { enum_name: en.clone(), variant: id.name.clone(), payload: None })),
                 span,
             );
         }
@@ -1190,7 +1205,7 @@ impl<'a> Evaluator<'a> {
             let owners: Vec<String> = self
                 .types
                 .values()
-                .filter_map(|t| match t {
+                .filter_map(|t| match &**t {
                     TypeDef::Enum(e) if e.variants.contains_key(&id.name) => Some(e.name.clone()),
                     _ => None,
                 })
@@ -1405,7 +1420,7 @@ impl<'a> Evaluator<'a> {
             }
         };
         Value::new(
-            ValueKind::Enum(Rc::new(EnumValue { enum_name: e.name.clone(), variant: v.name.clone(), payload })),
+            ValueKind::Enum(Arc::new(EnumValue { enum_name: e.name.clone(), variant: v.name.clone(), payload })),
             span,
         )
     }
@@ -1751,7 +1766,7 @@ impl<'a> Evaluator<'a> {
                         rec.defaults.remove(k);
                     }
                 }
-                K::Record(Rc::new(rec))
+                K::Record(Arc::new(rec))
             }
             (BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge, a, b) => {
                 let ord = match (a, b) {
@@ -1868,7 +1883,8 @@ impl<'a> Evaluator<'a> {
             Ty::Schema(name) => match &v.kind {
                 K::Record(r) if r.schema.as_deref() == Some(name.as_str()) => v,
                 K::Record(r) if r.schema.is_none() => {
-                    let Some(TypeDef::Schema(s)) = self.types.get(name).cloned() else { return v };
+                    let Some(def) = self.types.get(name).cloned() else { return v };
+                    let TypeDef::Schema(s) = &*def else { return v };
                     let mut fields = IndexMap::new();
                     for (k, fv) in &r.fields {
                         match s.fields.get(k) {
@@ -1876,7 +1892,7 @@ impl<'a> Evaluator<'a> {
                                 let fv = self.coerce(fv.clone(), &ft.ty, site);
                                 fields.insert(k.clone(), fv);
                             }
-                            None => self.unknown_field(&s, k, r.field_spans.get(k).copied().unwrap_or(fv.span)),
+                            None => self.unknown_field(s, k, r.field_spans.get(k).copied().unwrap_or(fv.span)),
                         }
                     }
                     let rec = Record {
@@ -1885,8 +1901,8 @@ impl<'a> Evaluator<'a> {
                         field_spans: r.field_spans.clone(),
                         defaults: r.defaults.clone(),
                     };
-                    let rec = self.complete(rec, &s, v.span, true);
-                    Value::new(K::Record(Rc::new(rec)), v.span)
+                    let rec = self.complete(rec, s, v.span, true);
+                    Value::new(K::Record(Arc::new(rec)), v.span)
                 }
                 _ => self.mismatch(v, t, site),
             },
@@ -2063,6 +2079,25 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
         (K::Module(x), K::Module(y)) => x == y,
         _ => false,
     }
+}
+
+/// The workspace paths an `import` of `path` written in the file `from` may name, in the
+/// order they are tried: relative to the importing file's directory (or `std/...`), as
+/// written and with `.hl` added.
+pub fn import_candidates(from: &str, path: &str) -> Vec<String> {
+    let mut candidates = Vec::new();
+    if path.starts_with("std/") {
+        candidates.push(path.to_string());
+    } else {
+        let dir = match from.rfind('/') {
+            Some(i) => &from[..i],
+            None => "",
+        };
+        candidates.push(normalize(&format!("{dir}/{path}")));
+    }
+    let with_ext: Vec<String> = candidates.iter().filter(|c| !c.ends_with(".hl")).map(|c| format!("{c}.hl")).collect();
+    candidates.extend(with_ext);
+    candidates
 }
 
 /// `path` (relative to the workspace root) as seen from the directory `dir`.

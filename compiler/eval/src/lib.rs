@@ -11,9 +11,11 @@
 //! depth limit, so a loop in user code becomes a diagnostic, not a hang.
 
 mod eval;
+mod merge;
 mod ty;
 mod value;
 
-pub use eval::{EvalInput, EvalOutput, InputFile, Limits, evaluate};
+pub use eval::{EvalInput, EvalOutput, InputFile, Limits, Types, evaluate, import_candidates};
+pub use merge::merge_roots;
 pub use ty::{EnumDef, FieldTy, SchemaDef, Ty, TypeDef, VariantDef};
 pub use value::{EnumValue, FnRef, Quantity, Record, Value, ValueKind};

@@ -1,7 +1,7 @@
 //! Values: what evaluation produces. Every value keeps the span where it was written, so that
 //! later stages (the domain model, checks) can point back at the source.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use hl_diagnostics::{FileId, Span};
 use indexmap::IndexMap;
@@ -24,8 +24,8 @@ pub enum ValueKind {
     Quantity(Quantity),
     List(Vec<Value>),
     Map(IndexMap<String, Value>),
-    Record(Rc<Record>),
-    Enum(Rc<EnumValue>),
+    Record(Arc<Record>),
+    Enum(Arc<EnumValue>),
     Func(FnRef),
     /// An imported file used as a namespace: `import "x.hl" as x` then `x.name`.
     Module(FileId),

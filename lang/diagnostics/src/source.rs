@@ -157,6 +157,16 @@ impl Sources {
         id
     }
 
+    /// Put a file at a given id, leaving empty files at the ids below it not set yet (the
+    /// incremental engine keeps a file's id for its lifetime, so ids can have gaps).
+    pub fn set(&mut self, id: FileId, path: impl Into<String>, text: impl Into<Arc<str>>) {
+        let i = id.0 as usize;
+        while self.files.len() <= i {
+            self.files.push(SourceFile::new(String::new(), ""));
+        }
+        self.files[i] = SourceFile::new(path, text);
+    }
+
     /// The file with this id; `None` for an id from another `Sources`.
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)

@@ -21,7 +21,7 @@ pub const MAX_NESTING: usize = 128;
 pub const MAX_CHAIN: usize = 256;
 
 /// The result of parsing one file: always a tree, plus the syntax errors found.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Parse {
     pub file: SourceFile,
     pub errors: Vec<Diagnostic>,

@@ -1,0 +1,550 @@
+//! The incremental engine: the pipeline as salsa queries.
+//!
+//! Inputs are the files (one [`File`] each: path, bytes) and the [`Workspace`] (which files,
+//! the limits). Every stage is a query over them, memoised and re-run only when what it read
+//! changed:
+//!
+//! ```text
+//!  File ─parsed─▶ Parse ─file_eval(ws, file)─▶ partial root ─root─▶ Value ─model─▶ Model
+//!                                                                           │
+//!                        stack(ws, name) ─emitted_stack(ws, name)─▶ objects ◀┘─graph, checked
+//! ```
+//!
+//! Each workspace file is evaluated on its own, with the standard library, the files it
+//! imports and the files that define types; the partial roots are joined in path order
+//! ([`hl_eval::merge_roots`]). An edit therefore re-parses and re-evaluates one file; the
+//! model, the graph and the checks are re-run over the whole workspace (they are cheap next
+//! to parsing and evaluation), and a stack is emitted again only when its model changed.
+//!
+//! The driver ([`Snapshot`]) fills the memos of the per-file and per-stack queries in
+//! parallel (rayon, each worker with its own handle on the database) before it asks for the
+//! workspace-wide ones, which then find them memoised. `hlc check`, `hlc build`, the library
+//! calls and the language server all go through these queries.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use hl_diagnostics::{Code, Diagnostic, FileId, Sources, Span, sort_and_dedup};
+use hl_eval::{EvalInput, InputFile, Limits, Value};
+use hl_model::Model;
+use indexmap::IndexMap;
+use rayon::prelude::*;
+use salsa::Setter;
+
+use crate::{Artifact, Compilation, InputText, Options, Progress, STDLIB};
+
+#[salsa::db]
+#[derive(Clone, Default)]
+pub(crate) struct Database {
+    storage: salsa::Storage<Self>,
+}
+
+#[salsa::db]
+impl salsa::Database for Database {}
+
+/// One source file.
+#[salsa::input]
+pub(crate) struct File {
+    #[returns(copy)]
+    pub id: FileId,
+    /// Logical path: relative to the workspace root with `/`, or `std/<name>.hl`.
+    #[returns(ref)]
+    pub path: String,
+    /// How diagnostics name the file.
+    #[returns(ref)]
+    pub display: String,
+    #[returns(ref)]
+    pub bytes: Vec<u8>,
+    #[returns(copy)]
+    pub stdlib: bool,
+}
+
+/// The files of a workspace (the standard library first, then the workspace's files sorted by
+/// path) and the evaluation limits.
+#[salsa::input]
+pub(crate) struct Workspace {
+    #[returns(ref)]
+    pub files: Vec<File>,
+    #[returns(copy)]
+    pub limits: Limits,
+}
+
+/// A parsed file, or why its bytes could not be read as text.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Parsed {
+    /// The text (for a file that is not text: the readable prefix, to show where it stops).
+    pub text: Arc<str>,
+    /// `None` when the bytes are not text; the file then takes no further part.
+    pub parse: Option<hl_syntax::Parse>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub(crate) fn parsed(db: &dyn salsa::Database, file: File) -> Parsed {
+    let id = file.id(db);
+    match decode(file.bytes(db)) {
+        Ok(text) => {
+            let parse = hl_syntax::parse(id, &text);
+            let diagnostics = parse.errors.clone();
+            Parsed { text: text.into(), parse: Some(parse), diagnostics }
+        }
+        Err((offset, why)) => {
+            let bytes = file.bytes(db);
+            let display = file.display(db);
+            let prefix = String::from_utf8_lossy(&bytes[..offset.min(bytes.len())]).into_owned();
+            let d = Diagnostic::new(
+                Code::InvalidText,
+                format!("`{display}` {why}"),
+                Span::new(id, offset, offset),
+                format!("byte {offset}: the file {why}"),
+            )
+            .with_help("hl files must be UTF-8 text without NUL bytes; the file was not read");
+            Parsed { text: prefix.into(), parse: None, diagnostics: vec![d] }
+        }
+    }
+}
+
+/// Text of a file, or the offset and reason it is not acceptable.
+fn decode(bytes: &[u8]) -> Result<String, (usize, &'static str)> {
+    let text = std::str::from_utf8(bytes).map_err(|e| (e.valid_up_to(), "is not valid UTF-8"))?;
+    if let Some(i) = text.find('\0') {
+        return Err((i, "contains a NUL byte"));
+    }
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text).to_string())
+}
+
+/// What evaluation needs to know of a file besides its own tree: the paths it imports and
+/// whether it defines types. Unchanged by most edits, so the queries reading it stay valid.
+#[derive(Debug, PartialEq, Eq, Default)]
+pub(crate) struct Outline {
+    imports: Vec<String>,
+    defines_types: bool,
+}
+
+#[salsa::tracked(returns(ref))]
+fn outline(db: &dyn salsa::Database, file: File) -> Outline {
+    let Some(parse) = &parsed(db, file).parse else { return Outline::default() };
+    let mut out = Outline::default();
+    for item in &parse.file.items {
+        match item {
+            hl_syntax::ast::Item::Import(imp) => out.imports.push(imp.path.clone()),
+            hl_syntax::ast::Item::Schema(_) | hl_syntax::ast::Item::Enum(_) => out.defines_types = true,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Every readable file by logical path.
+#[salsa::tracked(returns(ref))]
+fn by_path(db: &dyn salsa::Database, ws: Workspace) -> BTreeMap<String, File> {
+    ws.files(db).iter().map(|f| (f.path(db).clone(), *f)).collect()
+}
+
+/// The workspace files' paths, for the evaluator's suggestions.
+#[salsa::tracked(returns(ref))]
+fn workspace_paths(db: &dyn salsa::Database, ws: Workspace) -> Vec<String> {
+    ws.files(db).iter().filter(|f| !f.stdlib(db)).map(|f| f.path(db).clone()).collect()
+}
+
+/// Workspace files that define types: types are global, so every evaluation reads them.
+#[salsa::tracked(returns(ref))]
+fn type_files(db: &dyn salsa::Database, ws: Workspace) -> Vec<File> {
+    ws.files(db).iter().copied().filter(|f| !f.stdlib(db) && outline(db, *f).defines_types).collect()
+}
+
+/// The files one workspace file's evaluation reads, in workspace order: the standard
+/// library, the files that define types, the file, and everything it imports (transitively).
+#[salsa::tracked(returns(ref))]
+fn eval_set(db: &dyn salsa::Database, ws: Workspace, file: File) -> Vec<File> {
+    let paths = by_path(db, ws);
+    let mut reached: std::collections::HashSet<File> = std::collections::HashSet::from([file]);
+    let mut todo = vec![file];
+    while let Some(f) = todo.pop() {
+        for imp in &outline(db, f).imports {
+            let target = hl_eval::import_candidates(f.path(db), imp).iter().find_map(|c| paths.get(c)).copied();
+            if let Some(t) = target
+                && reached.insert(t)
+            {
+                todo.push(t);
+            }
+        }
+    }
+    let wanted: std::collections::HashSet<File> =
+        reached.into_iter().chain(type_files(db, ws).iter().copied()).collect();
+    ws.files(db).iter().copied().filter(|f| f.stdlib(db) || wanted.contains(f)).collect()
+}
+
+/// One evaluation's result.
+#[derive(Debug)]
+pub(crate) struct Evaluated {
+    pub root: Value,
+    pub types: Arc<hl_eval::Types>,
+    pub prelude: IndexMap<String, Value>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn run_eval(
+    db: &dyn salsa::Database,
+    ws: Workspace,
+    files: &[File],
+    declaring: Option<File>,
+    types: Option<Arc<hl_eval::Types>>,
+) -> Evaluated {
+    let parses: Vec<(File, &hl_syntax::Parse)> =
+        files.iter().filter_map(|f| parsed(db, *f).parse.as_ref().map(|p| (*f, p))).collect();
+    let input = EvalInput {
+        files: parses
+            .iter()
+            .map(|(f, p)| InputFile {
+                id: f.id(db),
+                path: f.path(db).clone(),
+                ast: &p.file,
+                stdlib: f.stdlib(db),
+                declares: Some(*f) == declaring,
+            })
+            .collect(),
+        root_schema: "Workspace",
+        workspace_paths: if declaring.is_some() { workspace_paths(db, ws) } else { &[] },
+        prelude: declaring.is_none(),
+        types,
+    };
+    let out = hl_eval::evaluate(&input, ws.limits(db));
+    Evaluated { root: out.root, types: out.types, prelude: out.prelude, diagnostics: out.diagnostics }
+}
+
+/// One workspace file's declarations, evaluated.
+#[salsa::tracked(returns(ref), no_eq)]
+pub(crate) fn file_eval(db: &dyn salsa::Database, ws: Workspace, file: File) -> Evaluated {
+    let types = prelude(db, ws).types.clone();
+    run_eval(db, ws, eval_set(db, ws, file), Some(file), Some(types))
+}
+
+/// The standard library's files.
+#[salsa::tracked(returns(ref))]
+fn stdlib_files(db: &dyn salsa::Database, ws: Workspace) -> Vec<File> {
+    ws.files(db).iter().copied().filter(|f| f.stdlib(db)).collect()
+}
+
+/// The types, the standard library's values and the root of an empty workspace.
+#[salsa::tracked(returns(ref), no_eq)]
+fn prelude(db: &dyn salsa::Database, ws: Workspace) -> Evaluated {
+    let files: Vec<File> = stdlib_files(db, ws).iter().chain(type_files(db, ws)).copied().collect();
+    run_eval(db, ws, &files, None, None)
+}
+
+/// The workspace root: every file's declarations joined.
+#[salsa::tracked(returns(ref), no_eq)]
+fn root(db: &dyn salsa::Database, ws: Workspace) -> (Value, Vec<Diagnostic>) {
+    let base = &prelude(db, ws).root;
+    let parts: Vec<&Value> = workspace_files(db, ws).map(|f| &file_eval(db, ws, f).root).collect();
+    hl_eval::merge_roots(base, &parts)
+}
+
+fn workspace_files(db: &dyn salsa::Database, ws: Workspace) -> impl Iterator<Item = File> + '_ {
+    ws.files(db).iter().copied().filter(move |f| !f.stdlib(db) && parsed(db, *f).parse.is_some())
+}
+
+/// The domain model, and each stack's position in it.
+pub(crate) struct ModelOut {
+    pub model: Arc<Model>,
+    pub by_name: HashMap<String, usize>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[salsa::tracked(returns(ref), no_eq)]
+pub(crate) fn model(db: &dyn salsa::Database, ws: Workspace) -> ModelOut {
+    let (model, diagnostics) = hl_model::build(&root(db, ws).0, &prelude(db, ws).prelude);
+    let mut by_name = HashMap::new();
+    for (i, s) in model.stacks.iter().enumerate() {
+        by_name.entry(s.name.clone()).or_insert(i);
+    }
+    ModelOut { model: Arc::new(model), by_name, diagnostics }
+}
+
+/// The names of the stacks, in model order.
+#[salsa::tracked(returns(ref))]
+pub(crate) fn stack_names(db: &dyn salsa::Database, ws: Workspace) -> Vec<String> {
+    model(db, ws).model.stacks.iter().map(|s| s.name.clone()).collect()
+}
+
+/// One stack's model. Equal after an edit elsewhere, so what reads it is not re-run.
+#[salsa::tracked(returns(ref))]
+fn stack(db: &dyn salsa::Database, ws: Workspace, name: String) -> Option<hl_model::Stack> {
+    let m = model(db, ws);
+    m.by_name.get(&name).and_then(|i| m.model.stacks.get(*i)).cloned()
+}
+
+/// One stack's Kubernetes objects.
+#[salsa::tracked(returns(ref), no_eq)]
+pub(crate) fn emitted_stack(db: &dyn salsa::Database, ws: Workspace, name: String) -> Option<hl_emit::StackOutput> {
+    stack(db, ws, name).as_ref().map(hl_emit::emit_stack)
+}
+
+#[salsa::tracked(returns(ref), no_eq)]
+pub(crate) fn graph(db: &dyn salsa::Database, ws: Workspace) -> (hl_graph::Graph, Vec<Diagnostic>) {
+    hl_graph::build(&model(db, ws).model)
+}
+
+#[salsa::tracked(returns(ref), no_eq)]
+pub(crate) fn checked(db: &dyn salsa::Database, ws: Workspace) -> hl_check::Checked {
+    hl_check::check(&model(db, ws).model)
+}
+
+/// Every diagnostic of the workspace, sorted, each once.
+#[salsa::tracked(returns(ref), no_eq)]
+pub(crate) fn diagnostics(db: &dyn salsa::Database, ws: Workspace) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for f in ws.files(db) {
+        out.extend(parsed(db, *f).diagnostics.iter().cloned());
+    }
+    out.extend(prelude(db, ws).diagnostics.iter().cloned());
+    for f in workspace_files(db, ws) {
+        out.extend(file_eval(db, ws, f).diagnostics.iter().cloned());
+    }
+    out.extend(root(db, ws).1.iter().cloned());
+    out.extend(model(db, ws).diagnostics.iter().cloned());
+    out.extend(graph(db, ws).1.iter().cloned());
+    out.extend(checked(db, ws).diagnostics.iter().cloned());
+    let names = stack_names(db, ws);
+    let outputs: Vec<&hl_emit::StackOutput> =
+        names.iter().filter_map(|n| emitted_stack(db, ws, n.clone()).as_ref()).collect();
+    for o in &outputs {
+        out.extend(o.diagnostics.iter().cloned());
+    }
+    out.extend(crate::cross_stack_collisions(&model(db, ws).model, &outputs));
+    sort_and_dedup(&mut out);
+    out
+}
+
+/// A compilation was overtaken by a change to its inputs; its result would be stale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cancelled;
+
+impl std::fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the compilation was cancelled by a newer change")
+    }
+}
+
+impl std::error::Error for Cancelled {}
+
+/// Stack size of the threads that compile. Expression trees are bounded in depth by the
+/// parser's nesting and chain limits; this leaves a wide margin for evaluating the deepest.
+const STACK_SIZE: usize = 256 * 1024 * 1024;
+
+fn new_pool() -> Option<Arc<rayon::ThreadPool>> {
+    rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("hlc-compile-{i}"))
+        .stack_size(STACK_SIZE)
+        .build()
+        .ok()
+        .map(Arc::new)
+}
+
+/// An incremental compiler: the workspace's files, kept between compilations so that the
+/// next one redoes only what an edit touched. The language server keeps one per workspace;
+/// [`crate::compile_with`] makes one for a single compilation.
+///
+/// ```
+/// use hlc_core::{InputText, Limits, Session};
+///
+/// let file = |text: &str| InputText { path: "a.hl".into(), display: "a.hl".into(), bytes: text.into() };
+/// let mut session = Session::new(Limits::default());
+/// session.set_files(vec![file("stack a { namespace a { tier = aux } }")]);
+/// assert!(session.snapshot().diagnostics().expect("not cancelled").is_empty());
+/// session.set_files(vec![file("stack a { namespace a { tier = gold } }")]);
+/// let diags = session.snapshot().diagnostics().expect("not cancelled");
+/// assert_eq!(diags[0].code.info().code, "E0206");
+/// ```
+pub struct Session {
+    db: Database,
+    ws: Workspace,
+    /// Workspace files by path; ids are never reused, so memoised spans stay right.
+    files: BTreeMap<String, File>,
+    next_id: u32,
+    pool: Option<Arc<rayon::ThreadPool>>,
+}
+
+impl Session {
+    /// A session with no workspace files yet (the standard library is there).
+    pub fn new(limits: Limits) -> Session {
+        let db = Database::default();
+        let mut stdlib = Vec::new();
+        for (i, (path, text)) in STDLIB.iter().enumerate() {
+            let display = format!("<stdlib>/{}", path.trim_start_matches("std/"));
+            let id = FileId(u32::try_from(i).unwrap_or(u32::MAX));
+            stdlib.push(File::builder(id, path.to_string(), display, text.as_bytes().to_vec(), true).new(&db));
+        }
+        let ws = Workspace::builder(stdlib, limits).new(&db);
+        Session {
+            db,
+            ws,
+            files: BTreeMap::new(),
+            next_id: u32::try_from(STDLIB.len()).unwrap_or(u32::MAX),
+            pool: new_pool(),
+        }
+    }
+
+    /// Make `files` the workspace's files. A file whose bytes did not change keeps what was
+    /// computed from it. Waits for running compilations of this session to stop (they are
+    /// cancelled).
+    pub fn set_files(&mut self, files: Vec<InputText>) {
+        let mut files = files;
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        files.dedup_by(|a, b| a.path == b.path);
+        let mut next: BTreeMap<String, File> = BTreeMap::new();
+        for f in files {
+            let file = match self.files.remove(&f.path) {
+                Some(file) => {
+                    if file.bytes(&self.db) != &f.bytes {
+                        file.set_bytes(&mut self.db).to(f.bytes);
+                    }
+                    if file.display(&self.db) != &f.display {
+                        file.set_display(&mut self.db).to(f.display);
+                    }
+                    file
+                }
+                None => {
+                    let id = FileId(self.next_id);
+                    self.next_id = self.next_id.saturating_add(1);
+                    File::builder(id, f.path.clone(), f.display, f.bytes, false).new(&self.db)
+                }
+            };
+            next.insert(f.path, file);
+        }
+        let mut list: Vec<File> = self.ws.files(&self.db).iter().copied().filter(|f| f.stdlib(&self.db)).collect();
+        list.extend(next.values().copied());
+        if self.ws.files(&self.db) != &list {
+            self.ws.set_files(&mut self.db).to(list);
+        }
+        self.files = next;
+    }
+
+    /// Change the evaluation limits.
+    pub fn set_limits(&mut self, limits: Limits) {
+        if self.ws.limits(&self.db) != limits {
+            self.ws.set_limits(&mut self.db).to(limits);
+        }
+    }
+
+    /// A handle for compiling the current files, on this thread or another. A later
+    /// [`Session::set_files`] cancels what it is computing.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot { db: self.db.clone(), ws: self.ws, pool: self.pool.clone() }
+    }
+}
+
+/// The files of a [`Session`] at one moment, to compile.
+pub struct Snapshot {
+    db: Database,
+    ws: Workspace,
+    pool: Option<Arc<rayon::ThreadPool>>,
+}
+
+impl Snapshot {
+    /// Every diagnostic of the workspace, sorted, each once (what `hlc check` reports).
+    pub fn diagnostics(&self) -> Result<Vec<Diagnostic>, Cancelled> {
+        self.run(|db, ws| {
+            prefill(db, ws, &Options::default());
+            diagnostics(db, ws).clone()
+        })
+    }
+
+    /// The files, for resolving the spans of diagnostics: every file's path as diagnostics
+    /// name it and its text.
+    pub fn sources(&self) -> Result<Sources, Cancelled> {
+        self.run(sources_now)
+    }
+
+    /// The whole compilation: diagnostics, model, graph and (without errors) the output files.
+    pub fn compile(&self, options: &Options<'_>) -> Result<Compilation, Cancelled> {
+        self.run(|db, ws| compile_now(db, ws, options))
+    }
+
+    fn run<T: Send>(&self, f: impl FnOnce(&Database, Workspace) -> T + Send) -> Result<T, Cancelled> {
+        let (db, ws) = (self.db.clone(), self.ws);
+        let guarded =
+            move || salsa::Cancelled::catch(std::panic::AssertUnwindSafe(|| f(&db, ws))).map_err(|_| Cancelled);
+        match &self.pool {
+            Some(pool) => pool.install(guarded),
+            None => guarded(),
+        }
+    }
+}
+
+fn sources_now(db: &Database, ws: Workspace) -> Sources {
+    let mut sources = Sources::new();
+    for f in ws.files(db) {
+        sources.set(f.id(db), f.display(db).clone(), parsed(db, *f).text.clone());
+    }
+    sources
+}
+
+/// Compute the per-file and per-stack queries in parallel, so that the workspace-wide queries
+/// find them memoised.
+fn prefill(db: &Database, ws: Workspace, options: &Options<'_>) {
+    let files: Vec<File> = ws.files(db).clone();
+    options.report(Progress::Parsing { files: files.iter().filter(|f| !f.stdlib(db)).count() });
+    files.par_iter().for_each_with(db.clone(), |db, f| {
+        let _ = outline(db, *f);
+    });
+    options.report(Progress::Evaluating);
+    let _ = prelude(db, ws);
+    let todo: Vec<File> = workspace_files(db, ws).collect();
+    todo.par_iter().for_each_with(db.clone(), |db, f| {
+        let _ = file_eval(db, ws, *f);
+    });
+    let _ = model(db, ws);
+    options.report(Progress::Checking);
+    let _ = graph(db, ws);
+    let _ = checked(db, ws);
+    let names = stack_names(db, ws).clone();
+    options.report(Progress::Emitting { stacks: names.len() });
+    names.par_iter().for_each_with(db.clone(), |db, n| {
+        let _ = emitted_stack(db, ws, n.clone());
+        options.report(Progress::StackEmitted);
+    });
+}
+
+fn compile_now(db: &Database, ws: Workspace, options: &Options<'_>) -> Compilation {
+    prefill(db, ws, options);
+    let diags = diagnostics(db, ws).clone();
+    let m = model(db, ws);
+    let (graph, _) = graph(db, ws);
+    let checked = checked(db, ws);
+    let mut artifacts = Vec::new();
+    let mut origins = BTreeMap::new();
+    if !diags.iter().any(Diagnostic::is_error) {
+        for name in stack_names(db, ws) {
+            let Some(out) = emitted_stack(db, ws, name.clone()) else { continue };
+            crate::lay_out(name, out, &mut artifacts, &mut origins);
+        }
+        artifacts.extend(crate::graph_artifacts(graph));
+        for b in &m.model.host_backups {
+            let stem = hl_emit::unit_name(b);
+            artifacts
+                .push(Artifact { path: format!("backup/host/{stem}.service"), contents: hl_emit::service_unit(b) });
+            if let Some(timer) = hl_emit::timer_unit(b) {
+                artifacts.push(Artifact { path: format!("backup/host/{stem}.timer"), contents: timer });
+            }
+        }
+        for vm in &m.model.proxmox.vms {
+            let px = &m.model.proxmox;
+            artifacts.push(Artifact { path: format!("proxmox/{}.json", vm.name), contents: hl_emit::vm_spec(vm, px) });
+            if let Some(ci) = hl_emit::cloud_init(vm, px) {
+                artifacts.push(Artifact { path: format!("proxmox/{}.cloud-init.yaml", vm.name), contents: ci });
+            }
+        }
+        artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    Compilation {
+        sources: sources_now(db, ws),
+        diagnostics: diags,
+        model: m.model.clone(),
+        graph: graph.clone(),
+        waived: checked.waived.clone(),
+        artifacts,
+        origins,
+    }
+}
