@@ -3,12 +3,15 @@
 //! - `hl-bench gen --stacks N --out DIR [--seed S]` writes a synthetic workspace shaped like the
 //!   homelab, which `hlc check` accepts without errors or warnings;
 //! - `hl-bench run [...]` times `hlc check` and `hlc build` as fresh processes on the real
-//!   stacks and on generated workspaces, per thread count, and prints a table.
+//!   stacks and on generated workspaces, per thread count, and prints a table;
+//! - `hl-bench lsp [...]` measures `hlc lsp`: latency from a one-character edit to published
+//!   diagnostics in a generated workspace, and memory over many edits.
 //!
 //! See `bench/README.md` for what each figure means.
 
 mod child;
 mod generate;
+mod lsp;
 mod platform;
 mod rng;
 mod run;
@@ -69,6 +72,30 @@ enum Command {
         #[arg(long)]
         work: Option<PathBuf>,
     },
+    /// Latency of `hlc lsp` from a one-character edit to the edited file's diagnostics, and
+    /// its memory over many edits.
+    Lsp {
+        /// The hlc binary (default: `hlc` beside this binary, else `target/release/hlc`).
+        #[arg(long)]
+        hlc: Option<PathBuf>,
+        /// Number of generated application stacks in the workspace.
+        #[arg(long, default_value_t = 1000)]
+        stacks: usize,
+        /// Measured edits.
+        #[arg(long, default_value_t = 200)]
+        edits: usize,
+        /// Edits before measuring (and before the first memory reading).
+        #[arg(long, default_value_t = 20)]
+        warmup: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Keep the generated workspace here instead of a temporary directory.
+        #[arg(long)]
+        work: Option<PathBuf>,
+        /// Also write the results as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -86,6 +113,10 @@ fn main() -> ExitCode {
         Command::Run { hlc, stacks_dir, sizes, runs, threads, seed, json, work } => {
             let hlc = hlc.unwrap_or_else(default_hlc);
             run::run(&run::Options { hlc, stacks_dir, sizes, runs, threads, seed, json, work })
+        }
+        Command::Lsp { hlc, stacks, edits, warmup, seed, work, json } => {
+            let hlc = hlc.unwrap_or_else(default_hlc);
+            lsp::run(&lsp::Options { hlc, stacks, edits, warmup, seed, work, json })
         }
     };
     match result {

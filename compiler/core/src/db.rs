@@ -314,6 +314,10 @@ pub(crate) fn diagnostics(db: &dyn salsa::Database, ws: Workspace) -> Vec<Diagno
     }
     out.extend(crate::cross_stack_collisions(&model(db, ws).model, &outputs));
     sort_and_dedup(&mut out);
+    // Files in workspace order (the standard library, then by path), whatever their ids: a
+    // session gives a file added later a higher id than a fresh compilation would.
+    let rank: HashMap<FileId, usize> = ws.files(db).iter().enumerate().map(|(i, f)| (f.id(db), i)).collect();
+    out.sort_by_key(|d| rank.get(&d.primary.span.file).copied().unwrap_or(usize::MAX));
     out
 }
 
@@ -413,12 +417,50 @@ impl Session {
             };
             next.insert(f.path, file);
         }
+        self.files = next;
+        self.sync_list();
+    }
+
+    /// Add a file, or change one's contents: the same as [`Session::set_files`] with this
+    /// one file replaced.
+    pub fn set_file(&mut self, file: InputText) {
+        match self.files.get(&file.path).copied() {
+            Some(f) => {
+                if f.bytes(&self.db) != &file.bytes {
+                    f.set_bytes(&mut self.db).to(file.bytes);
+                }
+                if f.display(&self.db) != &file.display {
+                    f.set_display(&mut self.db).to(file.display);
+                }
+            }
+            None => {
+                let id = FileId(self.next_id);
+                self.next_id = self.next_id.saturating_add(1);
+                let f = File::builder(id, file.path.clone(), file.display, file.bytes, false).new(&self.db);
+                self.files.insert(file.path, f);
+                self.sync_list();
+            }
+        }
+    }
+
+    /// Remove a file from the workspace, if it is there.
+    pub fn remove_file(&mut self, path: &str) {
+        if self.files.remove(path).is_some() {
+            self.sync_list();
+        }
+    }
+
+    /// The workspace's files' paths, sorted.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+
+    fn sync_list(&mut self) {
         let mut list: Vec<File> = self.ws.files(&self.db).iter().copied().filter(|f| f.stdlib(&self.db)).collect();
-        list.extend(next.values().copied());
+        list.extend(self.files.values().copied());
         if self.ws.files(&self.db) != &list {
             self.ws.set_files(&mut self.db).to(list);
         }
-        self.files = next;
     }
 
     /// Change the evaluation limits.

@@ -7,8 +7,9 @@
 //! inside it a `Service` (the `service` field of `Stack`), `Volume { ... }` a `Volume`, a call
 //! has its function's return type, and a bare name in a field of enum type is a variant.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use hl_syntax::ast::*;
 use hlc_core::diagnostics::{FileId, Span};
@@ -78,10 +79,30 @@ pub struct LetInfo {
 pub struct File {
     pub path: PathBuf,
     pub text: String,
-    pub ast: SourceFile,
+    pub ast: Arc<SourceFile>,
 }
 
 /// Everything declared in the standard library and a workspace.
+/// Syntax trees of the files last indexed, by path, with the text each was parsed from.
+#[derive(Default)]
+pub struct ParseCache {
+    files: HashMap<PathBuf, (String, FileId, Arc<SourceFile>)>,
+}
+
+impl ParseCache {
+    fn get(&mut self, path: &std::path::Path, text: &str, id: FileId) -> Arc<SourceFile> {
+        if let Some((t, i, ast)) = self.files.get(path)
+            && t == text
+            && *i == id
+        {
+            return ast.clone();
+        }
+        let ast = Arc::new(hl_syntax::parse(id, text).file);
+        self.files.insert(path.to_path_buf(), (text.to_string(), id, ast.clone()));
+        ast
+    }
+}
+
 #[derive(Default)]
 pub struct Index {
     pub schemas: HashMap<String, SchemaInfo>,
@@ -119,25 +140,30 @@ fn slice(text: &str, span: Span) -> &str {
 }
 
 impl Index {
-    /// Index the standard library and the workspace files.
-    pub fn build(files: Vec<(PathBuf, String)>) -> Index {
+    /// Index the standard library and the workspace files. Files whose text is in `cache`
+    /// unchanged are not parsed again.
+    pub fn build(files: Vec<(PathBuf, String)>, cache: &mut ParseCache) -> Index {
         let mut index = Index::default();
+        let mut seen: HashSet<PathBuf> = HashSet::new();
         for (path, text) in hlc_core::STDLIB {
-            let parsed = hl_syntax::parse(FileId(u32::MAX), text);
-            index.add_items(&parsed.file.items, text, &|s: Span| Def {
+            let key = PathBuf::from(path);
+            let ast = cache.get(&key, text, FileId(u32::MAX));
+            seen.insert(key);
+            index.add_items(&ast.items, text, &|s: Span| Def {
                 origin: Origin::Std(path),
                 start: s.start as usize,
                 end: s.end as usize,
             });
         }
         for (i, (path, text)) in files.into_iter().enumerate() {
-            let parsed = hl_syntax::parse(FileId(i as u32), &text);
-            index.add_items(&parsed.file.items, &text, &|s: Span| Def {
+            let ast = cache.get(&path, &text, FileId(i as u32));
+            seen.insert(path.clone());
+            index.add_items(&ast.items, &text, &|s: Span| Def {
                 origin: Origin::File(i),
                 start: s.start as usize,
                 end: s.end as usize,
             });
-            for item in &parsed.file.items {
+            for item in &ast.items {
                 if let Item::Decl(d) = item
                     && d.kw.name == "stack"
                     && let Some(n) = &d.name
@@ -154,8 +180,9 @@ impl Index {
                     index.stacks.insert(n.name.clone(), (i, n.span, description));
                 }
             }
-            index.files.push(File { path, text, ast: parsed.file });
+            index.files.push(File { path, text, ast });
         }
+        cache.files.retain(|p, _| seen.contains(p));
         index
     }
 

@@ -1,13 +1,18 @@
 //! `hlc lsp`: the hl language server, over stdio (lsp-server + lsp-types).
 //!
 //! The main loop owns the state: the texts of open documents (which override the files on
-//! disk) and, per hl workspace, the last diagnostics published. Edits mark their workspace
-//! dirty; after a short quiet period the whole workspace is compiled on a worker thread with
-//! the same library call as `hlc check`, so the diagnostics are the same, in every file the
-//! edit affects (cross-file: renaming a stack updates its dependants). A result that a newer
-//! edit has overtaken is dropped, not published. Requests (hover, definition, completion, ...)
-//! are answered on the main loop from a syntactic index of the workspace; a panic in one is
-//! caught and answered with an error, and the server goes on.
+//! disk) and, per hl workspace, an incremental compiler [`Session`] (the same salsa queries
+//! as `hlc check`, so the diagnostics are the same) and the diagnostics last published. An
+//! edit changes one file of the session, which forgets only what depended on that file; as
+//! soon as no message is waiting, a worker thread asks the session for the workspace's
+//! diagnostics, and the files whose diagnostics changed (cross-file: renaming a stack
+//! updates its dependants), plus the edited ones, are published. An edit that arrives
+//! meanwhile cancels the running compilation (salsa's cancellation); a result overtaken by a
+//! newer edit is dropped, never published. Requests (hover, definition, completion, ...) are
+//! answered on the main loop from a syntactic index of the workspace (files re-parsed only
+//! when their text changed); a request the client cancelled before it was reached is
+//! answered as cancelled; a panic in one is caught and answered with an error, and the
+//! server goes on.
 //!
 //! An hl workspace is the directory tree a file belongs to: starting at the file's directory,
 //! the highest ancestor reached through directories that themselves hold `.hl` files (for
@@ -20,9 +25,8 @@ mod convert;
 mod features;
 mod handlers;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, select};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
@@ -37,10 +41,10 @@ use lsp_types::{
     TextDocumentSyncSaveOptions, Uri, WorkDoneProgressOptions,
 };
 
-use crate::analysis::Index;
+use hlc_core::diagnostics::Sources;
+use hlc_core::{InputText, Session};
 
-/// How long the server waits after the last edit before compiling.
-const DEBOUNCE: Duration = Duration::from_millis(60);
+use crate::analysis::{Index, ParseCache};
 
 /// Run the server on standard input and output until the client says `exit`.
 pub fn run_stdio() -> Result<(), String> {
@@ -113,11 +117,26 @@ fn client_root(params: &InitializeParams) -> Option<PathBuf> {
         .or_else(|| params.root_uri.as_ref().and_then(convert::uri_to_path))
 }
 
-/// One compilation's result, from the worker thread.
+/// One compilation's result, from a worker thread.
 struct Compiled {
     workspace: PathBuf,
     generation: u64,
     diagnostics: BTreeMap<PathBuf, Vec<LspDiagnostic>>,
+}
+
+/// An hl workspace the server has seen: its incremental compiler session and what was
+/// published for it.
+struct WorkspaceState {
+    session: Session,
+    /// The texts of its files on disk, by absolute path (open documents override them).
+    disk: BTreeMap<PathBuf, String>,
+    /// The generation of its latest edit; a result of an older one is stale.
+    generation: u64,
+    /// Per file: the diagnostics last published (files without any are absent).
+    published: HashMap<PathBuf, Vec<LspDiagnostic>>,
+    /// Files edited since the last publication: their diagnostics are published even when
+    /// unchanged, so that the client sees the edit was checked.
+    edited: BTreeSet<PathBuf>,
 }
 
 pub(crate) struct Server {
@@ -125,19 +144,21 @@ pub(crate) struct Server {
     root: Option<PathBuf>,
     /// Open documents: path → text (overrides the disk).
     pub(crate) open: HashMap<PathBuf, String>,
-    /// Workspaces waiting to be compiled, and when the last edit came.
+    /// Open documents' versions, echoed in published diagnostics.
+    versions: HashMap<PathBuf, i32>,
+    workspaces: HashMap<PathBuf, WorkspaceState>,
+    /// Workspaces edited since their last compilation started.
     dirty: BTreeSet<PathBuf>,
-    last_edit: Option<Instant>,
-    /// Per workspace: the generation of its latest edit.
-    generation: HashMap<PathBuf, u64>,
-    /// Files with diagnostics currently shown, per workspace.
-    shown: HashMap<PathBuf, BTreeSet<PathBuf>>,
     results_tx: Sender<Compiled>,
     results_rx: Receiver<Compiled>,
     /// Index per workspace, for requests; dropped on every edit in it.
     indexes: HashMap<PathBuf, Index>,
+    parse_cache: ParseCache,
     shutdown: bool,
 }
+
+/// JSON-RPC's code for a request the client cancelled.
+const REQUEST_CANCELLED: i32 = -32800;
 
 impl Server {
     fn new(sender: Sender<Message>, root: Option<PathBuf>) -> Self {
@@ -146,54 +167,79 @@ impl Server {
             sender,
             root,
             open: HashMap::new(),
+            versions: HashMap::new(),
+            workspaces: HashMap::new(),
             dirty: BTreeSet::new(),
-            last_edit: None,
-            generation: HashMap::new(),
-            shown: HashMap::new(),
             results_tx,
             results_rx,
             indexes: HashMap::new(),
+            parse_cache: ParseCache::default(),
             shutdown: false,
         }
     }
 
     fn main_loop(&mut self, receiver: &Receiver<Message>) -> Result<(), String> {
         loop {
-            let timeout = match self.last_edit {
-                Some(t) if !self.dirty.is_empty() => DEBOUNCE.saturating_sub(t.elapsed()),
-                _ => Duration::from_secs(3600),
+            // Compile as soon as no message is waiting: edits that arrive together are
+            // compiled once, and a compilation still running is cancelled by the next edit.
+            let first = if self.dirty.is_empty() {
+                select! {
+                    recv(receiver) -> msg => match msg {
+                        Ok(m) => m,
+                        Err(_) => return Ok(()),
+                    },
+                    recv(self.results_rx) -> r => {
+                        if let Ok(r) = r {
+                            self.publish(r);
+                        }
+                        continue;
+                    }
+                }
+            } else {
+                match receiver.try_recv() {
+                    Ok(m) => m,
+                    Err(crossbeam_channel::TryRecvError::Empty) => {
+                        self.compile_dirty();
+                        continue;
+                    }
+                    Err(crossbeam_channel::TryRecvError::Disconnected) => return Ok(()),
+                }
             };
-            select! {
-                recv(receiver) -> msg => {
-                    let Ok(msg) = msg else { return Ok(()) };
-                    match msg {
-                        Message::Request(req) => {
-                            if req.method == "shutdown" {
-                                self.shutdown = true;
-                                self.reply(Response::new_ok(req.id, serde_json::Value::Null));
-                                continue;
-                            }
-                            if self.shutdown {
-                                self.reply(Response::new_err(req.id, ErrorCode::InvalidRequest as i32, "shutting down".into()));
-                                continue;
-                            }
-                            self.request(req);
+            // Everything already waiting is handled as one batch, so that a request the
+            // client cancelled meanwhile is answered as cancelled, not computed.
+            let mut batch = vec![first];
+            batch.extend(receiver.try_iter());
+            let cancelled: HashSet<lsp_server::RequestId> = batch.iter().filter_map(cancelled_id).collect();
+            for msg in batch {
+                match msg {
+                    Message::Request(req) => {
+                        if req.method == "shutdown" {
+                            self.shutdown = true;
+                            self.reply(Response::new_ok(req.id, serde_json::Value::Null));
+                            continue;
                         }
-                        Message::Notification(n) => {
-                            if n.method == "exit" {
-                                return if self.shutdown { Ok(()) } else { Err("exit without shutdown".into()) };
-                            }
-                            self.notification(n);
+                        if self.shutdown {
+                            self.reply(Response::new_err(
+                                req.id,
+                                ErrorCode::InvalidRequest as i32,
+                                "shutting down".into(),
+                            ));
+                            continue;
                         }
-                        Message::Response(_) => {}
+                        if cancelled.contains(&req.id) {
+                            self.reply(Response::new_err(req.id, REQUEST_CANCELLED, "cancelled by the client".into()));
+                            continue;
+                        }
+                        self.request(req);
                     }
-                }
-                recv(self.results_rx) -> r => {
-                    if let Ok(r) = r {
-                        self.publish(r);
+                    Message::Notification(n) => {
+                        if n.method == "exit" {
+                            return if self.shutdown { Ok(()) } else { Err("exit without shutdown".into()) };
+                        }
+                        self.notification(n);
                     }
+                    Message::Response(_) => {}
                 }
-                default(timeout) => self.compile_dirty(),
             }
         }
     }
@@ -222,7 +268,8 @@ impl Server {
                     && let Some(path) = convert::uri_to_path(&p.text_document.uri)
                 {
                     self.open.insert(path.clone(), p.text_document.text);
-                    self.touch(&path);
+                    self.versions.insert(path.clone(), p.text_document.version);
+                    self.touch(&path, false);
                 }
             }
             DidChangeTextDocument::METHOD => {
@@ -231,14 +278,15 @@ impl Server {
                     && let Some(change) = p.content_changes.into_iter().last()
                 {
                     self.open.insert(path.clone(), change.text);
-                    self.touch(&path);
+                    self.versions.insert(path.clone(), p.text_document.version);
+                    self.touch(&path, false);
                 }
             }
             DidSaveTextDocument::METHOD => {
                 if let Ok(p) = serde_json::from_value::<lsp_types::DidSaveTextDocumentParams>(n.params)
                     && let Some(path) = convert::uri_to_path(&p.text_document.uri)
                 {
-                    self.touch(&path);
+                    self.touch(&path, true);
                 }
             }
             DidCloseTextDocument::METHOD => {
@@ -247,14 +295,15 @@ impl Server {
                 {
                     // The file on disk counts again.
                     self.open.remove(&path);
-                    self.touch(&path);
+                    self.versions.remove(&path);
+                    self.touch(&path, true);
                 }
             }
             DidChangeWatchedFiles::METHOD => {
                 if let Ok(p) = serde_json::from_value::<lsp_types::DidChangeWatchedFilesParams>(n.params) {
                     for c in p.changes {
                         if let Some(path) = convert::uri_to_path(&c.uri) {
-                            self.touch(&path);
+                            self.touch(&path, true);
                         }
                     }
                 }
@@ -263,13 +312,73 @@ impl Server {
         }
     }
 
-    /// A file changed: its workspace needs compiling again.
-    fn touch(&mut self, path: &Path) {
+    /// A file changed (in the editor, or on disk when `reread`): tell its workspace's
+    /// session, which forgets only what depended on it.
+    fn touch(&mut self, path: &Path, reread: bool) {
         let ws = self.workspace_of(path);
-        *self.generation.entry(ws.clone()).or_default() += 1;
+        self.load(&ws);
+        let Some(state) = self.workspaces.get_mut(&ws) else { return };
+        if reread {
+            match std::fs::read(path) {
+                Ok(bytes) => {
+                    state.disk.insert(path.to_path_buf(), String::from_utf8_lossy(&bytes).into_owned());
+                }
+                Err(_) => {
+                    state.disk.remove(path);
+                }
+            }
+        }
+        if path.extension().is_some_and(|e| e == "hl")
+            && let Ok(rel) = path.strip_prefix(&ws)
+        {
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            match self.open.get(path).or_else(|| state.disk.get(path)) {
+                Some(text) => state.session.set_file(InputText {
+                    path: rel,
+                    display: path.to_string_lossy().into_owned(),
+                    bytes: text.clone().into_bytes(),
+                }),
+                None => state.session.remove_file(&rel),
+            }
+        }
+        state.generation += 1;
+        state.edited.insert(path.to_path_buf());
         self.indexes.remove(&ws);
         self.dirty.insert(ws);
-        self.last_edit = Some(Instant::now());
+    }
+
+    /// Read a workspace's files from disk the first time it is seen.
+    fn load(&mut self, ws: &Path) {
+        if self.workspaces.contains_key(ws) {
+            return;
+        }
+        let mut disk = BTreeMap::new();
+        let host = hlc_core::DiskHost::new(ws);
+        if let Ok(paths) = hlc_core::Host::files(&host) {
+            for rel in paths {
+                if let Ok(bytes) = hlc_core::Host::read(&host, &rel) {
+                    disk.insert(ws.join(&rel), String::from_utf8_lossy(&bytes).into_owned());
+                }
+            }
+        }
+        let mut session = Session::new(hlc_core::Limits::default());
+        let files = disk
+            .iter()
+            .filter_map(|(path, text)| {
+                let rel = path.strip_prefix(ws).ok()?.to_string_lossy().replace('\\', "/");
+                let text = self.open.get(path).unwrap_or(text);
+                Some(InputText {
+                    path: rel,
+                    display: path.to_string_lossy().into_owned(),
+                    bytes: text.clone().into_bytes(),
+                })
+            })
+            .collect();
+        session.set_files(files);
+        self.workspaces.insert(
+            ws.to_path_buf(),
+            WorkspaceState { session, disk, generation: 0, published: HashMap::new(), edited: BTreeSet::new() },
+        );
     }
 
     /// The hl workspace a file belongs to (see the crate docs).
@@ -285,41 +394,42 @@ impl Server {
     }
 
     /// The workspace's files: those on disk, with open documents' texts over them.
-    pub(crate) fn texts(&self, ws: &Path) -> Vec<(PathBuf, String)> {
-        let mut files: BTreeMap<PathBuf, String> = BTreeMap::new();
-        let disk = hlc_core::DiskHost::new(ws);
-        if let Ok(paths) = hlc_core::Host::files(&disk) {
-            for rel in paths {
-                if let Ok(bytes) = hlc_core::Host::read(&disk, &rel) {
-                    files.insert(ws.join(&rel), String::from_utf8_lossy(&bytes).into_owned());
-                }
-            }
-        }
+    pub(crate) fn texts(&mut self, ws: &Path) -> Vec<(PathBuf, String)> {
+        self.load(ws);
+        let mut files: BTreeMap<PathBuf, String> = self.workspaces.get(ws).map(|s| s.disk.clone()).unwrap_or_default();
         for (path, text) in &self.open {
             if path.starts_with(ws) && path.extension().is_some_and(|e| e == "hl") {
                 files.insert(path.clone(), text.clone());
             }
         }
-        files.into_iter().collect()
+        files.into_iter().filter(|(p, _)| p.extension().is_some_and(|e| e == "hl")).collect()
     }
 
     pub(crate) fn index(&mut self, ws: &Path) -> &Index {
         if !self.indexes.contains_key(ws) {
-            let index = Index::build(self.texts(ws));
+            let texts = self.texts(ws);
+            let index = Index::build(texts, &mut self.parse_cache);
             self.indexes.insert(ws.to_path_buf(), index);
         }
         &self.indexes[ws]
     }
 
+    /// Start compiling every edited workspace on a worker thread. A later edit cancels it.
     fn compile_dirty(&mut self) {
         let dirty = std::mem::take(&mut self.dirty);
         for ws in dirty {
-            let files = self.texts(&ws);
-            let generation = self.generation.get(&ws).copied().unwrap_or_default();
+            let Some(state) = self.workspaces.get(&ws) else { continue };
+            let snapshot = state.session.snapshot();
+            let generation = state.generation;
             let tx = self.results_tx.clone();
             let spawned = std::thread::Builder::new().name("hlc-lsp-compile".into()).spawn(move || {
-                let result = std::panic::catch_unwind(|| compile(&ws, files));
-                if let Ok(diagnostics) = result {
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let found = snapshot.diagnostics().and_then(|d| Ok((d, snapshot.sources()?)));
+                    // Let the next edit in at once: the conversion needs no database.
+                    drop(snapshot);
+                    found.map(|(diags, sources)| convert_diagnostics(&diags, &sources))
+                }));
+                if let Ok(Ok(diagnostics)) = result {
                     let _ = tx.send(Compiled { workspace: ws, generation, diagnostics });
                 }
             });
@@ -330,25 +440,37 @@ impl Server {
     }
 
     fn publish(&mut self, r: Compiled) {
+        let Some(state) = self.workspaces.get_mut(&r.workspace) else { return };
         // Overtaken by a newer edit: its own compilation will publish.
-        if self.generation.get(&r.workspace).copied().unwrap_or_default() != r.generation {
+        if state.generation != r.generation {
             return;
         }
-        let previous = self.shown.remove(&r.workspace).unwrap_or_default();
-        let mut now = BTreeSet::new();
-        for (path, diags) in &r.diagnostics {
-            now.insert(path.clone());
-            self.send_diagnostics(path, diags.clone());
+        let edited = std::mem::take(&mut state.edited);
+        let mut paths: BTreeSet<PathBuf> = r.diagnostics.keys().cloned().collect();
+        paths.extend(state.published.keys().cloned());
+        paths.extend(edited.iter().cloned());
+        let mut sends = Vec::new();
+        for path in paths {
+            let now = r.diagnostics.get(&path).cloned().unwrap_or_default();
+            let before = state.published.get(&path).map(Vec::as_slice).unwrap_or_default();
+            if before != now.as_slice() || edited.contains(&path) {
+                sends.push((path.clone(), now.clone()));
+            }
+            if now.is_empty() {
+                state.published.remove(&path);
+            } else {
+                state.published.insert(path, now);
+            }
         }
-        for path in previous.difference(&now) {
-            self.send_diagnostics(path, Vec::new());
+        for (path, diags) in sends {
+            self.send_diagnostics(&path, diags);
         }
-        self.shown.insert(r.workspace, now);
     }
 
     fn send_diagnostics(&self, path: &Path, diagnostics: Vec<LspDiagnostic>) {
         let Some(uri) = convert::path_to_uri(path) else { return };
-        let params = PublishDiagnosticsParams { uri, diagnostics, version: None };
+        let version = self.versions.get(path).copied();
+        let params = PublishDiagnosticsParams { uri, diagnostics, version };
         if let Ok(params) = serde_json::to_value(params) {
             let _ =
                 self.sender.send(Message::Notification(Notification::new(PublishDiagnostics::METHOD.into(), params)));
@@ -361,52 +483,34 @@ impl Server {
     }
 }
 
+/// The request a `$/cancelRequest` notification names.
+fn cancelled_id(msg: &Message) -> Option<lsp_server::RequestId> {
+    let Message::Notification(n) = msg else { return None };
+    if n.method != "$/cancelRequest" {
+        return None;
+    }
+    let p: lsp_types::CancelParams = serde_json::from_value(n.params.clone()).ok()?;
+    Some(match p.id {
+        NumberOrString::Number(i) => lsp_server::RequestId::from(i),
+        NumberOrString::String(s) => lsp_server::RequestId::from(s),
+    })
+}
+
 fn holds_hl_files(dir: &Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|entries| {
         entries.flatten().any(|e| e.path().extension().is_some_and(|x| x == "hl") && e.path().is_file())
     })
 }
 
-/// The files of a workspace as the compiler sees them, named by absolute path.
-struct Overlay<'a> {
-    root: &'a Path,
-    files: Vec<(String, Vec<u8>)>,
-}
-
-impl hlc_core::Host for Overlay<'_> {
-    fn files(&self) -> std::io::Result<Vec<String>> {
-        Ok(self.files.iter().map(|(p, _)| p.clone()).collect())
-    }
-
-    fn read(&self, path: &str) -> std::io::Result<Vec<u8>> {
-        self.files
-            .iter()
-            .find(|(p, _)| p == path)
-            .map(|(_, b)| b.clone())
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, path.to_string()))
-    }
-
-    fn display(&self, path: &str) -> String {
-        self.root.join(path).to_string_lossy().into_owned()
-    }
-}
-
-/// Compile a workspace and turn its diagnostics into the protocol's, per file.
-fn compile(ws: &Path, files: Vec<(PathBuf, String)>) -> BTreeMap<PathBuf, Vec<LspDiagnostic>> {
-    let overlay = Overlay {
-        root: ws,
-        files: files
-            .into_iter()
-            .filter_map(|(p, t)| {
-                let rel = p.strip_prefix(ws).ok()?.to_string_lossy().replace('\\', "/");
-                Some((rel, t.into_bytes()))
-            })
-            .collect(),
-    };
+/// The compiler's diagnostics in the protocol's form, per file (the standard library's left
+/// out).
+fn convert_diagnostics(
+    diagnostics: &[hlc_core::Diagnostic],
+    sources: &Sources,
+) -> BTreeMap<PathBuf, Vec<LspDiagnostic>> {
     let mut out: BTreeMap<PathBuf, Vec<LspDiagnostic>> = BTreeMap::new();
-    let Ok(c) = hlc_core::compile_host(&overlay) else { return out };
-    for d in &c.diagnostics {
-        let Some(file) = c.sources.get(d.primary.span.file) else { continue };
+    for d in diagnostics {
+        let Some(file) = sources.get(d.primary.span.file) else { continue };
         if file.path.starts_with("<stdlib>") {
             continue;
         }
@@ -425,7 +529,7 @@ fn compile(ws: &Path, files: Vec<(PathBuf, String)>) -> BTreeMap<PathBuf, Vec<Ls
             .secondary
             .iter()
             .filter_map(|l| {
-                let f = c.sources.get(l.span.file)?;
+                let f = sources.get(l.span.file)?;
                 if f.path.starts_with("<stdlib>") {
                     return None;
                 }
