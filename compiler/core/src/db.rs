@@ -170,9 +170,12 @@ fn eval_set(db: &dyn salsa::Database, ws: Workspace, file: File) -> Vec<File> {
             }
         }
     }
-    let wanted: std::collections::HashSet<File> =
-        reached.into_iter().chain(type_files(db, ws).iter().copied()).collect();
-    ws.files(db).iter().copied().filter(|f| f.stdlib(db) || wanted.contains(f)).collect()
+    let mut wanted: Vec<File> = reached.into_iter().chain(type_files(db, ws).iter().copied()).collect();
+    wanted.sort_by(|a, b| a.path(db).cmp(b.path(db)));
+    wanted.dedup();
+    // Workspace order: the standard library, then by path. (Reading only these files keeps
+    // the query's dependencies few: it is verified once per file after every edit.)
+    stdlib_files(db, ws).iter().copied().chain(wanted.into_iter().filter(|f| !f.stdlib(db))).collect()
 }
 
 /// One evaluation's result.
@@ -242,7 +245,13 @@ fn root(db: &dyn salsa::Database, ws: Workspace) -> (Value, Vec<Diagnostic>) {
 }
 
 fn workspace_files(db: &dyn salsa::Database, ws: Workspace) -> impl Iterator<Item = File> + '_ {
-    ws.files(db).iter().copied().filter(move |f| !f.stdlib(db) && parsed(db, *f).parse.is_some())
+    readable_files(db, ws).iter().copied()
+}
+
+/// The workspace's files that are text (the others take no part after parsing).
+#[salsa::tracked(returns(ref))]
+fn readable_files(db: &dyn salsa::Database, ws: Workspace) -> Vec<File> {
+    ws.files(db).iter().copied().filter(|f| !f.stdlib(db) && parsed(db, *f).parse.is_some()).collect()
 }
 
 /// The domain model, and each stack's position in it.
