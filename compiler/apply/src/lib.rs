@@ -214,7 +214,10 @@ impl Failure {
                 let who = if owners.is_empty() {
                     "another field manager".to_string()
                 } else {
-                    format!("the field manager {}", owners.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", "))
+                    format!(
+                        "the field manager {}",
+                        owners.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ")
+                    )
                 };
                 Some(format!(
                     "{who} owns these fields with other values; change them back there (or let it stop managing \
@@ -335,9 +338,9 @@ async fn connect(target: &Target) -> Result<(Client, String), Error> {
                 .await
                 .map_err(|e| Error(format!("cannot use the kubeconfig context `{context}`: {e}")))?
         }
-        (None, None) => Config::infer().await.map_err(|e| {
-            Error(format!("no cluster configured (KUBECONFIG, ~/.kube/config or in-cluster): {e}"))
-        })?,
+        (None, None) => Config::infer()
+            .await
+            .map_err(|e| Error(format!("no cluster configured (KUBECONFIG, ~/.kube/config or in-cluster): {e}")))?,
     };
     let server = config.cluster_url.to_string();
     let client = Client::try_from(config).map_err(|e| Error(format!("cannot set up a client for {server}: {e}")))?;
@@ -353,7 +356,9 @@ enum Problem {
 fn classify(e: kube::Error, server: &str) -> Problem {
     match e {
         kube::Error::Api(s) => Problem::Object(Failure::from_status(&s)),
-        other => Problem::Fatal(Error(format!("cannot talk to the Kubernetes API server at {server}: {}", chain(&other)))),
+        other => {
+            Problem::Fatal(Error(format!("cannot talk to the Kubernetes API server at {server}: {}", chain(&other))))
+        }
     }
 }
 
@@ -437,7 +442,11 @@ fn patch_params(dry_run: bool, force: bool) -> PatchParams {
     p
 }
 
-async fn apply_one(r: &mut Resolver, m: &Manifest, params: &PatchParams) -> Result<Result<DynamicObject, Failure>, Error> {
+async fn apply_one(
+    r: &mut Resolver,
+    m: &Manifest,
+    params: &PatchParams,
+) -> Result<Result<DynamicObject, Failure>, Error> {
     let api = match r.resolve_in(m.api_version(), m.kind(), m.namespace()).await? {
         Ok(api) => api,
         Err(f) => return Ok(Err(f)),
@@ -548,12 +557,27 @@ async fn find_stale(r: &mut Resolver, manifests: &[Manifest], scope: Option<&[St
                 continue;
             }
             let stack = item.metadata.labels.as_ref().and_then(|l| l.get(STACK_LABEL)).cloned().unwrap_or_default();
-            stale.push(Stale { api_version: api_version.clone(), kind: kind.clone(), namespace: ns, name, stack, deleted: None });
+            stale.push(Stale {
+                api_version: api_version.clone(),
+                kind: kind.clone(),
+                namespace: ns,
+                name,
+                stack,
+                deleted: None,
+            });
         }
     }
     stale.sort_by_cached_key(|s| {
         let wave = wave_of.get(s.stack.as_str()).copied().unwrap_or(usize::MAX);
-        (s.kind == "Namespace", std::cmp::Reverse(wave), s.stack.clone(), kind_rank(&s.kind), s.kind.clone(), s.namespace.clone(), s.name.clone())
+        (
+            s.kind == "Namespace",
+            std::cmp::Reverse(wave),
+            s.stack.clone(),
+            kind_rank(&s.kind),
+            s.kind.clone(),
+            s.namespace.clone(),
+            s.name.clone(),
+        )
     });
     stale.dedup_by(|a, b| a.kind == b.kind && a.namespace == b.namespace && a.name == b.name);
     Ok(stale)
@@ -629,7 +653,11 @@ pub fn to_yaml(doc: &Json) -> String {
 /// (forced: the diff shows hlc's values even on fields another manager owns) and compare them
 /// without server-owned fields; also list the stale objects of the stacks in `prune_stacks`.
 /// Nothing is written.
-pub fn diff_live(target: &Target, manifests: &[Manifest], prune_stacks: Option<&[String]>) -> Result<LiveReport, Error> {
+pub fn diff_live(
+    target: &Target,
+    manifests: &[Manifest],
+    prune_stacks: Option<&[String]>,
+) -> Result<LiveReport, Error> {
     runtime()?.block_on(async {
         let (client, server) = connect(target).await?;
         let mut r = Resolver { client, server: server.clone(), cache: HashMap::new() };
@@ -639,7 +667,12 @@ pub fn diff_live(target: &Target, manifests: &[Manifest], prune_stacks: Option<&
             let api = match r.resolve_in(m.api_version(), m.kind(), m.namespace()).await? {
                 Ok(api) => api,
                 Err(f) => {
-                    report.objects.push(LiveDiff { index, state: LiveState::Failed(f), live: String::new(), merged: String::new() });
+                    report.objects.push(LiveDiff {
+                        index,
+                        state: LiveState::Failed(f),
+                        live: String::new(),
+                        merged: String::new(),
+                    });
                     continue;
                 }
             };
@@ -647,7 +680,12 @@ pub fn diff_live(target: &Target, manifests: &[Manifest], prune_stacks: Option<&
                 Ok(l) => l,
                 Err(e) => match classify(e, &r.server) {
                     Problem::Object(f) => {
-                        report.objects.push(LiveDiff { index, state: LiveState::Failed(f), live: String::new(), merged: String::new() });
+                        report.objects.push(LiveDiff {
+                            index,
+                            state: LiveState::Failed(f),
+                            live: String::new(),
+                            merged: String::new(),
+                        });
                         continue;
                     }
                     Problem::Fatal(e) => return Err(e),
@@ -657,7 +695,12 @@ pub fn diff_live(target: &Target, manifests: &[Manifest], prune_stacks: Option<&
                 Ok(obj) => obj,
                 Err(e) => match classify(e, &r.server) {
                     Problem::Object(f) => {
-                        report.objects.push(LiveDiff { index, state: LiveState::Failed(f), live: String::new(), merged: String::new() });
+                        report.objects.push(LiveDiff {
+                            index,
+                            state: LiveState::Failed(f),
+                            live: String::new(),
+                            merged: String::new(),
+                        });
                         continue;
                     }
                     Problem::Fatal(e) => return Err(e),
