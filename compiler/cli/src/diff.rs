@@ -74,7 +74,8 @@ impl Host for GitHost {
     }
 }
 
-fn source_of(c: &Compilation, path: &str) -> Option<String> {
+/// `file:line` of the declaration an output file comes from.
+pub fn source_of(c: &Compilation, path: &str) -> Option<String> {
     let span = c.origins.get(path)?;
     let f = c.sources.get(span.file)?;
     let lc = f.line_col(span.start);
@@ -94,14 +95,15 @@ pub fn changes(base: &Compilation, head: &Compilation) -> Vec<Change> {
             (Some(a), Some(b)) if a != b => ("changed", *a, *b, source_of(head, path)),
             _ => continue,
         };
-        let diff = similar::TextDiff::from_lines(a, b)
-            .unified_diff()
-            .context_radius(3)
-            .header(&format!("base/{path}"), &format!("head/{path}"))
-            .to_string();
+        let diff = unified(a, b, &format!("base/{path}"), &format!("head/{path}"));
         out.push(Change { path: path.to_string(), kind, diff, source });
     }
     out
+}
+
+/// A unified line diff of two texts (three lines of context), with these file names.
+pub fn unified(a: &str, b: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(a, b).unified_diff().context_radius(3).header(old, new).to_string()
 }
 
 /// The group a path belongs to: its stack, or the kind of host-side output.

@@ -1,6 +1,7 @@
 //! `hlc`, the hl compiler: the command-line front end. It reads files, calls `hlc-core`,
 //! prints diagnostics and writes output. It is the only part of the compiler that does IO.
 
+mod apply;
 mod diff;
 mod fmt;
 mod fsio;
@@ -97,24 +98,74 @@ enum Command {
         #[arg(long, value_enum, default_value_t = TableFormat::Table)]
         format: TableFormat,
     },
-    /// Compare the output of two git revisions: the objects added, removed and changed, with a
-    /// line diff per changed object, grouped by stack, and the declaration each comes from.
+    /// Compare the output of two git revisions, or the output with a live cluster: the objects
+    /// added, removed and changed, with a line diff per changed object, grouped by stack, and
+    /// the declaration each comes from.
     ///
     /// Revisions are read through git; the working tree is not checked out. Without `--head`,
-    /// the working tree is compared against `--base`.
+    /// the working tree is compared against `--base`. With `--live`, each object is compared
+    /// with the cluster's: the live object against the result of a server-side dry-run apply
+    /// (forced, field manager `hlc`), both without managedFields, resourceVersion, generation,
+    /// uid, creationTimestamp and status; hlc's objects in the cluster that left the output
+    /// are `removed`. Nothing is written to the cluster.
     #[command(
-        after_help = "Examples:\n  hlc diff --base origin/main\n  hlc diff --base HEAD~1 --head HEAD --format markdown"
+        after_help = "Examples:\n  hlc diff --base origin/main\n  hlc diff --base HEAD~1 --head HEAD --format markdown\n  hlc diff --live\n  hlc diff --live --stack freshrss --context homelab\n\nExit codes: 0 compared (whether or not anything differs), 1 errors in the input (or, with --live, an object the API server refused), 2 usage, IO or cluster connection problems."
     )]
     Diff {
-        /// The workspace directory (inside a git repository).
+        /// The workspace directory (inside a git repository, for `--base`).
         #[arg(default_value = "stacks")]
         dir: PathBuf,
-        #[arg(long)]
-        base: String,
-        #[arg(long)]
+        /// The git revision to compare against.
+        #[arg(long, required_unless_present = "live", conflicts_with = "live")]
+        base: Option<String>,
+        /// The git revision to compare (default: the working tree).
+        #[arg(long, conflicts_with = "live")]
         head: Option<String>,
+        /// Compare with the objects in the cluster (server-side dry run) instead of a revision.
+        #[arg(long)]
+        live: bool,
+        /// With --live: only these stacks (repeat the option for several).
+        #[arg(long = "stack", value_name = "STACK", requires = "live")]
+        stacks: Vec<String>,
+        #[command(flatten)]
+        cluster: apply::ClusterArgs,
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
+    },
+    /// Compile, then server-side apply every Kubernetes object to a cluster, wave by wave in
+    /// the order of `hlc graph` (inside a stack: namespaces and prerequisites first).
+    ///
+    /// Field manager `hlc`. A dry run (`dryRun=All`: the API server validates and admits every
+    /// object and stores nothing) is the default when the `CI` environment variable is set;
+    /// `--dry-run` forces one anywhere, `--no-dry-run` applies for real in CI. After a wave with
+    /// a refused object nothing more is applied. A field another manager owns is a conflict
+    /// (no force) unless `--force-conflicts`. Objects with hlc's labels (of the stacks being
+    /// applied) that left the output are listed as `would prune`, and deleted with `--prune`.
+    /// Flux's Kustomizations (`k8s/flux/`) are not applied.
+    #[command(
+        after_help = "Examples:\n  hlc apply --dry-run\n  hlc apply --stack freshrss\n  hlc apply --prune --context homelab\n  CI=1 hlc apply --kubeconfig ci.kubeconfig      # a dry run\n\nExit codes: 0 applied, 1 errors in the input or an object the API server refused, 2 usage, IO or cluster connection problems."
+    )]
+    Apply {
+        /// The workspace directory.
+        #[arg(default_value = "stacks")]
+        dir: PathBuf,
+        /// Only these stacks (repeat the option for several); their waves keep their order.
+        #[arg(long = "stack", value_name = "STACK")]
+        stacks: Vec<String>,
+        /// Validate on the server, store nothing (`dryRun=All`); the default when `CI` is set.
+        #[arg(long, conflicts_with = "no_dry_run")]
+        dry_run: bool,
+        /// Apply for real even when `CI` is set.
+        #[arg(long)]
+        no_dry_run: bool,
+        /// Delete hlc's objects (by label, of the stacks applied) that are no longer in the output.
+        #[arg(long)]
+        prune: bool,
+        /// Take over fields that another field manager owns instead of failing with a conflict.
+        #[arg(long)]
+        force_conflicts: bool,
+        #[command(flatten)]
+        cluster: apply::ClusterArgs,
     },
     /// Format hl files in the canonical layout, in place.
     ///
@@ -219,7 +270,16 @@ fn main() -> ExitCode {
         }
         Command::Graph { dir, out, format } => graph(&dir, &out, format, ui),
         Command::Backups { dir, format } => backups(&dir, format, ui),
-        Command::Diff { dir, base, head, format } => diff_command(&dir, &base, head.as_deref(), format, ui),
+        Command::Diff { dir, base, head, live: _, stacks, cluster, format } => match base {
+            Some(base) => diff_command(&dir, &base, head.as_deref(), format, ui),
+            None => apply::diff_live_command(&dir, &stacks, format, &cluster, ui),
+        },
+        Command::Apply { dir, stacks, dry_run, no_dry_run, prune, force_conflicts, cluster } => {
+            let dry_run = dry_run || (!no_dry_run && apply::in_ci());
+            let args =
+                apply::ApplyArgs { dir: &dir, stacks: &stacks, dry_run, prune, force_conflicts, cluster: &cluster };
+            apply::apply_command(args, ui)
+        }
         Command::Lsp { stdio: _ } => match hl_lsp::run_stdio() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -39,7 +39,7 @@ use crate::{Object, StackOutput};
 /// releases. Identical objects declared twice (a claim shared by two services) are emitted
 /// once; different objects with the same kind, namespace and name are an error.
 pub fn emit_stack(stack: &Stack) -> StackOutput {
-    let mut e = Emitter { objects: Vec::new(), diags: Vec::new() };
+    let mut e = Emitter { stack: &stack.name, objects: Vec::new(), diags: Vec::new() };
     // A namespace the stack only uses is its owner's (or Kubernetes') to emit.
     for ns in stack.owned_namespaces() {
         e.namespace(ns);
@@ -110,7 +110,9 @@ pub fn kustomization(files: &[String]) -> String {
     to_yaml(&doc)
 }
 
-struct Emitter {
+struct Emitter<'s> {
+    /// The stack being emitted: every object carries it in [`STACK_LABEL`].
+    stack: &'s str,
     objects: Vec<Object>,
     diags: Vec<Diagnostic>,
 }
@@ -137,7 +139,34 @@ fn meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
     ObjectMeta { name: Some(name.to_string()), namespace: namespace.map(str::to_string), ..Default::default() }
 }
 
-impl Emitter {
+/// The label every emitted object carries with the value `hlc`: what `hlc apply --prune` looks
+/// for (with [`STACK_LABEL`]) to find the objects hlc put into a cluster.
+pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
+/// The label every emitted object carries with the name of the stack that emits it.
+pub const STACK_LABEL: &str = "hlc.viktorbarzin.me/stack";
+
+impl Emitter<'_> {
+    /// The object as JSON with the ownership labels added to `metadata.labels` (kept sorted).
+    fn labelled(&self, mut doc: Json) -> Json {
+        if let Some(Json::Object(meta)) = doc.get_mut("metadata") {
+            // Typed objects list metadata keys alphabetically, JSON-built ones name first: a
+            // new `labels` key goes where the object's own order puts it.
+            let sorted = meta.keys().zip(meta.keys().skip(1)).all(|(a, b)| a <= b);
+            let mut l: BTreeMap<String, Json> = match meta.get("labels") {
+                Some(Json::Object(m)) => m.clone().into_iter().collect(),
+                _ => BTreeMap::new(),
+            };
+            l.insert(MANAGED_BY_LABEL.into(), json!("hlc"));
+            l.insert(STACK_LABEL.into(), json!(self.stack));
+            // `insert` keeps the position of an existing key.
+            meta.insert("labels".into(), Json::Object(l.into_iter().collect()));
+            if sorted {
+                meta.sort_keys();
+            }
+        }
+        doc
+    }
+
     fn push<T: serde::Serialize + k8s_openapi::Resource>(
         &mut self,
         obj: &T,
@@ -145,7 +174,11 @@ impl Emitter {
         namespace: Option<&str>,
         origin: Span,
     ) {
-        let yaml = to_yaml(obj);
+        // Plain data always converts to JSON; keep the output honest if it does not.
+        let yaml = match serde_json::to_value(obj) {
+            Ok(doc) => to_yaml(&self.labelled(doc)),
+            Err(e) => format!("# serialisation failed: {e}\n"),
+        };
         self.add(Object {
             api_version: T::API_VERSION.to_string(),
             kind: T::KIND.to_string(),
@@ -162,7 +195,7 @@ impl Emitter {
             kind: kind.to_string(),
             name: name.to_string(),
             namespace: Some(namespace.to_string()),
-            yaml: to_yaml(&doc),
+            yaml: to_yaml(&self.labelled(doc)),
             origin,
         });
     }
