@@ -307,11 +307,10 @@ fn a_literal_secret_is_refused_and_never_emitted() {
 #[test]
 fn output_is_independent_of_file_system_order() {
     let sources: Vec<String> = (0..12).map(|i| stack(i, "1.27")).collect();
-    let layouts: [(&str, Box<dyn Fn(usize) -> String>, bool); 3] = [
-        ("in-order", Box::new(|i| format!("app{i}.hl")), false),
-        ("reversed", Box::new(|i| format!("app{i}.hl")), true),
-        ("nested", Box::new(|i| format!("{}/{}/app{i}.hl", ["zeta", "alpha", "mid"][i % 3], 11 - i)), true),
-    ];
+    let flat = |i: usize| format!("app{i}.hl");
+    let nested = |i: usize| format!("{}/{}/app{i}.hl", ["zeta", "alpha", "mid"][i % 3], 11 - i);
+    type Layout<'a> = (&'a str, &'a dyn Fn(usize) -> String, bool);
+    let layouts: [Layout<'_>; 3] = [("in-order", &flat, false), ("reversed", &flat, true), ("nested", &nested, true)];
     let mut outputs = Vec::new();
     for (name, path, reverse) in &layouts {
         let dir = scratch(&format!("fs-order-{name}"));
