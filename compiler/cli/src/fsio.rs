@@ -48,7 +48,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> io::Result<()> {
 }
 
 /// Write the artifacts into a fresh directory beside `out`, then swap it into place. A
-/// failure at any point leaves the previous `out` as it was.
+/// failure at any point leaves the previous `out` as it was; so does a run killed at any
+/// point: on Linux the two directories are exchanged in one `renameat2(RENAME_EXCHANGE)`, so
+/// `out` is always either the complete previous output or the complete new one. Elsewhere (or
+/// on a file system without the exchange) the swap is two renames, and the next run puts back
+/// a previous output that a killed run left aside. Staging directories of runs that died are
+/// removed by the next run.
 pub fn write_output(out: &Path, artifacts: &[Artifact]) -> io::Result<()> {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -60,6 +65,7 @@ pub fn write_output(out: &Path, artifacts: &[Artifact]) -> io::Result<()> {
         .to_string_lossy()
         .into_owned();
     fs::create_dir_all(&parent)?;
+    recover_interrupted(&parent, &base, out)?;
     let pid = std::process::id();
     let staging = parent.join(format!(".{base}.tmp-{pid}"));
     let old = parent.join(format!(".{base}.old-{pid}"));
@@ -88,7 +94,13 @@ pub fn write_output(out: &Path, artifacts: &[Artifact]) -> io::Result<()> {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
     }
-    if out.exists() {
+    if fs::symlink_metadata(out).is_ok() {
+        if exchange(&staging, out).is_ok() {
+            // `staging` now holds the previous output. Leaving it behind is harmless: the
+            // next run removes it.
+            let _ = fs::remove_dir_all(&staging);
+            return Ok(());
+        }
         fs::rename(out, &old)?;
         if let Err(e) = fs::rename(&staging, out) {
             // Put the previous output back.
@@ -96,18 +108,83 @@ pub fn write_output(out: &Path, artifacts: &[Artifact]) -> io::Result<()> {
             let _ = fs::remove_dir_all(&staging);
             return Err(e);
         }
-        fs::remove_dir_all(&old)?;
+        let _ = fs::remove_dir_all(&old);
     } else {
         fs::rename(&staging, out)?;
     }
     Ok(())
 }
 
-/// A relative path made only of normal components, so that nothing is written outside `out`.
+/// Swap two paths atomically.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
+}
+
+/// Swap two paths atomically: not available here, so the caller renames twice.
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "no atomic exchange of directories on this system"))
+}
+
+/// Clean up after runs that were killed while writing `out`: their staging directories
+/// (`.<base>.tmp-<pid>`) are removed, and a previous output that a run set aside
+/// (`.<base>.old-<pid>`) just before it died is put back when `out` is missing. Only entries
+/// of processes that no longer run are touched, so that two builds at once do not disturb
+/// each other; where that cannot be told (no `/proc`), leftovers are left alone, and they are
+/// never read.
+fn recover_interrupted(parent: &Path, base: &str, out: &Path) -> io::Result<()> {
+    let Ok(entries) = fs::read_dir(parent) else { return Ok(()) };
+    let (tmp, old) = (format!(".{base}.tmp-"), format!(".{base}.old-"));
+    let mut stale: Vec<(bool, PathBuf)> = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let (is_old, pid) = match (name.strip_prefix(&tmp), name.strip_prefix(&old)) {
+            (Some(pid), _) => (false, pid),
+            (_, Some(pid)) => (true, pid),
+            _ => continue,
+        };
+        let Ok(pid) = pid.parse::<u32>() else { continue };
+        if is_dead(pid) {
+            stale.push((is_old, e.path()));
+        }
+    }
+    stale.sort();
+    for (is_old, path) in stale {
+        if is_old && fs::symlink_metadata(out).is_err() {
+            fs::rename(&path, out)?;
+        } else {
+            fs::remove_dir_all(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether no process `pid` runs (this one counts as dead: a leftover with its own id is from
+/// an earlier process that had the same id).
+fn is_dead(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let proc = Path::new("/proc");
+    proc.join("self").exists() && !proc.join(pid.to_string()).exists()
+}
+
+/// The longest file name most file systems accept, in bytes.
+const MAX_NAME: usize = 255;
+
+/// A relative path made only of normal components, so that nothing is written outside `out`:
+/// defence in depth, since the compiler only produces such paths.
 fn safe_relative(path: &str) -> io::Result<PathBuf> {
     let mut p = PathBuf::new();
     for part in path.split('/') {
-        if part.is_empty() || part == "." || part == ".." || part.contains('\\') || part.contains('\0') {
+        if part.is_empty()
+            || part == "."
+            || part == ".."
+            || part.len() > MAX_NAME
+            || part.chars().any(|c| c == '\\' || c == ':' || c.is_control())
+        {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("unsafe output path `{path}`")));
         }
         p.push(part);

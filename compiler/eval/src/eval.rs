@@ -1480,6 +1480,11 @@ impl<'a> Evaluator<'a> {
                     .with_help(format!("`{}` probably calls itself without an end condition", def.name.name)),
                 );
             }
+            // Stop evaluating altogether, as when the step budget runs out. Returning an error
+            // from this call alone lets every caller on the way back up call again (`f(f(n))`
+            // climbs back to the limit from each level), which only the step budget would end,
+            // after exponential time.
+            self.steps_left = 0;
             return Value::error(span);
         }
         // Parameter types are resolved in the function's own file.

@@ -33,7 +33,7 @@ pub fn parse(file: FileId, text: &str) -> Parse {
     // The tolerant parse never fails, so it does not track attempts (pest's default: tracking
     // costs time on every file); the strict re-parse of a recovery node does, to name the
     // tokens it expected (see `recover`).
-    let mut lower = Lower { file, text, diags: Vec::new(), comments: Vec::new(), trivia: Vec::new() };
+    let mut lower = Lower { file, text, len: text.len(), diags: Vec::new(), comments: Vec::new(), trivia: Vec::new() };
     if let Some(offset) = too_deep(text) {
         lower.diags.push(
             Diagnostic::new(
@@ -46,7 +46,37 @@ pub fn parse(file: FileId, text: &str) -> Parse {
         );
         return Parse { file: SourceFile { items: Vec::new(), comments: Vec::new() }, errors: lower.diags };
     }
-    let items = match HlParser::parse(Rule::file, text) {
+    // Brackets still open at the end of the file are closed for the parser, after the text,
+    // and reported once. Left open, each would fail its construct only at the end of the file,
+    // after everything inside was read, and every alternative around it would read it all
+    // again: nested unclosed blocks took exponential time (`a = {` on eight lines: seconds).
+    let unclosed = unclosed_brackets(text);
+    let closed;
+    if let Some(&(at, open)) = unclosed.last() {
+        let close = |b: u8| match b {
+            b'{' => '}',
+            b'[' => ']',
+            _ => ')',
+        };
+        let mut d = Diagnostic::new(
+            Code::SyntaxError,
+            format!("`{}` is never closed", open as char),
+            Span::new(file, at, at + 1),
+            format!("this `{}` has no matching `{}`", open as char, close(open)),
+        )
+        .with_help(format!("add the closing `{}`", close(open)));
+        if unclosed.len() > 1 {
+            d = d.with_note(format!("{} brackets are open at the end of the file", unclosed.len()));
+        }
+        lower.diags.push(d);
+        let mut t = String::with_capacity(text.len() + unclosed.len() + 1);
+        t.push_str(text);
+        t.push('\n');
+        t.extend(unclosed.iter().rev().map(|&(_, b)| close(b)));
+        closed = t;
+        lower.text = &closed;
+    }
+    let items = match HlParser::parse(Rule::file, lower.text) {
         Ok(mut pairs) => {
             lower.trivia = pairs
                 .clone()
@@ -66,6 +96,14 @@ pub fn parse(file: FileId, text: &str) -> Parse {
             Vec::new()
         }
     };
+    // Nothing points into the closing brackets added above.
+    let len = text.len() as u32;
+    for d in &mut lower.diags {
+        for span in std::iter::once(&mut d.primary.span).chain(d.secondary.iter_mut().map(|l| &mut l.span)) {
+            span.start = span.start.min(len);
+            span.end = span.end.min(len);
+        }
+    }
     let mut comments = lower.comments;
     comments.sort_by_key(|c| c.span.start);
     comments.dedup_by_key(|c| c.span.start);
@@ -116,6 +154,38 @@ fn too_deep(text: &str) -> Option<usize> {
     None
 }
 
+/// The brackets (offset and byte) still open at the end of the text, outermost first, read as
+/// [`too_deep`] reads them (strings and comments skipped; a closing bracket closes whatever is
+/// open, since a wrong one is the recovery productions' business).
+fn unclosed_brackets(text: &str) -> Vec<(usize, u8)> {
+    let bytes = text.as_bytes();
+    let mut open = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'/' if matches!(bytes.get(i + 1), Some(b'/' | b'*')) => {
+                i = skip_comment(bytes, i).saturating_sub(1);
+            }
+            b @ (b'{' | b'[' | b'(') => open.push((i, b)),
+            b'}' | b']' | b')' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open
+}
+
 /// The offset just after the `//` or `/* */` comment that starts at `i` (a line comment ends
 /// before its newline; an unclosed block comment runs to the end).
 fn skip_comment(bytes: &[u8], mut i: usize) -> usize {
@@ -142,7 +212,10 @@ fn word_at(bytes: &[u8], i: usize, word: &[u8]) -> bool {
 
 struct Lower<'t> {
     file: FileId,
+    /// The text parsed: the file's, with any brackets left open closed after it.
     text: &'t str,
+    /// The length of the file's own text; no span reaches past it.
+    len: usize,
     diags: Vec<Diagnostic>,
     comments: Vec<Comment>,
     /// Byte ranges of every comment pest read, sorted (they never overlap).
@@ -157,7 +230,8 @@ impl<'t> Lower<'t> {
     /// The span of a pair, without the whitespace pest may have consumed after it.
     fn span(&self, p: &Pair<'_, Rule>) -> Span {
         let s = p.as_span();
-        Span::new(self.file, s.start(), self.content_end(s.start(), s.end()))
+        let start = s.start().min(self.len);
+        Span::new(self.file, start, self.content_end(start, s.end()).min(self.len))
     }
 
     /// Where the text of a pair really ends: pest may have consumed whitespace and comments

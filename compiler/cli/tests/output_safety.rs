@@ -1,0 +1,333 @@
+//! Output safety of `hlc build`: `out/` is replaced atomically even when the process is killed
+//! mid-write, leftovers of killed runs are cleaned up, no secret value reaches an emitted file,
+//! and the output does not depend on the order in which the file system lists the workspace.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn hlc(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hlc")).args(args).current_dir(cwd).env("NO_COLOR", "1").output().expect("run hlc")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.join("stacks")).expect("create scratch");
+    dir
+}
+
+/// Every file below `dir`, by relative path.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in fs::read_dir(dir).expect("read dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).expect("inside").to_string_lossy().into_owned();
+                out.insert(rel, fs::read(&p).expect("read"));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    if dir.exists() {
+        walk(dir, dir, &mut out);
+    }
+    out
+}
+
+/// One small stack; `tag` changes every Deployment, so two versions differ in many files.
+fn stack(i: usize, tag: &str) -> String {
+    format!(
+        r#"stack app{i} {{
+  namespace app{i} {{ tier = aux }}
+  service web{i} {{
+    image = "nginx:{tag}"
+    port http = 80
+    resources {{ cpu = 10m, memory = 64Mi }}
+    config site = {{ "index.html": "<h1>app {i}, version {tag}</h1>" }}
+    ingress web{i} {{ auth = app("serves only public static files"), dns = proxied }}
+  }}
+}}
+"#
+    )
+}
+
+fn write_workspace(dir: &Path, stacks: usize, tag: &str) {
+    for i in 0..stacks {
+        fs::write(dir.join(format!("stacks/app{i}.hl")), stack(i, tag)).expect("write stack");
+    }
+}
+
+/// xorshift64*: reproducible delays.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n.max(1)
+    }
+}
+
+fn staging_exists(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|es| es.flatten().any(|e| e.file_name().to_string_lossy().starts_with(".out.tmp-")))
+}
+
+/// Kill the real `hlc build` at many points, most of them while it writes its files: `out/`
+/// is always byte for byte the complete previous output or the complete new one, and the next
+/// run removes what the killed ones left behind.
+#[test]
+fn killed_build_leaves_previous_or_new_output() {
+    let dir = scratch("kill-mid-write");
+    const STACKS: usize = 400;
+    // The two complete outputs, built beforehand.
+    let mut expected = Vec::new();
+    for tag in ["1.27", "1.28"] {
+        write_workspace(&dir, STACKS, tag);
+        let o = hlc(&["build", "--out", "expected"], &dir);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        expected.push(tree(&dir.join("expected")));
+        fs::rename(dir.join("expected"), dir.join(format!("expected-{tag}"))).expect("keep");
+    }
+    assert!(expected[0].len() > 2000 && expected[0] != expected[1]);
+    write_workspace(&dir, STACKS, "1.27");
+    assert!(hlc(&["build"], &dir).status.success());
+
+    // How long a run takes, and how long it spends writing (from its staging directory's
+    // appearance to its exit).
+    let timed = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hlc")).arg("build").current_dir(&dir).spawn().expect("spawn");
+    let mut write_start = None;
+    while child.try_wait().expect("wait").is_none() {
+        if write_start.is_none() && staging_exists(&dir) {
+            write_start = Some(timed.elapsed());
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    let total = timed.elapsed();
+    let writing = total.saturating_sub(write_start.unwrap_or_default()).max(Duration::from_millis(5));
+
+    let mut rng = Rng(0x0bad_5eed_0000_0001);
+    let (mut killed_writing, mut completed) = (0, 0);
+    for round in 0..24 {
+        // Alternate the source between the two versions: every run replaces one with the other.
+        let tag = if round % 2 == 0 { "1.28" } else { "1.27" };
+        write_workspace(&dir, STACKS, tag);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hlc"))
+            .arg("build")
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let started = Instant::now();
+        if round % 3 == 0 {
+            // Anywhere in the run.
+            std::thread::sleep(Duration::from_micros(rng.below(total.as_micros() as u64 + 1)));
+        } else {
+            // While it writes: once its staging directory exists, within the writing time.
+            while !staging_exists(&dir) && child.try_wait().expect("wait").is_none() {
+                if started.elapsed() > Duration::from_secs(120) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_micros(100));
+            }
+            std::thread::sleep(Duration::from_micros(rng.below(writing.as_micros() as u64 + 1)));
+        }
+        let was_writing = staging_exists(&dir);
+        let _ = child.kill();
+        let status = child.wait().expect("reap");
+        if status.success() {
+            completed += 1;
+        } else if was_writing {
+            killed_writing += 1;
+        }
+        let got = tree(&dir.join("out"));
+        assert!(
+            got == expected[0] || got == expected[1],
+            "round {round}: out/ is neither output ({} files)",
+            got.len()
+        );
+    }
+    assert!(killed_writing >= 4, "only {killed_writing} runs were killed while writing ({completed} completed)");
+
+    // A normal run cleans up after the killed ones and writes the new output.
+    write_workspace(&dir, STACKS, "1.28");
+    assert!(hlc(&["build"], &dir).status.success());
+    assert!(tree(&dir.join("out")) == expected[1]);
+    let leftovers: Vec<String> = fs::read_dir(&dir)
+        .expect("ls")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".out."))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// A previous output that a killed run had set aside (the two-rename swap where the atomic
+/// exchange is unavailable) is put back by the next run, and stale staging directories go.
+#[test]
+fn next_run_recovers_what_a_killed_run_left() {
+    let dir = scratch("recover");
+    write_workspace(&dir, 2, "1.27");
+    assert!(hlc(&["build"], &dir).status.success());
+    let before = tree(&dir.join("out"));
+    // A dead process's leftovers: its half-written staging directory, and the previous output
+    // it renamed aside just before it died. (PIDs above the Linux maximum never run.)
+    fs::create_dir_all(dir.join(".out.tmp-4194999/k8s")).expect("mkdir");
+    fs::write(dir.join(".out.tmp-4194999/k8s/half.yaml"), "kind: Half").expect("write");
+    fs::rename(dir.join("out"), dir.join(".out.old-4194998")).expect("set aside");
+    // A failed build does not write, but it does not run the recovery either: the next good one does.
+    write_workspace(&dir, 2, "1.28");
+    assert!(hlc(&["build"], &dir).status.success());
+    let after = tree(&dir.join("out"));
+    assert!(after != before && after.keys().eq(before.keys()));
+    let leftovers: Vec<String> = fs::read_dir(&dir)
+        .expect("ls")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".out."))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// The real homelab's output holds no secret value: every Secret's data is empty (Kyverno
+/// fills the TLS secrets), and every ExternalSecret only names a store and keys in it.
+#[test]
+fn real_stacks_emit_no_secret_values() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("secrets-out");
+    let _ = fs::remove_dir_all(&out);
+    let o = Command::new(env!("CARGO_BIN_EXE_hlc"))
+        .args(["build", "stacks", "--out"])
+        .arg(&out)
+        .current_dir(&root)
+        .output()
+        .expect("run hlc");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (mut secrets, mut external) = (0, 0);
+    for (path, bytes) in tree(&out) {
+        let text = String::from_utf8(bytes).expect("utf-8");
+        for doc in text.split("\n---\n") {
+            let top: Vec<&str> = doc.lines().filter(|l| !l.starts_with([' ', '-'])).collect();
+            if top.contains(&"kind: Secret") {
+                secrets += 1;
+                assert!(!doc.contains("stringData"), "{path}: stringData");
+                // Each entry under `data:` is an empty string.
+                let mut in_data = false;
+                for line in doc.lines() {
+                    if !line.starts_with(' ') {
+                        in_data = line == "data:";
+                    } else if in_data {
+                        assert!(line.trim_end().ends_with(": \"\""), "{path}: a Secret with a value: {line}");
+                    }
+                }
+            }
+            if top.contains(&"kind: ExternalSecret") {
+                external += 1;
+                // Only references: a store, a target, and keys (with properties) in Vault.
+                for line in doc.lines() {
+                    let key = line.trim_start().trim_start_matches("- ").split(':').next().unwrap_or("");
+                    let allowed = [
+                        "apiVersion",
+                        "kind",
+                        "metadata",
+                        "name",
+                        "namespace",
+                        "labels",
+                        "annotations",
+                        "spec",
+                        "refreshInterval",
+                        "secretStoreRef",
+                        "target",
+                        "creationPolicy",
+                        "dataFrom",
+                        "extract",
+                        "key",
+                        "data",
+                        "secretKey",
+                        "remoteRef",
+                        "property",
+                    ];
+                    assert!(
+                        line.trim().is_empty() || allowed.contains(&key),
+                        "{path}: unexpected field in an ExternalSecret: {line}"
+                    );
+                }
+                assert!(!doc.contains("template:"), "{path}: an ExternalSecret template can carry literal values");
+            }
+        }
+    }
+    assert!(secrets > 50 && external > 50, "{secrets} Secrets, {external} ExternalSecrets");
+}
+
+/// A canary secret written into hl in every place a value could be smuggled is an error, and
+/// the canary is in no file of the output directory (nor does an earlier output gain it).
+#[test]
+fn a_literal_secret_is_refused_and_never_emitted() {
+    const CANARY: &str = "Cn4ry-S3cret-Value-7f3a";
+    let dir = scratch("canary");
+    write_workspace(&dir, 1, "1.27");
+    assert!(hlc(&["build"], &dir).status.success());
+    let before = tree(&dir.join("out"));
+    let places = [
+        format!(r#"env = {{ "DB_PASSWORD": "{CANARY}" }}"#),
+        format!(r#"env = {{ "API_TOKEN": "{CANARY}" }}"#),
+        format!(r#"env = {{ "DATABASE_URL": "postgres://app:{CANARY}@postgresql.dbaas:5432/app" }}"#),
+        format!(r#"container sidecar {{ image = "busybox:1.36", env = {{ "SECRET_KEY": "{CANARY}" }} }}"#),
+        format!(r#"init_container setup {{ image = "busybox:1.36", env = {{ "ADMIN_PASSWORD": "{CANARY}" }} }}"#),
+        format!(r#"secret creds {{ store = "vault-kv", value = "{CANARY}" }}"#),
+        format!(r#"secret creds {{ string_data = {{ "password": "{CANARY}" }} }}"#),
+    ];
+    for place in &places {
+        let text = stack(0, "1.27").replace("    port http = 80\n", &format!("    port http = 80\n    {place}\n"));
+        fs::write(dir.join("stacks/app0.hl"), &text).expect("write");
+        let o = hlc(&["build"], &dir);
+        assert_eq!(o.status.code(), Some(1), "accepted: {place}\n{}", String::from_utf8_lossy(&o.stderr));
+        let after = tree(&dir.join("out"));
+        assert!(after == before, "output changed: {place}");
+        for (path, bytes) in &after {
+            assert!(!String::from_utf8_lossy(bytes).contains(CANARY), "{path} holds the canary");
+        }
+        let leftovers =
+            fs::read_dir(&dir).expect("ls").flatten().filter(|e| e.file_name() != "out" && e.file_name() != "stacks");
+        for e in leftovers {
+            assert!(tree(&e.path()).values().all(|b| !String::from_utf8_lossy(b).contains(CANARY)));
+        }
+    }
+}
+
+/// The output does not depend on the order in which files were created (which is the order
+/// some file systems list them in) nor on how they are spread over directories.
+#[test]
+fn output_is_independent_of_file_system_order() {
+    let sources: Vec<String> = (0..12).map(|i| stack(i, "1.27")).collect();
+    let flat = |i: usize| format!("app{i}.hl");
+    let nested = |i: usize| format!("{}/{}/app{i}.hl", ["zeta", "alpha", "mid"][i % 3], 11 - i);
+    type Layout<'a> = (&'a str, &'a dyn Fn(usize) -> String, bool);
+    let layouts: [Layout<'_>; 3] = [("in-order", &flat, false), ("reversed", &flat, true), ("nested", &nested, true)];
+    let mut outputs = Vec::new();
+    for (name, path, reverse) in &layouts {
+        let dir = scratch(&format!("fs-order-{name}"));
+        let mut order: Vec<usize> = (0..sources.len()).collect();
+        if *reverse {
+            order.reverse();
+        }
+        for i in order {
+            let p = dir.join("stacks").join(path(i));
+            fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            fs::write(&p, &sources[i]).expect("write");
+        }
+        let o = hlc(&["build"], &dir);
+        assert!(o.status.success(), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+        outputs.push((name, tree(&dir.join("out"))));
+    }
+    for (name, out) in &outputs[1..] {
+        assert!(out == &outputs[0].1, "{name} differs from {}", outputs[0].0);
+    }
+}
