@@ -240,6 +240,9 @@ fn real_stacks_emit_no_secret_values() {
                         "name",
                         "namespace",
                         "labels",
+                        // hlc's ownership labels (names, never values of the secret).
+                        "app.kubernetes.io/managed-by",
+                        "hlc.viktorbarzin.me/stack",
                         "annotations",
                         "spec",
                         "refreshInterval",
