@@ -112,6 +112,19 @@ pub fn parse(file: FileId, text: &str) -> Parse {
     Parse { file, errors: lower.diags }
 }
 
+/// From the `"` at `start`: the offset of the string's closing quote (or of the end of its line,
+/// or of the text, for a string never closed). Backslash escapes are skipped.
+fn skip_string(bytes: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+        if bytes[i] == b'\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    i
+}
+
 /// Offset of the first bracket nested deeper than [`MAX_NESTING`], ignoring strings and comments.
 fn too_deep(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
@@ -119,15 +132,7 @@ fn too_deep(text: &str) -> Option<usize> {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    if bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
+            b'"' => i = skip_string(bytes, i),
             b'/' if matches!(bytes.get(i + 1), Some(b'/' | b'*')) => {
                 // Stop on the comment's last byte; the loop steps past it.
                 i = skip_comment(bytes, i).saturating_sub(1);
@@ -163,15 +168,7 @@ fn unclosed_brackets(text: &str) -> Vec<(usize, u8)> {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    if bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
+            b'"' => i = skip_string(bytes, i),
             b'/' if matches!(bytes.get(i + 1), Some(b'/' | b'*')) => {
                 i = skip_comment(bytes, i).saturating_sub(1);
             }
