@@ -609,6 +609,13 @@ pub struct LiveDiff {
     pub merged: String,
 }
 
+impl LiveDiff {
+    /// An object the server refused to show or dry-run.
+    fn failed(index: usize, f: Failure) -> LiveDiff {
+        LiveDiff { index, state: LiveState::Failed(f), live: String::new(), merged: String::new() }
+    }
+}
+
 /// The result of [`diff_live`].
 #[derive(Clone, Debug, Default)]
 pub struct LiveReport {
@@ -667,12 +674,7 @@ pub fn diff_live(
             let api = match r.resolve_in(m.api_version(), m.kind(), m.namespace()).await? {
                 Ok(api) => api,
                 Err(f) => {
-                    report.objects.push(LiveDiff {
-                        index,
-                        state: LiveState::Failed(f),
-                        live: String::new(),
-                        merged: String::new(),
-                    });
+                    report.objects.push(LiveDiff::failed(index, f));
                     continue;
                 }
             };
@@ -680,12 +682,7 @@ pub fn diff_live(
                 Ok(l) => l,
                 Err(e) => match classify(e, &r.server) {
                     Problem::Object(f) => {
-                        report.objects.push(LiveDiff {
-                            index,
-                            state: LiveState::Failed(f),
-                            live: String::new(),
-                            merged: String::new(),
-                        });
+                        report.objects.push(LiveDiff::failed(index, f));
                         continue;
                     }
                     Problem::Fatal(e) => return Err(e),
@@ -695,12 +692,7 @@ pub fn diff_live(
                 Ok(obj) => obj,
                 Err(e) => match classify(e, &r.server) {
                     Problem::Object(f) => {
-                        report.objects.push(LiveDiff {
-                            index,
-                            state: LiveState::Failed(f),
-                            live: String::new(),
-                            merged: String::new(),
-                        });
+                        report.objects.push(LiveDiff::failed(index, f));
                         continue;
                     }
                     Problem::Fatal(e) => return Err(e),
