@@ -279,7 +279,7 @@ pub(crate) fn stack_names(db: &dyn salsa::Database, ws: Workspace) -> Vec<String
 
 /// One stack's model. Equal after an edit elsewhere, so what reads it is not re-run.
 #[salsa::tracked(returns(ref))]
-fn stack(db: &dyn salsa::Database, ws: Workspace, name: String) -> Option<hl_model::Stack> {
+fn stack(db: &dyn salsa::Database, ws: Workspace, name: String) -> Option<Arc<hl_model::Stack>> {
     let m = model(db, ws);
     m.by_name.get(&name).and_then(|i| m.model.stacks.get(*i)).cloned()
 }
@@ -287,7 +287,7 @@ fn stack(db: &dyn salsa::Database, ws: Workspace, name: String) -> Option<hl_mod
 /// One stack's Kubernetes objects.
 #[salsa::tracked(returns(ref), no_eq)]
 pub(crate) fn emitted_stack(db: &dyn salsa::Database, ws: Workspace, name: String) -> Option<hl_emit::StackOutput> {
-    stack(db, ws, name).as_ref().map(hl_emit::emit_stack)
+    stack(db, ws, name).as_deref().map(hl_emit::emit_stack)
 }
 
 #[salsa::tracked(returns(ref), no_eq)]

@@ -313,7 +313,7 @@ pub fn compile_with(files: Vec<InputText>, options: &Options<'_>) -> Compilation
 
 /// Emit every stack (in parallel) and lay the objects out as files.
 pub fn emit(model: &Model) -> (Vec<Artifact>, Vec<Diagnostic>) {
-    let outputs: Vec<hl_emit::StackOutput> = model.stacks.par_iter().map(hl_emit::emit_stack).collect();
+    let outputs: Vec<hl_emit::StackOutput> = model.stacks.par_iter().map(|s| hl_emit::emit_stack(s)).collect();
     let refs: Vec<&hl_emit::StackOutput> = outputs.iter().collect();
     let mut diags = cross_stack_collisions(model, &refs);
     let mut artifacts = Vec::new();

@@ -87,7 +87,7 @@ impl Graph {
 /// stack. The diagnostics are dependency cycles (each with its whole path), Tier 0 stacks that
 /// depend on Tier 1 stacks, and `platform` depending on `vault`.
 pub fn build(model: &Model) -> (Graph, Vec<Diagnostic>) {
-    let mut stacks: Vec<&Stack> = model.stacks.iter().collect();
+    let mut stacks: Vec<&Stack> = model.stacks.iter().map(|s| &**s).collect();
     stacks.sort_by(|a, b| a.name.cmp(&b.name));
     let names: BTreeSet<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
     let mut edges: BTreeMap<(String, String), Edge> = BTreeMap::new();

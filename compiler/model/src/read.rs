@@ -75,7 +75,7 @@ pub fn build(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Dia
         if let Some(stacks) = rec.get("stack").and_then(Value::as_map) {
             for (name, v) in stacks {
                 if let Some(s) = r.stack(name, v) {
-                    model.stacks.push(s);
+                    model.stacks.push(std::sync::Arc::new(s));
                 }
             }
         }
@@ -940,7 +940,7 @@ impl Reader {
 
     /// Checks that need the whole workspace.
     fn check_workspace(&mut self, model: &Model, tier0: &[String]) {
-        let names: HashMap<&str, &Stack> = model.stacks.iter().map(|s| (s.name.as_str(), s)).collect();
+        let names: HashMap<&str, &Stack> = model.stacks.iter().map(|s| (s.name.as_str(), &**s)).collect();
         // Every claim a declaration creates, by namespace.
         let claims: std::collections::HashSet<(String, String)> = model
             .stacks

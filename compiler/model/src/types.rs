@@ -8,7 +8,8 @@ use hl_diagnostics::Span;
 pub struct Model {
     /// Every stack, in declaration order (the workspace's files in path order). A stack whose
     /// name is invalid is reported and left out.
-    pub stacks: Vec<Stack>,
+    /// Shared, so that a stack unchanged by an edit is not copied.
+    pub stacks: Vec<std::sync::Arc<Stack>>,
     /// Authentik groups declared in hl (name, declaration).
     pub authentik_groups: Vec<(String, Span)>,
     /// People with an RBAC tier (`owner` declarations), in declaration order.
