@@ -21,6 +21,8 @@
 
 mod read;
 mod types;
+mod workspace;
 
-pub use read::{build, parse_bytes, parse_cpu_milli};
+pub use read::{build, parse_bytes, parse_cpu_milli, read_facts, read_globals, read_stack};
 pub use types::*;
+pub use workspace::{StackSummary, StackView, WorkspaceIndex, check_stack};

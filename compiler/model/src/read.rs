@@ -7,6 +7,7 @@ use hl_eval::{Record, Value, ValueKind};
 use indexmap::IndexMap;
 
 use crate::types::*;
+use crate::workspace::{StackSummary, WorkspaceIndex, check_stack};
 
 /// The Tier 0 (bootstrap) stacks, as the standard library's `tier0_stacks` lists them.
 const TIER0_DEFAULT: &[&str] = &["infra", "platform", "cnpg", "vault", "dbaas", "external-secrets"];
@@ -25,7 +26,28 @@ const OWNER_SETTINGS: &[&str] = &["tier", "keel", "custom_quota", "custom_limitr
 /// diagnostics are those that need the whole workspace: stack names, State tiers against the
 /// bootstrap set, `depends_on` targets, namespaces, claims and chart backends.
 pub fn build(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Diagnostic>) {
-    let mut r = Reader { diags: Vec::new(), helm_names: Vec::new() };
+    let (mut model, mut diags) = read_globals(root, prelude);
+    if let Some(stacks) = root.as_record().and_then(|rec| rec.get("stack")).and_then(Value::as_map) {
+        for (name, v) in stacks {
+            let (s, d) = read_stack(name, v);
+            diags.extend(d);
+            if let Some(s) = s {
+                model.stacks.push(std::sync::Arc::new(s));
+            }
+        }
+    }
+    let summaries: Vec<StackSummary> = model.stacks.iter().map(|s| StackSummary::of(s)).collect();
+    let index = WorkspaceIndex::new(model.stacks.iter().map(|s| s.name.as_str()).zip(&summaries));
+    let by_name: HashMap<&str, &std::sync::Arc<Stack>> = model.stacks.iter().map(|s| (s.name.as_str(), s)).collect();
+    let other = |name: &str| by_name.get(name).map(|s| std::sync::Arc::clone(s));
+    for s in &model.stacks {
+        diags.extend(check_stack(s, &index.view(s, &model.facts), &model.facts, &other));
+    }
+    (model, diags)
+}
+
+/// The cluster facts, from the standard library's `let`s (defaults where the library has none).
+pub fn read_facts(prelude: &IndexMap<String, Value>) -> Facts {
     let list = |name: &str| -> Option<Vec<String>> {
         prelude
             .get(name)
@@ -70,15 +92,24 @@ pub fn build(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Dia
         cluster_namespaces: list("cluster_namespaces")
             .unwrap_or_else(|| CLUSTER_NAMESPACES_DEFAULT.iter().map(|s| s.to_string()).collect()),
     };
-    let mut model = Model { facts, ..Model::default() };
+    facts
+}
+
+/// Read one stack (`name`, its evaluated record). `None` when its name is invalid (reported)
+/// or the value is not a record (already reported by evaluation). The diagnostics are those
+/// about this stack alone.
+pub fn read_stack(name: &str, v: &Value) -> (Option<Stack>, Vec<Diagnostic>) {
+    let mut r = Reader { diags: Vec::new(), helm_names: Vec::new() };
+    let s = r.stack(name, v);
+    (s, r.diags)
+}
+
+/// Read everything of the workspace root but its stacks: the facts, Authentik groups, owners,
+/// the Proxmox host and the host backups. The model's `stacks` is left empty.
+pub fn read_globals(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Diagnostic>) {
+    let mut r = Reader { diags: Vec::new(), helm_names: Vec::new() };
+    let mut model = Model { facts: read_facts(prelude), ..Model::default() };
     if let Some(rec) = root.as_record() {
-        if let Some(stacks) = rec.get("stack").and_then(Value::as_map) {
-            for (name, v) in stacks {
-                if let Some(s) = r.stack(name, v) {
-                    model.stacks.push(std::sync::Arc::new(s));
-                }
-            }
-        }
         for (_, g, span) in records(rec, "authentik_group") {
             if let Some(n) = string(g, "name") {
                 model.authentik_groups.push((n, span));
@@ -130,8 +161,6 @@ pub fn build(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Dia
             });
         }
     }
-    let tier0 = model.facts.tier0_stacks.clone();
-    r.check_workspace(&model, &tier0);
     (model, r.diags)
 }
 
@@ -936,262 +965,6 @@ impl Reader {
             });
         }
         out
-    }
-
-    /// Checks that need the whole workspace.
-    fn check_workspace(&mut self, model: &Model, tier0: &[String]) {
-        let names: HashMap<&str, &Stack> = model.stacks.iter().map(|s| (s.name.as_str(), &**s)).collect();
-        // Every claim a declaration creates, by namespace.
-        let claims: std::collections::HashSet<(String, String)> = model
-            .stacks
-            .iter()
-            .flat_map(|s| s.services.iter())
-            .flat_map(|svc| {
-                svc.volumes.iter().filter_map(move |v| match &v.source {
-                    VolumeSource::Pvc { claim, .. } | VolumeSource::Nfs { claim, .. } => {
-                        Some((svc.namespace.clone(), claim.clone()))
-                    }
-                    _ => None,
-                })
-            })
-            .chain(
-                model
-                    .stacks
-                    .iter()
-                    .flat_map(|s| s.volumes.iter())
-                    .filter_map(|v| v.volume.source.claim_name().map(|c| (v.namespace.clone(), c.to_string()))),
-            )
-            .chain(model.stacks.iter().flat_map(|s| s.services.iter()).flat_map(|svc| {
-                // A StatefulSet's claim templates make `<volume>-<set>-<ordinal>` claims.
-                let replicas = usize::try_from(svc.replicas.max(0)).unwrap_or(0);
-                svc.volumes.iter().filter(|v| matches!(v.source, VolumeSource::Template { .. })).flat_map(move |v| {
-                    (0..replicas).map(move |i| (svc.namespace.clone(), format!("{}-{}-{i}", v.name, svc.name)))
-                })
-            }))
-            .collect();
-        let claims: std::collections::HashSet<(&str, &str)> =
-            claims.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        // Every Kubernetes Service hl emits, by namespace and name.
-        let hl_services: HashMap<(&str, &str), (&str, &Expose)> = model
-            .stacks
-            .iter()
-            .flat_map(|s| s.all_exposes())
-            .map(|(owner, ns, x)| ((ns, x.name.as_str()), (owner, x)))
-            .collect();
-        // Which stack owns each namespace (the first, if several claim it: the Namespace objects
-        // collide, which is reported where the objects are emitted).
-        let mut owners: HashMap<&str, &str> = HashMap::new();
-        for s in &model.stacks {
-            for n in s.owned_namespaces() {
-                owners.entry(n.name.as_str()).or_insert(s.name.as_str());
-            }
-        }
-        for s in &model.stacks {
-            let in_set = tier0.iter().any(|t| t == &s.name);
-            match (s.state_tier, in_set) {
-                (0, false) => self.diags.push(
-                    Diagnostic::new(
-                        Code::StateTier,
-                        format!("stack `{}` is declared State tier 0 but is not a bootstrap stack", s.name),
-                        s.state_tier_span,
-                        "Tier 0 is reserved for the bootstrap stacks",
-                    )
-                    .with_label(s.span, "this stack")
-                    .with_help(format!("Tier 0 is only for {}; use `state_tier = 1`", list_names(tier0))),
-                ),
-                (1, true) => self.diags.push(
-                    Diagnostic::new(
-                        Code::StateTier,
-                        format!("stack `{}` is a bootstrap stack and must be State tier 0", s.name),
-                        s.state_tier_span,
-                        "State tier 1 here",
-                    )
-                    .with_help("set `state_tier = 0`: bootstrap stacks keep local, encrypted state"),
-                ),
-                (0 | 1, _) => {}
-                (t, _) => self.diags.push(
-                    Diagnostic::new(
-                        Code::OutOfRange,
-                        format!("State tier {t} does not exist"),
-                        s.state_tier_span,
-                        "no such State tier",
-                    )
-                    .with_help("State tiers are 0 (bootstrap) and 1 (everything else)"),
-                ),
-            }
-            for (dep, span) in &s.depends_on {
-                if dep == &s.name {
-                    self.diags.push(Diagnostic::new(
-                        Code::UnknownStack,
-                        format!("stack `{}` depends on itself", s.name),
-                        *span,
-                        "self-dependency",
-                    ));
-                } else if !names.contains_key(dep.as_str()) {
-                    let mut d = Diagnostic::new(
-                        Code::UnknownStack,
-                        format!("stack `{}` depends on `{dep}`, which is not declared", s.name),
-                        *span,
-                        "no such stack",
-                    );
-                    if let Some(c) = did_you_mean(dep, names.keys().copied()) {
-                        d = d.with_help(format!("did you mean `{c}`?"));
-                    }
-                    self.diags.push(d);
-                }
-            }
-            self.check_namespaces(s, &owners, &model.facts.cluster_namespaces);
-            // A chart's Service that hl emits itself is not a chart's.
-            for ing in s.all_ingresses() {
-                let Some(cb) = &ing.chart_backend else { continue };
-                if let Some((owner, x)) = hl_services.get(&(ing.namespace.as_str(), cb.service.as_str())) {
-                    self.diags.push(
-                        Diagnostic::new(
-                            Code::IngressBackend,
-                            format!(
-                                "ingress `{}` says a chart creates Service `{}`, but hl declares it",
-                                ing.name, cb.service
-                            ),
-                            cb.span,
-                            "named as a chart's Service",
-                        )
-                        .with_label(x.span, format!("declared here, by `{owner}`"))
-                        .with_help("route to it with `backend` and `port`, or declare the ingress inside that service or frontend"),
-                    );
-                }
-            }
-            for svc in &s.services {
-                for v in &svc.volumes {
-                    if matches!(v.source, VolumeSource::Template { .. }) && svc.kind != WorkloadKind::StatefulSet {
-                        self.diags.push(
-                            Diagnostic::new(
-                                Code::TypeMismatch,
-                                format!("volume `{}` is a claim template, which only a StatefulSet has", v.name),
-                                v.span,
-                                "claim template",
-                            )
-                            .with_label(svc.span, "this service is not a StatefulSet")
-                            .with_help("set `kind = statefulset`, or use `pvc(...)` for one shared claim"),
-                        );
-                    }
-                    if let VolumeSource::Claim(claim) = &v.source
-                        && !claims.contains(&(svc.namespace.as_str(), claim.as_str()))
-                    {
-                        let here: Vec<&str> =
-                            claims.iter().filter(|(ns, _)| *ns == svc.namespace).map(|(_, c)| *c).collect();
-                        let mut d = Diagnostic::new(
-                            Code::UnknownReference,
-                            format!(
-                                "volume `{}` mounts the claim `{claim}`, which nothing declares in namespace `{}`",
-                                v.name, svc.namespace
-                            ),
-                            v.span,
-                            "no such claim",
-                        );
-                        d = match did_you_mean(claim, here.iter().copied()) {
-                            Some(c) => d.with_help(format!("did you mean `{c}`?")),
-                            None => d.with_help(
-                                "declare it with `pvc(...)`, `encrypted(...)` or `nfs(...)` on the service that owns it",
-                            ),
-                        };
-                        self.diags.push(d);
-                    }
-                }
-            }
-        }
-    }
-}
-
-impl Reader {
-    /// The namespaces of one stack: external ones exist (another stack owns them, or Kubernetes
-    /// does), Kubernetes' own are never owned, and everything the stack places goes into a
-    /// namespace it declares.
-    fn check_namespaces(&mut self, s: &Stack, owners: &HashMap<&str, &str>, cluster: &[String]) {
-        let is_cluster = |ns: &str| cluster.iter().any(|c| c == ns);
-        for n in &s.namespaces {
-            if n.external && !owners.contains_key(n.name.as_str()) && !is_cluster(&n.name) {
-                let mut d = Diagnostic::new(
-                    Code::NamespaceOwnership,
-                    format!(
-                        "stack `{}` uses namespace `{}`, which no stack owns and Kubernetes does not create",
-                        s.name, n.name
-                    ),
-                    n.span,
-                    "declared `external = true`",
-                );
-                let known = owners.keys().copied().chain(cluster.iter().map(String::as_str));
-                d = match did_you_mean(&n.name, known) {
-                    Some(c) => d.with_help(format!("did you mean `{c}`?")),
-                    None => d.with_help(format!(
-                        "declare it without `external` in the stack that should own it; Kubernetes' own namespaces are {}",
-                        list_names(cluster)
-                    )),
-                };
-                self.diags.push(d);
-            }
-            if !n.external && is_cluster(&n.name) {
-                self.diags.push(
-                    Diagnostic::new(
-                        Code::NamespaceOwnership,
-                        format!("stack `{}` declares `{}` as its own, but Kubernetes creates it", s.name, n.name),
-                        n.span,
-                        "owned here",
-                    )
-                    .with_help(format!(
-                        "write `namespace {} {{ external = true }}`: the stack may place objects there and emits nothing for the namespace itself",
-                        n.name
-                    )),
-                );
-            }
-        }
-        let declared: Vec<&str> = s.namespaces.iter().map(|n| n.name.as_str()).collect();
-        let placed = s
-            .services
-            .iter()
-            .map(|x| ("service", x.name.as_str(), x.namespace.as_str(), x.namespace_span))
-            .chain(s.frontends.iter().map(|f| ("frontend", f.name.as_str(), f.namespace.as_str(), f.namespace_span)))
-            .chain(s.volumes.iter().map(|v| ("volume", v.volume.name.as_str(), v.namespace.as_str(), v.namespace_span)))
-            .chain(s.ingresses.iter().map(|i| ("ingress", i.name.as_str(), i.namespace.as_str(), i.span)))
-            .chain(s.secrets.iter().map(|x| ("secret", x.name.as_str(), x.namespace.as_str(), x.span)));
-        for (what, name, ns, span) in placed {
-            if declared.contains(&ns) {
-                continue;
-            }
-            let use_it =
-                format!("declare `namespace {ns} {{ external = true }}` in stack `{}` to place objects there", s.name);
-            let d = if let Some(owner) = owners.get(ns) {
-                Diagnostic::new(
-                    Code::UnknownNamespace,
-                    format!("{what} `{name}` is placed in namespace `{ns}`, which stack `{owner}` owns"),
-                    span,
-                    "another stack's namespace",
-                )
-                .with_help(format!("{use_it}; the stack then depends on `{owner}`"))
-            } else if is_cluster(ns) {
-                Diagnostic::new(
-                    Code::UnknownNamespace,
-                    format!(
-                        "{what} `{name}` is placed in Kubernetes' namespace `{ns}`, which this stack does not declare"
-                    ),
-                    span,
-                    "undeclared namespace",
-                )
-                .with_help(use_it)
-            } else {
-                let mut d = Diagnostic::new(
-                    Code::UnknownNamespace,
-                    format!("{what} `{name}` is placed in namespace `{ns}`, which no stack declares"),
-                    span,
-                    "unknown namespace",
-                );
-                let known = declared.iter().copied().chain(owners.keys().copied());
-                if let Some(c) = did_you_mean(ns, known) {
-                    d = d.with_help(format!("did you mean `{c}`?"));
-                }
-                d
-            };
-            self.diags.push(d);
-        }
     }
 }
 
