@@ -57,7 +57,7 @@ pub fn read_facts(prelude: &IndexMap<String, Value>) -> Facts {
     let text = |name: &str, default: &str| -> String {
         prelude.get(name).and_then(Value::as_str).unwrap_or(default).to_string()
     };
-    let facts = Facts {
+    Facts {
         tier0_stacks: list("tier0_stacks").unwrap_or_else(|| TIER0_DEFAULT.iter().map(|s| s.to_string()).collect()),
         authentik_ui_groups: list("authentik_ui_groups").unwrap_or_default(),
         metallb_pool: (text("metallb_pool_first", "10.0.20.200"), text("metallb_pool_last", "10.0.20.220")),
@@ -91,8 +91,7 @@ pub fn read_facts(prelude: &IndexMap<String, Value>) -> Facts {
         node_count: prelude.get("node_count").and_then(Value::as_int).unwrap_or(6),
         cluster_namespaces: list("cluster_namespaces")
             .unwrap_or_else(|| CLUSTER_NAMESPACES_DEFAULT.iter().map(|s| s.to_string()).collect()),
-    };
-    facts
+    }
 }
 
 /// Read one stack (`name`, its evaluated record). `None` when its name is invalid (reported)
