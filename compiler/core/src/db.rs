@@ -236,14 +236,6 @@ fn prelude(db: &dyn salsa::Database, ws: Workspace) -> Evaluated {
     run_eval(db, ws, &files, None, None)
 }
 
-/// The workspace root: every file's declarations joined.
-#[salsa::tracked(returns(ref), no_eq)]
-fn root(db: &dyn salsa::Database, ws: Workspace) -> (Value, Vec<Diagnostic>) {
-    let base = &prelude(db, ws).root;
-    let parts: Vec<&Value> = workspace_files(db, ws).map(|f| &file_eval(db, ws, f).root).collect();
-    hl_eval::merge_roots(base, &parts)
-}
-
 fn workspace_files(db: &dyn salsa::Database, ws: Workspace) -> impl Iterator<Item = File> + '_ {
     readable_files(db, ws).iter().copied()
 }
@@ -254,50 +246,209 @@ fn readable_files(db: &dyn salsa::Database, ws: Workspace) -> Vec<File> {
     ws.files(db).iter().copied().filter(|f| !f.stdlib(db) && parsed(db, *f).parse.is_some()).collect()
 }
 
-/// The domain model, and each stack's position in it.
-pub(crate) struct ModelOut {
-    pub model: Arc<Model>,
-    pub by_name: HashMap<String, usize>,
+/// The cluster facts, from the standard library.
+#[salsa::tracked(returns(ref))]
+fn facts(db: &dyn salsa::Database, ws: Workspace) -> hl_model::Facts {
+    hl_model::read_facts(&prelude(db, ws).prelude)
+}
+
+/// The `stack` entries of one file's partial root: the map, if the file declares stacks.
+fn stack_map(root: &Value) -> Option<&IndexMap<String, Value>> {
+    let rec = root.as_record()?;
+    if rec.defaults.contains("stack") {
+        return None;
+    }
+    rec.get("stack").and_then(Value::as_map)
+}
+
+/// The stacks one file declares, with where.
+#[salsa::tracked(returns(ref))]
+fn file_stacks(db: &dyn salsa::Database, ws: Workspace, file: File) -> Vec<(String, Span)> {
+    stack_map(&file_eval(db, ws, file).root)
+        .map(|m| m.iter().map(|(n, v)| (n.clone(), v.span)).collect())
+        .unwrap_or_default()
+}
+
+/// Every stack name and the file that declares it (the first, in workspace order), in model
+/// order. Unchanged by an edit that declares no stack and removes none.
+#[salsa::tracked(returns(ref))]
+fn stack_files(db: &dyn salsa::Database, ws: Workspace) -> IndexMap<String, File> {
+    let mut out = IndexMap::new();
+    for f in workspace_files(db, ws) {
+        for (name, _) in file_stacks(db, ws, f) {
+            out.entry(name.clone()).or_insert(f);
+        }
+    }
+    out
+}
+
+/// A stack declared in two files.
+#[salsa::tracked(returns(ref))]
+fn stack_duplicates(db: &dyn salsa::Database, ws: Workspace) -> Vec<Diagnostic> {
+    let mut first: HashMap<&str, Span> = HashMap::new();
+    let mut diags = Vec::new();
+    for f in workspace_files(db, ws) {
+        for (name, span) in file_stacks(db, ws, f) {
+            match first.get(name.as_str()) {
+                Some(prev) => diags.push(hl_eval::twice_declared("stack", name, *span, *prev)),
+                None => {
+                    first.insert(name, *span);
+                }
+            }
+        }
+    }
+    diags
+}
+
+/// One file's partial root without its stacks: what the workspace-wide settings are read from.
+#[salsa::tracked(returns(ref))]
+fn file_globals(db: &dyn salsa::Database, ws: Workspace, file: File) -> Value {
+    without_stacks(&file_eval(db, ws, file).root)
+}
+
+fn without_stacks(root: &Value) -> Value {
+    let Some(rec) = root.as_record() else { return root.clone() };
+    let mut rec = rec.clone();
+    rec.fields.shift_remove("stack");
+    rec.field_spans.shift_remove("stack");
+    rec.defaults.remove("stack");
+    Value::new(hl_eval::ValueKind::Record(Arc::new(rec)), root.span)
+}
+
+/// The workspace-wide settings (owners, groups, the Proxmox host, host backups, the facts) as
+/// a model without stacks, and what joining the files' settings found.
+#[salsa::tracked(returns(ref))]
+fn globals(db: &dyn salsa::Database, ws: Workspace) -> (Arc<Model>, Vec<Diagnostic>) {
+    let base = without_stacks(&prelude(db, ws).root);
+    let parts: Vec<&Value> = workspace_files(db, ws).map(|f| file_globals(db, ws, f)).collect();
+    let (root, mut diags) = hl_eval::merge_roots(&base, &parts);
+    let (model, read) = hl_model::read_globals(&root, &prelude(db, ws).prelude);
+    diags.extend(read);
+    (Arc::new(model), diags)
+}
+
+/// One stack's model and the problems found reading it. Equal after an edit elsewhere, so
+/// what reads it is not re-run.
+#[derive(Debug, PartialEq)]
+pub(crate) struct StackModel {
+    pub stack: Option<Arc<hl_model::Stack>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
-#[salsa::tracked(returns(ref), no_eq)]
-pub(crate) fn model(db: &dyn salsa::Database, ws: Workspace) -> ModelOut {
-    let (model, diagnostics) = hl_model::build(&root(db, ws).0, &prelude(db, ws).prelude);
-    let mut by_name = HashMap::new();
-    for (i, s) in model.stacks.iter().enumerate() {
-        by_name.entry(s.name.clone()).or_insert(i);
-    }
-    ModelOut { model: Arc::new(model), by_name, diagnostics }
+#[salsa::tracked(returns(ref))]
+fn stack_model(db: &dyn salsa::Database, ws: Workspace, name: String) -> StackModel {
+    let value =
+        stack_files(db, ws).get(&name).and_then(|f| stack_map(&file_eval(db, ws, *f).root)).and_then(|m| m.get(&name));
+    let Some(value) = value else { return StackModel { stack: None, diagnostics: Vec::new() } };
+    let (stack, diagnostics) = hl_model::read_stack(&name, value);
+    StackModel { stack: stack.map(Arc::new), diagnostics }
 }
 
-/// The names of the stacks, in model order.
+fn stack(db: &dyn salsa::Database, ws: Workspace, name: &str) -> Option<Arc<hl_model::Stack>> {
+    stack_model(db, ws, name.to_string()).stack.clone()
+}
+
+/// The names of the stacks in the model (valid names only), in model order.
 #[salsa::tracked(returns(ref))]
 pub(crate) fn stack_names(db: &dyn salsa::Database, ws: Workspace) -> Vec<String> {
-    model(db, ws).model.stacks.iter().map(|s| s.name.clone()).collect()
+    stack_files(db, ws).keys().filter(|n| stack_model(db, ws, (*n).clone()).stack.is_some()).cloned().collect()
 }
 
-/// One stack's model. Equal after an edit elsewhere, so what reads it is not re-run.
+/// The whole model: the workspace-wide settings and every stack (shared with the per-stack
+/// queries).
+#[salsa::tracked(returns(ref), no_eq)]
+pub(crate) fn model(db: &dyn salsa::Database, ws: Workspace) -> Arc<Model> {
+    let mut m = globals(db, ws).0.as_ref().clone();
+    m.stacks = stack_names(db, ws).iter().filter_map(|n| stack(db, ws, n)).collect();
+    Arc::new(m)
+}
+
 #[salsa::tracked(returns(ref))]
-fn stack(db: &dyn salsa::Database, ws: Workspace, name: String) -> Option<Arc<hl_model::Stack>> {
-    let m = model(db, ws);
-    m.by_name.get(&name).and_then(|i| m.model.stacks.get(*i)).cloned()
+fn model_summary(db: &dyn salsa::Database, ws: Workspace, name: String) -> Option<hl_model::StackSummary> {
+    stack(db, ws, &name).map(|s| hl_model::StackSummary::of(&s))
+}
+
+#[salsa::tracked(returns(ref))]
+fn model_index(db: &dyn salsa::Database, ws: Workspace) -> hl_model::WorkspaceIndex {
+    let names = stack_names(db, ws);
+    let summaries: Vec<(&str, &hl_model::StackSummary)> =
+        names.iter().filter_map(|n| model_summary(db, ws, n.clone()).as_ref().map(|s| (n.as_str(), s))).collect();
+    hl_model::WorkspaceIndex::new(summaries)
+}
+
+#[salsa::tracked(returns(ref))]
+fn model_view(db: &dyn salsa::Database, ws: Workspace, name: String) -> Option<hl_model::StackView> {
+    stack(db, ws, &name).map(|s| model_index(db, ws).view(&s, facts(db, ws)))
+}
+
+/// Everything wrong with one stack's structure: reading it, and against the other stacks.
+#[salsa::tracked(returns(ref))]
+fn stack_problems(db: &dyn salsa::Database, ws: Workspace, name: String) -> Vec<Diagnostic> {
+    let m = stack_model(db, ws, name.clone());
+    let mut out = m.diagnostics.clone();
+    if let (Some(s), Some(view)) = (&m.stack, model_view(db, ws, name)) {
+        let other = |n: &str| stack(db, ws, n);
+        out.extend(hl_model::check_stack(s, view, facts(db, ws), &other));
+    }
+    out
 }
 
 /// One stack's Kubernetes objects.
 #[salsa::tracked(returns(ref), no_eq)]
 pub(crate) fn emitted_stack(db: &dyn salsa::Database, ws: Workspace, name: String) -> Option<hl_emit::StackOutput> {
-    stack(db, ws, name).as_deref().map(hl_emit::emit_stack)
+    stack(db, ws, &name).as_deref().map(hl_emit::emit_stack)
+}
+
+/// The kind, namespace and name of each object a stack emits, in order.
+#[salsa::tracked(returns(ref))]
+fn object_keys(db: &dyn salsa::Database, ws: Workspace, name: String) -> Vec<(String, Option<String>, String)> {
+    emitted_stack(db, ws, name)
+        .iter()
+        .flat_map(|o| o.objects.iter())
+        .map(|o| (o.kind.clone(), o.namespace.clone(), o.name.clone()))
+        .collect()
+}
+
+/// Objects that two stacks both emit.
+#[salsa::tracked(returns(ref))]
+fn collisions(db: &dyn salsa::Database, ws: Workspace) -> Vec<Diagnostic> {
+    let names = stack_names(db, ws);
+    let mut first: HashMap<&(String, Option<String>, String), &str> = HashMap::new();
+    let mut clash = false;
+    for n in names {
+        for key in object_keys(db, ws, n.clone()) {
+            match first.get(key) {
+                Some(other) if *other != n.as_str() => clash = true,
+                Some(_) => {}
+                None => {
+                    first.insert(key, n);
+                }
+            }
+        }
+    }
+    if !clash {
+        return Vec::new();
+    }
+    let stacks: Vec<(String, &hl_emit::StackOutput)> =
+        names.iter().filter_map(|n| emitted_stack(db, ws, n.clone()).as_ref().map(|o| (n.clone(), o))).collect();
+    crate::cross_stack_collisions(&stacks)
+}
+
+#[salsa::tracked(returns(ref))]
+fn graph_node(db: &dyn salsa::Database, ws: Workspace, name: String) -> Option<hl_graph::StackNode> {
+    stack(db, ws, &name).map(|s| hl_graph::StackNode::of(&s))
 }
 
 #[salsa::tracked(returns(ref), no_eq)]
 pub(crate) fn graph(db: &dyn salsa::Database, ws: Workspace) -> (hl_graph::Graph, Vec<Diagnostic>) {
-    hl_graph::build(&model(db, ws).model)
+    let names = stack_names(db, ws);
+    let nodes = names.iter().filter_map(|n| graph_node(db, ws, n.clone()).as_ref());
+    hl_graph::build_from(nodes, &facts(db, ws).state_backend_stacks)
 }
 
 #[salsa::tracked(returns(ref), no_eq)]
 pub(crate) fn checked(db: &dyn salsa::Database, ws: Workspace) -> hl_check::Checked {
-    hl_check::check(&model(db, ws).model)
+    hl_check::check(model(db, ws))
 }
 
 /// Every diagnostic of the workspace, sorted, each once.
@@ -311,17 +462,19 @@ pub(crate) fn diagnostics(db: &dyn salsa::Database, ws: Workspace) -> Vec<Diagno
     for f in workspace_files(db, ws) {
         out.extend(file_eval(db, ws, f).diagnostics.iter().cloned());
     }
-    out.extend(root(db, ws).1.iter().cloned());
-    out.extend(model(db, ws).diagnostics.iter().cloned());
+    out.extend(stack_duplicates(db, ws).iter().cloned());
+    out.extend(globals(db, ws).1.iter().cloned());
+    for name in stack_files(db, ws).keys() {
+        out.extend(stack_problems(db, ws, name.clone()).iter().cloned());
+    }
+    for name in stack_names(db, ws) {
+        if let Some(o) = emitted_stack(db, ws, name.clone()) {
+            out.extend(o.diagnostics.iter().cloned());
+        }
+    }
     out.extend(graph(db, ws).1.iter().cloned());
     out.extend(checked(db, ws).diagnostics.iter().cloned());
-    let names = stack_names(db, ws);
-    let outputs: Vec<&hl_emit::StackOutput> =
-        names.iter().filter_map(|n| emitted_stack(db, ws, n.clone()).as_ref()).collect();
-    for o in &outputs {
-        out.extend(o.diagnostics.iter().cloned());
-    }
-    out.extend(crate::cross_stack_collisions(&model(db, ws).model, &outputs));
+    out.extend(collisions(db, ws).iter().cloned());
     sort_and_dedup(&mut out);
     // Files in workspace order (the standard library, then by path), whatever their ids: a
     // session gives a file added later a higher id than a fresh compilation would.
@@ -546,14 +699,22 @@ fn prefill(db: &Database, ws: Workspace, options: &Options<'_>) {
     todo.par_iter().for_each_with(db.clone(), |db, f| {
         let _ = file_eval(db, ws, *f);
     });
-    let _ = model(db, ws);
+    let names = stack_files(db, ws).keys().cloned().collect::<Vec<_>>();
+    names.par_iter().for_each_with(db.clone(), |db, n| {
+        let _ = stack_model(db, ws, n.clone());
+    });
+    let _ = globals(db, ws);
     options.report(Progress::Checking);
+    let names = stack_names(db, ws).clone();
+    names.par_iter().for_each_with(db.clone(), |db, n| {
+        let _ = stack_problems(db, ws, n.clone());
+        let _ = graph_node(db, ws, n.clone());
+    });
     let _ = graph(db, ws);
     let _ = checked(db, ws);
-    let names = stack_names(db, ws).clone();
     options.report(Progress::Emitting { stacks: names.len() });
     names.par_iter().for_each_with(db.clone(), |db, n| {
-        let _ = emitted_stack(db, ws, n.clone());
+        let _ = object_keys(db, ws, n.clone());
         options.report(Progress::StackEmitted);
     });
 }
@@ -572,7 +733,7 @@ fn compile_now(db: &Database, ws: Workspace, options: &Options<'_>) -> Compilati
             crate::lay_out(name, out, &mut artifacts, &mut origins);
         }
         artifacts.extend(crate::graph_artifacts(graph));
-        for b in &m.model.host_backups {
+        for b in &m.host_backups {
             let stem = hl_emit::unit_name(b);
             artifacts
                 .push(Artifact { path: format!("backup/host/{stem}.service"), contents: hl_emit::service_unit(b) });
@@ -580,8 +741,8 @@ fn compile_now(db: &Database, ws: Workspace, options: &Options<'_>) -> Compilati
                 artifacts.push(Artifact { path: format!("backup/host/{stem}.timer"), contents: timer });
             }
         }
-        for vm in &m.model.proxmox.vms {
-            let px = &m.model.proxmox;
+        for vm in &m.proxmox.vms {
+            let px = &m.proxmox;
             artifacts.push(Artifact { path: format!("proxmox/{}.json", vm.name), contents: hl_emit::vm_spec(vm, px) });
             if let Some(ci) = hl_emit::cloud_init(vm, px) {
                 artifacts.push(Artifact { path: format!("proxmox/{}.cloud-init.yaml", vm.name), contents: ci });
@@ -592,7 +753,7 @@ fn compile_now(db: &Database, ws: Workspace, options: &Options<'_>) -> Compilati
     Compilation {
         sources: sources_now(db, ws),
         diagnostics: diags,
-        model: m.model.clone(),
+        model: m.clone(),
         graph: graph.clone(),
         waived: checked.waived.clone(),
         artifacts,

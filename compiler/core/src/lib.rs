@@ -314,8 +314,9 @@ pub fn compile_with(files: Vec<InputText>, options: &Options<'_>) -> Compilation
 /// Emit every stack (in parallel) and lay the objects out as files.
 pub fn emit(model: &Model) -> (Vec<Artifact>, Vec<Diagnostic>) {
     let outputs: Vec<hl_emit::StackOutput> = model.stacks.par_iter().map(|s| hl_emit::emit_stack(s)).collect();
-    let refs: Vec<&hl_emit::StackOutput> = outputs.iter().collect();
-    let mut diags = cross_stack_collisions(model, &refs);
+    let named: Vec<(String, &hl_emit::StackOutput)> =
+        model.stacks.iter().map(|s| s.name.clone()).zip(outputs.iter()).collect();
+    let mut diags = cross_stack_collisions(&named);
     let mut artifacts = Vec::new();
     let mut origins = std::collections::BTreeMap::new();
     for (stack, out) in model.stacks.iter().zip(&outputs) {
@@ -400,24 +401,24 @@ pub fn graph_artifacts(graph: &Graph) -> Vec<Artifact> {
 
 /// An object (kind, namespace, name) may belong to one stack only: two stacks applying it
 /// would fight over it.
-fn cross_stack_collisions(model: &Model, outputs: &[&hl_emit::StackOutput]) -> Vec<Diagnostic> {
+fn cross_stack_collisions(outputs: &[(String, &hl_emit::StackOutput)]) -> Vec<Diagnostic> {
     let mut seen: std::collections::HashMap<(&str, Option<&str>, &str), (&str, Span)> = Default::default();
     let mut diags = Vec::new();
-    for (stack, out) in model.stacks.iter().zip(outputs) {
+    for (stack, out) in outputs {
         for o in &out.objects {
             let key = (o.kind.as_str(), o.namespace.as_deref(), o.name.as_str());
             match seen.get(&key) {
-                Some((other, span)) if *other != stack.name.as_str() => {
+                Some((other, span)) if *other != stack.as_str() => {
                     let where_ = o.namespace.as_deref().map(|n| format!(" in namespace `{n}`")).unwrap_or_default();
                     diags.push(
                         Diagnostic::new(
                             Code::OutputCollision,
                             format!(
                                 "{} `{}`{where_} is emitted by both stack `{other}` and stack `{}`",
-                                o.kind, o.name, stack.name
+                                o.kind, o.name, stack
                             ),
                             o.origin,
-                            format!("declared in `{}`", stack.name),
+                            format!("declared in `{stack}`"),
                         )
                         .with_label(*span, format!("declared in `{other}`"))
                         .with_help("an object belongs to exactly one stack; declare it once"),
@@ -425,7 +426,7 @@ fn cross_stack_collisions(model: &Model, outputs: &[&hl_emit::StackOutput]) -> V
                 }
                 Some(_) => {}
                 None => {
-                    seen.insert(key, (stack.name.as_str(), o.origin));
+                    seen.insert(key, (stack.as_str(), o.origin));
                 }
             }
         }

@@ -46,16 +46,7 @@ pub fn merge_roots(base: &Value, parts: &[&Value]) -> (Value, Vec<Diagnostic>) {
                     for (name, ev) in from {
                         let key = (k.clone(), name.clone());
                         if let Some(prev) = entry_spans.get(&key) {
-                            diags.push(
-                                Diagnostic::new(
-                                    Code::DuplicateField,
-                                    format!("`{k} {name}` is declared twice"),
-                                    ev.span,
-                                    "declared again here",
-                                )
-                                .with_label(*prev, "first declared here")
-                                .with_help("give each declaration its own name"),
-                            );
+                            diags.push(twice_declared(k, name, ev.span, *prev));
                             continue;
                         }
                         entry_spans.insert(key, ev.span);
@@ -75,4 +66,11 @@ pub fn merge_roots(base: &Value, parts: &[&Value]) -> (Value, Vec<Diagnostic>) {
     }
     let record = Record { schema: base_rec.schema.clone(), fields, field_spans, defaults };
     (Value::new(ValueKind::Record(Arc::new(record)), base.span), diags)
+}
+
+/// `{kind} {name}` (a map entry such as `stack web`) declared at `again` after `first`.
+pub fn twice_declared(kind: &str, name: &str, again: Span, first: Span) -> Diagnostic {
+    Diagnostic::new(Code::DuplicateField, format!("`{kind} {name}` is declared twice"), again, "declared again here")
+        .with_label(first, "first declared here")
+        .with_help("give each declaration its own name")
 }

@@ -87,7 +87,73 @@ impl Graph {
 /// stack. The diagnostics are dependency cycles (each with its whole path), Tier 0 stacks that
 /// depend on Tier 1 stacks, and `platform` depending on `vault`.
 pub fn build(model: &Model) -> (Graph, Vec<Diagnostic>) {
-    let mut stacks: Vec<&Stack> = model.stacks.iter().map(|s| &**s).collect();
+    let nodes: Vec<StackNode> = model.stacks.iter().map(|s| StackNode::of(s)).collect();
+    build_from(nodes.iter(), &model.facts.state_backend_stacks)
+}
+
+/// What the graph needs of one stack: its name, State tier, and everything its edges come
+/// from. An engine keeps one per stack and rebuilds the graph only when one changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackNode {
+    name: String,
+    span: Span,
+    state_tier: i64,
+    depends_on: Vec<(String, Span)>,
+    owned: Vec<String>,
+    external: Vec<(String, Span)>,
+    services: Vec<ServiceUses>,
+    secrets: Vec<(String, Span)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ServiceUses {
+    name: String,
+    span: Span,
+    /// Its first ExternalSecret.
+    secret: Option<(String, Span)>,
+    /// Cluster DNS names in its env values, arguments and command, as (name, namespace).
+    dns: Vec<(String, String)>,
+}
+
+impl StackNode {
+    /// The node of one stack.
+    pub fn of(s: &Stack) -> StackNode {
+        StackNode {
+            name: s.name.clone(),
+            span: s.span,
+            state_tier: s.state_tier,
+            depends_on: s.depends_on.clone(),
+            owned: s.owned_namespaces().map(|n| n.name.clone()).collect(),
+            external: s.external_namespaces().map(|n| (n.name.clone(), n.span)).collect(),
+            services: s
+                .services
+                .iter()
+                .map(|svc| ServiceUses {
+                    name: svc.name.clone(),
+                    span: svc.span,
+                    secret: svc.secrets.first().map(|sec| (sec.name.clone(), sec.span)),
+                    dns: svc
+                        .env
+                        .iter()
+                        .map(|(_, v)| v.as_str())
+                        .chain(svc.args.iter().map(String::as_str))
+                        .chain(svc.command.iter().map(String::as_str))
+                        .flat_map(cluster_dns_names)
+                        .collect(),
+                })
+                .collect(),
+            secrets: s.secrets.iter().map(|sec| (sec.name.clone(), sec.span)).collect(),
+        }
+    }
+}
+
+/// Build the graph from the stacks' nodes (in model order) and the state-backend stacks that
+/// every Tier 1 stack depends on; the same as [`build`] on the model they come from.
+pub fn build_from<'a>(
+    nodes: impl IntoIterator<Item = &'a StackNode>,
+    state_backend_stacks: &[String],
+) -> (Graph, Vec<Diagnostic>) {
+    let mut stacks: Vec<&StackNode> = nodes.into_iter().collect();
     stacks.sort_by(|a, b| a.name.cmp(&b.name));
     let names: BTreeSet<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
     let mut edges: BTreeMap<(String, String), Edge> = BTreeMap::new();
@@ -107,8 +173,8 @@ pub fn build(model: &Model) -> (Graph, Vec<Diagnostic>) {
     // Which stack owns each namespace, to resolve `service.namespace` references.
     let mut ns_owner: BTreeMap<&str, &str> = BTreeMap::new();
     for s in &stacks {
-        for n in s.owned_namespaces() {
-            ns_owner.entry(n.name.as_str()).or_insert(s.name.as_str());
+        for n in &s.owned {
+            ns_owner.entry(n.as_str()).or_insert(s.name.as_str());
         }
     }
     for s in &stacks {
@@ -116,19 +182,19 @@ pub fn build(model: &Model) -> (Graph, Vec<Diagnostic>) {
             add(Edge { from: s.name.clone(), to: dep.clone(), kind: EdgeKind::Explicit, span: *span });
         }
         // A namespace the stack uses exists once its owner has been applied.
-        for n in s.external_namespaces() {
-            if let Some(owner) = ns_owner.get(n.name.as_str()) {
+        for (n, span) in &s.external {
+            if let Some(owner) = ns_owner.get(n.as_str()) {
                 add(Edge {
                     from: s.name.clone(),
                     to: owner.to_string(),
-                    kind: EdgeKind::Inferred(format!("it places objects in namespace `{}`", n.name)),
-                    span: n.span,
+                    kind: EdgeKind::Inferred(format!("it places objects in namespace `{n}`")),
+                    span: *span,
                 });
             }
         }
         // Every Tier 1 stack keeps its state in the state backend.
         if s.state_tier == 1 {
-            for b in &model.facts.state_backend_stacks {
+            for b in state_backend_stacks {
                 add(Edge {
                     from: s.name.clone(),
                     to: b.clone(),
@@ -139,42 +205,34 @@ pub fn build(model: &Model) -> (Graph, Vec<Diagnostic>) {
         }
         for svc in &s.services {
             // ExternalSecrets need the ClusterSecretStores of `external-secrets`.
-            if let Some(sec) = svc.secrets.first() {
+            if let Some((sec, span)) = &svc.secret {
                 add(Edge {
                     from: s.name.clone(),
                     to: "external-secrets".into(),
-                    kind: EdgeKind::Inferred(format!("ExternalSecret `{}` needs its ClusterSecretStore", sec.name)),
-                    span: sec.span,
+                    kind: EdgeKind::Inferred(format!("ExternalSecret `{sec}` needs its ClusterSecretStore")),
+                    span: *span,
                 });
             }
             // Cluster DNS names of other stacks' services in env values and arguments.
-            let texts = svc
-                .env
-                .iter()
-                .map(|(_, v)| v.as_str())
-                .chain(svc.args.iter().map(String::as_str))
-                .chain(svc.command.iter().map(String::as_str));
-            for text in texts {
-                for (host, ns) in cluster_dns_names(text) {
-                    if let Some(owner) = ns_owner.get(ns.as_str())
-                        && *owner != s.name
-                    {
-                        add(Edge {
-                            from: s.name.clone(),
-                            to: owner.to_string(),
-                            kind: EdgeKind::Inferred(format!("service `{}` uses `{host}`", svc.name)),
-                            span: svc.span,
-                        });
-                    }
+            for (host, ns) in &svc.dns {
+                if let Some(owner) = ns_owner.get(ns.as_str())
+                    && *owner != s.name
+                {
+                    add(Edge {
+                        from: s.name.clone(),
+                        to: owner.to_string(),
+                        kind: EdgeKind::Inferred(format!("service `{}` uses `{host}`", svc.name)),
+                        span: svc.span,
+                    });
                 }
             }
         }
-        for sec in &s.secrets {
+        for (sec, span) in &s.secrets {
             add(Edge {
                 from: s.name.clone(),
                 to: "external-secrets".into(),
-                kind: EdgeKind::Inferred(format!("ExternalSecret `{}` needs its ClusterSecretStore", sec.name)),
-                span: sec.span,
+                kind: EdgeKind::Inferred(format!("ExternalSecret `{sec}` needs its ClusterSecretStore")),
+                span: *span,
             });
         }
     }
@@ -185,7 +243,8 @@ pub fn build(model: &Model) -> (Graph, Vec<Diagnostic>) {
         edges,
         waves: Vec::new(),
     };
-    let mut diags = check_edges(&graph, model);
+    let spans: BTreeMap<&str, Span> = stacks.iter().map(|s| (s.name.as_str(), s.span)).collect();
+    let mut diags = check_edges(&graph, &spans);
     let (waves, cycle_diags) = layer(&graph);
     diags.extend(cycle_diags);
     graph.waves = waves;
@@ -215,7 +274,7 @@ fn cluster_dns_names(text: &str) -> Vec<(String, String)> {
 }
 
 /// Edges the homelab forbids.
-fn check_edges(graph: &Graph, model: &Model) -> Vec<Diagnostic> {
+fn check_edges(graph: &Graph, spans: &BTreeMap<&str, Span>) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for e in &graph.edges {
         let from_tier = graph.tiers.get(&e.from).copied().unwrap_or(1);
@@ -228,8 +287,8 @@ fn check_edges(graph: &Graph, model: &Model) -> Vec<Diagnostic> {
                 edge_label(e),
             )
             .with_help("bootstrap stacks are applied before everything else and cannot wait for a Tier 1 stack");
-            if let Some(s) = model.stacks.iter().find(|s| s.name == e.to) {
-                d = d.with_label(s.span, "a Tier 1 stack");
+            if let Some(span) = spans.get(e.to.as_str()) {
+                d = d.with_label(*span, "a Tier 1 stack");
             }
             diags.push(d);
         }
