@@ -680,9 +680,15 @@ impl Snapshot {
 fn sources_now(db: &Database, ws: Workspace) -> Sources {
     let mut sources = Sources::new();
     for f in ws.files(db) {
-        sources.set(f.id(db), f.display(db).clone(), parsed(db, *f).text.clone());
+        sources.insert(f.id(db), source_file(db, *f).clone());
     }
     sources
+}
+
+/// A file's text with its lines indexed, kept until the file changes.
+#[salsa::tracked(returns(ref))]
+fn source_file(db: &dyn salsa::Database, file: File) -> hl_diagnostics::SourceFile {
+    hl_diagnostics::SourceFile::new(file.display(db).clone(), parsed(db, file).text.clone())
 }
 
 /// Compute the per-file and per-stack queries in parallel, so that the workspace-wide queries

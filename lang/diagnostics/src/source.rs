@@ -76,15 +76,15 @@ pub struct LineCol {
     pub col: u32,
 }
 
-/// One source file: a display path (relative, with `/`) and its text.
-#[derive(Clone, Debug)]
+/// One source file: a display path (relative, with `/`) and its text. Cloning it is cheap.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceFile {
     /// How reports name the file: relative, with `/` (`stacks/freshrss.hl`, or
     /// `<stdlib>/k8s.hl` for the standard library).
     pub path: String,
     /// The whole text, shared cheaply between stages.
     pub text: Arc<str>,
-    line_starts: Vec<u32>,
+    line_starts: Arc<[u32]>,
 }
 
 impl SourceFile {
@@ -97,7 +97,7 @@ impl SourceFile {
                 line_starts.push(to_u32(i + 1));
             }
         }
-        SourceFile { path: path.into(), text, line_starts }
+        SourceFile { path: path.into(), text, line_starts: line_starts.into() }
     }
 
     /// Line and column of a byte offset (clamped to the text). An offset inside a multi-byte
@@ -160,11 +160,16 @@ impl Sources {
     /// Put a file at a given id, leaving empty files at the ids below it not set yet (the
     /// incremental engine keeps a file's id for its lifetime, so ids can have gaps).
     pub fn set(&mut self, id: FileId, path: impl Into<String>, text: impl Into<Arc<str>>) {
+        self.insert(id, SourceFile::new(path, text));
+    }
+
+    /// Put an indexed file at a given id, like [`Sources::set`].
+    pub fn insert(&mut self, id: FileId, file: SourceFile) {
         let i = id.0 as usize;
         while self.files.len() <= i {
             self.files.push(SourceFile::new(String::new(), ""));
         }
-        self.files[i] = SourceFile::new(path, text);
+        self.files[i] = file;
     }
 
     /// The file with this id; `None` for an id from another `Sources`.
