@@ -69,6 +69,13 @@ pub(crate) struct Workspace {
     pub limits: Limits,
 }
 
+/// A stack's name, interned: per-stack queries are keyed by this cheap id.
+#[salsa::interned]
+pub(crate) struct StackName<'db> {
+    #[returns(ref)]
+    pub text: String,
+}
+
 /// A parsed file, or why its bytes could not be read as text.
 #[derive(Debug, PartialEq)]
 pub(crate) struct Parsed {
@@ -282,6 +289,12 @@ fn stack_files(db: &dyn salsa::Database, ws: Workspace) -> IndexMap<String, File
     out
 }
 
+/// Every declared stack's interned name, in model order.
+#[salsa::tracked(returns(ref))]
+fn stack_ids<'db>(db: &'db dyn salsa::Database, ws: Workspace) -> Vec<StackName<'db>> {
+    stack_files(db, ws).keys().map(|n| StackName::new(db, n.clone())).collect()
+}
+
 /// A stack declared in two files.
 #[salsa::tracked(returns(ref))]
 fn stack_duplicates(db: &dyn salsa::Database, ws: Workspace) -> Vec<Diagnostic> {
@@ -336,22 +349,28 @@ pub(crate) struct StackModel {
 }
 
 #[salsa::tracked(returns(ref))]
-fn stack_model(db: &dyn salsa::Database, ws: Workspace, name: String) -> StackModel {
+fn stack_model<'db>(db: &'db dyn salsa::Database, ws: Workspace, name: StackName<'db>) -> StackModel {
+    let name = name.text(db);
     let value =
-        stack_files(db, ws).get(&name).and_then(|f| stack_map(&file_eval(db, ws, *f).root)).and_then(|m| m.get(&name));
+        stack_files(db, ws).get(name).and_then(|f| stack_map(&file_eval(db, ws, *f).root)).and_then(|m| m.get(name));
     let Some(value) = value else { return StackModel { stack: None, diagnostics: Vec::new() } };
-    let (stack, diagnostics) = hl_model::read_stack(&name, value);
+    let (stack, diagnostics) = hl_model::read_stack(name, value);
     StackModel { stack: stack.map(Arc::new), diagnostics }
 }
 
-fn stack(db: &dyn salsa::Database, ws: Workspace, name: &str) -> Option<Arc<hl_model::Stack>> {
-    stack_model(db, ws, name.to_string()).stack.clone()
+fn stack<'db>(db: &'db dyn salsa::Database, ws: Workspace, name: StackName<'db>) -> Option<Arc<hl_model::Stack>> {
+    stack_model(db, ws, name).stack.clone()
+}
+
+/// Another stack, by name (to point at it from a diagnostic).
+fn stack_by_name(db: &dyn salsa::Database, ws: Workspace, name: &str) -> Option<Arc<hl_model::Stack>> {
+    stack(db, ws, StackName::new(db, name.to_string()))
 }
 
 /// The names of the stacks in the model (valid names only), in model order.
 #[salsa::tracked(returns(ref))]
-pub(crate) fn stack_names(db: &dyn salsa::Database, ws: Workspace) -> Vec<String> {
-    stack_files(db, ws).keys().filter(|n| stack_model(db, ws, (*n).clone()).stack.is_some()).cloned().collect()
+pub(crate) fn stack_names<'db>(db: &'db dyn salsa::Database, ws: Workspace) -> Vec<StackName<'db>> {
+    stack_ids(db, ws).iter().copied().filter(|n| stack_model(db, ws, *n).stack.is_some()).collect()
 }
 
 /// The whole model: the workspace-wide settings and every stack (shared with the per-stack
@@ -359,35 +378,39 @@ pub(crate) fn stack_names(db: &dyn salsa::Database, ws: Workspace) -> Vec<String
 #[salsa::tracked(returns(ref), no_eq)]
 pub(crate) fn model(db: &dyn salsa::Database, ws: Workspace) -> Arc<Model> {
     let mut m = globals(db, ws).0.as_ref().clone();
-    m.stacks = stack_names(db, ws).iter().filter_map(|n| stack(db, ws, n)).collect();
+    m.stacks = stack_names(db, ws).iter().filter_map(|n| stack(db, ws, *n)).collect();
     Arc::new(m)
 }
 
 #[salsa::tracked(returns(ref))]
-fn model_summary(db: &dyn salsa::Database, ws: Workspace, name: String) -> Option<hl_model::StackSummary> {
-    stack(db, ws, &name).map(|s| hl_model::StackSummary::of(&s))
+fn model_summary<'db>(
+    db: &'db dyn salsa::Database,
+    ws: Workspace,
+    name: StackName<'db>,
+) -> Option<hl_model::StackSummary> {
+    stack(db, ws, name).map(|s| hl_model::StackSummary::of(&s))
 }
 
 #[salsa::tracked(returns(ref))]
 fn model_index(db: &dyn salsa::Database, ws: Workspace) -> hl_model::WorkspaceIndex {
     let names = stack_names(db, ws);
     let summaries: Vec<(&str, &hl_model::StackSummary)> =
-        names.iter().filter_map(|n| model_summary(db, ws, n.clone()).as_ref().map(|s| (n.as_str(), s))).collect();
+        names.iter().filter_map(|n| model_summary(db, ws, *n).as_ref().map(|s| (n.text(db).as_str(), s))).collect();
     hl_model::WorkspaceIndex::new(summaries)
 }
 
 #[salsa::tracked(returns(ref))]
-fn model_view(db: &dyn salsa::Database, ws: Workspace, name: String) -> Option<hl_model::StackView> {
-    stack(db, ws, &name).map(|s| model_index(db, ws).view(&s, facts(db, ws)))
+fn model_view<'db>(db: &'db dyn salsa::Database, ws: Workspace, name: StackName<'db>) -> Option<hl_model::StackView> {
+    stack(db, ws, name).map(|s| model_index(db, ws).view(&s, facts(db, ws)))
 }
 
 /// Everything wrong with one stack's structure: reading it, and against the other stacks.
 #[salsa::tracked(returns(ref))]
-fn stack_problems(db: &dyn salsa::Database, ws: Workspace, name: String) -> Vec<Diagnostic> {
-    let m = stack_model(db, ws, name.clone());
+fn stack_problems<'db>(db: &'db dyn salsa::Database, ws: Workspace, name: StackName<'db>) -> Vec<Diagnostic> {
+    let m = stack_model(db, ws, name);
     let mut out = m.diagnostics.clone();
     if let (Some(s), Some(view)) = (&m.stack, model_view(db, ws, name)) {
-        let other = |n: &str| stack(db, ws, n);
+        let other = |n: &str| stack_by_name(db, ws, n);
         out.extend(hl_model::check_stack(s, view, facts(db, ws), &other));
     }
     out
@@ -395,13 +418,21 @@ fn stack_problems(db: &dyn salsa::Database, ws: Workspace, name: String) -> Vec<
 
 /// One stack's Kubernetes objects.
 #[salsa::tracked(returns(ref), no_eq)]
-pub(crate) fn emitted_stack(db: &dyn salsa::Database, ws: Workspace, name: String) -> Option<hl_emit::StackOutput> {
-    stack(db, ws, &name).as_deref().map(hl_emit::emit_stack)
+pub(crate) fn emitted_stack<'db>(
+    db: &'db dyn salsa::Database,
+    ws: Workspace,
+    name: StackName<'db>,
+) -> Option<hl_emit::StackOutput> {
+    stack(db, ws, name).as_deref().map(hl_emit::emit_stack)
 }
 
 /// The kind, namespace and name of each object a stack emits, in order.
 #[salsa::tracked(returns(ref))]
-fn object_keys(db: &dyn salsa::Database, ws: Workspace, name: String) -> Vec<(String, Option<String>, String)> {
+fn object_keys<'db>(
+    db: &'db dyn salsa::Database,
+    ws: Workspace,
+    name: StackName<'db>,
+) -> Vec<(String, Option<String>, String)> {
     emitted_stack(db, ws, name)
         .iter()
         .flat_map(|o| o.objects.iter())
@@ -413,15 +444,15 @@ fn object_keys(db: &dyn salsa::Database, ws: Workspace, name: String) -> Vec<(St
 #[salsa::tracked(returns(ref))]
 fn collisions(db: &dyn salsa::Database, ws: Workspace) -> Vec<Diagnostic> {
     let names = stack_names(db, ws);
-    let mut first: HashMap<&(String, Option<String>, String), &str> = HashMap::new();
+    let mut first: HashMap<&(String, Option<String>, String), StackName<'_>> = HashMap::new();
     let mut clash = false;
     for n in names {
-        for key in object_keys(db, ws, n.clone()) {
+        for key in object_keys(db, ws, *n) {
             match first.get(key) {
-                Some(other) if *other != n.as_str() => clash = true,
+                Some(other) if other != n => clash = true,
                 Some(_) => {}
                 None => {
-                    first.insert(key, n);
+                    first.insert(key, *n);
                 }
             }
         }
@@ -430,19 +461,19 @@ fn collisions(db: &dyn salsa::Database, ws: Workspace) -> Vec<Diagnostic> {
         return Vec::new();
     }
     let stacks: Vec<(String, &hl_emit::StackOutput)> =
-        names.iter().filter_map(|n| emitted_stack(db, ws, n.clone()).as_ref().map(|o| (n.clone(), o))).collect();
+        names.iter().filter_map(|n| emitted_stack(db, ws, *n).as_ref().map(|o| (n.text(db).clone(), o))).collect();
     crate::cross_stack_collisions(&stacks)
 }
 
 #[salsa::tracked(returns(ref))]
-fn graph_node(db: &dyn salsa::Database, ws: Workspace, name: String) -> Option<hl_graph::StackNode> {
-    stack(db, ws, &name).map(|s| hl_graph::StackNode::of(&s))
+fn graph_node<'db>(db: &'db dyn salsa::Database, ws: Workspace, name: StackName<'db>) -> Option<hl_graph::StackNode> {
+    stack(db, ws, name).map(|s| hl_graph::StackNode::of(&s))
 }
 
 #[salsa::tracked(returns(ref), no_eq)]
 pub(crate) fn graph(db: &dyn salsa::Database, ws: Workspace) -> (hl_graph::Graph, Vec<Diagnostic>) {
     let names = stack_names(db, ws);
-    let nodes = names.iter().filter_map(|n| graph_node(db, ws, n.clone()).as_ref());
+    let nodes = names.iter().filter_map(|n| graph_node(db, ws, *n).as_ref());
     hl_graph::build_from(nodes, &facts(db, ws).state_backend_stacks)
 }
 
@@ -464,11 +495,11 @@ pub(crate) fn diagnostics(db: &dyn salsa::Database, ws: Workspace) -> Vec<Diagno
     }
     out.extend(stack_duplicates(db, ws).iter().cloned());
     out.extend(globals(db, ws).1.iter().cloned());
-    for name in stack_files(db, ws).keys() {
-        out.extend(stack_problems(db, ws, name.clone()).iter().cloned());
+    for name in stack_ids(db, ws) {
+        out.extend(stack_problems(db, ws, *name).iter().cloned());
     }
     for name in stack_names(db, ws) {
-        if let Some(o) = emitted_stack(db, ws, name.clone()) {
+        if let Some(o) = emitted_stack(db, ws, *name) {
             out.extend(o.diagnostics.iter().cloned());
         }
     }
@@ -705,22 +736,22 @@ fn prefill(db: &Database, ws: Workspace, options: &Options<'_>) {
     todo.par_iter().for_each_with(db.clone(), |db, f| {
         let _ = file_eval(db, ws, *f);
     });
-    let names = stack_files(db, ws).keys().cloned().collect::<Vec<_>>();
+    let names = stack_ids(db, ws).clone();
     names.par_iter().for_each_with(db.clone(), |db, n| {
-        let _ = stack_model(db, ws, n.clone());
+        let _ = stack_model(db, ws, *n);
     });
     let _ = globals(db, ws);
     options.report(Progress::Checking);
     let names = stack_names(db, ws).clone();
     names.par_iter().for_each_with(db.clone(), |db, n| {
-        let _ = stack_problems(db, ws, n.clone());
-        let _ = graph_node(db, ws, n.clone());
+        let _ = stack_problems(db, ws, *n);
+        let _ = graph_node(db, ws, *n);
     });
     let _ = graph(db, ws);
     let _ = checked(db, ws);
     options.report(Progress::Emitting { stacks: names.len() });
     names.par_iter().for_each_with(db.clone(), |db, n| {
-        let _ = object_keys(db, ws, n.clone());
+        let _ = object_keys(db, ws, *n);
         options.report(Progress::StackEmitted);
     });
 }
@@ -735,8 +766,8 @@ fn compile_now(db: &Database, ws: Workspace, options: &Options<'_>) -> Compilati
     let mut origins = BTreeMap::new();
     if !diags.iter().any(Diagnostic::is_error) {
         for name in stack_names(db, ws) {
-            let Some(out) = emitted_stack(db, ws, name.clone()) else { continue };
-            crate::lay_out(name, out, &mut artifacts, &mut origins);
+            let Some(out) = emitted_stack(db, ws, *name) else { continue };
+            crate::lay_out(name.text(db), out, &mut artifacts, &mut origins);
         }
         artifacts.extend(crate::graph_artifacts(graph));
         for b in &m.host_backups {
