@@ -2,13 +2,15 @@
 //! off-disk copy can be (the recovery point). Used by the `backup-coverage` and
 //! `backup-overlap` rules and by `hlc backups`.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use hl_diagnostics::{Code, Diagnostic, Span};
-use hl_model::{Model, Service, VolumeSource, WorkloadKind};
+use hl_model::{HostBackup, Model, Service, Stack, VolumeSource, WorkloadKind};
 use hl_types::schedule::{self, Schedule};
 
-use crate::rules::Sink;
+use crate::index::CopyJob;
+use crate::rules::Ctx;
+use crate::{CheckIndex, StackSummary};
 
 /// A job that copies data somewhere.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,109 +51,101 @@ pub struct Coverage {
     pub excluded: Option<String>,
     /// The volume's declaration.
     pub span: Span,
-    stack_index: usize,
 }
 
 /// The backup story of every volume that holds data (claims, claim templates, NFS exports), in
 /// model order. A backup job's own NFS target is the copy, not data, and has no row.
 pub fn coverage(model: &Model) -> Vec<Coverage> {
+    // The jobs that copy each claim may live in any stack: they come from the index, as they
+    // do for the per-stack check.
+    let summaries: Vec<StackSummary> = model.stacks.iter().map(|s| StackSummary::of(s)).collect();
+    let index = CheckIndex::new(model.stacks.iter().zip(&summaries).map(|(s, sum)| (s.name.as_str(), sum)));
+    model.stacks.iter().flat_map(|stack| stack_coverage(&model.host_backups, stack, index.copy_jobs())).collect()
+}
+
+/// The backup story of one stack's volumes, given the host's steps and the in-cluster backup
+/// jobs (of any stack) by the `(namespace, claim)` they copy, in model order.
+pub(crate) fn stack_coverage(
+    host_backups: &[HostBackup],
+    stack: &Stack,
+    in_cluster: &BTreeMap<(String, String), Vec<CopyJob>>,
+) -> Vec<Coverage> {
     let mut rows = Vec::new();
-    // Backup jobs by the (namespace, claim) they copy, so each volume finds its jobs directly
-    // (a scan of every job per volume grows with volumes x jobs). Jobs keep their order.
-    let mut in_cluster: std::collections::HashMap<(&str, &str), Vec<&Service>> = std::collections::HashMap::new();
-    for svc in model.stacks.iter().flat_map(|s| s.services.iter()).filter(|svc| is_backup_job(svc)) {
-        let mut claims: Vec<&str> = copied_claims(svc).collect();
-        claims.sort_unstable();
-        claims.dedup();
-        for claim in claims {
-            in_cluster.entry((svc.namespace.as_str(), claim)).or_default().push(svc);
+    let service_volumes = stack.services.iter().flat_map(|svc| {
+        svc.volumes.iter().map(move |v| {
+            // A backup job's own target is the copy, not data to back up.
+            let target = is_backup_job(svc) && matches!(v.source, VolumeSource::Nfs { .. });
+            (Some(svc.name.as_str()), svc.namespace.as_str(), v, target)
+        })
+    });
+    let stack_volumes = stack.volumes.iter().map(|v| (None, v.namespace.as_str(), &v.volume, false));
+    // Everything on the backup disk goes offsite when a copy-3 step reads it.
+    let offsite_reads_backup_disk =
+        host_backups.iter().any(|b| b.produces == "offsite" && b.sources.iter().any(|s| s.starts_with("/mnt/backup")));
+    for (service, namespace, v, target) in service_volumes.chain(stack_volumes) {
+        if target {
+            continue;
         }
-    }
-    for (si, stack) in model.stacks.iter().enumerate() {
-        let service_volumes = stack.services.iter().flat_map(|svc| {
-            svc.volumes.iter().map(move |v| {
-                // A backup job's own target is the copy, not data to back up.
-                let target = is_backup_job(svc) && matches!(v.source, VolumeSource::Nfs { .. });
-                (Some(svc.name.as_str()), svc.namespace.as_str(), v, target)
-            })
-        });
-        let stack_volumes = stack.volumes.iter().map(|v| (None, v.namespace.as_str(), &v.volume, false));
-        for (service, namespace, v, target) in service_volumes.chain(stack_volumes) {
-            if target {
-                continue;
+        let (claim, class, path) = match &v.source {
+            VolumeSource::Pvc { claim, class, .. } => (claim.clone(), class.clone(), None),
+            VolumeSource::Template { class, .. } => {
+                (format!("{}-{}-*", v.name, service.unwrap_or_default()), class.clone(), None)
             }
-            let (claim, class, path) = match &v.source {
-                VolumeSource::Pvc { claim, class, .. } => (claim.clone(), class.clone(), None),
-                VolumeSource::Template { class, .. } => {
-                    (format!("{}-{}-*", v.name, service.unwrap_or_default()), class.clone(), None)
-                }
-                VolumeSource::Nfs { claim, path, .. } => (claim.clone(), "nfs".to_string(), Some(path.clone())),
-                _ => continue,
+            VolumeSource::Nfs { claim, path, .. } => (claim.clone(), "nfs".to_string(), Some(path.clone())),
+            _ => continue,
+        };
+        let mut jobs = Vec::new();
+        // Host timers that read this storage class or path.
+        for b in host_backups {
+            let copy = match b.produces.as_str() {
+                "live" => 1,
+                "offsite" => 3,
+                _ => 2,
             };
-            let mut jobs = Vec::new();
-            // Host timers that read this storage class or path.
-            for b in &model.host_backups {
-                let copy = match b.produces.as_str() {
-                    "live" => 1,
-                    "offsite" => 3,
-                    _ => 2,
-                };
-                let reads = b.sources.iter().any(|s| match &path {
-                    Some(p) => is_prefix(s, p) && !b.excludes.iter().any(|e| is_prefix(e, p)),
-                    None => s == &class,
-                });
-                if reads {
-                    jobs.push(Job { name: format!("host/{}", b.name), schedule: b.schedule.clone(), copy });
-                }
+            let reads = b.sources.iter().any(|s| match &path {
+                Some(p) => is_prefix(s, p) && !b.excludes.iter().any(|e| is_prefix(e, p)),
+                None => s == &class,
+            });
+            if reads {
+                jobs.push(Job { name: format!("host/{}", b.name), schedule: b.schedule.clone(), copy });
             }
-            // In-cluster jobs that copy this claim to NFS: a point-in-time copy on the live
-            // disks (copy 1), which reaches copy 2 through whatever mirrors its NFS target.
-            for job in in_cluster.get(&(namespace, claim.as_str())).into_iter().flatten() {
-                let ns = namespace;
-                let schedule = job.schedule.as_ref().map(|(s, _)| s.clone()).unwrap_or_default();
-                jobs.push(Job { name: format!("{ns}/{}", job.name), schedule, copy: 1 });
-                for target in job.volumes.iter().filter_map(|jv| match &jv.source {
-                    VolumeSource::Nfs { path, .. } => Some(path),
-                    _ => None,
-                }) {
-                    for b in model.host_backups.iter().filter(|b| b.produces == "local") {
-                        let reads = b.sources.iter().any(|s| is_prefix(s, target))
-                            && !b.excludes.iter().any(|e| is_prefix(e, target));
-                        let name = format!("host/{}", b.name);
-                        if reads && !jobs.iter().any(|j| j.name == name) {
-                            jobs.push(Job { name, schedule: b.schedule.clone(), copy: 2 });
-                        }
+        }
+        // In-cluster jobs that copy this claim to NFS: a point-in-time copy on the live
+        // disks (copy 1), which reaches copy 2 through whatever mirrors its NFS target.
+        for job in in_cluster.get(&(namespace.to_string(), claim.clone())).into_iter().flatten() {
+            jobs.push(Job { name: format!("{}/{}", job.namespace, job.name), schedule: job.schedule.clone(), copy: 1 });
+            for target in &job.targets {
+                for b in host_backups.iter().filter(|b| b.produces == "local") {
+                    let reads = b.sources.iter().any(|s| is_prefix(s, target))
+                        && !b.excludes.iter().any(|e| is_prefix(e, target));
+                    let name = format!("host/{}", b.name);
+                    if reads && !jobs.iter().any(|j| j.name == name) {
+                        jobs.push(Job { name, schedule: b.schedule.clone(), copy: 2 });
                     }
                 }
             }
-            let mut copies = [true, jobs.iter().any(|j| j.copy == 2), false];
-            // Everything on the backup disk goes offsite when a copy-3 step reads it.
-            let offsite_reads_backup_disk = model
-                .host_backups
-                .iter()
-                .any(|b| b.produces == "offsite" && b.sources.iter().any(|s| s.starts_with("/mnt/backup")));
-            copies[2] = jobs.iter().any(|j| j.copy == 3) || (copies[1] && offsite_reads_backup_disk);
-            let rpo_minutes = jobs
-                .iter()
-                .filter(|j| j.copy >= 2)
-                .filter_map(|j| schedule::parse(&j.schedule).ok())
-                .map(|s: Schedule| s.max_interval_minutes())
-                .min();
-            rows.push(Coverage {
-                stack: stack.name.clone(),
-                service: service.map(str::to_string),
-                volume: v.name.clone(),
-                claim,
-                class,
-                path,
-                jobs,
-                copies,
-                rpo_minutes,
-                excluded: v.no_backup.clone(),
-                span: v.span,
-                stack_index: si,
-            });
         }
+        let mut copies = [true, jobs.iter().any(|j| j.copy == 2), false];
+        copies[2] = jobs.iter().any(|j| j.copy == 3) || (copies[1] && offsite_reads_backup_disk);
+        let rpo_minutes = jobs
+            .iter()
+            .filter(|j| j.copy >= 2)
+            .filter_map(|j| schedule::parse(&j.schedule).ok())
+            .map(|s: Schedule| s.max_interval_minutes())
+            .min();
+        rows.push(Coverage {
+            stack: stack.name.clone(),
+            service: service.map(str::to_string),
+            volume: v.name.clone(),
+            claim,
+            class,
+            path,
+            jobs,
+            copies,
+            rpo_minutes,
+            excluded: v.no_backup.clone(),
+            span: v.span,
+        });
     }
     rows
 }
@@ -170,28 +164,21 @@ pub(crate) fn is_backup_job(svc: &Service) -> bool {
 
 /// The non-NFS claims a job mounts: those declared elsewhere (`claim(...)`) and those declared
 /// on the job itself (a claim whose other users are not hl services, e.g. a chart's pods).
-fn copied_claims(job: &Service) -> impl Iterator<Item = &str> {
+pub(crate) fn copied_claims(job: &Service) -> impl Iterator<Item = &str> {
     job.volumes.iter().filter_map(|v| match &v.source {
         VolumeSource::Claim(c) | VolumeSource::Pvc { claim: c, .. } => Some(c.as_str()),
         _ => None,
     })
 }
 
-/// `(namespace, claim)` of every claim some backup job copies to NFS (copy 2 of 3-2-1).
-pub(crate) fn backed_up_claims(model: &Model) -> BTreeSet<(&str, &str)> {
-    model
-        .stacks
-        .iter()
-        .flat_map(|s| s.services.iter())
-        .filter(|svc| is_backup_job(svc))
-        .flat_map(|svc| copied_claims(svc).map(move |c| (svc.namespace.as_str(), c)))
-        .collect()
-}
-
-pub(crate) fn check(model: &Model, sink: &mut Sink<'_>) {
+/// The backup rules about one stack: its volumes' 3-2-1 coverage, and its backup jobs against
+/// the host's steps, earlier stacks' jobs and its own.
+pub(crate) fn check_stack(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    let host_backups = &cx.globals.host_backups;
     // Coverage is judged against the declared pipeline; a workspace without host steps has not
     // modelled its 3-2-1 scheme (yet), and every volume would be reported.
-    let rows = if model.host_backups.is_empty() { Vec::new() } else { coverage(model) };
+    let rows =
+        if host_backups.is_empty() { Vec::new() } else { stack_coverage(host_backups, cx.stack, &cx.view.copy_jobs) };
     for row in rows {
         if row.excluded.is_some() || (row.copies[1] && row.copies[2]) {
             continue;
@@ -201,8 +188,7 @@ pub(crate) fn check(model: &Model, sink: &mut Sink<'_>) {
             .filter(|(i, _)| !row.copies[*i])
             .map(|(_, s)| *s)
             .collect();
-        sink.push(
-            row.stack_index,
+        out.push(
             Diagnostic::new(
                 Code::BackupCoverage,
                 format!(
@@ -218,20 +204,37 @@ pub(crate) fn check(model: &Model, sink: &mut Sink<'_>) {
             .with_help("add a backup job that reaches the backup disk, or declare why not: `no_backup = \"...\"` on the volume"),
         );
     }
-    overlaps(model, sink);
+    overlaps(cx, out);
 }
 
-/// Backup jobs writing to the same storage in the same minute compete for its disks.
-fn overlaps(model: &Model, sink: &mut Sink<'_>) {
-    struct Writer<'a> {
-        name: String,
-        storage: String,
-        schedule: Schedule,
-        span: Span,
-        stack: Option<usize>,
-        text: &'a str,
+/// The backup rules about no stack: the host's steps among themselves. (A stack's job that
+/// collides with a host step is the stack's finding, in [`check_stack`]: the host's steps come
+/// first in the order of writers, so a step is never reported against a stack's job.)
+pub(crate) fn check_global(model: &Model, out: &mut Vec<Diagnostic>) {
+    let writers = host_writers(model);
+    for (i, a) in writers.iter().enumerate() {
+        if a.storage.is_empty() {
+            continue;
+        }
+        if let Some(b) = writers[..i].iter().find(|b| b.storage == a.storage && b.schedule.overlaps(&a.schedule)) {
+            out.push(overlap(&a.name, a.text, a.span, &a.storage, &b.name, b.text, Some(b.span)));
+        }
     }
-    let mut writers: Vec<Writer<'_>> = Vec::new();
+}
+
+/// Something that writes backups to a storage on a schedule.
+struct Writer<'a> {
+    name: String,
+    storage: String,
+    schedule: Schedule,
+    span: Span,
+    text: &'a str,
+}
+
+/// The host's backup steps with a readable schedule, in declaration order; each writes to the
+/// storage its target is on (its first three path segments; empty without a target).
+fn host_writers(model: &Model) -> Vec<Writer<'_>> {
+    let mut writers = Vec::new();
     for b in &model.host_backups {
         let Ok(s) = schedule::parse(&b.schedule) else { continue };
         let storage = b.target.as_deref().unwrap_or("").split('/').take(3).collect::<Vec<_>>().join("/");
@@ -240,48 +243,70 @@ fn overlaps(model: &Model, sink: &mut Sink<'_>) {
             storage,
             schedule: s,
             span: b.schedule_span,
-            stack: None,
             text: &b.schedule,
         });
     }
-    for (si, stack) in model.stacks.iter().enumerate() {
-        for svc in stack.services.iter().filter(|s| is_backup_job(s)) {
-            let Some((text, span)) = &svc.schedule else { continue };
-            let Ok(s) = schedule::parse(text) else { continue };
-            for v in &svc.volumes {
-                if let VolumeSource::Nfs { server, .. } = &v.source {
-                    writers.push(Writer {
-                        name: format!("`{}/{}`", svc.namespace, svc.name),
-                        storage: format!("nfs:{server}"),
-                        schedule: s.clone(),
-                        span: *span,
-                        stack: Some(si),
-                        text: text.as_str(),
-                    });
-                }
-            }
-        }
+    writers
+}
+
+/// E0514 for `a`, which starts in the same minute as `b` on the same storage.
+fn overlap(
+    a: &str,
+    a_text: &str,
+    a_span: Span,
+    storage: &str,
+    b: &str,
+    b_text: &str,
+    b_span: Option<Span>,
+) -> Diagnostic {
+    let mut d = Diagnostic::new(
+        Code::BackupOverlap,
+        format!("{a} ({a_text}) and {b} ({b_text}) write to {storage} in the same minute"),
+        a_span,
+        "starts with another backup",
+    );
+    if let Some(span) = b_span {
+        d = d.with_label(span, "the other job");
     }
-    for (i, a) in writers.iter().enumerate() {
-        if a.storage.is_empty() {
-            continue;
-        }
-        if let Some(b) = writers[..i].iter().find(|b| b.storage == a.storage && b.schedule.overlaps(&a.schedule)) {
-            let d = Diagnostic::new(
-                Code::BackupOverlap,
-                format!(
-                    "{} ({}) and {} ({}) write to {} in the same minute",
-                    a.name, a.text, b.name, b.text, a.storage
-                ),
-                a.span,
-                "starts with another backup",
-            )
-            .with_label(b.span, "the other job")
-            .with_help("stagger the schedules by a few minutes (the database dumps run at :00, :15, :30 and :45)");
-            match a.stack {
-                Some(si) => sink.push(si, d),
-                None => sink.push_global(d),
-            }
+    d.with_help("stagger the schedules by a few minutes (the database dumps run at :00, :15, :30 and :45)")
+}
+
+/// Backup jobs writing to the same storage in the same minute compete for its disks. In the
+/// order of writers (the host's steps, then every stack's jobs in model order), each one is
+/// reported against the first earlier one it collides with; these are this stack's jobs.
+fn overlaps(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    let host = host_writers(cx.globals);
+    let mut own: Vec<Writer<'_>> = Vec::new();
+    for (si, svc) in cx.stack.services.iter().enumerate().filter(|(_, s)| is_backup_job(s)) {
+        let Some((text, span)) = &svc.schedule else { continue };
+        let Ok(s) = schedule::parse(text) else { continue };
+        for (vi, v) in svc.volumes.iter().enumerate() {
+            let VolumeSource::Nfs { server, .. } = &v.source else { continue };
+            let a = Writer {
+                name: format!("`{}/{}`", svc.namespace, svc.name),
+                storage: format!("nfs:{server}"),
+                schedule: s.clone(),
+                span: *span,
+                text: text.as_str(),
+            };
+            let collides = |b: &&Writer<'_>| b.storage == a.storage && b.schedule.overlaps(&a.schedule);
+            // The host's steps first, then earlier stacks' jobs (from the index), then this
+            // stack's own earlier jobs.
+            let d = if let Some(b) = host.iter().find(collides) {
+                Some(overlap(&a.name, a.text, a.span, &a.storage, &b.name, b.text, Some(b.span)))
+            } else if let Some(b) = cx.view.overlaps.get(&(si, vi)) {
+                let b_span = cx.with_stack(&b.stack, |s| {
+                    s.services.get(b.service).and_then(|svc| svc.schedule.as_ref()).map(|(_, sp)| *sp)
+                });
+                let name = format!("`{}/{}`", b.namespace, b.name);
+                Some(overlap(&a.name, a.text, a.span, &a.storage, &name, &b.text, b_span))
+            } else {
+                own.iter()
+                    .find(collides)
+                    .map(|b| overlap(&a.name, a.text, a.span, &a.storage, &b.name, b.text, Some(b.span)))
+            };
+            out.extend(d);
+            own.push(a);
         }
     }
 }

@@ -1,11 +1,12 @@
 //! Ingress auth fails closed, and its gates fit what the ingress serves.
 
 use hl_diagnostics::{Code, Diagnostic, did_you_mean};
-use hl_model::{AuthMode, Model};
+use hl_model::AuthMode;
 
-use super::Sink;
+use super::Ctx;
 
-pub fn check(model: &Model, sink: &mut Sink<'_>) {
+pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    let model = cx.globals;
     let declared: Vec<&str> = model
         .facts
         .authentik_ui_groups
@@ -13,97 +14,88 @@ pub fn check(model: &Model, sink: &mut Sink<'_>) {
         .map(String::as_str)
         .chain(model.authentik_groups.iter().map(|(n, _)| n.as_str()))
         .collect();
-    for (si, stack) in model.stacks.iter().enumerate() {
-        for ing in stack.all_ingresses() {
-            // E0501: `app` and `none` must say what gates the service.
-            if matches!(ing.auth, AuthMode::App | AuthMode::None)
-                && ing.auth_reason.as_deref().is_none_or(|r| r.trim().is_empty())
-            {
-                let mode = ing.auth.as_str();
-                sink.push(
-                    si,
+    let stack = cx.stack;
+    for ing in stack.all_ingresses() {
+        // E0501: `app` and `none` must say what gates the service.
+        if matches!(ing.auth, AuthMode::App | AuthMode::None)
+            && ing.auth_reason.as_deref().is_none_or(|r| r.trim().is_empty())
+        {
+            let mode = ing.auth.as_str();
+            out.push(
+                Diagnostic::new(
+                    Code::AuthReason,
+                    format!("ingress `{}` is `auth = {mode}` without saying what gates it", ing.name),
+                    ing.auth_span,
+                    "empty reason",
+                )
+                .with_help(match ing.auth {
+                    AuthMode::App => "name the login that protects the service: `app(\"<the app's own login>\")`",
+                    _ => "say why the service may be open to anyone: `none(\"<why this is safe>\")`",
+                }),
+            );
+        }
+        if let Some(span) = ing.allowed_groups_span {
+            // E0502: groups are enforced only by the forward-auth outpost.
+            if ing.auth != AuthMode::Required {
+                out.push(
                     Diagnostic::new(
-                        Code::AuthReason,
-                        format!("ingress `{}` is `auth = {mode}` without saying what gates it", ing.name),
-                        ing.auth_span,
-                        "empty reason",
+                        Code::GroupsWithoutAuth,
+                        format!("ingress `{}` sets `allowed_groups` but its auth is `{}`", ing.name, ing.auth.as_str()),
+                        span,
+                        "ignored without `auth = required`",
                     )
-                    .with_help(match ing.auth {
-                        AuthMode::App => "name the login that protects the service: `app(\"<the app's own login>\")`",
-                        _ => "say why the service may be open to anyone: `none(\"<why this is safe>\")`",
-                    }),
+                    .with_label(ing.auth_span, "auth is set here")
+                    .with_help("remove `allowed_groups`, or use `auth = required` so the groups are enforced"),
                 );
             }
-            if let Some(span) = ing.allowed_groups_span {
-                // E0502: groups are enforced only by the forward-auth outpost.
-                if ing.auth != AuthMode::Required {
-                    sink.push(
-                        si,
-                        Diagnostic::new(
-                            Code::GroupsWithoutAuth,
-                            format!(
-                                "ingress `{}` sets `allowed_groups` but its auth is `{}`",
-                                ing.name,
-                                ing.auth.as_str()
-                            ),
-                            span,
-                            "ignored without `auth = required`",
-                        )
-                        .with_label(ing.auth_span, "auth is set here")
-                        .with_help("remove `allowed_groups`, or use `auth = required` so the groups are enforced"),
+            // E0503: every group must exist.
+            for g in &ing.allowed_groups {
+                if !declared.contains(&g.as_str()) {
+                    let mut d = Diagnostic::new(
+                        Code::UnknownGroup,
+                        format!("`{g}` is not a known Authentik group"),
+                        span,
+                        format!("unknown group `{g}`"),
                     );
-                }
-                // E0503: every group must exist.
-                for g in &ing.allowed_groups {
-                    if !declared.contains(&g.as_str()) {
-                        let mut d = Diagnostic::new(
-                            Code::UnknownGroup,
-                            format!("`{g}` is not a known Authentik group"),
-                            span,
-                            format!("unknown group `{g}`"),
-                        );
-                        d = match did_you_mean(g, declared.iter().copied()) {
-                            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                            None => d.with_help(
-                                "declare it with `authentik_group <id> { name = \"...\" }`, or use one of the UI-managed groups",
-                            ),
-                        };
-                        sink.push(si, d);
-                    }
+                    d = match did_you_mean(g, declared.iter().copied()) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        None => d.with_help(
+                            "declare it with `authentik_group <id> { name = \"...\" }`, or use one of the UI-managed groups",
+                        ),
+                    };
+                    out.push(d);
                 }
             }
-            // E0504: Anubis's challenge page cannot be solved by protocol clients.
-            if ing.backend.starts_with("anubis-") && ing.serves != "web" {
-                sink.push(
-                    si,
-                    Diagnostic::new(
-                        Code::AnubisEndpoint,
-                        format!("ingress `{}` sends {} clients through Anubis", ing.name, ing.serves),
-                        ing.span,
-                        format!("serves `{}` behind `{}`", ing.serves, ing.backend),
-                    )
-                    .with_help("route this ingress to the service itself; Anubis is only for pages that browsers load"),
-                );
-            }
-            // E0505: `internal` publishes a public record; the allow-list is the gate.
-            if ing.dns_type == "internal"
-                && !ing.local_only
-                && !ing.extra_middlewares.iter().any(|m| m == &model.facts.home_lans_middleware)
-            {
-                sink.push(
-                    si,
-                    Diagnostic::new(
-                        Code::InternalAllowlist,
-                        format!("internal ingress `{}` has no home-LANs allow-list", ing.name),
-                        ing.dns_span,
-                        "the DNS record resolves publicly",
-                    )
-                    .with_help(format!(
-                        "add `extra_middlewares = [\"{}\"]` (or `local_only = true`)",
-                        model.facts.home_lans_middleware
-                    )),
-                );
-            }
+        }
+        // E0504: Anubis's challenge page cannot be solved by protocol clients.
+        if ing.backend.starts_with("anubis-") && ing.serves != "web" {
+            out.push(
+                Diagnostic::new(
+                    Code::AnubisEndpoint,
+                    format!("ingress `{}` sends {} clients through Anubis", ing.name, ing.serves),
+                    ing.span,
+                    format!("serves `{}` behind `{}`", ing.serves, ing.backend),
+                )
+                .with_help("route this ingress to the service itself; Anubis is only for pages that browsers load"),
+            );
+        }
+        // E0505: `internal` publishes a public record; the allow-list is the gate.
+        if ing.dns_type == "internal"
+            && !ing.local_only
+            && !ing.extra_middlewares.iter().any(|m| m == &model.facts.home_lans_middleware)
+        {
+            out.push(
+                Diagnostic::new(
+                    Code::InternalAllowlist,
+                    format!("internal ingress `{}` has no home-LANs allow-list", ing.name),
+                    ing.dns_span,
+                    "the DNS record resolves publicly",
+                )
+                .with_help(format!(
+                    "add `extra_middlewares = [\"{}\"]` (or `local_only = true`)",
+                    model.facts.home_lans_middleware
+                )),
+            );
         }
     }
 }

@@ -1,4 +1,8 @@
 //! The rules, one module per area of the homelab's conventions.
+//!
+//! Almost every rule is about one stack and runs in [`run_stack`], which sees that stack, the
+//! workspace's globals and the stack's [`StackView`] of the others. What is about no stack (the
+//! Proxmox host, its VMs, the host's backup steps among themselves) runs in [`run_global`].
 
 mod images;
 mod ingress;
@@ -9,38 +13,49 @@ mod proxmox;
 mod secrets;
 mod storage;
 
+use std::sync::Arc;
+
 use hl_diagnostics::Diagnostic;
-use hl_model::Model;
+use hl_model::{Model, Stack};
 
-use crate::Finding;
+use crate::StackView;
 
-pub fn run(model: &Model, out: &mut Vec<Finding>) {
-    let mut sink = Sink { out };
-    ingress::check(model, &mut sink);
-    storage::check(model, &mut sink);
-    namespaces::check(model, &mut sink);
-    network::check(model, &mut sink);
-    images::check(model, &mut sink);
-    secrets::check(model, &mut sink);
-    owners::check(model, &mut sink);
-    proxmox::check(model, &mut sink);
-    crate::backup::check(model, &mut sink);
+/// What a per-stack rule reads.
+pub struct Ctx<'a> {
+    /// The workspace; its `stacks` are not read.
+    pub globals: &'a Model,
+    pub view: &'a StackView,
+    pub stack: &'a Stack,
+    /// Another stack by name, for the labels that point into it.
+    pub other: &'a dyn Fn(&str) -> Option<Arc<Stack>>,
 }
 
-/// Collects findings, each attributed to a stack.
-pub struct Sink<'a> {
-    out: &'a mut Vec<Finding>,
+impl Ctx<'_> {
+    /// Read the stack called `name`: this one, or another through the lookup. Called only to
+    /// label a diagnostic, so that a check depends on another stack only when it reports one.
+    pub fn with_stack<T>(&self, name: &str, f: impl FnOnce(&Stack) -> Option<T>) -> Option<T> {
+        if name == self.stack.name { f(self.stack) } else { (self.other)(name).and_then(|s| f(&s)) }
+    }
 }
 
-impl Sink<'_> {
-    pub fn push(&mut self, stack: usize, diagnostic: Diagnostic) {
-        self.out.push(Finding { stack: Some(stack), diagnostic });
-    }
+/// Every rule about one stack.
+pub fn run_stack(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    ingress::check(cx, out);
+    storage::check(cx, out);
+    namespaces::check(cx, out);
+    network::check(cx, out);
+    images::check(cx, out);
+    secrets::check(cx, out);
+    owners::check(cx, out);
+    proxmox::nodes(cx, out);
+    crate::backup::check_stack(cx, out);
+}
 
-    /// A finding about the workspace as a whole (the Proxmox host, its VMs).
-    pub fn push_global(&mut self, diagnostic: Diagnostic) {
-        self.out.push(Finding { stack: None, diagnostic });
-    }
+/// Every rule about the workspace as a whole (the Proxmox host, its VMs, the host's backup
+/// steps); `model.stacks` is not read.
+pub fn run_global(model: &Model, out: &mut Vec<Diagnostic>) {
+    proxmox::check(model, out);
+    crate::backup::check_global(model, out);
 }
 
 /// Whether an image names a database engine (MySQL, MariaDB, PostgreSQL, Redis, Valkey).

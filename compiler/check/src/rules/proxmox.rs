@@ -7,9 +7,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use hl_diagnostics::{Code, Diagnostic, Span, did_you_mean};
 use hl_model::{Model, parse_bytes};
 
-use super::Sink;
+use super::Ctx;
 
-pub fn check(model: &Model, sink: &mut Sink<'_>) {
+pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     let px = &model.proxmox;
     // E0601: VM IDs are unique across VMs and templates.
     let mut ids: BTreeMap<i64, (Span, &str)> = BTreeMap::new();
@@ -20,7 +20,7 @@ pub fn check(model: &Model, sink: &mut Sink<'_>) {
         .chain(px.vms.iter().map(|v| (v.vmid, v.span, v.name.as_str())));
     for (id, span, name) in all {
         match ids.get(&id) {
-            Some((prev, other)) => sink.push_global(
+            Some((prev, other)) => out.push(
                 Diagnostic::new(
                     Code::DuplicateVmid,
                     format!("VM ID {id} is used by `{other}` and `{name}`"),
@@ -42,7 +42,7 @@ pub fn check(model: &Model, sink: &mut Sink<'_>) {
             && let Ok(addr) = gw.parse::<IpAddr>()
             && (!in_network(addr, net, len) || is_network_or_broadcast(addr, net, len))
         {
-            sink.push_global(
+            out.push(
                 Diagnostic::new(
                     Code::IpOutsideSegment,
                     format!("gateway {gw} of segment `{}` is not a host address of {}", seg.name, seg.cidr),
@@ -74,12 +74,12 @@ pub fn check(model: &Model, sink: &mut Sink<'_>) {
                 if let Some(s) = did_you_mean(&nic.segment, segments.keys().copied()) {
                     d = d.with_help(format!("did you mean `{s}`?"));
                 }
-                sink.push_global(d);
+                out.push(d);
                 continue;
             };
             let Some(ip) = &nic.ip else { continue };
             if let Some((prev, other)) = addresses.get(ip) {
-                sink.push_global(
+                out.push(
                     Diagnostic::new(
                         Code::DuplicateIp,
                         format!("{ip} is used by {other} and by `{}`", vm.name),
@@ -95,7 +95,7 @@ pub fn check(model: &Model, sink: &mut Sink<'_>) {
             if let (Ok(addr), Ok((net, len))) = (ip.parse::<IpAddr>(), hl_types::cidr(&seg.cidr))
                 && (!in_network(addr, net, len) || is_network_or_broadcast(addr, net, len))
             {
-                sink.push_global(
+                out.push(
                     Diagnostic::new(
                         Code::IpOutsideSegment,
                         format!("{ip} of `{}` is outside segment `{}` ({})", vm.name, seg.name, seg.cidr),
@@ -110,7 +110,7 @@ pub fn check(model: &Model, sink: &mut Sink<'_>) {
                 && lo <= a
                 && a <= hi
             {
-                sink.push_global(
+                out.push(
                     Diagnostic::new(
                         Code::IpInLbPool,
                         format!("{ip} of `{}` lies in the MetalLB pool {lo}-{hi}", vm.name),
@@ -124,7 +124,7 @@ pub fn check(model: &Model, sink: &mut Sink<'_>) {
         if let Some((t, span)) = &vm.template
             && !px.templates.iter().any(|x| &x.name == t)
         {
-            sink.push_global(Diagnostic::new(
+            out.push(Diagnostic::new(
                 Code::UnknownReference,
                 format!("`{}` is cloned from template `{t}`, which is not declared", vm.name),
                 *span,
@@ -134,7 +134,7 @@ pub fn check(model: &Model, sink: &mut Sink<'_>) {
         if let Some(ci) = &vm.cloud_init {
             for k in &ci.ssh_keys {
                 if !px.ssh_keys.iter().any(|x| &x.name == k) {
-                    sink.push_global(Diagnostic::new(
+                    out.push(Diagnostic::new(
                         Code::UnknownReference,
                         format!("`{}` allows SSH key `{k}`, which is not declared", vm.name),
                         ci.span,
@@ -144,9 +144,8 @@ pub fn check(model: &Model, sink: &mut Sink<'_>) {
             }
         }
     }
-    capacity(model, sink);
-    passthrough(model, sink);
-    nodes(model, sink);
+    capacity(model, out);
+    passthrough(model, out);
 }
 
 /// The first and last address of an IPv4 network of /30 or larger cannot be hosts.
@@ -176,7 +175,7 @@ fn in_network(addr: IpAddr, net: IpAddr, len: u8) -> bool {
     }
 }
 
-fn capacity(model: &Model, sink: &mut Sink<'_>) {
+fn capacity(model: &Model, out: &mut Vec<Diagnostic>) {
     let px = &model.proxmox;
     let Some(host) = &px.host else { return };
     let running: Vec<&hl_model::Vm> = px.vms.iter().filter(|v| v.running).collect();
@@ -184,7 +183,7 @@ fn capacity(model: &Model, sink: &mut Sink<'_>) {
     let memory: u64 = running.iter().filter_map(|v| parse_bytes(&v.memory)).sum();
     let gib = |b: u64| b / (1024 * 1024 * 1024);
     if host.threads > 0 && vcpus as f64 > host.threads as f64 * host.cpu_overcommit {
-        sink.push_global(
+        out.push(
             Diagnostic::new(
                 Code::HostOvercommit,
                 format!(
@@ -200,7 +199,7 @@ fn capacity(model: &Model, sink: &mut Sink<'_>) {
         );
     }
     if host.memory_bytes > 0 && memory as f64 > host.memory_bytes as f64 * host.memory_overcommit {
-        sink.push_global(
+        out.push(
             Diagnostic::new(
                 Code::HostOvercommit,
                 format!(
@@ -217,7 +216,7 @@ fn capacity(model: &Model, sink: &mut Sink<'_>) {
     }
 }
 
-fn passthrough(model: &Model, sink: &mut Sink<'_>) {
+fn passthrough(model: &Model, out: &mut Vec<Diagnostic>) {
     let px = &model.proxmox;
     let devices: Vec<&(String, String)> = px.host.iter().flat_map(|h| h.pci.iter()).collect();
     // Owners by PCI address: two names for one address are still one device.
@@ -225,7 +224,7 @@ fn passthrough(model: &Model, sink: &mut Sink<'_>) {
     for vm in px.vms.iter() {
         for dev in &vm.pci {
             let Some((_, addr)) = devices.iter().find(|(n, _)| n == dev) else {
-                sink.push_global(Diagnostic::new(
+                out.push(Diagnostic::new(
                     Code::UnknownReference,
                     format!("`{}` passes through `{dev}`, which the host does not declare", vm.name),
                     vm.pci_span,
@@ -235,7 +234,7 @@ fn passthrough(model: &Model, sink: &mut Sink<'_>) {
             };
             match owner.get(addr.as_str()) {
                 Some((other, _, _)) if *other == vm.name => {}
-                Some((other, other_dev, span)) => sink.push_global(
+                Some((other, other_dev, span)) => out.push(
                     Diagnostic::new(
                         Code::PciShared,
                         format!("PCI device {addr} is passed through to `{other}` and `{}`", vm.name),
@@ -255,29 +254,29 @@ fn passthrough(model: &Model, sink: &mut Sink<'_>) {
     }
 }
 
-fn nodes(model: &Model, sink: &mut Sink<'_>) {
+/// Node selectors name Nodes that exist: a per-stack rule that reads the host's VMs.
+pub fn nodes(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    let (model, stack) = (cx.globals, cx.stack);
     let k8s_nodes: Vec<&str> =
         model.proxmox.vms.iter().filter(|v| v.kubernetes_node).map(|v| v.name.as_str()).collect();
     if k8s_nodes.is_empty() {
         return;
     }
-    for (si, stack) in model.stacks.iter().enumerate() {
-        for svc in &stack.services {
-            for (k, v) in &svc.node_selector {
-                if k == "kubernetes.io/hostname" && !k8s_nodes.contains(&v.as_str()) {
-                    let is_vm = model.proxmox.vms.iter().any(|vm| &vm.name == v);
-                    let msg = if is_vm {
-                        format!("`{}` is pinned to `{v}`, a VM that is not a Kubernetes Node", svc.name)
-                    } else {
-                        format!("`{}` is pinned to Node `{v}`, which no VM declares", svc.name)
-                    };
-                    let mut d = Diagnostic::new(Code::UnknownNode, msg, svc.span, "unknown Node");
-                    d = match did_you_mean(v, k8s_nodes.iter().copied()) {
-                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                        None => d.with_help(format!("the Nodes are {}", k8s_nodes.join(", "))),
-                    };
-                    sink.push(si, d);
-                }
+    for svc in &stack.services {
+        for (k, v) in &svc.node_selector {
+            if k == "kubernetes.io/hostname" && !k8s_nodes.contains(&v.as_str()) {
+                let is_vm = model.proxmox.vms.iter().any(|vm| &vm.name == v);
+                let msg = if is_vm {
+                    format!("`{}` is pinned to `{v}`, a VM that is not a Kubernetes Node", svc.name)
+                } else {
+                    format!("`{}` is pinned to Node `{v}`, which no VM declares", svc.name)
+                };
+                let mut d = Diagnostic::new(Code::UnknownNode, msg, svc.span, "unknown Node");
+                d = match did_you_mean(v, k8s_nodes.iter().copied()) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None => d.with_help(format!("the Nodes are {}", k8s_nodes.join(", "))),
+                };
+                out.push(d);
             }
         }
     }

@@ -1,62 +1,53 @@
 //! Secrets are references: no literal values in hl; Vault paths follow `secret/<service>`.
 
 use hl_diagnostics::{Code, Diagnostic};
-use hl_model::Model;
 
-use super::Sink;
+use super::Ctx;
 
 /// Vault KV paths shared across stacks by design.
 const SHARED_PATHS: &[&str] = &["platform", "viktor", "infra"];
 
-pub fn check(model: &Model, sink: &mut Sink<'_>) {
-    for (si, stack) in model.stacks.iter().enumerate() {
-        for svc in &stack.services {
-            let envs =
-                svc.env.iter().chain(svc.containers.iter().chain(&svc.init_containers).flat_map(|c| c.env.iter()));
-            for (name, value) in envs {
-                if (names_a_secret(name) && looks_like_a_secret(value)) || has_url_password(value) {
-                    sink.push(
-                        si,
+pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    let stack = cx.stack;
+    for svc in &stack.services {
+        let envs = svc.env.iter().chain(svc.containers.iter().chain(&svc.init_containers).flat_map(|c| c.env.iter()));
+        for (name, value) in envs {
+            if (names_a_secret(name) && looks_like_a_secret(value)) || has_url_password(value) {
+                out.push(Diagnostic::new(
+                        Code::LiteralSecret,
+                        format!("`{name}` of `{}` is set to what looks like a secret value", svc.name),
+                        svc.span,
+                        "secret value in source",
+                    )
+                    .with_help(format!(
+                        "store it in Vault and reference it: `secret {}-secrets = vault(\"{}\")`, or `env_secret = {{ \"{name}\": secret_key(...) }}`",
+                        svc.name, stack.name
+                    )),
+                );
+            }
+        }
+        // A namespace-owner keeps secrets under `secret/<user>/...`.
+        let mut owners: Vec<&str> = [stack.name.as_str(), svc.name.as_str(), svc.namespace.as_str()].to_vec();
+        if let Some((o, _)) = &stack.owner {
+            owners.push(o.as_str());
+        }
+        for sec in svc.secrets.iter().chain(&stack.secrets) {
+            if sec.store != "vault-kv" {
+                continue;
+            }
+            let keys = sec.extract.iter().chain(sec.data.iter().map(|(_, k, _)| k));
+            for key in keys {
+                let first = key.trim_start_matches("secret/").split('/').next().unwrap_or("");
+                if !owners.contains(&first) && !SHARED_PATHS.contains(&first) {
+                    out.push(
                         Diagnostic::new(
-                            Code::LiteralSecret,
-                            format!("`{name}` of `{}` is set to what looks like a secret value", svc.name),
-                            svc.span,
-                            "secret value in source",
+                            Code::VaultPath,
+                            format!("ExternalSecret `{}` reads `secret/{first}`, not the stack's own path", sec.name),
+                            sec.span,
+                            format!("`{key}`"),
                         )
-                        .with_help(format!(
-                            "store it in Vault and reference it: `secret {}-secrets = vault(\"{}\")`, or `env_secret = {{ \"{name}\": secret_key(...) }}`",
-                            svc.name, stack.name
-                        )),
+                        .with_help(format!("keep a service's secrets under `secret/{}`", stack.name)),
                     );
-                }
-            }
-            // A namespace-owner keeps secrets under `secret/<user>/...`.
-            let mut owners: Vec<&str> = [stack.name.as_str(), svc.name.as_str(), svc.namespace.as_str()].to_vec();
-            if let Some((o, _)) = &stack.owner {
-                owners.push(o.as_str());
-            }
-            for sec in svc.secrets.iter().chain(&stack.secrets) {
-                if sec.store != "vault-kv" {
-                    continue;
-                }
-                let keys = sec.extract.iter().chain(sec.data.iter().map(|(_, k, _)| k));
-                for key in keys {
-                    let first = key.trim_start_matches("secret/").split('/').next().unwrap_or("");
-                    if !owners.contains(&first) && !SHARED_PATHS.contains(&first) {
-                        sink.push(
-                            si,
-                            Diagnostic::new(
-                                Code::VaultPath,
-                                format!(
-                                    "ExternalSecret `{}` reads `secret/{first}`, not the stack's own path",
-                                    sec.name
-                                ),
-                                sec.span,
-                                format!("`{key}`"),
-                            )
-                            .with_help(format!("keep a service's secrets under `secret/{}`", stack.name)),
-                        );
-                    }
                 }
             }
         }
