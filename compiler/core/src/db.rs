@@ -477,9 +477,65 @@ pub(crate) fn graph(db: &dyn salsa::Database, ws: Workspace) -> (hl_graph::Graph
     hl_graph::build_from(nodes, &facts(db, ws).state_backend_stacks)
 }
 
+#[salsa::tracked(returns(ref))]
+fn check_summary<'db>(
+    db: &'db dyn salsa::Database,
+    ws: Workspace,
+    name: StackName<'db>,
+) -> Option<hl_check::StackSummary> {
+    stack(db, ws, name).map(|s| hl_check::StackSummary::of(&s))
+}
+
+#[salsa::tracked(returns(ref))]
+fn check_index(db: &dyn salsa::Database, ws: Workspace) -> hl_check::CheckIndex {
+    let names = stack_names(db, ws);
+    let summaries: Vec<(&str, &hl_check::StackSummary)> =
+        names.iter().filter_map(|n| check_summary(db, ws, *n).as_ref().map(|s| (n.text(db).as_str(), s))).collect();
+    hl_check::CheckIndex::new(summaries)
+}
+
+#[salsa::tracked(returns(ref))]
+fn check_view<'db>(db: &'db dyn salsa::Database, ws: Workspace, name: StackName<'db>) -> Option<hl_check::StackView> {
+    stack(db, ws, name).map(|s| check_index(db, ws).view(&s))
+}
+
+/// The domain checks of one stack (its waivers applied).
+#[salsa::tracked(returns(ref))]
+fn stack_checks<'db>(db: &'db dyn salsa::Database, ws: Workspace, name: StackName<'db>) -> Option<CheckedEq> {
+    let s = stack(db, ws, name)?;
+    let view = check_view(db, ws, name).as_ref()?;
+    let other = |n: &str| stack_by_name(db, ws, n);
+    Some(CheckedEq(hl_check::check_stack(&globals(db, ws).0, view, &s, &other)))
+}
+
+/// The checks of the Proxmox host, its VMs and the host backups, which no stack owns.
+#[salsa::tracked(returns(ref))]
+fn global_checks(db: &dyn salsa::Database, ws: Workspace) -> CheckedEq {
+    CheckedEq(hl_check::check_global(&globals(db, ws).0))
+}
+
+/// [`hl_check::Checked`], compared by its contents so that an unchanged result stops here.
+#[derive(Debug)]
+pub(crate) struct CheckedEq(hl_check::Checked);
+
+impl PartialEq for CheckedEq {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.diagnostics == other.0.diagnostics && self.0.waived == other.0.waived
+    }
+}
+
+/// Every check's result: the stacks' and the host's.
 #[salsa::tracked(returns(ref), no_eq)]
 pub(crate) fn checked(db: &dyn salsa::Database, ws: Workspace) -> hl_check::Checked {
-    hl_check::check(model(db, ws))
+    let mut out = global_checks(db, ws).0.clone();
+    for n in stack_names(db, ws) {
+        if let Some(c) = stack_checks(db, ws, *n) {
+            out.diagnostics.extend(c.0.diagnostics.iter().cloned());
+            out.waived.extend(c.0.waived.iter().cloned());
+        }
+    }
+    out.waived.sort_by(|a, b| (&a.stack, a.code, &a.message).cmp(&(&b.stack, b.code, &b.message)));
+    out
 }
 
 /// Every diagnostic of the workspace, sorted, each once.
@@ -592,7 +648,8 @@ impl Session {
         files.dedup_by(|a, b| a.path == b.path);
         let mut next: BTreeMap<String, File> = BTreeMap::new();
         for f in files {
-            let file = match self.files.remove(&f.path) {
+            let path = f.path.clone();
+            let file = match self.files.remove(&path) {
                 Some(file) => {
                     if file.bytes(&self.db) != &f.bytes {
                         file.set_bytes(&mut self.db).to(f.bytes);
@@ -602,13 +659,9 @@ impl Session {
                     }
                     file
                 }
-                None => {
-                    let id = FileId(self.next_id);
-                    self.next_id = self.next_id.saturating_add(1);
-                    File::builder(id, f.path.clone(), f.display, f.bytes, false).new(&self.db)
-                }
+                None => self.new_file(f),
             };
-            next.insert(f.path, file);
+            next.insert(path, file);
         }
         self.files = next;
         self.sync_list();
@@ -627,13 +680,19 @@ impl Session {
                 }
             }
             None => {
-                let id = FileId(self.next_id);
-                self.next_id = self.next_id.saturating_add(1);
-                let f = File::builder(id, file.path.clone(), file.display, file.bytes, false).new(&self.db);
-                self.files.insert(file.path, f);
+                let path = file.path.clone();
+                let f = self.new_file(file);
+                self.files.insert(path, f);
                 self.sync_list();
             }
         }
+    }
+
+    /// A new workspace file with a fresh id.
+    fn new_file(&mut self, f: InputText) -> File {
+        let id = FileId(self.next_id);
+        self.next_id = self.next_id.saturating_add(1);
+        File::builder(id, f.path, f.display, f.bytes, false).new(&self.db)
     }
 
     /// Remove a file from the workspace, if it is there.
@@ -746,6 +805,7 @@ fn prefill(db: &Database, ws: Workspace, options: &Options<'_>) {
     names.par_iter().for_each_with(db.clone(), |db, n| {
         let _ = stack_problems(db, ws, *n);
         let _ = graph_node(db, ws, *n);
+        let _ = stack_checks(db, ws, *n);
     });
     let _ = graph(db, ws);
     let _ = checked(db, ws);
