@@ -751,6 +751,25 @@ impl Snapshot {
         self.run(sources_now)
     }
 
+    /// The diagnostics (as [`Snapshot::diagnostics`]) and the files their labels point into
+    /// (the other files are left out of the [`Sources`]): what an editor needs to show them.
+    pub fn diagnostics_with_sources(&self) -> Result<(Vec<Diagnostic>, Sources), Cancelled> {
+        self.run(|db, ws| {
+            prefill(db, ws, &Options::default());
+            let diags = diagnostics(db, ws).clone();
+            let wanted: std::collections::HashSet<FileId> = diags
+                .iter()
+                .flat_map(|d| std::iter::once(&d.primary).chain(&d.secondary))
+                .map(|l| l.span.file)
+                .collect();
+            let mut sources = Sources::new();
+            for f in ws.files(db).iter().filter(|f| wanted.contains(&f.id(db))) {
+                sources.insert(f.id(db), source_file(db, *f).clone());
+            }
+            (diags, sources)
+        })
+    }
+
     /// The whole compilation: diagnostics, model, graph and (without errors) the output files.
     pub fn compile(&self, options: &Options<'_>) -> Result<Compilation, Cancelled> {
         self.run(|db, ws| compile_now(db, ws, options))

@@ -424,7 +424,7 @@ impl Server {
             let tx = self.results_tx.clone();
             let spawned = std::thread::Builder::new().name("hlc-lsp-compile".into()).spawn(move || {
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let found = snapshot.diagnostics().and_then(|d| Ok((d, snapshot.sources()?)));
+                    let found = snapshot.diagnostics_with_sources();
                     // Let the next edit in at once: the conversion needs no database.
                     drop(snapshot);
                     found.map(|(diags, sources)| convert_diagnostics(&diags, &sources))
