@@ -61,7 +61,7 @@ pub(crate) struct File {
 
 /// The files of a workspace (the standard library first, then the workspace's files sorted by
 /// path) and the evaluation limits.
-#[salsa::input]
+#[salsa::input(singleton)]
 pub(crate) struct Workspace {
     #[returns(ref)]
     pub files: Vec<File>,
@@ -82,7 +82,7 @@ pub(crate) struct Parsed {
     /// The text (for a file that is not text: the readable prefix, to show where it stops).
     pub text: Arc<str>,
     /// `None` when the bytes are not text; the file then takes no further part.
-    pub parse: Option<hl_syntax::Parse>,
+    pub parse: Option<Arc<hl_syntax::Parse>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -93,7 +93,7 @@ pub(crate) fn parsed(db: &dyn salsa::Database, file: File) -> Parsed {
         Ok(text) => {
             let parse = hl_syntax::parse(id, &text);
             let diagnostics = parse.errors.clone();
-            Parsed { text: text.into(), parse: Some(parse), diagnostics }
+            Parsed { text: text.into(), parse: Some(Arc::new(parse)), diagnostics }
         }
         Err((offset, why)) => {
             let bytes = file.bytes(db);
@@ -144,27 +144,61 @@ fn outline(db: &dyn salsa::Database, file: File) -> Outline {
 
 /// Every readable file by logical path.
 #[salsa::tracked(returns(ref))]
-fn by_path(db: &dyn salsa::Database, ws: Workspace) -> BTreeMap<String, File> {
+fn by_path(db: &dyn salsa::Database) -> BTreeMap<String, File> {
+    let ws = Workspace::get(db);
     ws.files(db).iter().map(|f| (f.path(db).clone(), *f)).collect()
 }
 
 /// The workspace files' paths, for the evaluator's suggestions.
 #[salsa::tracked(returns(ref))]
-fn workspace_paths(db: &dyn salsa::Database, ws: Workspace) -> Vec<String> {
+fn workspace_paths(db: &dyn salsa::Database) -> Vec<String> {
+    let ws = Workspace::get(db);
     ws.files(db).iter().filter(|f| !f.stdlib(db)).map(|f| f.path(db).clone()).collect()
 }
 
 /// Workspace files that define types: types are global, so every evaluation reads them.
 #[salsa::tracked(returns(ref))]
-fn type_files(db: &dyn salsa::Database, ws: Workspace) -> Vec<File> {
+fn type_files(db: &dyn salsa::Database) -> Vec<File> {
+    let ws = Workspace::get(db);
     ws.files(db).iter().copied().filter(|f| !f.stdlib(db) && outline(db, *f).defines_types).collect()
 }
 
-/// The files one workspace file's evaluation reads, in workspace order: the standard
-/// library, the files that define types, the file, and everything it imports (transitively).
+/// A file as evaluation reads it.
+#[derive(Debug)]
+pub(crate) struct EvalFile {
+    id: FileId,
+    path: String,
+    stdlib: bool,
+    parse: Arc<hl_syntax::Parse>,
+}
+
+impl PartialEq for EvalFile {
+    /// The same file with the same parse (a file parsed again counts as changed).
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id && self.path == other.path && Arc::ptr_eq(&self.parse, &other.parse)
+    }
+}
+
+fn eval_file(db: &dyn salsa::Database, f: File) -> Option<EvalFile> {
+    parsed(db, f).parse.as_ref().map(|p| EvalFile {
+        id: f.id(db),
+        path: f.path(db).clone(),
+        stdlib: f.stdlib(db),
+        parse: Arc::clone(p),
+    })
+}
+
+/// What every evaluation reads: the standard library and the files that define types (types
+/// are global), in workspace order. One query, so that an edit verifies it once.
 #[salsa::tracked(returns(ref))]
-fn eval_set(db: &dyn salsa::Database, ws: Workspace, file: File) -> Vec<File> {
-    let paths = by_path(db, ws);
+fn common_inputs(db: &dyn salsa::Database) -> Vec<EvalFile> {
+    stdlib_files(db).iter().chain(type_files(db)).filter_map(|f| eval_file(db, *f)).collect()
+}
+
+/// One workspace file and everything it imports (transitively), sorted by path.
+#[salsa::tracked(returns(ref))]
+fn own_inputs(db: &dyn salsa::Database, file: File) -> Vec<EvalFile> {
+    let paths = by_path(db);
     let mut reached: std::collections::HashSet<File> = std::collections::HashSet::from([file]);
     let mut todo = vec![file];
     while let Some(f) = todo.pop() {
@@ -177,12 +211,10 @@ fn eval_set(db: &dyn salsa::Database, ws: Workspace, file: File) -> Vec<File> {
             }
         }
     }
-    let mut wanted: Vec<File> = reached.into_iter().chain(type_files(db, ws).iter().copied()).collect();
-    wanted.sort_by(|a, b| a.path(db).cmp(b.path(db)));
-    wanted.dedup();
-    // Workspace order: the standard library, then by path. (Reading only these files keeps
-    // the query's dependencies few: it is verified once per file after every edit.)
-    stdlib_files(db, ws).iter().copied().chain(wanted.into_iter().filter(|f| !f.stdlib(db))).collect()
+    let mut out: Vec<EvalFile> =
+        reached.into_iter().filter(|f| !f.stdlib(db)).filter_map(|f| eval_file(db, f)).collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
 }
 
 /// One evaluation's result.
@@ -197,25 +229,23 @@ pub(crate) struct Evaluated {
 fn run_eval(
     db: &dyn salsa::Database,
     ws: Workspace,
-    files: &[File],
-    declaring: Option<File>,
+    files: &[&EvalFile],
+    declaring: Option<FileId>,
     types: Option<Arc<hl_eval::Types>>,
 ) -> Evaluated {
-    let parses: Vec<(File, &hl_syntax::Parse)> =
-        files.iter().filter_map(|f| parsed(db, *f).parse.as_ref().map(|p| (*f, p))).collect();
     let input = EvalInput {
-        files: parses
+        files: files
             .iter()
-            .map(|(f, p)| InputFile {
-                id: f.id(db),
-                path: f.path(db).clone(),
-                ast: &p.file,
-                stdlib: f.stdlib(db),
-                declares: Some(*f) == declaring,
+            .map(|f| InputFile {
+                id: f.id,
+                path: f.path.clone(),
+                ast: &f.parse.file,
+                stdlib: f.stdlib,
+                declares: Some(f.id) == declaring,
             })
             .collect(),
         root_schema: "Workspace",
-        workspace_paths: if declaring.is_some() { workspace_paths(db, ws) } else { &[] },
+        workspace_paths: if declaring.is_some() { workspace_paths(db) } else { &[] },
         prelude: declaring.is_none(),
         types,
     };
@@ -223,40 +253,52 @@ fn run_eval(
     Evaluated { root: out.root, types: out.types, prelude: out.prelude, diagnostics: out.diagnostics }
 }
 
-/// One workspace file's declarations, evaluated.
+/// One workspace file's declarations, evaluated with the standard library, the files that
+/// define types and the files it imports, in workspace order (the standard library, then by
+/// path).
 #[salsa::tracked(returns(ref), no_eq)]
-pub(crate) fn file_eval(db: &dyn salsa::Database, ws: Workspace, file: File) -> Evaluated {
-    let types = prelude(db, ws).types.clone();
-    run_eval(db, ws, eval_set(db, ws, file), Some(file), Some(types))
+pub(crate) fn file_eval(db: &dyn salsa::Database, file: File) -> Evaluated {
+    let ws = Workspace::get(db);
+    let types = prelude(db).types.clone();
+    let common = common_inputs(db);
+    let (stdlib, typed): (Vec<&EvalFile>, Vec<&EvalFile>) = common.iter().partition(|f| f.stdlib);
+    let mut rest: Vec<&EvalFile> = typed.into_iter().chain(own_inputs(db, file)).collect();
+    rest.sort_by(|a, b| a.path.cmp(&b.path));
+    rest.dedup_by(|a, b| a.id == b.id);
+    let files: Vec<&EvalFile> = stdlib.into_iter().chain(rest).collect();
+    run_eval(db, ws, &files, Some(file.id(db)), Some(types))
 }
 
 /// The standard library's files.
 #[salsa::tracked(returns(ref))]
-fn stdlib_files(db: &dyn salsa::Database, ws: Workspace) -> Vec<File> {
+fn stdlib_files(db: &dyn salsa::Database) -> Vec<File> {
+    let ws = Workspace::get(db);
     ws.files(db).iter().copied().filter(|f| f.stdlib(db)).collect()
 }
 
 /// The types, the standard library's values and the root of an empty workspace.
 #[salsa::tracked(returns(ref), no_eq)]
-fn prelude(db: &dyn salsa::Database, ws: Workspace) -> Evaluated {
-    let files: Vec<File> = stdlib_files(db, ws).iter().chain(type_files(db, ws)).copied().collect();
+fn prelude(db: &dyn salsa::Database) -> Evaluated {
+    let ws = Workspace::get(db);
+    let files: Vec<&EvalFile> = common_inputs(db).iter().collect();
     run_eval(db, ws, &files, None, None)
 }
 
-fn workspace_files(db: &dyn salsa::Database, ws: Workspace) -> impl Iterator<Item = File> + '_ {
-    readable_files(db, ws).iter().copied()
+fn workspace_files(db: &dyn salsa::Database) -> impl Iterator<Item = File> + '_ {
+    readable_files(db).iter().copied()
 }
 
 /// The workspace's files that are text (the others take no part after parsing).
 #[salsa::tracked(returns(ref))]
-fn readable_files(db: &dyn salsa::Database, ws: Workspace) -> Vec<File> {
+fn readable_files(db: &dyn salsa::Database) -> Vec<File> {
+    let ws = Workspace::get(db);
     ws.files(db).iter().copied().filter(|f| !f.stdlib(db) && parsed(db, *f).parse.is_some()).collect()
 }
 
 /// The cluster facts, from the standard library.
 #[salsa::tracked(returns(ref))]
-fn facts(db: &dyn salsa::Database, ws: Workspace) -> hl_model::Facts {
-    hl_model::read_facts(&prelude(db, ws).prelude)
+fn facts(db: &dyn salsa::Database) -> hl_model::Facts {
+    hl_model::read_facts(&prelude(db).prelude)
 }
 
 /// The `stack` entries of one file's partial root: the map, if the file declares stacks.
@@ -270,8 +312,8 @@ fn stack_map(root: &Value) -> Option<&IndexMap<String, Value>> {
 
 /// The stacks one file declares, with where.
 #[salsa::tracked(returns(ref))]
-fn file_stacks(db: &dyn salsa::Database, ws: Workspace, file: File) -> Vec<(String, Span)> {
-    stack_map(&file_eval(db, ws, file).root)
+fn file_stacks(db: &dyn salsa::Database, file: File) -> Vec<(String, Span)> {
+    stack_map(&file_eval(db, file).root)
         .map(|m| m.iter().map(|(n, v)| (n.clone(), v.span)).collect())
         .unwrap_or_default()
 }
@@ -279,10 +321,10 @@ fn file_stacks(db: &dyn salsa::Database, ws: Workspace, file: File) -> Vec<(Stri
 /// Every stack name and the file that declares it (the first, in workspace order), in model
 /// order. Unchanged by an edit that declares no stack and removes none.
 #[salsa::tracked(returns(ref))]
-fn stack_files(db: &dyn salsa::Database, ws: Workspace) -> IndexMap<String, File> {
+fn stack_files(db: &dyn salsa::Database) -> IndexMap<String, File> {
     let mut out = IndexMap::new();
-    for f in workspace_files(db, ws) {
-        for (name, _) in file_stacks(db, ws, f) {
+    for f in workspace_files(db) {
+        for (name, _) in file_stacks(db, f) {
             out.entry(name.clone()).or_insert(f);
         }
     }
@@ -291,17 +333,17 @@ fn stack_files(db: &dyn salsa::Database, ws: Workspace) -> IndexMap<String, File
 
 /// Every declared stack's interned name, in model order.
 #[salsa::tracked(returns(ref))]
-fn stack_ids<'db>(db: &'db dyn salsa::Database, ws: Workspace) -> Vec<StackName<'db>> {
-    stack_files(db, ws).keys().map(|n| StackName::new(db, n.clone())).collect()
+fn stack_ids<'db>(db: &'db dyn salsa::Database) -> Vec<StackName<'db>> {
+    stack_files(db).keys().map(|n| StackName::new(db, n.clone())).collect()
 }
 
 /// A stack declared in two files.
 #[salsa::tracked(returns(ref))]
-fn stack_duplicates(db: &dyn salsa::Database, ws: Workspace) -> Vec<Diagnostic> {
+fn stack_duplicates(db: &dyn salsa::Database) -> Vec<Diagnostic> {
     let mut first: HashMap<&str, Span> = HashMap::new();
     let mut diags = Vec::new();
-    for f in workspace_files(db, ws) {
-        for (name, span) in file_stacks(db, ws, f) {
+    for f in workspace_files(db) {
+        for (name, span) in file_stacks(db, f) {
             match first.get(name.as_str()) {
                 Some(prev) => diags.push(hl_eval::twice_declared("stack", name, *span, *prev)),
                 None => {
@@ -315,8 +357,8 @@ fn stack_duplicates(db: &dyn salsa::Database, ws: Workspace) -> Vec<Diagnostic> 
 
 /// One file's partial root without its stacks: what the workspace-wide settings are read from.
 #[salsa::tracked(returns(ref))]
-fn file_globals(db: &dyn salsa::Database, ws: Workspace, file: File) -> Value {
-    without_stacks(&file_eval(db, ws, file).root)
+fn file_globals(db: &dyn salsa::Database, file: File) -> Value {
+    without_stacks(&file_eval(db, file).root)
 }
 
 fn without_stacks(root: &Value) -> Value {
@@ -331,11 +373,11 @@ fn without_stacks(root: &Value) -> Value {
 /// The workspace-wide settings (owners, groups, the Proxmox host, host backups, the facts) as
 /// a model without stacks, and what joining the files' settings found.
 #[salsa::tracked(returns(ref))]
-fn globals(db: &dyn salsa::Database, ws: Workspace) -> (Arc<Model>, Vec<Diagnostic>) {
-    let base = without_stacks(&prelude(db, ws).root);
-    let parts: Vec<&Value> = workspace_files(db, ws).map(|f| file_globals(db, ws, f)).collect();
+fn globals(db: &dyn salsa::Database) -> (Arc<Model>, Vec<Diagnostic>) {
+    let base = without_stacks(&prelude(db).root);
+    let parts: Vec<&Value> = workspace_files(db).map(|f| file_globals(db, f)).collect();
     let (root, mut diags) = hl_eval::merge_roots(&base, &parts);
-    let (model, read) = hl_model::read_globals(&root, &prelude(db, ws).prelude);
+    let (model, read) = hl_model::read_globals(&root, &prelude(db).prelude);
     diags.extend(read);
     (Arc::new(model), diags)
 }
@@ -349,91 +391,99 @@ pub(crate) struct StackModel {
 }
 
 #[salsa::tracked(returns(ref))]
-fn stack_model<'db>(db: &'db dyn salsa::Database, ws: Workspace, name: StackName<'db>) -> StackModel {
+fn stack_model<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> StackModel {
     let name = name.text(db);
-    let value =
-        stack_files(db, ws).get(name).and_then(|f| stack_map(&file_eval(db, ws, *f).root)).and_then(|m| m.get(name));
+    let value = stack_files(db).get(name).and_then(|f| stack_map(&file_eval(db, *f).root)).and_then(|m| m.get(name));
     let Some(value) = value else { return StackModel { stack: None, diagnostics: Vec::new() } };
     let (stack, diagnostics) = hl_model::read_stack(name, value);
     StackModel { stack: stack.map(Arc::new), diagnostics }
 }
 
-fn stack<'db>(db: &'db dyn salsa::Database, ws: Workspace, name: StackName<'db>) -> Option<Arc<hl_model::Stack>> {
-    stack_model(db, ws, name).stack.clone()
+fn stack<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> Option<Arc<hl_model::Stack>> {
+    stack_model(db, name).stack.clone()
 }
 
 /// Another stack, by name (to point at it from a diagnostic).
-fn stack_by_name(db: &dyn salsa::Database, ws: Workspace, name: &str) -> Option<Arc<hl_model::Stack>> {
-    stack(db, ws, StackName::new(db, name.to_string()))
+fn stack_by_name(db: &dyn salsa::Database, name: &str) -> Option<Arc<hl_model::Stack>> {
+    stack(db, StackName::new(db, name.to_string()))
 }
 
 /// The names of the stacks in the model (valid names only), in model order.
 #[salsa::tracked(returns(ref))]
-pub(crate) fn stack_names<'db>(db: &'db dyn salsa::Database, ws: Workspace) -> Vec<StackName<'db>> {
-    stack_ids(db, ws).iter().copied().filter(|n| stack_model(db, ws, *n).stack.is_some()).collect()
+pub(crate) fn stack_names<'db>(db: &'db dyn salsa::Database) -> Vec<StackName<'db>> {
+    stack_ids(db).iter().copied().filter(|n| stack_model(db, *n).stack.is_some()).collect()
 }
 
 /// The whole model: the workspace-wide settings and every stack (shared with the per-stack
 /// queries).
 #[salsa::tracked(returns(ref), no_eq)]
-pub(crate) fn model(db: &dyn salsa::Database, ws: Workspace) -> Arc<Model> {
-    let mut m = globals(db, ws).0.as_ref().clone();
-    m.stacks = stack_names(db, ws).iter().filter_map(|n| stack(db, ws, *n)).collect();
+pub(crate) fn model(db: &dyn salsa::Database) -> Arc<Model> {
+    let mut m = globals(db).0.as_ref().clone();
+    m.stacks = stack_names(db).iter().filter_map(|n| stack(db, *n)).collect();
     Arc::new(m)
 }
 
-#[salsa::tracked(returns(ref))]
-fn model_summary<'db>(
-    db: &'db dyn salsa::Database,
-    ws: Workspace,
-    name: StackName<'db>,
-) -> Option<hl_model::StackSummary> {
-    stack(db, ws, name).map(|s| hl_model::StackSummary::of(&s))
+/// What the rest of the workspace needs to know of one stack: its summaries for the
+/// structural and the domain checks, and its node in the graph. One query, so that an edit
+/// verifies one memo per stack for all three.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Digest {
+    model: hl_model::StackSummary,
+    check: hl_check::StackSummary,
+    node: hl_graph::StackNode,
 }
 
 #[salsa::tracked(returns(ref))]
-fn model_index(db: &dyn salsa::Database, ws: Workspace) -> hl_model::WorkspaceIndex {
-    let names = stack_names(db, ws);
+fn digest<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> Option<Digest> {
+    stack(db, name).map(|s| Digest {
+        model: hl_model::StackSummary::of(&s),
+        check: hl_check::StackSummary::of(&s),
+        node: hl_graph::StackNode::of(&s),
+    })
+}
+
+/// What one stack's checks read of the other stacks: its views of both indexes.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Views {
+    model: hl_model::StackView,
+    check: hl_check::StackView,
+}
+
+#[salsa::tracked(returns(ref))]
+fn views<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> Option<Views> {
+    stack(db, name).map(|s| Views { model: model_index(db).view(&s, facts(db)), check: check_index(db).view(&s) })
+}
+
+#[salsa::tracked(returns(ref))]
+fn model_index(db: &dyn salsa::Database) -> hl_model::WorkspaceIndex {
+    let names = stack_names(db);
     let summaries: Vec<(&str, &hl_model::StackSummary)> =
-        names.iter().filter_map(|n| model_summary(db, ws, *n).as_ref().map(|s| (n.text(db).as_str(), s))).collect();
+        names.iter().filter_map(|n| digest(db, *n).as_ref().map(|d| (n.text(db).as_str(), &d.model))).collect();
     hl_model::WorkspaceIndex::new(summaries)
-}
-
-#[salsa::tracked(returns(ref))]
-fn model_view<'db>(db: &'db dyn salsa::Database, ws: Workspace, name: StackName<'db>) -> Option<hl_model::StackView> {
-    stack(db, ws, name).map(|s| model_index(db, ws).view(&s, facts(db, ws)))
 }
 
 /// Everything wrong with one stack's structure: reading it, and against the other stacks.
 #[salsa::tracked(returns(ref))]
-fn stack_problems<'db>(db: &'db dyn salsa::Database, ws: Workspace, name: StackName<'db>) -> Vec<Diagnostic> {
-    let m = stack_model(db, ws, name);
+fn stack_problems<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> Vec<Diagnostic> {
+    let m = stack_model(db, name);
     let mut out = m.diagnostics.clone();
-    if let (Some(s), Some(view)) = (&m.stack, model_view(db, ws, name)) {
-        let other = |n: &str| stack_by_name(db, ws, n);
-        out.extend(hl_model::check_stack(s, view, facts(db, ws), &other));
+    if let (Some(s), Some(views)) = (&m.stack, views(db, name)) {
+        let other = |n: &str| stack_by_name(db, n);
+        out.extend(hl_model::check_stack(s, &views.model, facts(db), &other));
     }
     out
 }
 
 /// One stack's Kubernetes objects.
 #[salsa::tracked(returns(ref), no_eq)]
-pub(crate) fn emitted_stack<'db>(
-    db: &'db dyn salsa::Database,
-    ws: Workspace,
-    name: StackName<'db>,
-) -> Option<hl_emit::StackOutput> {
-    stack(db, ws, name).as_deref().map(hl_emit::emit_stack)
+pub(crate) fn emitted_stack<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> Option<hl_emit::StackOutput> {
+    stack(db, name).as_deref().map(hl_emit::emit_stack)
 }
 
 /// The kind, namespace and name of each object a stack emits, in order.
 #[salsa::tracked(returns(ref))]
-fn object_keys<'db>(
-    db: &'db dyn salsa::Database,
-    ws: Workspace,
-    name: StackName<'db>,
-) -> Vec<(String, Option<String>, String)> {
-    emitted_stack(db, ws, name)
+fn object_keys<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> Vec<(String, Option<String>, String)> {
+    emitted_stack(db, name)
         .iter()
         .flat_map(|o| o.objects.iter())
         .map(|o| (o.kind.clone(), o.namespace.clone(), o.name.clone()))
@@ -442,12 +492,12 @@ fn object_keys<'db>(
 
 /// Objects that two stacks both emit.
 #[salsa::tracked(returns(ref))]
-fn collisions(db: &dyn salsa::Database, ws: Workspace) -> Vec<Diagnostic> {
-    let names = stack_names(db, ws);
+fn collisions(db: &dyn salsa::Database) -> Vec<Diagnostic> {
+    let names = stack_names(db);
     let mut first: HashMap<&(String, Option<String>, String), StackName<'_>> = HashMap::new();
     let mut clash = false;
     for n in names {
-        for key in object_keys(db, ws, *n) {
+        for key in object_keys(db, *n) {
             match first.get(key) {
                 Some(other) if other != n => clash = true,
                 Some(_) => {}
@@ -461,57 +511,38 @@ fn collisions(db: &dyn salsa::Database, ws: Workspace) -> Vec<Diagnostic> {
         return Vec::new();
     }
     let stacks: Vec<(String, &hl_emit::StackOutput)> =
-        names.iter().filter_map(|n| emitted_stack(db, ws, *n).as_ref().map(|o| (n.text(db).clone(), o))).collect();
+        names.iter().filter_map(|n| emitted_stack(db, *n).as_ref().map(|o| (n.text(db).clone(), o))).collect();
     crate::cross_stack_collisions(&stacks)
 }
 
-#[salsa::tracked(returns(ref))]
-fn graph_node<'db>(db: &'db dyn salsa::Database, ws: Workspace, name: StackName<'db>) -> Option<hl_graph::StackNode> {
-    stack(db, ws, name).map(|s| hl_graph::StackNode::of(&s))
-}
-
 #[salsa::tracked(returns(ref), no_eq)]
-pub(crate) fn graph(db: &dyn salsa::Database, ws: Workspace) -> (hl_graph::Graph, Vec<Diagnostic>) {
-    let names = stack_names(db, ws);
-    let nodes = names.iter().filter_map(|n| graph_node(db, ws, *n).as_ref());
-    hl_graph::build_from(nodes, &facts(db, ws).state_backend_stacks)
+pub(crate) fn graph(db: &dyn salsa::Database) -> (hl_graph::Graph, Vec<Diagnostic>) {
+    let names = stack_names(db);
+    let nodes = names.iter().filter_map(|n| digest(db, *n).as_ref().map(|d| &d.node));
+    hl_graph::build_from(nodes, &facts(db).state_backend_stacks)
 }
 
 #[salsa::tracked(returns(ref))]
-fn check_summary<'db>(
-    db: &'db dyn salsa::Database,
-    ws: Workspace,
-    name: StackName<'db>,
-) -> Option<hl_check::StackSummary> {
-    stack(db, ws, name).map(|s| hl_check::StackSummary::of(&s))
-}
-
-#[salsa::tracked(returns(ref))]
-fn check_index(db: &dyn salsa::Database, ws: Workspace) -> hl_check::CheckIndex {
-    let names = stack_names(db, ws);
+fn check_index(db: &dyn salsa::Database) -> hl_check::CheckIndex {
+    let names = stack_names(db);
     let summaries: Vec<(&str, &hl_check::StackSummary)> =
-        names.iter().filter_map(|n| check_summary(db, ws, *n).as_ref().map(|s| (n.text(db).as_str(), s))).collect();
+        names.iter().filter_map(|n| digest(db, *n).as_ref().map(|d| (n.text(db).as_str(), &d.check))).collect();
     hl_check::CheckIndex::new(summaries)
-}
-
-#[salsa::tracked(returns(ref))]
-fn check_view<'db>(db: &'db dyn salsa::Database, ws: Workspace, name: StackName<'db>) -> Option<hl_check::StackView> {
-    stack(db, ws, name).map(|s| check_index(db, ws).view(&s))
 }
 
 /// The domain checks of one stack (its waivers applied).
 #[salsa::tracked(returns(ref))]
-fn stack_checks<'db>(db: &'db dyn salsa::Database, ws: Workspace, name: StackName<'db>) -> Option<CheckedEq> {
-    let s = stack(db, ws, name)?;
-    let view = check_view(db, ws, name).as_ref()?;
-    let other = |n: &str| stack_by_name(db, ws, n);
-    Some(CheckedEq(hl_check::check_stack(&globals(db, ws).0, view, &s, &other)))
+fn stack_checks<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> Option<CheckedEq> {
+    let s = stack(db, name)?;
+    let views = views(db, name).as_ref()?;
+    let other = |n: &str| stack_by_name(db, n);
+    Some(CheckedEq(hl_check::check_stack(&globals(db).0, &views.check, &s, &other)))
 }
 
 /// The checks of the Proxmox host, its VMs and the host backups, which no stack owns.
 #[salsa::tracked(returns(ref))]
-fn global_checks(db: &dyn salsa::Database, ws: Workspace) -> CheckedEq {
-    CheckedEq(hl_check::check_global(&globals(db, ws).0))
+fn global_checks(db: &dyn salsa::Database) -> CheckedEq {
+    CheckedEq(hl_check::check_global(&globals(db).0))
 }
 
 /// [`hl_check::Checked`], compared by its contents so that an unchanged result stops here.
@@ -526,10 +557,10 @@ impl PartialEq for CheckedEq {
 
 /// Every check's result: the stacks' and the host's.
 #[salsa::tracked(returns(ref), no_eq)]
-pub(crate) fn checked(db: &dyn salsa::Database, ws: Workspace) -> hl_check::Checked {
-    let mut out = global_checks(db, ws).0.clone();
-    for n in stack_names(db, ws) {
-        if let Some(c) = stack_checks(db, ws, *n) {
+pub(crate) fn checked(db: &dyn salsa::Database) -> hl_check::Checked {
+    let mut out = global_checks(db).0.clone();
+    for n in stack_names(db) {
+        if let Some(c) = stack_checks(db, *n) {
             out.diagnostics.extend(c.0.diagnostics.iter().cloned());
             out.waived.extend(c.0.waived.iter().cloned());
         }
@@ -540,28 +571,29 @@ pub(crate) fn checked(db: &dyn salsa::Database, ws: Workspace) -> hl_check::Chec
 
 /// Every diagnostic of the workspace, sorted, each once.
 #[salsa::tracked(returns(ref), no_eq)]
-pub(crate) fn diagnostics(db: &dyn salsa::Database, ws: Workspace) -> Vec<Diagnostic> {
+pub(crate) fn diagnostics(db: &dyn salsa::Database) -> Vec<Diagnostic> {
+    let ws = Workspace::get(db);
     let mut out = Vec::new();
     for f in ws.files(db) {
         out.extend(parsed(db, *f).diagnostics.iter().cloned());
     }
-    out.extend(prelude(db, ws).diagnostics.iter().cloned());
-    for f in workspace_files(db, ws) {
-        out.extend(file_eval(db, ws, f).diagnostics.iter().cloned());
+    out.extend(prelude(db).diagnostics.iter().cloned());
+    for f in workspace_files(db) {
+        out.extend(file_eval(db, f).diagnostics.iter().cloned());
     }
-    out.extend(stack_duplicates(db, ws).iter().cloned());
-    out.extend(globals(db, ws).1.iter().cloned());
-    for name in stack_ids(db, ws) {
-        out.extend(stack_problems(db, ws, *name).iter().cloned());
+    out.extend(stack_duplicates(db).iter().cloned());
+    out.extend(globals(db).1.iter().cloned());
+    for name in stack_ids(db) {
+        out.extend(stack_problems(db, *name).iter().cloned());
     }
-    for name in stack_names(db, ws) {
-        if let Some(o) = emitted_stack(db, ws, *name) {
+    for name in stack_names(db) {
+        if let Some(o) = emitted_stack(db, *name) {
             out.extend(o.diagnostics.iter().cloned());
         }
     }
-    out.extend(graph(db, ws).1.iter().cloned());
-    out.extend(checked(db, ws).diagnostics.iter().cloned());
-    out.extend(collisions(db, ws).iter().cloned());
+    out.extend(graph(db).1.iter().cloned());
+    out.extend(checked(db).diagnostics.iter().cloned());
+    out.extend(collisions(db).iter().cloned());
     sort_and_dedup(&mut out);
     // Files in workspace order (the standard library, then by path), whatever their ids: a
     // session gives a file added later a higher id than a fresh compilation would.
@@ -741,7 +773,7 @@ impl Snapshot {
     pub fn diagnostics(&self) -> Result<Vec<Diagnostic>, Cancelled> {
         self.run(|db, ws| {
             prefill(db, ws, &Options::default());
-            diagnostics(db, ws).clone()
+            diagnostics(db).clone()
         })
     }
 
@@ -756,7 +788,7 @@ impl Snapshot {
     pub fn diagnostics_with_sources(&self) -> Result<(Vec<Diagnostic>, Sources), Cancelled> {
         self.run(|db, ws| {
             prefill(db, ws, &Options::default());
-            let diags = diagnostics(db, ws).clone();
+            let diags = diagnostics(db).clone();
             let wanted: std::collections::HashSet<FileId> = diags
                 .iter()
                 .flat_map(|d| std::iter::once(&d.primary).chain(&d.secondary))
@@ -809,43 +841,43 @@ fn prefill(db: &Database, ws: Workspace, options: &Options<'_>) {
         let _ = outline(db, *f);
     });
     options.report(Progress::Evaluating);
-    let _ = prelude(db, ws);
-    let todo: Vec<File> = workspace_files(db, ws).collect();
+    let _ = prelude(db);
+    let todo: Vec<File> = workspace_files(db).collect();
     todo.par_iter().for_each_with(db.clone(), |db, f| {
-        let _ = file_eval(db, ws, *f);
+        let _ = file_eval(db, *f);
     });
-    let names = stack_ids(db, ws).clone();
+    let names = stack_ids(db).clone();
     names.par_iter().for_each_with(db.clone(), |db, n| {
-        let _ = stack_model(db, ws, *n);
+        let _ = stack_model(db, *n);
+        let _ = digest(db, *n);
     });
-    let _ = globals(db, ws);
+    let _ = globals(db);
     options.report(Progress::Checking);
-    let names = stack_names(db, ws).clone();
+    let names = stack_names(db).clone();
     names.par_iter().for_each_with(db.clone(), |db, n| {
-        let _ = stack_problems(db, ws, *n);
-        let _ = graph_node(db, ws, *n);
-        let _ = stack_checks(db, ws, *n);
+        let _ = stack_problems(db, *n);
+        let _ = stack_checks(db, *n);
     });
-    let _ = graph(db, ws);
-    let _ = checked(db, ws);
+    let _ = graph(db);
+    let _ = checked(db);
     options.report(Progress::Emitting { stacks: names.len() });
     names.par_iter().for_each_with(db.clone(), |db, n| {
-        let _ = object_keys(db, ws, *n);
+        let _ = object_keys(db, *n);
         options.report(Progress::StackEmitted);
     });
 }
 
 fn compile_now(db: &Database, ws: Workspace, options: &Options<'_>) -> Compilation {
     prefill(db, ws, options);
-    let diags = diagnostics(db, ws).clone();
-    let m = model(db, ws);
-    let (graph, _) = graph(db, ws);
-    let checked = checked(db, ws);
+    let diags = diagnostics(db).clone();
+    let m = model(db);
+    let (graph, _) = graph(db);
+    let checked = checked(db);
     let mut artifacts = Vec::new();
     let mut origins = BTreeMap::new();
     if !diags.iter().any(Diagnostic::is_error) {
-        for name in stack_names(db, ws) {
-            let Some(out) = emitted_stack(db, ws, *name) else { continue };
+        for name in stack_names(db) {
+            let Some(out) = emitted_stack(db, *name) else { continue };
             crate::lay_out(name.text(db), out, &mut artifacts, &mut origins);
         }
         artifacts.extend(crate::graph_artifacts(graph));
