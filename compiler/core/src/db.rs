@@ -310,12 +310,26 @@ fn stack_map(root: &Value) -> Option<&IndexMap<String, Value>> {
     rec.get("stack").and_then(Value::as_map)
 }
 
-/// The stacks one file declares, with where.
+/// What one file declares at the top: its stacks (with where) and its partial root without
+/// the stacks, from which the workspace-wide settings are read. One query per file, so that
+/// an edit verifies one memo for both.
+#[derive(Debug, PartialEq)]
+struct FileDecls {
+    stacks: Vec<(String, Span)>,
+    globals: Value,
+}
+
 #[salsa::tracked(returns(ref))]
-fn file_stacks(db: &dyn salsa::Database, file: File) -> Vec<(String, Span)> {
-    stack_map(&file_eval(db, file).root)
-        .map(|m| m.iter().map(|(n, v)| (n.clone(), v.span)).collect())
-        .unwrap_or_default()
+fn file_decls(db: &dyn salsa::Database, file: File) -> FileDecls {
+    let root = &file_eval(db, file).root;
+    FileDecls {
+        stacks: stack_map(root).map(|m| m.iter().map(|(n, v)| (n.clone(), v.span)).collect()).unwrap_or_default(),
+        globals: without_stacks(root),
+    }
+}
+
+fn file_stacks(db: &dyn salsa::Database, file: File) -> &Vec<(String, Span)> {
+    &file_decls(db, file).stacks
 }
 
 /// Every stack name and the file that declares it (the first, in workspace order), in model
@@ -355,12 +369,6 @@ fn stack_duplicates(db: &dyn salsa::Database) -> Vec<Diagnostic> {
     diags
 }
 
-/// One file's partial root without its stacks: what the workspace-wide settings are read from.
-#[salsa::tracked(returns(ref))]
-fn file_globals(db: &dyn salsa::Database, file: File) -> Value {
-    without_stacks(&file_eval(db, file).root)
-}
-
 fn without_stacks(root: &Value) -> Value {
     let Some(rec) = root.as_record() else { return root.clone() };
     let mut rec = rec.clone();
@@ -375,7 +383,7 @@ fn without_stacks(root: &Value) -> Value {
 #[salsa::tracked(returns(ref))]
 fn globals(db: &dyn salsa::Database) -> (Arc<Model>, Vec<Diagnostic>) {
     let base = without_stacks(&prelude(db).root);
-    let parts: Vec<&Value> = workspace_files(db).map(|f| file_globals(db, f)).collect();
+    let parts: Vec<&Value> = workspace_files(db).map(|f| &file_decls(db, f).globals).collect();
     let (root, mut diags) = hl_eval::merge_roots(&base, &parts);
     let (model, read) = hl_model::read_globals(&root, &prelude(db).prelude);
     diags.extend(read);
