@@ -1,20 +1,23 @@
 //! The incremental engine: the pipeline as salsa queries.
 //!
-//! Inputs are the files (one [`File`] each: path, bytes) and the [`Workspace`] (which files,
-//! the limits). Every stage is a query over them, memoised and re-run only when what it read
-//! changed:
+//! Inputs are the files (one [`File`] each: path, bytes) and the [`Workspace`] (a singleton:
+//! which files, the limits). Every stage is a query over them, memoised and re-run only when
+//! what it read changed:
 //!
 //! ```text
-//!  File ─parsed─▶ Parse ─file_eval(ws, file)─▶ partial root ─root─▶ Value ─model─▶ Model
-//!                                                                           │
-//!                        stack(ws, name) ─emitted_stack(ws, name)─▶ objects ◀┘─graph, checked
+//!  File ─parsed─▶ Parse ─file_eval(file)─▶ partial root ─file_decls─▶ stacks, settings
+//!                                                                        │
+//!  StackName ─stack_model─▶ Stack ─digest─▶ summaries ─▶ indexes ─views(name)─┐
+//!                               ├─stack_problems, stack_checks ◀──────────────┘
+//!                               └─emitted_stack─▶ objects ─object_keys─▶ collisions
 //! ```
 //!
 //! Each workspace file is evaluated on its own, with the standard library, the files it
-//! imports and the files that define types; the partial roots are joined in path order
-//! ([`hl_eval::merge_roots`]). An edit therefore re-parses and re-evaluates one file; the
-//! model, the graph and the checks are re-run over the whole workspace (they are cheap next
-//! to parsing and evaluation), and a stack is emitted again only when its model changed.
+//! imports and the files that define types. An edit re-parses and re-evaluates one file,
+//! re-reads the stacks it declares, and re-checks and re-emits a stack only when the stack or
+//! its view of the other stacks (span-free, so moving text does not change it) changed.
+//! Workspace-wide queries (the indexes, the graph, the settings, the diagnostics) are joins
+//! over the per-file and per-stack results.
 //!
 //! The driver ([`Snapshot`]) fills the memos of the per-file and per-stack queries in
 //! parallel (rayon, each worker with its own handle on the database) before it asks for the
