@@ -18,10 +18,20 @@ use serde_json::{Value, json};
 
 use crate::generate;
 
+/// The edit made again and again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Edit {
+    /// The last digit of the first service port flips (8080 ↔ 8087): same length.
+    Flip,
+    /// A space appears and disappears before `stack NAME {`: every later position moves.
+    Insert,
+}
+
 pub struct Options {
     pub hlc: PathBuf,
     pub stacks: usize,
     pub edits: usize,
+    pub edit: Edit,
     pub warmup: usize,
     pub seed: u64,
     pub work: Option<PathBuf>,
@@ -153,9 +163,14 @@ pub fn run(o: &Options) -> Result<(), String> {
     let digit = at + "port http = ".len() + digits.saturating_sub(1);
     let original = text[digit..digit + 1].to_string();
     let other = if original == "7" { "8" } else { "7" };
+    let decl = text.find(&format!("stack {name} {{")).ok_or("the stack's declaration is not in its file")?;
     let edited = |k: usize| {
         let mut t = text.clone();
-        t.replace_range(digit..digit + 1, if k % 2 == 1 { other } else { &original });
+        match o.edit {
+            Edit::Flip => t.replace_range(digit..digit + 1, if k % 2 == 1 { other } else { &original }),
+            Edit::Insert if k % 2 == 1 => t.insert(decl, ' '),
+            Edit::Insert => {}
+        }
         t
     };
 
@@ -202,7 +217,13 @@ pub fn run(o: &Options) -> Result<(), String> {
     let mut sorted = latencies.clone();
     sorted.sort_by(f64::total_cmp);
     let mean = sorted.iter().sum::<f64>() / sorted.len().max(1) as f64;
-    println!("hlc lsp on {} generated stacks ({}), file {}", o.stacks, dir.display(), file.display());
+    println!(
+        "hlc lsp on {} generated stacks ({}), file {}, edit: {:?}",
+        o.stacks,
+        dir.display(),
+        file.display(),
+        o.edit
+    );
     println!("  open → first diagnostics: {open_ms:.1} ms ({open_diags} diagnostics)");
     println!(
         "  edit → diagnostics over {} edits (after {} warm-up): p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms, mean {:.2} ms",
@@ -230,6 +251,7 @@ pub fn run(o: &Options) -> Result<(), String> {
     if let Some(path) = &o.json {
         let report = json!({
             "stacks": o.stacks,
+            "edit": format!("{:?}", o.edit).to_lowercase(),
             "edits": sorted.len(),
             "warmup": o.warmup,
             "open_ms": open_ms,

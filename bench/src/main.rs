@@ -84,6 +84,11 @@ enum Command {
         /// Measured edits.
         #[arg(long, default_value_t = 200)]
         edits: usize,
+        /// Which edit: `flip` changes the last digit of a port (the text keeps its length);
+        /// `insert` adds and removes a space before the stack's declaration, moving every
+        /// position after it, as typing does.
+        #[arg(long, value_enum, default_value_t = lsp::Edit::Flip)]
+        edit: lsp::Edit,
         /// Edits before measuring (and before the first memory reading).
         #[arg(long, default_value_t = 20)]
         warmup: usize,
@@ -114,9 +119,9 @@ fn main() -> ExitCode {
             let hlc = hlc.unwrap_or_else(default_hlc);
             run::run(&run::Options { hlc, stacks_dir, sizes, runs, threads, seed, json, work })
         }
-        Command::Lsp { hlc, stacks, edits, warmup, seed, work, json } => {
+        Command::Lsp { hlc, stacks, edits, edit, warmup, seed, work, json } => {
             let hlc = hlc.unwrap_or_else(default_hlc);
-            lsp::run(&lsp::Options { hlc, stacks, edits, warmup, seed, work, json })
+            lsp::run(&lsp::Options { hlc, stacks, edits, edit, warmup, seed, work, json })
         }
     };
     match result {

@@ -327,7 +327,9 @@ fn file_decls(db: &dyn salsa::Database, file: File) -> FileDecls {
     let root = &file_eval(db, file).root;
     FileDecls {
         stacks: stack_map(root).map(|m| m.iter().map(|(n, v)| (n.clone(), v.span)).collect()).unwrap_or_default(),
-        globals: without_stacks(root),
+        // The root's own span (the whole file) is not read when the roots are joined; leaving
+        // it out keeps a file's settings equal while text moves in a file that declares none.
+        globals: Value { span: Span::default(), ..without_stacks(root) },
     }
 }
 
@@ -441,7 +443,8 @@ pub(crate) fn model(db: &dyn salsa::Database) -> Arc<Model> {
 pub(crate) struct Digest {
     model: hl_model::StackSummary,
     check: hl_check::StackSummary,
-    node: hl_graph::StackNode,
+    /// The graph node without positions ([`graph_node`] has them).
+    shape: hl_graph::StackNode,
 }
 
 #[salsa::tracked(returns(ref))]
@@ -449,8 +452,14 @@ fn digest<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> Option<Dig
     stack(db, name).map(|s| Digest {
         model: hl_model::StackSummary::of(&s),
         check: hl_check::StackSummary::of(&s),
-        node: hl_graph::StackNode::of(&s),
+        shape: hl_graph::StackNode::of(&s).without_spans(),
     })
+}
+
+/// One stack's node in the graph, with the positions its edges point at.
+#[salsa::tracked(returns(ref))]
+fn graph_node<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> Option<hl_graph::StackNode> {
+    stack(db, name).map(|s| hl_graph::StackNode::of(&s))
 }
 
 /// What one stack's checks read of the other stacks: its views of both indexes.
@@ -529,8 +538,21 @@ fn collisions(db: &dyn salsa::Database) -> Vec<Diagnostic> {
 #[salsa::tracked(returns(ref), no_eq)]
 pub(crate) fn graph(db: &dyn salsa::Database) -> (hl_graph::Graph, Vec<Diagnostic>) {
     let names = stack_names(db);
-    let nodes = names.iter().filter_map(|n| digest(db, *n).as_ref().map(|d| &d.node));
+    let nodes = names.iter().filter_map(|n| graph_node(db, *n).as_ref());
     hl_graph::build_from(nodes, &facts(db).state_backend_stacks)
+}
+
+/// The graph's problems (cycles, forbidden edges). Decided on the nodes without positions,
+/// which moving text does not change; only when there are problems is the graph built again
+/// with positions, to point at them.
+#[salsa::tracked(returns(ref))]
+fn graph_problems(db: &dyn salsa::Database) -> Vec<Diagnostic> {
+    let names = stack_names(db);
+    let shapes = names.iter().filter_map(|n| digest(db, *n).as_ref().map(|d| &d.shape));
+    if hl_graph::build_from(shapes, &facts(db).state_backend_stacks).1.is_empty() {
+        return Vec::new();
+    }
+    graph(db).1.clone()
 }
 
 #[salsa::tracked(returns(ref))]
@@ -602,7 +624,7 @@ pub(crate) fn diagnostics(db: &dyn salsa::Database) -> Vec<Diagnostic> {
             out.extend(o.diagnostics.iter().cloned());
         }
     }
-    out.extend(graph(db).1.iter().cloned());
+    out.extend(graph_problems(db).iter().cloned());
     out.extend(checked(db).diagnostics.iter().cloned());
     out.extend(collisions(db).iter().cloned());
     sort_and_dedup(&mut out);
@@ -869,7 +891,7 @@ fn prefill(db: &Database, ws: Workspace, options: &Options<'_>) {
         let _ = stack_problems(db, *n);
         let _ = stack_checks(db, *n);
     });
-    let _ = graph(db);
+    let _ = graph_problems(db);
     let _ = checked(db);
     options.report(Progress::Emitting { stacks: names.len() });
     names.par_iter().for_each_with(db.clone(), |db, n| {

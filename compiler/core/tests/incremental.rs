@@ -111,6 +111,23 @@ fn an_edited_session_agrees_with_a_fresh_compilation_after_every_step() {
             }),
         ),
         (
+            "a dependency cycle across two files",
+            Box::new(|f: &mut BTreeMap<String, String>| {
+                f.insert(
+                    "extra.hl".into(),
+                    "stack extra {\n  depends_on = [extra3]\n  namespace extra { tier = aux }\n}\n".into(),
+                );
+                f.insert(
+                    "extra3.hl".into(),
+                    "stack extra3 {\n  depends_on = [extra]\n  namespace extra3 { tier = aux }\n}\n".into(),
+                );
+            }),
+        ),
+        // The cycle's diagnostics must follow the text; the graph's shape did not change.
+        ("text moved above the cycle", replace("extra.hl", "stack extra {", "// moved\n\nstack extra {")),
+        ("the cycle broken", replace("extra3.hl", "depends_on = [extra]", "depends_on = []")),
+        ("text moved in a file without stacks", replace("common.hl", "// Helpers", "// Moved.\n// Helpers")),
+        (
             "everything restored",
             Box::new(|f: &mut BTreeMap<String, String>| {
                 *f = initial();
@@ -123,6 +140,15 @@ fn an_edited_session_agrees_with_a_fresh_compilation_after_every_step() {
         let incremental = session.snapshot().compile(&Options::default()).expect("nothing cancels it");
         let fresh = compile(inputs(&files));
         assert_eq!(summary(&incremental), summary(&fresh), "after step `{what}`");
+        // The editor's path (diagnostics and the files they name) agrees too.
+        let (diags, sources) = session.snapshot().diagnostics_with_sources().expect("nothing cancels it");
+        assert_eq!(diags, incremental.diagnostics, "after step `{what}`");
+        for d in &diags {
+            assert!(sources.get(d.primary.span.file).is_some_and(|f| !f.path.is_empty()), "after step `{what}`");
+        }
+        // The steps with a cycle must report it (or the comparison above proves little).
+        let cycle = incremental.diagnostics.iter().any(|d| d.code.info().code == "E0581");
+        assert_eq!(cycle, what.contains("cycle") && !what.contains("broken"), "after step `{what}`");
     }
 }
 

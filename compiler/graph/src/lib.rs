@@ -147,6 +147,34 @@ impl StackNode {
     }
 }
 
+impl StackNode {
+    /// The node with every position cleared: what the graph's shape depends on. An edit that
+    /// only moves text leaves it equal, so an engine can tell that the graph, and whether it
+    /// has problems, did not change.
+    pub fn without_spans(&self) -> StackNode {
+        let z = Span::default();
+        StackNode {
+            name: self.name.clone(),
+            span: z,
+            state_tier: self.state_tier,
+            depends_on: self.depends_on.iter().map(|(d, _)| (d.clone(), z)).collect(),
+            owned: self.owned.clone(),
+            external: self.external.iter().map(|(n, _)| (n.clone(), z)).collect(),
+            services: self
+                .services
+                .iter()
+                .map(|s| ServiceUses {
+                    name: s.name.clone(),
+                    span: z,
+                    secret: s.secret.as_ref().map(|(n, _)| (n.clone(), z)),
+                    dns: s.dns.clone(),
+                })
+                .collect(),
+            secrets: self.secrets.iter().map(|(n, _)| (n.clone(), z)).collect(),
+        }
+    }
+}
+
 /// Build the graph from the stacks' nodes (in model order) and the state-backend stacks that
 /// every Tier 1 stack depends on; the same as [`build`] on the model they come from.
 pub fn build_from<'a>(
