@@ -318,7 +318,9 @@ fn stack_map(root: &Value) -> Option<&IndexMap<String, Value>> {
 /// an edit verifies one memo for both.
 #[derive(Debug, PartialEq)]
 struct FileDecls {
-    stacks: Vec<(String, Span)>,
+    /// The names of the stacks it declares (their positions are read only to report a
+    /// duplicate, so that moving text leaves this equal).
+    stacks: Vec<String>,
     globals: Value,
 }
 
@@ -326,14 +328,14 @@ struct FileDecls {
 fn file_decls(db: &dyn salsa::Database, file: File) -> FileDecls {
     let root = &file_eval(db, file).root;
     FileDecls {
-        stacks: stack_map(root).map(|m| m.iter().map(|(n, v)| (n.clone(), v.span)).collect()).unwrap_or_default(),
+        stacks: stack_map(root).map(|m| m.keys().cloned().collect()).unwrap_or_default(),
         // The root's own span (the whole file) is not read when the roots are joined; leaving
         // it out keeps a file's settings equal while text moves in a file that declares none.
         globals: Value { span: Span::default(), ..without_stacks(root) },
     }
 }
 
-fn file_stacks(db: &dyn salsa::Database, file: File) -> &Vec<(String, Span)> {
+fn file_stacks(db: &dyn salsa::Database, file: File) -> &Vec<String> {
     &file_decls(db, file).stacks
 }
 
@@ -343,7 +345,7 @@ fn file_stacks(db: &dyn salsa::Database, file: File) -> &Vec<(String, Span)> {
 fn stack_files(db: &dyn salsa::Database) -> IndexMap<String, File> {
     let mut out = IndexMap::new();
     for f in workspace_files(db) {
-        for (name, _) in file_stacks(db, f) {
+        for name in file_stacks(db, f) {
             out.entry(name.clone()).or_insert(f);
         }
     }
@@ -359,14 +361,25 @@ fn stack_ids<'db>(db: &'db dyn salsa::Database) -> Vec<StackName<'db>> {
 /// A stack declared in two files.
 #[salsa::tracked(returns(ref))]
 fn stack_duplicates(db: &dyn salsa::Database) -> Vec<Diagnostic> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for f in workspace_files(db) {
+        for name in file_stacks(db, f) {
+            *seen.entry(name.as_str()).or_default() += 1;
+        }
+    }
+    if seen.values().all(|n| *n == 1) {
+        return Vec::new();
+    }
+    // Only now read where they are.
     let mut first: HashMap<&str, Span> = HashMap::new();
     let mut diags = Vec::new();
     for f in workspace_files(db) {
-        for (name, span) in file_stacks(db, f) {
+        let Some(m) = stack_map(&file_eval(db, f).root) else { continue };
+        for (name, v) in m.iter().filter(|(n, _)| seen.get(n.as_str()).is_some_and(|c| *c > 1)) {
             match first.get(name.as_str()) {
-                Some(prev) => diags.push(hl_eval::twice_declared("stack", name, *span, *prev)),
+                Some(prev) => diags.push(hl_eval::twice_declared("stack", name, v.span, *prev)),
                 None => {
-                    first.insert(name, *span);
+                    first.insert(name, v.span);
                 }
             }
         }
