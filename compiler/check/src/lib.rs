@@ -26,7 +26,6 @@ pub mod backup;
 mod index;
 pub(crate) mod rules;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use hl_diagnostics::{Code, Diagnostic, Severity, did_you_mean, lookup};
@@ -59,7 +58,7 @@ pub struct Waived {
 }
 
 /// The result of checking a model.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Checked {
     /// Every finding that was not waived, plus the problems with the waivers themselves
     /// (`E0591`, `E0592`); not yet sorted.
@@ -75,16 +74,16 @@ pub struct Checked {
 pub fn check(model: &Model) -> Checked {
     let summaries: Vec<StackSummary> = model.stacks.iter().map(|s| StackSummary::of(s)).collect();
     let index = CheckIndex::new(model.stacks.iter().zip(&summaries).map(|(s, sum)| (s.name.as_str(), sum)));
-    // Stack names are unique in a built model; should they not be, the first one wins, as in
-    // the engine's lookup by name.
-    let mut by_name: HashMap<&str, &Arc<Stack>> = HashMap::new();
-    for s in &model.stacks {
-        by_name.entry(s.name.as_str()).or_insert(s);
-    }
-    let other = |name: &str| by_name.get(name).map(|s| Arc::clone(s));
-    let mut out = check_global(model);
-    for stack in &model.stacks {
-        let c = check_stack(model, &index.view(stack), stack, &other);
+    let other = model.stack_lookup();
+    let stacks = model.stacks.iter().map(|stack| check_stack(model, &index.view(stack), stack, &other));
+    join(std::iter::once(check_global(model)).chain(stacks))
+}
+
+/// The results of [`check_global`] and of [`check_stack`] for every stack, as one: the
+/// diagnostics in the order given, the waived warnings sorted by stack, code and message.
+pub fn join(parts: impl IntoIterator<Item = Checked>) -> Checked {
+    let mut out = Checked::default();
+    for c in parts {
         out.diagnostics.extend(c.diagnostics);
         out.waived.extend(c.waived);
     }

@@ -578,41 +578,24 @@ fn check_index(db: &dyn salsa::Database) -> hl_check::CheckIndex {
 
 /// The domain checks of one stack (its waivers applied).
 #[salsa::tracked(returns(ref))]
-fn stack_checks<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> Option<CheckedEq> {
+fn stack_checks<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> Option<hl_check::Checked> {
     let s = stack(db, name)?;
     let views = views(db, name).as_ref()?;
     let other = |n: &str| stack_by_name(db, n);
-    Some(CheckedEq(hl_check::check_stack(&globals(db).0, &views.check, &s, &other)))
+    Some(hl_check::check_stack(&globals(db).0, &views.check, &s, &other))
 }
 
 /// The checks of the Proxmox host, its VMs and the host backups, which no stack owns.
 #[salsa::tracked(returns(ref))]
-fn global_checks(db: &dyn salsa::Database) -> CheckedEq {
-    CheckedEq(hl_check::check_global(&globals(db).0))
-}
-
-/// [`hl_check::Checked`], compared by its contents so that an unchanged result stops here.
-#[derive(Debug)]
-pub(crate) struct CheckedEq(hl_check::Checked);
-
-impl PartialEq for CheckedEq {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.diagnostics == other.0.diagnostics && self.0.waived == other.0.waived
-    }
+fn global_checks(db: &dyn salsa::Database) -> hl_check::Checked {
+    hl_check::check_global(&globals(db).0)
 }
 
 /// Every check's result: the stacks' and the host's.
 #[salsa::tracked(returns(ref), no_eq)]
 pub(crate) fn checked(db: &dyn salsa::Database) -> hl_check::Checked {
-    let mut out = global_checks(db).0.clone();
-    for n in stack_names(db) {
-        if let Some(c) = stack_checks(db, *n) {
-            out.diagnostics.extend(c.0.diagnostics.iter().cloned());
-            out.waived.extend(c.0.waived.iter().cloned());
-        }
-    }
-    out.waived.sort_by(|a, b| (&a.stack, a.code, &a.message).cmp(&(&b.stack, b.code, &b.message)));
-    out
+    let stacks = stack_names(db).iter().filter_map(|n| stack_checks(db, *n).clone());
+    hl_check::join(std::iter::once(global_checks(db).clone()).chain(stacks))
 }
 
 /// Every diagnostic of the workspace, sorted, each once.

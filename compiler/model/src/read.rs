@@ -1,7 +1,5 @@
 //! Reading the evaluated workspace into the model.
 
-use std::collections::HashMap;
-
 use hl_diagnostics::{Code, Diagnostic, Span, did_you_mean, list_names};
 use hl_eval::{Record, Value, ValueKind};
 use indexmap::IndexMap;
@@ -38,10 +36,11 @@ pub fn build(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Dia
     }
     let summaries: Vec<StackSummary> = model.stacks.iter().map(|s| StackSummary::of(s)).collect();
     let index = WorkspaceIndex::new(model.stacks.iter().map(|s| s.name.as_str()).zip(&summaries));
-    let by_name: HashMap<&str, &std::sync::Arc<Stack>> = model.stacks.iter().map(|s| (s.name.as_str(), s)).collect();
-    let other = |name: &str| by_name.get(name).map(|s| std::sync::Arc::clone(s));
-    for s in &model.stacks {
-        diags.extend(check_stack(s, &index.view(s, &model.facts), &model.facts, &other));
+    {
+        let other = model.stack_lookup();
+        for s in &model.stacks {
+            diags.extend(check_stack(s, &index.view(s, &model.facts), &model.facts, &other));
+        }
     }
     (model, diags)
 }

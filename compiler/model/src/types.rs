@@ -150,6 +150,18 @@ pub struct Stack {
     pub volumes: Vec<StackVolume>,
 }
 
+impl Model {
+    /// The model's stacks by name, as the per-stack checks fetch another stack to point at
+    /// it. Names are unique in a built model; should they not be, the first one wins.
+    pub fn stack_lookup(&self) -> impl Fn(&str) -> Option<std::sync::Arc<Stack>> + '_ {
+        let mut by_name: std::collections::HashMap<&str, &std::sync::Arc<Stack>> = Default::default();
+        for s in &self.stacks {
+            by_name.entry(s.name.as_str()).or_insert(s);
+        }
+        move |name| by_name.get(name).map(|s| std::sync::Arc::clone(s))
+    }
+}
+
 impl Stack {
     /// The namespaces the stack owns: it emits their Namespace objects.
     pub fn owned_namespaces(&self) -> impl Iterator<Item = &Namespace> {
