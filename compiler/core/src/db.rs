@@ -5,7 +5,7 @@
 //! what it read changed:
 //!
 //! ```text
-//!  File ─parsed─▶ Parse ─file_eval(file)─▶ partial root ─file_decls─▶ stacks, settings
+//!  File ─parsed─▶ Parse ─file_read(file)─▶ stack models, settings ─file_decls─▶ names, settings
 //!                                                                        │
 //!  StackName ─stack_model─▶ Stack ─digest─▶ summaries ─▶ indexes ─views(name)─┐
 //!                               ├─stack_problems, stack_checks ◀──────────────┘
@@ -259,8 +259,13 @@ fn run_eval(
 /// One workspace file's declarations, evaluated with the standard library, the files that
 /// define types and the files it imports, in workspace order (the standard library, then by
 /// path).
+/// Only to find where a stack declared twice is; the rest reads [`file_read`].
 #[salsa::tracked(returns(ref), no_eq)]
-pub(crate) fn file_eval(db: &dyn salsa::Database, file: File) -> Evaluated {
+fn file_eval(db: &dyn salsa::Database, file: File) -> Evaluated {
+    evaluate_file(db, file)
+}
+
+fn evaluate_file(db: &dyn salsa::Database, file: File) -> Evaluated {
     let ws = Workspace::get(db);
     let types = prelude(db).types.clone();
     let common = common_inputs(db);
@@ -326,12 +331,42 @@ struct FileDecls {
 
 #[salsa::tracked(returns(ref))]
 fn file_decls(db: &dyn salsa::Database, file: File) -> FileDecls {
-    let root = &file_eval(db, file).root;
-    FileDecls {
-        stacks: stack_map(root).map(|m| m.keys().cloned().collect()).unwrap_or_default(),
+    let read = file_read(db, file);
+    FileDecls { stacks: read.stacks.iter().map(|(n, _)| n.clone()).collect(), globals: read.globals.clone() }
+}
+
+/// One workspace file evaluated and read: the models of the stacks it declares, its partial
+/// root without the stacks, and what evaluating it found. The evaluated value itself is not
+/// kept: it is many times the size of the text, and nothing after this reads it (except the
+/// positions of a stack declared twice, which [`file_eval`] evaluates again).
+#[derive(Debug)]
+struct FileRead {
+    /// Each stack it declares, in declaration order, read into the model.
+    stacks: Vec<(String, StackModel)>,
+    globals: Value,
+    diagnostics: Vec<Diagnostic>,
+}
+
+#[salsa::tracked(returns(ref), no_eq)]
+fn file_read(db: &dyn salsa::Database, file: File) -> FileRead {
+    let ev = evaluate_file(db, file);
+    let root = &ev.root;
+    let stacks = stack_map(root)
+        .map(|m| {
+            m.iter()
+                .map(|(name, value)| {
+                    let (stack, diagnostics) = hl_model::read_stack(name, value);
+                    (name.clone(), StackModel { stack: stack.map(Arc::new), diagnostics })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    FileRead {
+        stacks,
         // The root's own span (the whole file) is not read when the roots are joined; leaving
         // it out keeps a file's settings equal while text moves in a file that declares none.
         globals: Value { span: Span::default(), ..without_stacks(root) },
+        diagnostics: ev.diagnostics,
     }
 }
 
@@ -419,10 +454,11 @@ pub(crate) struct StackModel {
 #[salsa::tracked(returns(ref))]
 fn stack_model<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> StackModel {
     let name = name.text(db);
-    let value = stack_files(db).get(name).and_then(|f| stack_map(&file_eval(db, *f).root)).and_then(|m| m.get(name));
-    let Some(value) = value else { return StackModel { stack: None, diagnostics: Vec::new() } };
-    let (stack, diagnostics) = hl_model::read_stack(name, value);
-    StackModel { stack: stack.map(Arc::new), diagnostics }
+    let read = stack_files(db).get(name).map(|f| file_read(db, *f));
+    match read.and_then(|r| r.stacks.iter().find(|(n, _)| n == name)) {
+        Some((_, m)) => StackModel { stack: m.stack.clone(), diagnostics: m.diagnostics.clone() },
+        None => StackModel { stack: None, diagnostics: Vec::new() },
+    }
 }
 
 fn stack<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> Option<Arc<hl_model::Stack>> {
@@ -608,7 +644,7 @@ pub(crate) fn diagnostics(db: &dyn salsa::Database) -> Vec<Diagnostic> {
     }
     out.extend(prelude(db).diagnostics.iter().cloned());
     for f in workspace_files(db) {
-        out.extend(file_eval(db, f).diagnostics.iter().cloned());
+        out.extend(file_read(db, f).diagnostics.iter().cloned());
     }
     out.extend(stack_duplicates(db).iter().cloned());
     out.extend(globals(db).1.iter().cloned());
@@ -873,7 +909,7 @@ fn prefill(db: &Database, ws: Workspace, options: &Options<'_>) {
     let _ = prelude(db);
     let todo: Vec<File> = workspace_files(db).collect();
     todo.par_iter().for_each_with(db.clone(), |db, f| {
-        let _ = file_eval(db, *f);
+        let _ = file_read(db, *f);
     });
     let names = stack_ids(db).clone();
     names.par_iter().for_each_with(db.clone(), |db, n| {
