@@ -941,9 +941,15 @@ fn compile_now(db: &Database, ws: Workspace, options: &Options<'_>) -> Compilati
     let mut artifacts = Vec::new();
     let mut origins = BTreeMap::new();
     if !diags.iter().any(Diagnostic::is_error) {
-        for name in stack_names(db) {
-            let Some(out) = emitted_stack(db, *name) else { continue };
-            crate::lay_out(name.text(db), out, &mut artifacts, &mut origins);
+        let laid: Vec<_> = stack_names(db)
+            .par_iter()
+            .map_with(db.clone(), |db, name| {
+                emitted_stack(db, *name).as_ref().map(|out| crate::lay_out(name.text(db), out))
+            })
+            .collect();
+        for (files, from) in laid.into_iter().flatten() {
+            artifacts.extend(files);
+            origins.extend(from);
         }
         artifacts.extend(crate::graph_artifacts(graph));
         for b in &m.host_backups {

@@ -303,7 +303,10 @@ pub fn compile(files: Vec<InputText>) -> Compilation {
 pub fn compile_with(files: Vec<InputText>, options: &Options<'_>) -> Compilation {
     let mut session = Session::new(options.limits);
     session.set_files(files);
-    match session.snapshot().compile(options) {
+    let compiled = session.snapshot().compile(options);
+    // Freeing every memo of a large workspace takes a while; nothing waits for it.
+    let _ = std::thread::Builder::new().name("hlc-free".into()).spawn(move || drop(session));
+    match compiled {
         Ok(c) => c,
         // Only a change to the session cancels, and no one else holds this one: a query
         // panicked on another thread.
@@ -320,7 +323,9 @@ pub fn emit(model: &Model) -> (Vec<Artifact>, Vec<Diagnostic>) {
     let mut artifacts = Vec::new();
     let mut origins = std::collections::BTreeMap::new();
     for (stack, out) in model.stacks.iter().zip(&outputs) {
-        lay_out(&stack.name, out, &mut artifacts, &mut origins);
+        let (files, from) = lay_out(&stack.name, out);
+        artifacts.extend(files);
+        origins.extend(from);
         diags.extend(out.diagnostics.iter().cloned());
     }
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
@@ -330,12 +335,10 @@ pub fn emit(model: &Model) -> (Vec<Artifact>, Vec<Diagnostic>) {
 /// One stack's objects as files: `k8s/<stack>/<kind>-<name>.yaml`, or
 /// `<kind>-<namespace>-<name>.yaml` for objects whose kind and name recur in several
 /// namespaces of the stack (a TLS secret per namespace), and its `kustomization.yaml`.
-fn lay_out(
-    stack: &str,
-    out: &hl_emit::StackOutput,
-    files: &mut Vec<Artifact>,
-    origins: &mut std::collections::BTreeMap<String, Span>,
-) {
+/// Returns the files and, for each object's file, the declaration it comes from.
+fn lay_out(stack: &str, out: &hl_emit::StackOutput) -> (Vec<Artifact>, Vec<(String, Span)>) {
+    let mut files = Vec::with_capacity(out.objects.len() + 1);
+    let mut origins = Vec::with_capacity(out.objects.len());
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for obj in &out.objects {
         *seen.entry(obj.file_name()).or_default() += 1;
@@ -350,7 +353,7 @@ fn lay_out(
             _ => plain,
         };
         let path = format!("k8s/{stack}/{name}");
-        origins.insert(path.clone(), obj.origin);
+        origins.push((path.clone(), obj.origin));
         files.push(Artifact { path, contents: obj.yaml.clone() });
         names.push(name);
     }
@@ -360,6 +363,7 @@ fn lay_out(
             contents: hl_emit::kustomization(&names),
         });
     }
+    (files, origins)
 }
 
 /// The apply waves as text, one line per wave.
@@ -384,18 +388,33 @@ pub fn graph_mermaid(g: &Graph) -> String {
 
 /// The graph in three forms and a Flux Kustomization per stack whose `dependsOn` follows it.
 pub fn graph_artifacts(graph: &Graph) -> Vec<Artifact> {
+    let ((json, dot), (mermaid, flux)) = rayon::join(
+        || rayon::join(|| hl_graph::to_json(graph), || hl_graph::to_dot(graph)),
+        || {
+            rayon::join(
+                || hl_graph::to_mermaid(graph),
+                || {
+                    graph
+                        .stacks
+                        .par_iter()
+                        .map(|stack| {
+                            let deps: Vec<&str> = graph.dependencies(stack).map(|e| e.to.as_str()).collect();
+                            Artifact {
+                                path: format!("k8s/flux/{stack}.yaml"),
+                                contents: hl_emit::flux_kustomization(stack, &deps),
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                },
+            )
+        },
+    );
     let mut out = vec![
-        Artifact { path: "graph.json".into(), contents: hl_graph::to_json(graph) },
-        Artifact { path: "graph.dot".into(), contents: hl_graph::to_dot(graph) },
-        Artifact { path: "graph.mmd".into(), contents: hl_graph::to_mermaid(graph) },
+        Artifact { path: "graph.json".into(), contents: json },
+        Artifact { path: "graph.dot".into(), contents: dot },
+        Artifact { path: "graph.mmd".into(), contents: mermaid },
     ];
-    for stack in &graph.stacks {
-        let deps: Vec<&str> = graph.dependencies(stack).map(|e| e.to.as_str()).collect();
-        out.push(Artifact {
-            path: format!("k8s/flux/{stack}.yaml"),
-            contents: hl_emit::flux_kustomization(stack, &deps),
-        });
-    }
+    out.extend(flux);
     out
 }
 
