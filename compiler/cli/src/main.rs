@@ -1,6 +1,11 @@
 //! `hlc`, the hl compiler: the command-line front end. It reads files, calls `hlc-core`,
 //! prints diagnostics and writes output. It is the only part of the compiler that does IO.
 
+/// A compilation allocates and frees many small values (syntax trees, evaluated records,
+/// YAML); mimalloc serves them faster than the system allocator, from two threads too.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod apply;
 mod diff;
 mod fmt;
