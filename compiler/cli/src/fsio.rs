@@ -85,9 +85,8 @@ pub fn write_output(out: &Path, artifacts: &[Artifact]) -> io::Result<()> {
             }
             paths.push(path);
         }
-        for d in &dirs {
-            fs::create_dir_all(d)?;
-        }
+        // `create_dir_all` tolerates a parent made meanwhile by another thread.
+        dirs.par_iter().try_for_each(fs::create_dir_all)?;
         paths.par_iter().zip(artifacts.par_iter()).try_for_each(|(path, a)| fs::write(path, &a.contents))
     })();
     if let Err(e) = written {
@@ -98,7 +97,7 @@ pub fn write_output(out: &Path, artifacts: &[Artifact]) -> io::Result<()> {
         if exchange(&staging, out).is_ok() {
             // `staging` now holds the previous output. Leaving it behind is harmless: the
             // next run removes it.
-            let _ = fs::remove_dir_all(&staging);
+            let _ = remove_tree(&staging);
             return Ok(());
         }
         fs::rename(out, &old)?;
@@ -108,11 +107,25 @@ pub fn write_output(out: &Path, artifacts: &[Artifact]) -> io::Result<()> {
             let _ = fs::remove_dir_all(&staging);
             return Err(e);
         }
-        let _ = fs::remove_dir_all(&old);
+        let _ = remove_tree(&old);
     } else {
         fs::rename(&staging, out)?;
     }
     Ok(())
+}
+
+/// Remove a previous output: its stacks' directories side by side (a large workspace's output
+/// has a hundred thousand files), then what is left. Symbolic links are removed, never
+/// followed.
+fn remove_tree(path: &Path) -> io::Result<()> {
+    if let Ok(entries) = fs::read_dir(path.join("k8s")) {
+        let dirs: Vec<PathBuf> =
+            entries.flatten().filter(|e| e.file_type().is_ok_and(|t| t.is_dir())).map(|e| e.path()).collect();
+        dirs.par_iter().for_each(|d| {
+            let _ = fs::remove_dir_all(d);
+        });
+    }
+    fs::remove_dir_all(path)
 }
 
 /// Swap two paths atomically.
