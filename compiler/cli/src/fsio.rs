@@ -77,14 +77,20 @@ pub fn write_output(out: &Path, artifacts: &[Artifact]) -> io::Result<()> {
         // Directories once each, then the files in parallel: a build writes thousands of
         // small files, and the file system's latency, not the bytes, is what costs.
         let mut paths = Vec::with_capacity(artifacts.len());
-        let mut dirs = std::collections::BTreeSet::new();
+        let mut dirs: Vec<PathBuf> = Vec::new();
         for a in artifacts {
             let path = staging.join(safe_relative(&a.path)?);
-            if let Some(p) = path.parent() {
-                dirs.insert(p.to_path_buf());
+            // Files of one directory come together (artifacts are sorted by path), so
+            // comparing with the last directory keeps the list short without a set of paths.
+            if let Some(p) = path.parent()
+                && dirs.last().is_none_or(|last| last.as_path() != p)
+            {
+                dirs.push(p.to_path_buf());
             }
             paths.push(path);
         }
+        dirs.sort();
+        dirs.dedup();
         // `create_dir_all` tolerates a parent made meanwhile by another thread.
         dirs.par_iter().try_for_each(fs::create_dir_all)?;
         paths.par_iter().zip(artifacts.par_iter()).try_for_each(|(path, a)| fs::write(path, &a.contents))
