@@ -837,7 +837,7 @@ impl Snapshot {
     /// Every diagnostic of the workspace, sorted, each once (what `hlc check` reports).
     pub fn diagnostics(&self) -> Result<Vec<Diagnostic>, Cancelled> {
         self.run(|db, ws| {
-            prefill(db, ws, &Options::default());
+            prefill(db, ws, &Options::default(), false);
             diagnostics(db).clone()
         })
     }
@@ -852,7 +852,7 @@ impl Snapshot {
     /// (the other files are left out of the [`Sources`]): what an editor needs to show them.
     pub fn diagnostics_with_sources(&self) -> Result<(Vec<Diagnostic>, Sources), Cancelled> {
         self.run(|db, ws| {
-            prefill(db, ws, &Options::default());
+            prefill(db, ws, &Options::default(), false);
             let diags = diagnostics(db).clone();
             let wanted: std::collections::HashSet<FileId> = diags
                 .iter()
@@ -899,7 +899,7 @@ fn source_file(db: &dyn salsa::Database, file: File) -> hl_diagnostics::SourceFi
 
 /// Compute the per-file and per-stack queries in parallel, so that the workspace-wide queries
 /// find them memoised.
-fn prefill(db: &Database, ws: Workspace, options: &Options<'_>) {
+fn prefill(db: &Database, ws: Workspace, options: &Options<'_>, with_graph: bool) {
     let files: Vec<File> = ws.files(db).clone();
     options.report(Progress::Parsing { files: files.iter().filter(|f| !f.stdlib(db)).count() });
     files.par_iter().for_each_with(db.clone(), |db, f| {
@@ -919,21 +919,43 @@ fn prefill(db: &Database, ws: Workspace, options: &Options<'_>) {
     let _ = globals(db);
     options.report(Progress::Checking);
     let names = stack_names(db).clone();
+    // The two indexes each join every stack's summaries on one thread: side by side.
+    let (a, b) = (db.clone(), db.clone());
+    rayon::join(
+        move || {
+            let _ = model_index(&a);
+        },
+        move || {
+            let _ = check_index(&b);
+        },
+    );
     names.par_iter().for_each_with(db.clone(), |db, n| {
         let _ = stack_problems(db, *n);
         let _ = stack_checks(db, *n);
     });
-    let _ = graph_problems(db);
     let _ = checked(db);
     options.report(Progress::Emitting { stacks: names.len() });
-    names.par_iter().for_each_with(db.clone(), |db, n| {
-        let _ = object_keys(db, *n);
-        options.report(Progress::StackEmitted);
-    });
+    // The graph is built on one thread while the others emit; a full compilation also
+    // wants it with positions, for its output.
+    let (a, b) = (db.clone(), db.clone());
+    rayon::join(
+        move || {
+            let _ = graph_problems(&a);
+            if with_graph {
+                let _ = graph(&a);
+            }
+        },
+        move || {
+            names.par_iter().for_each_with(b, |db, n| {
+                let _ = object_keys(db, *n);
+                options.report(Progress::StackEmitted);
+            })
+        },
+    );
 }
 
 fn compile_now(db: &Database, ws: Workspace, options: &Options<'_>) -> Compilation {
-    prefill(db, ws, options);
+    prefill(db, ws, options, true);
     let diags = diagnostics(db).clone();
     let m = model(db);
     let (graph, _) = graph(db);
