@@ -167,18 +167,19 @@ impl Emitter<'_> {
         doc
     }
 
-    fn push<T: serde::Serialize + k8s_openapi::Resource>(
-        &mut self,
-        obj: &T,
-        name: &str,
-        namespace: Option<&str>,
-        origin: Span,
-    ) {
-        // Plain data always converts to JSON; keep the output honest if it does not.
-        let yaml = match serde_json::to_value(obj) {
-            Ok(doc) => to_yaml(&self.labelled(doc)),
-            Err(e) => format!("# serialisation failed: {e}\n"),
-        };
+    /// Serialise a typed object with the ownership labels added to its `metadata.labels`.
+    ///
+    /// The object is serialised as it is, not through `serde_json::Value`: typed objects write
+    /// their metadata fields in declared (alphabetical) order, so `labels` lands where sorting
+    /// the keys of a JSON copy put it, and the YAML is the same.
+    fn push<T>(&mut self, mut obj: T, name: &str, namespace: Option<&str>, origin: Span)
+    where
+        T: serde::Serialize + k8s_openapi::Resource + k8s_openapi::Metadata<Ty = ObjectMeta>,
+    {
+        let l = obj.metadata_mut().labels.get_or_insert_with(BTreeMap::new);
+        l.insert(MANAGED_BY_LABEL.into(), "hlc".into());
+        l.insert(STACK_LABEL.into(), self.stack.into());
+        let yaml = to_yaml(&obj);
         self.add(Object {
             api_version: T::API_VERSION.to_string(),
             kind: T::KIND.to_string(),
@@ -279,7 +280,7 @@ impl Emitter<'_> {
         extend(&mut l, &ns.labels);
         let obj =
             K8sNamespace { metadata: ObjectMeta { labels: Some(l), ..meta(&ns.name, None) }, ..Default::default() };
-        self.push(&obj, &ns.name, None, ns.span);
+        self.push(obj, &ns.name, None, ns.span);
         if ns.tls {
             // The wildcard certificate. Its data is a reference, never a value: Kyverno's
             // sync-tls-secret policy clones `kyverno/tls-secret` over it.
@@ -295,7 +296,7 @@ impl Emitter<'_> {
                 data: Some(data),
                 ..Default::default()
             };
-            self.push(&secret, "tls-secret", Some(&ns.name), ns.span);
+            self.push(secret, "tls-secret", Some(&ns.name), ns.span);
         }
     }
 
@@ -312,7 +313,7 @@ impl Emitter<'_> {
                 data: Some(data.iter().cloned().collect()),
                 ..Default::default()
             };
-            self.push(&cm, name, Some(&svc.namespace), svc.span);
+            self.push(cm, name, Some(&svc.namespace), svc.span);
         }
         self.workload(svc);
         let app = labels(&[("app", &svc.name)]);
@@ -342,7 +343,7 @@ impl Emitter<'_> {
                     spec: Some(claim_spec(access, class, size, None)),
                     ..Default::default()
                 };
-                self.push(&pvc, claim, Some(namespace), v.span);
+                self.push(pvc, claim, Some(namespace), v.span);
             }
             VolumeSource::Nfs { claim, path, server, size, access } => {
                 let pv = PersistentVolume {
@@ -368,13 +369,13 @@ impl Emitter<'_> {
                     }),
                     ..Default::default()
                 };
-                self.push(&pv, claim, None, v.span);
+                self.push(pv, claim, None, v.span);
                 let pvc = PersistentVolumeClaim {
                     metadata: meta(claim, Some(namespace)),
                     spec: Some(claim_spec(access, "nfs-truenas", size, Some(claim))),
                     ..Default::default()
                 };
-                self.push(&pvc, claim, Some(namespace), v.span);
+                self.push(pvc, claim, Some(namespace), v.span);
             }
             _ => {}
         }
@@ -530,7 +531,7 @@ impl Emitter<'_> {
                     }),
                     ..Default::default()
                 };
-                self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
+                self.push(obj, &svc.name, Some(&svc.namespace), svc.span);
             }
             WorkloadKind::StatefulSet => {
                 let obj = StatefulSet {
@@ -545,7 +546,7 @@ impl Emitter<'_> {
                     }),
                     ..Default::default()
                 };
-                self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
+                self.push(obj, &svc.name, Some(&svc.namespace), svc.span);
             }
             WorkloadKind::DaemonSet => {
                 let obj = DaemonSet {
@@ -553,7 +554,7 @@ impl Emitter<'_> {
                     spec: Some(DaemonSetSpec { selector, template, ..Default::default() }),
                     ..Default::default()
                 };
-                self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
+                self.push(obj, &svc.name, Some(&svc.namespace), svc.span);
             }
             WorkloadKind::Job => {
                 let obj = Job {
@@ -561,7 +562,7 @@ impl Emitter<'_> {
                     spec: Some(JobSpec { backoff_limit: Some(3), template, ..Default::default() }),
                     ..Default::default()
                 };
-                self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
+                self.push(obj, &svc.name, Some(&svc.namespace), svc.span);
             }
             WorkloadKind::CronJob => {
                 let Some((schedule, _)) = &svc.schedule else { return };
@@ -587,7 +588,7 @@ impl Emitter<'_> {
                     }),
                     ..Default::default()
                 };
-                self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
+                self.push(obj, &svc.name, Some(&svc.namespace), svc.span);
             }
         }
     }
@@ -617,7 +618,7 @@ impl Emitter<'_> {
             }),
             ..Default::default()
         };
-        self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
+        self.push(obj, &svc.name, Some(&svc.namespace), svc.span);
     }
 
     /// A Kubernetes Service with these labels, selecting pods by `selector` (none: its endpoints
@@ -666,7 +667,7 @@ impl Emitter<'_> {
             }),
             ..Default::default()
         };
-        self.push(&obj, &x.name, Some(namespace), x.span);
+        self.push(obj, &x.name, Some(namespace), x.span);
     }
 
     /// A Service in front of pods hl does not declare: by selector, or with an EndpointSlice of
@@ -708,7 +709,7 @@ impl Emitter<'_> {
                             .collect(),
                     ),
                 };
-                self.push(&slice, &f.expose.name, Some(&f.namespace), f.span);
+                self.push(slice, &f.expose.name, Some(&f.namespace), f.span);
             }
         }
         for ing in &f.ingresses {
@@ -777,7 +778,7 @@ impl Emitter<'_> {
             }),
             ..Default::default()
         };
-        self.push(&obj, &ing.name, Some(ns), ing.span);
+        self.push(obj, &ing.name, Some(ns), ing.span);
         if let Some(csp) = &ing.custom_csp {
             let name = format!("custom-csp-{}", ing.name);
             let doc = middleware(&name, ns, json!({ "headers": { "contentSecurityPolicy": csp } }));
