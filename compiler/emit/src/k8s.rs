@@ -30,7 +30,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::{Value as Json, json};
 
-use crate::yaml::to_yaml;
+use crate::yaml::{to_yaml, to_yaml_buffered};
 use crate::{Object, StackOutput};
 
 /// Every object of one stack, in a stable order: the namespaces it owns first (a namespace it
@@ -39,7 +39,8 @@ use crate::{Object, StackOutput};
 /// releases. Identical objects declared twice (a claim shared by two services) are emitted
 /// once; different objects with the same kind, namespace and name are an error.
 pub fn emit_stack(stack: &Stack) -> StackOutput {
-    let mut e = Emitter { stack: &stack.name, objects: Vec::new(), diags: Vec::new() };
+    let mut e =
+        Emitter { stack: &stack.name, objects: Vec::new(), diags: Vec::new(), buf: String::with_capacity(4096) };
     // A namespace the stack only uses is its owner's (or Kubernetes') to emit.
     for ns in stack.owned_namespaces() {
         e.namespace(ns);
@@ -115,6 +116,8 @@ struct Emitter<'s> {
     stack: &'s str,
     objects: Vec<Object>,
     diags: Vec<Diagnostic>,
+    /// Scratch space every object's YAML is written into before it is copied out.
+    buf: String,
 }
 
 fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -179,7 +182,7 @@ impl Emitter<'_> {
         let l = obj.metadata_mut().labels.get_or_insert_with(BTreeMap::new);
         l.insert(MANAGED_BY_LABEL.into(), "hlc".into());
         l.insert(STACK_LABEL.into(), self.stack.into());
-        let yaml = to_yaml(&obj);
+        let yaml = to_yaml_buffered(&obj, &mut self.buf);
         self.add(Object {
             api_version: T::API_VERSION.to_string(),
             kind: T::KIND.to_string(),
@@ -191,12 +194,13 @@ impl Emitter<'_> {
     }
 
     fn push_json(&mut self, api_version: &str, kind: &str, name: &str, namespace: &str, doc: Json, origin: Span) {
+        let yaml = to_yaml_buffered(&self.labelled(doc), &mut self.buf);
         self.add(Object {
             api_version: api_version.to_string(),
             kind: kind.to_string(),
             name: name.to_string(),
             namespace: Some(namespace.to_string()),
-            yaml: to_yaml(&self.labelled(doc)),
+            yaml,
             origin,
         });
     }
