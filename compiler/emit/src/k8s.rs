@@ -147,29 +147,44 @@ fn meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
 /// The label every emitted object carries with the name of the stack that emits it.
 pub const STACK_LABEL: &str = "hlc.viktorbarzin.me/stack";
+// Label maps are sorted by key: [`OwnershipLabels`] writes the managed-by label first.
+const _: () = assert!(MANAGED_BY_LABEL.as_bytes()[0] < STACK_LABEL.as_bytes()[0]);
+
+/// A custom resource (Traefik, External Secrets, Flux) whose spec is built as JSON. Its keys come
+/// out in the order of the fields: `apiVersion`, `kind`, `metadata` (`labels`, `name`,
+/// `namespace`, alphabetical like a typed object's metadata), `spec`.
+#[derive(serde::Serialize)]
+struct CustomResource<'a> {
+    #[serde(rename = "apiVersion")]
+    api_version: &'a str,
+    kind: &'a str,
+    metadata: CustomMeta<'a>,
+    spec: &'a Json,
+}
+
+#[derive(serde::Serialize)]
+struct CustomMeta<'a> {
+    labels: OwnershipLabels<'a>,
+    name: &'a str,
+    namespace: &'a str,
+}
+
+/// [`MANAGED_BY_LABEL`] and [`STACK_LABEL`], sorted like every other label map.
+struct OwnershipLabels<'a> {
+    stack: &'a str,
+}
+
+impl serde::Serialize for OwnershipLabels<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry(MANAGED_BY_LABEL, "hlc")?;
+        map.serialize_entry(STACK_LABEL, self.stack)?;
+        map.end()
+    }
+}
 
 impl Emitter<'_> {
-    /// The object as JSON with the ownership labels added to `metadata.labels` (kept sorted).
-    fn labelled(&self, mut doc: Json) -> Json {
-        if let Some(Json::Object(meta)) = doc.get_mut("metadata") {
-            // Typed objects list metadata keys alphabetically, JSON-built ones name first: a
-            // new `labels` key goes where the object's own order puts it.
-            let sorted = meta.keys().zip(meta.keys().skip(1)).all(|(a, b)| a <= b);
-            let mut l: BTreeMap<String, Json> = match meta.get("labels") {
-                Some(Json::Object(m)) => m.clone().into_iter().collect(),
-                _ => BTreeMap::new(),
-            };
-            l.insert(MANAGED_BY_LABEL.into(), json!("hlc"));
-            l.insert(STACK_LABEL.into(), json!(self.stack));
-            // `insert` keeps the position of an existing key.
-            meta.insert("labels".into(), Json::Object(l.into_iter().collect()));
-            if sorted {
-                meta.sort_keys();
-            }
-        }
-        doc
-    }
-
     /// Serialise a typed object with the ownership labels added to its `metadata.labels`.
     ///
     /// The object is serialised as it is, not through `serde_json::Value`: typed objects write
@@ -193,8 +208,15 @@ impl Emitter<'_> {
         });
     }
 
-    fn push_json(&mut self, api_version: &str, kind: &str, name: &str, namespace: &str, doc: Json, origin: Span) {
-        let yaml = to_yaml_buffered(&self.labelled(doc), &mut self.buf);
+    /// Serialise a custom resource whose spec is built as JSON, with the ownership labels.
+    fn push_json(&mut self, api_version: &str, kind: &str, name: &str, namespace: &str, spec: Json, origin: Span) {
+        let doc = CustomResource {
+            api_version,
+            kind,
+            metadata: CustomMeta { labels: OwnershipLabels { stack: self.stack }, name, namespace },
+            spec: &spec,
+        };
+        let yaml = to_yaml_buffered(&doc, &mut self.buf);
         self.add(Object {
             api_version: api_version.to_string(),
             kind: kind.to_string(),
@@ -236,12 +258,7 @@ impl Emitter<'_> {
         if h.repo.starts_with("oci://") {
             repo_spec.insert("type".into(), json!("oci"));
         }
-        let repo = json!({
-            "apiVersion": "source.toolkit.fluxcd.io/v1",
-            "kind": "HelmRepository",
-            "metadata": { "name": h.name, "namespace": ns },
-            "spec": Json::Object(repo_spec),
-        });
+        let repo = Json::Object(repo_spec);
         self.push_json("source.toolkit.fluxcd.io/v1", "HelmRepository", &h.name, ns, repo, h.span);
         let mut chart = serde_json::Map::new();
         chart.insert("chart".into(), json!(h.chart));
@@ -258,13 +275,7 @@ impl Emitter<'_> {
         if h.values.as_object().is_some_and(|o| !o.is_empty()) {
             spec.insert("values".into(), h.values.clone());
         }
-        let release = json!({
-            "apiVersion": "helm.toolkit.fluxcd.io/v2",
-            "kind": "HelmRelease",
-            "metadata": { "name": h.name, "namespace": ns },
-            "spec": Json::Object(spec),
-        });
-        self.push_json("helm.toolkit.fluxcd.io/v2", "HelmRelease", &h.name, ns, release, h.span);
+        self.push_json("helm.toolkit.fluxcd.io/v2", "HelmRelease", &h.name, ns, Json::Object(spec), h.span);
     }
 
     fn namespace(&mut self, ns: &Namespace) {
@@ -402,13 +413,8 @@ impl Emitter<'_> {
                 .collect();
             spec.insert("data".into(), Json::Array(data));
         }
-        let doc = json!({
-            "apiVersion": "external-secrets.io/v1",
-            "kind": "ExternalSecret",
-            "metadata": { "name": s.name, "namespace": s.namespace },
-            "spec": Json::Object(spec),
-        });
-        self.push_json("external-secrets.io/v1", "ExternalSecret", &s.name, &s.namespace, doc, s.span);
+        let spec = Json::Object(spec);
+        self.push_json("external-secrets.io/v1", "ExternalSecret", &s.name, &s.namespace, spec, s.span);
     }
 
     fn pod_spec(&self, svc: &Service) -> PodSpec {
@@ -785,15 +791,15 @@ impl Emitter<'_> {
         self.push(obj, &ing.name, Some(ns), ing.span);
         if let Some(csp) = &ing.custom_csp {
             let name = format!("custom-csp-{}", ing.name);
-            let doc = middleware(&name, ns, json!({ "headers": { "contentSecurityPolicy": csp } }));
-            self.push_json("traefik.io/v1alpha1", "Middleware", &name, ns, doc, ing.span);
+            let spec = json!({ "headers": { "contentSecurityPolicy": csp } });
+            self.push_json("traefik.io/v1alpha1", "Middleware", &name, ns, spec, ing.span);
         }
         if let Some((size, span)) = &ing.max_body_size {
             match body_bytes(size) {
                 Some(bytes) => {
                     let name = format!("buffering-{}", ing.name);
-                    let doc = middleware(&name, ns, json!({ "buffering": { "maxRequestBodyBytes": bytes } }));
-                    self.push_json("traefik.io/v1alpha1", "Middleware", &name, ns, doc, ing.span);
+                    let spec = json!({ "buffering": { "maxRequestBodyBytes": bytes } });
+                    self.push_json("traefik.io/v1alpha1", "Middleware", &name, ns, spec, ing.span);
                 }
                 None => self.diags.push(
                     Diagnostic::new(
@@ -827,19 +833,10 @@ impl Emitter<'_> {
                     }),
                 );
             }
-            let doc = middleware(&name, ns, json!({ "plugin": { "sablier": Json::Object(cfg) } }));
-            self.push_json("traefik.io/v1alpha1", "Middleware", &name, ns, doc, ing.span);
+            let spec = json!({ "plugin": { "sablier": Json::Object(cfg) } });
+            self.push_json("traefik.io/v1alpha1", "Middleware", &name, ns, spec, ing.span);
         }
     }
-}
-
-fn middleware(name: &str, ns: &str, spec: Json) -> Json {
-    json!({
-        "apiVersion": "traefik.io/v1alpha1",
-        "kind": "Middleware",
-        "metadata": { "name": name, "namespace": ns },
-        "spec": spec,
-    })
 }
 
 /// The Traefik middleware chain of an ingress, in the ingress factory's exact order, each
