@@ -30,7 +30,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::{Value as Json, json};
 
-use crate::yaml::to_yaml;
+use crate::yaml::{to_yaml, to_yaml_buffered};
 use crate::{Object, StackOutput};
 
 /// Every object of one stack, in a stable order: the namespaces it owns first (a namespace it
@@ -39,7 +39,8 @@ use crate::{Object, StackOutput};
 /// releases. Identical objects declared twice (a claim shared by two services) are emitted
 /// once; different objects with the same kind, namespace and name are an error.
 pub fn emit_stack(stack: &Stack) -> StackOutput {
-    let mut e = Emitter { stack: &stack.name, objects: Vec::new(), diags: Vec::new() };
+    let mut e =
+        Emitter { stack: &stack.name, objects: Vec::new(), diags: Vec::new(), buf: String::with_capacity(4096) };
     // A namespace the stack only uses is its owner's (or Kubernetes') to emit.
     for ns in stack.owned_namespaces() {
         e.namespace(ns);
@@ -115,6 +116,8 @@ struct Emitter<'s> {
     stack: &'s str,
     objects: Vec<Object>,
     diags: Vec<Diagnostic>,
+    /// Scratch space every object's YAML is written into before it is copied out.
+    buf: String,
 }
 
 fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -144,41 +147,57 @@ fn meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
 /// The label every emitted object carries with the name of the stack that emits it.
 pub const STACK_LABEL: &str = "hlc.viktorbarzin.me/stack";
+// Label maps are sorted by key: [`OwnershipLabels`] writes the managed-by label first.
+const _: () = assert!(MANAGED_BY_LABEL.as_bytes()[0] < STACK_LABEL.as_bytes()[0]);
+
+/// A custom resource (Traefik, External Secrets, Flux) whose spec is built as JSON. Its keys come
+/// out in the order of the fields: `apiVersion`, `kind`, `metadata` (`labels`, `name`,
+/// `namespace`, alphabetical like a typed object's metadata), `spec`.
+#[derive(serde::Serialize)]
+struct CustomResource<'a> {
+    #[serde(rename = "apiVersion")]
+    api_version: &'a str,
+    kind: &'a str,
+    metadata: CustomMeta<'a>,
+    spec: &'a Json,
+}
+
+#[derive(serde::Serialize)]
+struct CustomMeta<'a> {
+    labels: OwnershipLabels<'a>,
+    name: &'a str,
+    namespace: &'a str,
+}
+
+/// [`MANAGED_BY_LABEL`] and [`STACK_LABEL`], sorted like every other label map.
+struct OwnershipLabels<'a> {
+    stack: &'a str,
+}
+
+impl serde::Serialize for OwnershipLabels<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry(MANAGED_BY_LABEL, "hlc")?;
+        map.serialize_entry(STACK_LABEL, self.stack)?;
+        map.end()
+    }
+}
 
 impl Emitter<'_> {
-    /// The object as JSON with the ownership labels added to `metadata.labels` (kept sorted).
-    fn labelled(&self, mut doc: Json) -> Json {
-        if let Some(Json::Object(meta)) = doc.get_mut("metadata") {
-            // Typed objects list metadata keys alphabetically, JSON-built ones name first: a
-            // new `labels` key goes where the object's own order puts it.
-            let sorted = meta.keys().zip(meta.keys().skip(1)).all(|(a, b)| a <= b);
-            let mut l: BTreeMap<String, Json> = match meta.get("labels") {
-                Some(Json::Object(m)) => m.clone().into_iter().collect(),
-                _ => BTreeMap::new(),
-            };
-            l.insert(MANAGED_BY_LABEL.into(), json!("hlc"));
-            l.insert(STACK_LABEL.into(), json!(self.stack));
-            // `insert` keeps the position of an existing key.
-            meta.insert("labels".into(), Json::Object(l.into_iter().collect()));
-            if sorted {
-                meta.sort_keys();
-            }
-        }
-        doc
-    }
-
-    fn push<T: serde::Serialize + k8s_openapi::Resource>(
-        &mut self,
-        obj: &T,
-        name: &str,
-        namespace: Option<&str>,
-        origin: Span,
-    ) {
-        // Plain data always converts to JSON; keep the output honest if it does not.
-        let yaml = match serde_json::to_value(obj) {
-            Ok(doc) => to_yaml(&self.labelled(doc)),
-            Err(e) => format!("# serialisation failed: {e}\n"),
-        };
+    /// Serialise a typed object with the ownership labels added to its `metadata.labels`.
+    ///
+    /// The object is serialised as it is, not through `serde_json::Value`: typed objects write
+    /// their metadata fields in declared (alphabetical) order, so `labels` lands where sorting
+    /// the keys of a JSON copy put it, and the YAML is the same.
+    fn push<T>(&mut self, mut obj: T, name: &str, namespace: Option<&str>, origin: Span)
+    where
+        T: serde::Serialize + k8s_openapi::Resource + k8s_openapi::Metadata<Ty = ObjectMeta>,
+    {
+        let l = obj.metadata_mut().labels.get_or_insert_with(BTreeMap::new);
+        l.insert(MANAGED_BY_LABEL.into(), "hlc".into());
+        l.insert(STACK_LABEL.into(), self.stack.into());
+        let yaml = to_yaml_buffered(&obj, &mut self.buf);
         self.add(Object {
             api_version: T::API_VERSION.to_string(),
             kind: T::KIND.to_string(),
@@ -189,13 +208,21 @@ impl Emitter<'_> {
         });
     }
 
-    fn push_json(&mut self, api_version: &str, kind: &str, name: &str, namespace: &str, doc: Json, origin: Span) {
+    /// Serialise a custom resource whose spec is built as JSON, with the ownership labels.
+    fn push_json(&mut self, api_version: &str, kind: &str, name: &str, namespace: &str, spec: Json, origin: Span) {
+        let doc = CustomResource {
+            api_version,
+            kind,
+            metadata: CustomMeta { labels: OwnershipLabels { stack: self.stack }, name, namespace },
+            spec: &spec,
+        };
+        let yaml = to_yaml_buffered(&doc, &mut self.buf);
         self.add(Object {
             api_version: api_version.to_string(),
             kind: kind.to_string(),
             name: name.to_string(),
             namespace: Some(namespace.to_string()),
-            yaml: to_yaml(&self.labelled(doc)),
+            yaml,
             origin,
         });
     }
@@ -231,12 +258,7 @@ impl Emitter<'_> {
         if h.repo.starts_with("oci://") {
             repo_spec.insert("type".into(), json!("oci"));
         }
-        let repo = json!({
-            "apiVersion": "source.toolkit.fluxcd.io/v1",
-            "kind": "HelmRepository",
-            "metadata": { "name": h.name, "namespace": ns },
-            "spec": Json::Object(repo_spec),
-        });
+        let repo = Json::Object(repo_spec);
         self.push_json("source.toolkit.fluxcd.io/v1", "HelmRepository", &h.name, ns, repo, h.span);
         let mut chart = serde_json::Map::new();
         chart.insert("chart".into(), json!(h.chart));
@@ -253,13 +275,7 @@ impl Emitter<'_> {
         if h.values.as_object().is_some_and(|o| !o.is_empty()) {
             spec.insert("values".into(), h.values.clone());
         }
-        let release = json!({
-            "apiVersion": "helm.toolkit.fluxcd.io/v2",
-            "kind": "HelmRelease",
-            "metadata": { "name": h.name, "namespace": ns },
-            "spec": Json::Object(spec),
-        });
-        self.push_json("helm.toolkit.fluxcd.io/v2", "HelmRelease", &h.name, ns, release, h.span);
+        self.push_json("helm.toolkit.fluxcd.io/v2", "HelmRelease", &h.name, ns, Json::Object(spec), h.span);
     }
 
     fn namespace(&mut self, ns: &Namespace) {
@@ -279,7 +295,7 @@ impl Emitter<'_> {
         extend(&mut l, &ns.labels);
         let obj =
             K8sNamespace { metadata: ObjectMeta { labels: Some(l), ..meta(&ns.name, None) }, ..Default::default() };
-        self.push(&obj, &ns.name, None, ns.span);
+        self.push(obj, &ns.name, None, ns.span);
         if ns.tls {
             // The wildcard certificate. Its data is a reference, never a value: Kyverno's
             // sync-tls-secret policy clones `kyverno/tls-secret` over it.
@@ -295,7 +311,7 @@ impl Emitter<'_> {
                 data: Some(data),
                 ..Default::default()
             };
-            self.push(&secret, "tls-secret", Some(&ns.name), ns.span);
+            self.push(secret, "tls-secret", Some(&ns.name), ns.span);
         }
     }
 
@@ -312,7 +328,7 @@ impl Emitter<'_> {
                 data: Some(data.iter().cloned().collect()),
                 ..Default::default()
             };
-            self.push(&cm, name, Some(&svc.namespace), svc.span);
+            self.push(cm, name, Some(&svc.namespace), svc.span);
         }
         self.workload(svc);
         let app = labels(&[("app", &svc.name)]);
@@ -342,7 +358,7 @@ impl Emitter<'_> {
                     spec: Some(claim_spec(access, class, size, None)),
                     ..Default::default()
                 };
-                self.push(&pvc, claim, Some(namespace), v.span);
+                self.push(pvc, claim, Some(namespace), v.span);
             }
             VolumeSource::Nfs { claim, path, server, size, access } => {
                 let pv = PersistentVolume {
@@ -368,13 +384,13 @@ impl Emitter<'_> {
                     }),
                     ..Default::default()
                 };
-                self.push(&pv, claim, None, v.span);
+                self.push(pv, claim, None, v.span);
                 let pvc = PersistentVolumeClaim {
                     metadata: meta(claim, Some(namespace)),
                     spec: Some(claim_spec(access, "nfs-truenas", size, Some(claim))),
                     ..Default::default()
                 };
-                self.push(&pvc, claim, Some(namespace), v.span);
+                self.push(pvc, claim, Some(namespace), v.span);
             }
             _ => {}
         }
@@ -397,13 +413,8 @@ impl Emitter<'_> {
                 .collect();
             spec.insert("data".into(), Json::Array(data));
         }
-        let doc = json!({
-            "apiVersion": "external-secrets.io/v1",
-            "kind": "ExternalSecret",
-            "metadata": { "name": s.name, "namespace": s.namespace },
-            "spec": Json::Object(spec),
-        });
-        self.push_json("external-secrets.io/v1", "ExternalSecret", &s.name, &s.namespace, doc, s.span);
+        let spec = Json::Object(spec);
+        self.push_json("external-secrets.io/v1", "ExternalSecret", &s.name, &s.namespace, spec, s.span);
     }
 
     fn pod_spec(&self, svc: &Service) -> PodSpec {
@@ -530,7 +541,7 @@ impl Emitter<'_> {
                     }),
                     ..Default::default()
                 };
-                self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
+                self.push(obj, &svc.name, Some(&svc.namespace), svc.span);
             }
             WorkloadKind::StatefulSet => {
                 let obj = StatefulSet {
@@ -545,7 +556,7 @@ impl Emitter<'_> {
                     }),
                     ..Default::default()
                 };
-                self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
+                self.push(obj, &svc.name, Some(&svc.namespace), svc.span);
             }
             WorkloadKind::DaemonSet => {
                 let obj = DaemonSet {
@@ -553,7 +564,7 @@ impl Emitter<'_> {
                     spec: Some(DaemonSetSpec { selector, template, ..Default::default() }),
                     ..Default::default()
                 };
-                self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
+                self.push(obj, &svc.name, Some(&svc.namespace), svc.span);
             }
             WorkloadKind::Job => {
                 let obj = Job {
@@ -561,7 +572,7 @@ impl Emitter<'_> {
                     spec: Some(JobSpec { backoff_limit: Some(3), template, ..Default::default() }),
                     ..Default::default()
                 };
-                self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
+                self.push(obj, &svc.name, Some(&svc.namespace), svc.span);
             }
             WorkloadKind::CronJob => {
                 let Some((schedule, _)) = &svc.schedule else { return };
@@ -587,7 +598,7 @@ impl Emitter<'_> {
                     }),
                     ..Default::default()
                 };
-                self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
+                self.push(obj, &svc.name, Some(&svc.namespace), svc.span);
             }
         }
     }
@@ -617,7 +628,7 @@ impl Emitter<'_> {
             }),
             ..Default::default()
         };
-        self.push(&obj, &svc.name, Some(&svc.namespace), svc.span);
+        self.push(obj, &svc.name, Some(&svc.namespace), svc.span);
     }
 
     /// A Kubernetes Service with these labels, selecting pods by `selector` (none: its endpoints
@@ -666,7 +677,7 @@ impl Emitter<'_> {
             }),
             ..Default::default()
         };
-        self.push(&obj, &x.name, Some(namespace), x.span);
+        self.push(obj, &x.name, Some(namespace), x.span);
     }
 
     /// A Service in front of pods hl does not declare: by selector, or with an EndpointSlice of
@@ -708,7 +719,7 @@ impl Emitter<'_> {
                             .collect(),
                     ),
                 };
-                self.push(&slice, &f.expose.name, Some(&f.namespace), f.span);
+                self.push(slice, &f.expose.name, Some(&f.namespace), f.span);
             }
         }
         for ing in &f.ingresses {
@@ -777,18 +788,18 @@ impl Emitter<'_> {
             }),
             ..Default::default()
         };
-        self.push(&obj, &ing.name, Some(ns), ing.span);
+        self.push(obj, &ing.name, Some(ns), ing.span);
         if let Some(csp) = &ing.custom_csp {
             let name = format!("custom-csp-{}", ing.name);
-            let doc = middleware(&name, ns, json!({ "headers": { "contentSecurityPolicy": csp } }));
-            self.push_json("traefik.io/v1alpha1", "Middleware", &name, ns, doc, ing.span);
+            let spec = json!({ "headers": { "contentSecurityPolicy": csp } });
+            self.push_json("traefik.io/v1alpha1", "Middleware", &name, ns, spec, ing.span);
         }
         if let Some((size, span)) = &ing.max_body_size {
             match body_bytes(size) {
                 Some(bytes) => {
                     let name = format!("buffering-{}", ing.name);
-                    let doc = middleware(&name, ns, json!({ "buffering": { "maxRequestBodyBytes": bytes } }));
-                    self.push_json("traefik.io/v1alpha1", "Middleware", &name, ns, doc, ing.span);
+                    let spec = json!({ "buffering": { "maxRequestBodyBytes": bytes } });
+                    self.push_json("traefik.io/v1alpha1", "Middleware", &name, ns, spec, ing.span);
                 }
                 None => self.diags.push(
                     Diagnostic::new(
@@ -822,19 +833,10 @@ impl Emitter<'_> {
                     }),
                 );
             }
-            let doc = middleware(&name, ns, json!({ "plugin": { "sablier": Json::Object(cfg) } }));
-            self.push_json("traefik.io/v1alpha1", "Middleware", &name, ns, doc, ing.span);
+            let spec = json!({ "plugin": { "sablier": Json::Object(cfg) } });
+            self.push_json("traefik.io/v1alpha1", "Middleware", &name, ns, spec, ing.span);
         }
     }
-}
-
-fn middleware(name: &str, ns: &str, spec: Json) -> Json {
-    json!({
-        "apiVersion": "traefik.io/v1alpha1",
-        "kind": "Middleware",
-        "metadata": { "name": name, "namespace": ns },
-        "spec": spec,
-    })
 }
 
 /// The Traefik middleware chain of an ingress, in the ingress factory's exact order, each
