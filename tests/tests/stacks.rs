@@ -36,8 +36,8 @@ fn emitted_yaml_per_stack() {
 }
 
 /// The same input gives the same bytes, run after run. (Thread counts are tested on the real
-/// binary with `RAYON_NUM_THREADS`, in `compiler/cli/tests/cli.rs`: the compiler runs on a
-/// thread of its own, which uses rayon's global pool whatever pool the caller installs.)
+/// binary with `RAYON_NUM_THREADS`, in `compiler/cli/tests/cli.rs`: a compilation runs on a
+/// rayon pool of its own, sized by that variable, whatever pool the caller installs.)
 #[test]
 fn output_is_identical_across_runs() {
     let files = read_dir(&repo_root().join("stacks"));
