@@ -256,15 +256,16 @@ fn run_eval(
     Evaluated { root: out.root, types: out.types, prelude: out.prelude, diagnostics: out.diagnostics }
 }
 
-/// One workspace file's declarations, evaluated with the standard library, the files that
-/// define types and the files it imports, in workspace order (the standard library, then by
-/// path).
-/// Only to find where a stack declared twice is; the rest reads [`file_read`].
+/// One workspace file evaluated and memoised: only to find where a stack declared twice is;
+/// everything else reads [`file_read`].
 #[salsa::tracked(returns(ref), no_eq)]
 fn file_eval(db: &dyn salsa::Database, file: File) -> Evaluated {
     evaluate_file(db, file)
 }
 
+/// One workspace file's declarations, evaluated with the standard library, the files that
+/// define types and the files it imports, in workspace order (the standard library, then by
+/// path).
 fn evaluate_file(db: &dyn salsa::Database, file: File) -> Evaluated {
     let ws = Workspace::get(db);
     let types = prelude(db).types.clone();
@@ -332,7 +333,7 @@ struct FileDecls {
 #[salsa::tracked(returns(ref))]
 fn file_decls(db: &dyn salsa::Database, file: File) -> FileDecls {
     let read = file_read(db, file);
-    FileDecls { stacks: read.stacks.iter().map(|(n, _)| n.clone()).collect(), globals: read.globals.clone() }
+    FileDecls { stacks: read.stacks.keys().cloned().collect(), globals: read.globals.clone() }
 }
 
 /// One workspace file evaluated and read: the models of the stacks it declares, its partial
@@ -342,7 +343,7 @@ fn file_decls(db: &dyn salsa::Database, file: File) -> FileDecls {
 #[derive(Debug)]
 struct FileRead {
     /// Each stack it declares, in declaration order, read into the model.
-    stacks: Vec<(String, StackModel)>,
+    stacks: IndexMap<String, StackModel>,
     globals: Value,
     diagnostics: Vec<Diagnostic>,
 }
@@ -455,8 +456,8 @@ pub(crate) struct StackModel {
 fn stack_model<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> StackModel {
     let name = name.text(db);
     let read = stack_files(db).get(name).map(|f| file_read(db, *f));
-    match read.and_then(|r| r.stacks.iter().find(|(n, _)| n == name)) {
-        Some((_, m)) => StackModel { stack: m.stack.clone(), diagnostics: m.diagnostics.clone() },
+    match read.and_then(|r| r.stacks.get(name)) {
+        Some(m) => StackModel { stack: m.stack.clone(), diagnostics: m.diagnostics.clone() },
         None => StackModel { stack: None, diagnostics: Vec::new() },
     }
 }
