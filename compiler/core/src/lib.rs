@@ -388,32 +388,29 @@ pub fn graph_mermaid(g: &Graph) -> String {
 
 /// The graph in three forms and a Flux Kustomization per stack whose `dependsOn` follows it.
 pub fn graph_artifacts(graph: &Graph) -> Vec<Artifact> {
-    let ((json, dot), (mermaid, flux)) = rayon::join(
-        || rayon::join(|| hl_graph::to_json(graph), || hl_graph::to_dot(graph)),
+    // The three graph files on one thread, the Flux Kustomizations (one per stack) on the rest.
+    let (mut out, flux) = rayon::join(
         || {
-            rayon::join(
-                || hl_graph::to_mermaid(graph),
-                || {
-                    graph
-                        .stacks
-                        .par_iter()
-                        .map(|stack| {
-                            let deps: Vec<&str> = graph.dependencies(stack).map(|e| e.to.as_str()).collect();
-                            Artifact {
-                                path: format!("k8s/flux/{stack}.yaml"),
-                                contents: hl_emit::flux_kustomization(stack, &deps),
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                },
-            )
+            vec![
+                Artifact { path: "graph.json".into(), contents: hl_graph::to_json(graph) },
+                Artifact { path: "graph.dot".into(), contents: hl_graph::to_dot(graph) },
+                Artifact { path: "graph.mmd".into(), contents: hl_graph::to_mermaid(graph) },
+            ]
+        },
+        || {
+            graph
+                .stacks
+                .par_iter()
+                .map(|stack| {
+                    let deps: Vec<&str> = graph.dependencies(stack).map(|e| e.to.as_str()).collect();
+                    Artifact {
+                        path: format!("k8s/flux/{stack}.yaml"),
+                        contents: hl_emit::flux_kustomization(stack, &deps),
+                    }
+                })
+                .collect::<Vec<_>>()
         },
     );
-    let mut out = vec![
-        Artifact { path: "graph.json".into(), contents: json },
-        Artifact { path: "graph.dot".into(), contents: dot },
-        Artifact { path: "graph.mmd".into(), contents: mermaid },
-    ];
     out.extend(flux);
     out
 }
