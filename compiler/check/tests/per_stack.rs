@@ -39,6 +39,7 @@ fn compile(files: &[(String, String)]) -> Model {
             (id, path, stdlib, hl_syntax::parse(id, &text))
         })
         .collect();
+    let no_paths = hl_eval::WorkspacePaths::default();
     let input = |declares: bool, prelude: bool, types| EvalInput {
         files: parses
             .iter()
@@ -51,7 +52,7 @@ fn compile(files: &[(String, String)]) -> Model {
             })
             .collect(),
         root_schema: "Workspace",
-        workspace_paths: &[],
+        workspace_paths: &no_paths,
         prelude,
         types,
     };

@@ -154,9 +154,9 @@ fn by_path(db: &dyn salsa::Database) -> BTreeMap<String, File> {
 
 /// The workspace files' paths, for the evaluator's suggestions.
 #[salsa::tracked(returns(ref))]
-fn workspace_paths(db: &dyn salsa::Database) -> Vec<String> {
+fn workspace_paths(db: &dyn salsa::Database) -> hl_eval::WorkspacePaths {
     let ws = Workspace::get(db);
-    ws.files(db).iter().filter(|f| !f.stdlib(db)).map(|f| f.path(db).clone()).collect()
+    hl_eval::WorkspacePaths::new(ws.files(db).iter().filter(|f| !f.stdlib(db)).map(|f| f.path(db).clone()).collect())
 }
 
 /// Workspace files that define types: types are global, so every evaluation reads them.
@@ -236,6 +236,7 @@ fn run_eval(
     declaring: Option<FileId>,
     types: Option<Arc<hl_eval::Types>>,
 ) -> Evaluated {
+    let none = hl_eval::WorkspacePaths::default();
     let input = EvalInput {
         files: files
             .iter()
@@ -248,7 +249,7 @@ fn run_eval(
             })
             .collect(),
         root_schema: "Workspace",
-        workspace_paths: if declaring.is_some() { workspace_paths(db) } else { &[] },
+        workspace_paths: if declaring.is_some() { workspace_paths(db) } else { &none },
         prelude: declaring.is_none(),
         types,
     };

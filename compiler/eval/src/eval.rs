@@ -1,9 +1,9 @@
 //! The evaluator.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use hl_diagnostics::{Code, Diagnostic, FileId, Span, did_you_mean, list_names};
+use hl_diagnostics::{Code, Diagnostic, FileId, Span, did_you_mean, list_names, nearest_two};
 use hl_syntax::ast::{self, BinaryOp, Entry, ExprKind, Item, StrPart, UnaryOp};
 use hl_types::{Scalar, ValueError};
 use indexmap::IndexMap;
@@ -35,12 +35,73 @@ pub struct EvalInput<'a> {
     pub root_schema: &'a str,
     /// Every workspace file's path, for suggestions when an import names no file. Empty: the
     /// paths of `files`.
-    pub workspace_paths: &'a [String],
+    pub workspace_paths: &'a WorkspacePaths,
     /// Whether to evaluate the standard library's `let`s into [`EvalOutput::prelude`].
     pub prelude: bool,
     /// The types, when an earlier evaluation of the same files' type definitions collected
     /// them ([`EvalOutput::types`]); `None` collects them from `files`.
     pub types: Option<Arc<Types>>,
+}
+
+/// The workspace files' paths, for suggesting one when an import names no file.
+///
+/// A search reads every path, and when a file many others import goes missing, every one of
+/// them asks the same question; so the answers are remembered, by the importing file's
+/// directory and the path it asked for. Being a function of the paths, the memory takes no
+/// part in comparing two of these.
+#[derive(Default)]
+pub struct WorkspacePaths {
+    paths: Vec<String>,
+    /// (directory, import path) → the two nearest paths as written from that directory.
+    hints: Mutex<HashMap<(String, String), [Option<String>; 2]>>,
+}
+
+impl WorkspacePaths {
+    pub fn new(paths: Vec<String>) -> Self {
+        WorkspacePaths { paths, hints: Mutex::default() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty()
+    }
+
+    /// The workspace path nearest to `import` as `from` would write it, other than `from`.
+    fn suggest(&self, from: &str, import: &str) -> Option<String> {
+        let dir = from.rfind('/').map_or("", |i| &from[..i]);
+        let key = (dir.to_string(), import.to_string());
+        let cached = self.hints.lock().ok().and_then(|m| m.get(&key).cloned());
+        let two = cached.unwrap_or_else(|| {
+            let two = nearest_paths(dir, import, self.paths.iter().map(String::as_str));
+            if let Ok(mut m) = self.hints.lock() {
+                m.insert(key, two.clone());
+            }
+            two
+        });
+        // Of the two, the first that is not the importing file itself.
+        let own = relative_to(dir, from);
+        two.into_iter().flatten().find(|p| *p != own)
+    }
+}
+
+/// The two paths nearest to `import` as a file in `dir` would write them.
+fn nearest_paths<'p>(dir: &str, import: &str, paths: impl Iterator<Item = &'p str>) -> [Option<String>; 2] {
+    let mut known: Vec<String> = paths.map(|p| relative_to(dir, p)).collect();
+    known.sort();
+    nearest_two(import, known.iter().map(String::as_str)).map(|n| n.map(|(p, _)| p.to_string()))
+}
+
+impl PartialEq for WorkspacePaths {
+    fn eq(&self, other: &Self) -> bool {
+        self.paths == other.paths
+    }
+}
+
+impl Eq for WorkspacePaths {}
+
+impl std::fmt::Debug for WorkspacePaths {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("WorkspacePaths").field(&self.paths).finish()
+    }
 }
 
 /// Bounds on evaluation.
@@ -95,7 +156,7 @@ struct Evaluator<'a> {
     files: IndexMap<FileId, &'a InputFile<'a>>,
     by_path: HashMap<String, FileId>,
     root_schema: &'a str,
-    workspace_paths: &'a [String],
+    workspace_paths: &'a WorkspacePaths,
     types: Arc<Types>,
     prelude: IndexMap<String, Global>,
     scopes: HashMap<FileId, IndexMap<String, Global>>,
@@ -406,18 +467,13 @@ impl<'a> Evaluator<'a> {
             Some(t) => Some(t),
             None => {
                 // Suggest paths as the importing file would write them.
-                let dir = from.path.rfind('/').map_or("", |i| &from.path[..i]);
-                let mut known: Vec<String> = if self.workspace_paths.is_empty() {
-                    self.files
-                        .values()
-                        .filter(|f| !f.stdlib && f.id != from.id)
-                        .map(|f| relative_to(dir, &f.path))
-                        .collect()
+                let hint = if self.workspace_paths.is_empty() {
+                    let dir = from.path.rfind('/').map_or("", |i| &from.path[..i]);
+                    let paths = self.files.values().filter(|f| !f.stdlib && f.id != from.id).map(|f| f.path.as_str());
+                    nearest_paths(dir, &imp.path, paths)[0].clone()
                 } else {
-                    self.workspace_paths.iter().filter(|p| **p != from.path).map(|p| relative_to(dir, p)).collect()
+                    self.workspace_paths.suggest(&from.path, &imp.path)
                 };
-                known.sort();
-                let known: Vec<&str> = known.iter().map(String::as_str).collect();
                 let mut d = Diagnostic::new(
                     Code::UnresolvedImport,
                     format!("cannot find the file `{}` to import", imp.path),
@@ -427,7 +483,7 @@ impl<'a> Evaluator<'a> {
                 .with_note(
                     "import paths are relative to the importing file; `std/...` names a standard library module",
                 );
-                if let Some(s) = did_you_mean(&imp.path, known) {
+                if let Some(s) = hint {
                     d = d.with_help(format!("did you mean `{s}`?"));
                 }
                 self.error(d);
@@ -2128,4 +2184,21 @@ fn normalize(path: &str) -> String {
         }
     }
     parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_suggestions_are_relative_and_never_the_importing_file() {
+        let paths = WorkspacePaths::new(vec!["stacks/app.hl".into(), "stacks/apps.hl".into(), "base/lib.hl".into()]);
+        // From `stacks/apps.hl` the nearest path to `app.h` is the file itself: the next one is
+        // suggested, even though the first search was remembered for another file.
+        assert_eq!(paths.suggest("stacks/other.hl", "app.h").as_deref(), Some("app.hl"));
+        assert_eq!(paths.suggest("stacks/app.hl", "app.h").as_deref(), Some("apps.hl"));
+        assert_eq!(paths.suggest("stacks/app.hl", "../base/lb.hl").as_deref(), Some("../base/lib.hl"));
+        assert_eq!(paths.suggest("stacks/app.hl", "zzz").as_deref(), None);
+        assert_eq!(paths.hints.lock().map(|m| m.len()).unwrap_or(0), 3);
+    }
 }

@@ -9,10 +9,10 @@
 //! view: an engine that remembers views re-checks a stack only when its view or the stack
 //! changed. When a diagnostic has to point into another stack, `other` fetches that stack.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
-use hl_diagnostics::{Code, Diagnostic, did_you_mean, list_names};
+use hl_diagnostics::{Code, Diagnostic, did_you_mean, list_names, nearest};
 
 use crate::types::*;
 
@@ -75,9 +75,55 @@ pub struct WorkspaceIndex {
     claims: BTreeMap<String, BTreeSet<String>>,
     /// (namespace, Service) → (stack, declaring service or frontend); the last declaration.
     services: BTreeMap<(String, String), (String, String)>,
+    /// Suggestions already made against `names` and `owners`: every stack of a workspace that
+    /// lost a stack asks for the same missing name, and each search reads every stack.
+    nearest: NearestCache,
+}
+
+/// Suggestion searches by (in stack names?, name asked for). A pure function of the index, so
+/// it takes no part in comparing or cloning it.
+#[derive(Default)]
+struct NearestCache(Mutex<HashMap<(bool, String), Option<(String, f64)>>>);
+
+impl Clone for NearestCache {
+    fn clone(&self) -> Self {
+        NearestCache::default()
+    }
+}
+
+impl PartialEq for NearestCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for NearestCache {}
+
+impl std::fmt::Debug for NearestCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NearestCache")
+    }
 }
 
 impl WorkspaceIndex {
+    /// The stack name, or with `in_names` false the owned namespace, nearest to `name`.
+    fn suggest(&self, in_names: bool, name: &str) -> Option<(String, f64)> {
+        let key = (in_names, name.to_string());
+        if let Some(found) = self.nearest.0.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return found;
+        }
+        let found = if in_names {
+            nearest(name, self.names.iter().map(String::as_str))
+        } else {
+            nearest(name, self.owners.keys().map(String::as_str))
+        }
+        .map(|(c, score)| (c.to_string(), score));
+        if let Ok(mut m) = self.nearest.0.lock() {
+            m.insert(key, found.clone());
+        }
+        found
+    }
+
     /// Join the stacks' summaries, given in model order.
     pub fn new<'a>(summaries: impl IntoIterator<Item = (&'a str, &'a StackSummary)>) -> WorkspaceIndex {
         let mut ix = WorkspaceIndex::default();
@@ -103,7 +149,7 @@ impl WorkspaceIndex {
         let mut v = StackView::default();
         for (dep, _) in &s.depends_on {
             if dep != &s.name && !self.names.contains(dep) {
-                let hint = did_you_mean(dep, self.names.iter().map(String::as_str)).map(str::to_string);
+                let hint = self.suggest(true, dep).map(|(c, _)| c);
                 v.unknown_stacks.insert(dep.clone(), hint);
             }
         }
@@ -117,10 +163,22 @@ impl WorkspaceIndex {
                 }
                 None if !is_cluster(ns) => {
                     // Only a namespace that nobody owns needs a suggestion.
-                    let owned = self.owners.keys().map(String::as_str);
-                    let external = did_you_mean(ns, owned.clone().chain(cluster.iter().map(String::as_str)));
-                    let placed = did_you_mean(ns, declared.iter().copied().chain(owned));
-                    v.unowned.insert(ns.to_string(), (external.map(str::to_string), placed.map(str::to_string)));
+                    // Of equal scores the earlier list wins, as if the lists were searched
+                    // as one: owned before cluster, declared before owned.
+                    let owned = self.suggest(false, ns);
+                    let cluster = nearest(ns, cluster.iter().map(String::as_str));
+                    let declared = nearest(ns, declared.iter().copied());
+                    let external = match (owned.clone(), cluster) {
+                        (Some(o), Some(c)) if c.1 > o.1 => Some(c.0.to_string()),
+                        (Some(o), _) => Some(o.0),
+                        (None, c) => c.map(|c| c.0.to_string()),
+                    };
+                    let placed = match (declared, owned) {
+                        (Some(d), Some(o)) if o.1 > d.1 => Some(o.0),
+                        (Some(d), _) => Some(d.0.to_string()),
+                        (None, o) => o.map(|o| o.0),
+                    };
+                    v.unowned.insert(ns.to_string(), (external, placed));
                 }
                 None => {}
             }

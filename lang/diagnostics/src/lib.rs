@@ -191,19 +191,44 @@ pub fn sort_and_dedup(diags: &mut Vec<Diagnostic>) {
 /// assert_eq!(did_you_mean("gold", tiers), None);
 /// ```
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let mut best: Option<(&str, f64)> = None;
+    nearest(name, candidates).map(|(c, _)| c)
+}
+
+/// [`did_you_mean`] with the suggestion's similarity (Jaro-Winkler, 0 to 1), so that the best
+/// of several candidate lists can be picked without searching them together: of equal scores,
+/// the first candidate wins.
+pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<(&'a str, f64)> {
+    nearest_two(name, candidates)[0]
+}
+
+/// The two best suggestions for `name`, best first, ranked by similarity and then by order:
+/// the second is the answer when the first turns out to be excluded.
+pub fn nearest_two<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> [Option<(&'a str, f64)>; 2] {
+    let mut best: [Option<(&str, f64)>; 2] = [None, None];
+    let len = name.chars().count();
     for cand in candidates {
         if cand == name {
             continue;
         }
         let score = strsim::jaro_winkler(name, cand);
-        let dist = strsim::levenshtein(name, cand);
-        let plausible = score > 0.85 || dist <= 2.min(cand.len().saturating_sub(1)).max(1);
-        if plausible && best.is_none_or(|(_, s)| score > s) {
-            best = Some((cand, score));
+        if best[1].is_some_and(|(_, s)| score <= s) {
+            continue;
+        }
+        // The edit distance is at least the difference in length, so a long way off in length
+        // needs no edit distance.
+        let limit = 2.min(cand.len().saturating_sub(1)).max(1);
+        let plausible =
+            score > 0.85 || (len.abs_diff(cand.chars().count()) <= limit && strsim::levenshtein(name, cand) <= limit);
+        if !plausible {
+            continue;
+        }
+        if best[0].is_none_or(|(_, s)| score > s) {
+            best = [Some((cand, score)), best[0]];
+        } else {
+            best[1] = Some((cand, score));
         }
     }
-    best.map(|(c, _)| c)
+    best
 }
 
 /// Join names as "`a`, `b` or `c`" for messages; no names give an empty string.
@@ -230,6 +255,14 @@ mod tests {
         assert_eq!(did_you_mean("replica", fields), Some("replicas"));
         assert_eq!(did_you_mean("prot", fields), Some("port"));
         assert_eq!(did_you_mean("zzzzzz", fields), None);
+    }
+
+    #[test]
+    fn ranks_the_two_nearest_by_score_then_order() {
+        let [first, second] = nearest_two("replica", ["image", "replicas", "replicaz", "replicasss"]);
+        assert_eq!(first.map(|(c, _)| c), Some("replicas"));
+        assert_eq!(second.map(|(c, _)| c), Some("replicaz"));
+        assert_eq!(nearest_two("zzzzzz", ["image"]), [None, None]);
     }
 
     #[test]
