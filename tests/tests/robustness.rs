@@ -211,7 +211,7 @@ fn self_reference_and_runaway_evaluation_are_bounded() {
     let text = "fn f(n: Int) -> Int = if n == 0 then 1 else f(n - 1) + f(n - 1)\nlet x = f(60)\nstack demo {\n  namespace demo { tier = aux }\n  service web { image = \"nginx:1.27\", replicas = x, port http = 80 }\n}\n";
     let files = vec![InputText { path: "main.hl".into(), display: "main.hl".into(), bytes: text.as_bytes().to_vec() }];
     let options =
-        hlc_core::Options { limits: hlc_core::Limits { steps: 200_000, ..Default::default() }, progress: None };
+        hlc_core::Options { limits: hlc_core::Limits { steps: 200_000, ..Default::default() }, ..Default::default() };
     let c = hlc_core::compile_with(files, &options);
     assert!(c.diagnostics.iter().any(|d| d.code.info().code == "E0301"));
 }

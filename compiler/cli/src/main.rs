@@ -332,7 +332,8 @@ fn run(
         }
     };
     let nfiles = files.len();
-    let c = ui.compile(files);
+    // The process ends with this command: leave the result's memory to the operating system.
+    let c = std::mem::ManuallyDrop::new(ui.compile(files, out.is_some()));
     let mut stderr = std::io::stderr().lock();
     match format {
         Format::Human => {
@@ -366,7 +367,7 @@ fn run(
         let _ = writeln!(stderr, "{what}: {}{why}", render::summary(&c.diagnostics));
         return ExitCode::from(EXIT_ERRORS);
     }
-    let objects = object_count(&c);
+    let objects = c.objects;
     match out {
         Some(out) => {
             if let Err(e) = fsio::write_output(out, &c.artifacts) {
@@ -391,11 +392,6 @@ fn run(
     ExitCode::SUCCESS
 }
 
-/// Kubernetes objects among the artifacts (not kustomize files or graph files).
-fn object_count(c: &hlc_core::Compilation) -> usize {
-    c.artifacts.iter().filter(|a| a.path.starts_with("k8s/") && !a.path.ends_with("/kustomization.yaml")).count()
-}
-
 /// Read and compile a workspace for a command that needs it error-free; on errors, print them
 /// and return the exit code.
 fn compile_clean(dir: &std::path::Path, ui: ui::Ui, what: &str) -> Result<hlc_core::Compilation, ExitCode> {
@@ -403,7 +399,7 @@ fn compile_clean(dir: &std::path::Path, ui: ui::Ui, what: &str) -> Result<hlc_co
         eprintln!("error: {e}");
         ExitCode::from(EXIT_USAGE)
     })?;
-    let c = ui.compile(files);
+    let c = ui.compile(files, true);
     let errors: Vec<_> = c.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
     if !errors.is_empty() {
         let style = if ui.color { Style::Color } else { Style::Plain };

@@ -31,8 +31,10 @@ impl Ui {
     }
 
     /// Compile with progress reporting: a bar on a terminal after a second, stage timings
-    /// with `--verbose`.
-    pub fn compile(&self, files: Vec<InputText>) -> Compilation {
+    /// with `--verbose`. Without `artifacts`, the output is emitted and counted but not laid
+    /// out as files. The process is taken to exit after the command, so the compiler's working
+    /// memory is not freed.
+    pub fn compile(&self, files: Vec<InputText>, artifacts: bool) -> Compilation {
         let start = Instant::now();
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
         // A spinner with the stage until the emit stage, which has a count to show.
@@ -73,12 +75,18 @@ impl Ui {
             }
         };
         let nfiles = files.len();
-        let c = hlc_core::compile_with(files, &Options { progress: Some(&on_progress), ..Options::default() });
+        let options = Options { progress: Some(&on_progress), artifacts, exiting: true, ..Options::default() };
+        let c = hlc_core::compile_with(files, &options);
         bar.finish_and_clear();
         if self.verbose {
             let end = Instant::now();
             let stages = stages.into_inner().unwrap_or_default();
-            eprintln!("read {nfiles} files; {} stacks; {} output files", c.model.stacks.len(), c.artifacts.len());
+            eprintln!(
+                "read {nfiles} files; {} stacks; {} objects in {} output files",
+                c.model.stacks.len(),
+                c.objects,
+                c.artifacts.len()
+            );
             for (i, (name, at)) in stages.iter().enumerate() {
                 let until = stages.get(i + 1).map(|(_, t)| *t).unwrap_or(end);
                 eprintln!("  {name:<9} {:>8.1} ms", until.duration_since(*at).as_secs_f64() * 1000.0);

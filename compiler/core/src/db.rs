@@ -964,7 +964,13 @@ fn compile_now(db: &Database, ws: Workspace, options: &Options<'_>) -> Compilati
     let checked = checked(db);
     let mut artifacts = Vec::new();
     let mut origins = BTreeMap::new();
-    if !diags.iter().any(Diagnostic::is_error) {
+    let ok = !diags.iter().any(Diagnostic::is_error);
+    let objects = if ok {
+        graph.stacks.len() + stack_names(db).iter().map(|n| object_keys(db, *n).len()).sum::<usize>()
+    } else {
+        0
+    };
+    if ok && options.artifacts {
         let laid: Vec<_> = stack_names(db)
             .par_iter()
             .map_with(db.clone(), |db, name| {
@@ -1000,6 +1006,7 @@ fn compile_now(db: &Database, ws: Workspace, options: &Options<'_>) -> Compilati
         graph: graph.clone(),
         waived: checked.waived.clone(),
         artifacts,
+        objects,
         origins,
     }
 }

@@ -193,8 +193,12 @@ pub struct Compilation {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub waived: Vec<Waived>,
-    /// Output files sorted by path. Empty when there are errors.
+    /// Output files sorted by path. Empty when there are errors, or when
+    /// [`Options::artifacts`] was off.
     pub artifacts: Vec<Artifact>,
+    /// How many Kubernetes objects the output holds: every stack's objects and one Flux
+    /// Kustomization per stack. Zero when there are errors.
+    pub objects: usize,
     /// For each emitted Kubernetes object's file: the declaration it comes from.
     pub origins: std::collections::BTreeMap<String, Span>,
 }
@@ -264,17 +268,31 @@ pub enum Progress {
 ///         emitted.fetch_add(1, Ordering::Relaxed);
 ///     }
 /// };
-/// let options = Options { limits: Limits::default(), progress: Some(&on_progress) };
+/// let options = Options { limits: Limits::default(), progress: Some(&on_progress), ..Options::default() };
 /// let c = compile_with(files, &options);
 /// assert_eq!((c.model.stacks.len(), emitted.load(Ordering::Relaxed)), (1, 1));
 /// # Ok::<(), std::io::Error>(())
 /// ```
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub struct Options<'a> {
     /// Bounds on evaluation (steps, call depth); exceeding one is a diagnostic.
     pub limits: Limits,
     /// Called as the compilation moves through its stages.
     pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
+    /// Lay the output out as files ([`Compilation::artifacts`]); on by default. A check, which
+    /// only reports, turns it off: it still emits every object (emitting finds problems) and
+    /// counts them in [`Compilation::objects`].
+    pub artifacts: bool,
+    /// The process exits once it has the result: leave the compiler's working memory (every
+    /// memo) to the operating system rather than free it piece by piece, as compilers
+    /// commonly do. Off by default; only a one-shot command line turns it on.
+    pub exiting: bool,
+}
+
+impl Default for Options<'_> {
+    fn default() -> Self {
+        Options { limits: Limits::default(), progress: None, artifacts: true, exiting: false }
+    }
 }
 
 impl Options<'_> {
@@ -304,8 +322,12 @@ pub fn compile_with(files: Vec<InputText>, options: &Options<'_>) -> Compilation
     let mut session = Session::new(options.limits);
     session.set_files(files);
     let compiled = session.snapshot().compile(options);
-    // Freeing every memo of a large workspace takes a while; nothing waits for it.
-    let _ = std::thread::Builder::new().name("hlc-free".into()).spawn(move || drop(session));
+    if options.exiting {
+        std::mem::forget(session);
+    } else {
+        // Freeing every memo of a large workspace takes a while; nothing waits for it.
+        let _ = std::thread::Builder::new().name("hlc-free".into()).spawn(move || drop(session));
+    }
     match compiled {
         Ok(c) => c,
         // Only a change to the session cancels, and no one else holds this one: a query

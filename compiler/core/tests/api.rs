@@ -184,3 +184,18 @@ fn objects_sharing_kind_and_name_in_one_stack_get_distinct_files() {
         assert!(kustomization.contents.contains(s.trim_start_matches("k8s/two/")), "{}", kustomization.contents);
     }
 }
+
+#[test]
+fn a_check_counts_the_objects_a_build_lays_out_without_laying_them_out() {
+    let files = || load(&workspace()).expect("memory hosts do not fail");
+    let build = compile_with(files(), &Options::default());
+    let check = compile_with(files(), &Options { artifacts: false, exiting: true, ..Options::default() });
+    // Every file under k8s/ but the kustomize lists is one object: the stacks' and Flux's.
+    let laid_out =
+        build.artifacts.iter().filter(|a| a.path.starts_with("k8s/") && !a.path.ends_with("/kustomization.yaml"));
+    assert_eq!(build.objects, laid_out.count());
+    assert!(build.objects > 2, "{}", build.objects);
+    assert_eq!(check.objects, build.objects);
+    assert!(check.artifacts.is_empty() && check.origins.is_empty());
+    assert_eq!(check.diagnostics, build.diagnostics);
+}
