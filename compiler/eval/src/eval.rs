@@ -53,8 +53,10 @@ pub struct EvalInput<'a> {
 pub struct WorkspacePaths {
     paths: Vec<String>,
     /// (directory, import path) → the two nearest paths as written from that directory.
-    hints: Mutex<HashMap<(String, String), [Option<String>; 2]>>,
+    hints: Mutex<HashMap<(String, String), NearestTwo>>,
 }
+
+type NearestTwo = [Option<String>; 2];
 
 impl WorkspacePaths {
     pub fn new(paths: Vec<String>) -> Self {
@@ -84,7 +86,7 @@ impl WorkspacePaths {
 }
 
 /// The two paths nearest to `import` as a file in `dir` would write them.
-fn nearest_paths<'p>(dir: &str, import: &str, paths: impl Iterator<Item = &'p str>) -> [Option<String>; 2] {
+fn nearest_paths<'p>(dir: &str, import: &str, paths: impl Iterator<Item = &'p str>) -> NearestTwo {
     let mut known: Vec<String> = paths.map(|p| relative_to(dir, p)).collect();
     known.sort();
     nearest_two(import, known.iter().map(String::as_str)).map(|n| n.map(|(p, _)| p.to_string()))
