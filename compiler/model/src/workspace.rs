@@ -83,7 +83,10 @@ pub struct WorkspaceIndex {
 /// Suggestion searches by (in stack names?, name asked for). A pure function of the index, so
 /// it takes no part in comparing or cloning it.
 #[derive(Default)]
-struct NearestCache(Mutex<HashMap<(bool, String), Option<(String, f64)>>>);
+struct NearestCache(Mutex<HashMap<(bool, String), Option<Scored>>>);
+
+/// A suggestion and its similarity.
+type Scored = (String, f64);
 
 impl Clone for NearestCache {
     fn clone(&self) -> Self {
@@ -107,7 +110,7 @@ impl std::fmt::Debug for NearestCache {
 
 impl WorkspaceIndex {
     /// The stack name, or with `in_names` false the owned namespace, nearest to `name`.
-    fn suggest(&self, in_names: bool, name: &str) -> Option<(String, f64)> {
+    fn suggest(&self, in_names: bool, name: &str) -> Option<Scored> {
         let key = (in_names, name.to_string());
         if let Some(found) = self.nearest.0.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return found;
