@@ -839,23 +839,27 @@ impl<'a> Evaluator<'a> {
     /// Fill defaults and report missing required fields.
     fn complete(&mut self, mut record: Record, schema: &SchemaDef, head: Span, report_missing: bool) -> Record {
         let mut missing = Vec::new();
+        // The fields in schema order (for stable output): each set field is moved over, each
+        // unset one gets its default. Fields the schema does not have were reported and are
+        // left out.
+        let mut fields = IndexMap::with_capacity(schema.fields.len());
         for (name, ft) in &schema.fields {
-            if record.fields.contains_key(name) {
-                continue;
-            }
-            if ft.has_default {
+            if let Some((name, v)) = record.fields.swap_remove_entry(name) {
+                fields.insert(name, v);
+            } else if ft.has_default {
                 let v = self.eval_default(schema, ft);
                 record.field_spans.insert(name.clone(), v.span);
-                record.fields.insert(name.clone(), v);
+                fields.insert(name.clone(), v);
                 record.defaults.insert(name.clone());
             } else if ft.optional || matches!(ft.ty, Ty::Optional(_)) {
-                record.fields.insert(name.clone(), Value::new(ValueKind::Null, head));
+                fields.insert(name.clone(), Value::new(ValueKind::Null, head));
                 record.defaults.insert(name.clone());
             } else {
                 missing.push(name.clone());
-                record.fields.insert(name.clone(), Value::error(head));
+                fields.insert(name.clone(), Value::error(head));
             }
         }
+        record.fields = fields;
         if !missing.is_empty() && report_missing {
             let names = list_names(&missing);
             let plural = if missing.len() == 1 { "field" } else { "fields" };
@@ -871,14 +875,6 @@ impl<'a> Evaluator<'a> {
             }
             self.error(d);
         }
-        // Keep schema field order for stable output.
-        let mut ordered_fields = IndexMap::new();
-        for name in schema.fields.keys() {
-            if let Some(v) = record.fields.shift_remove(name) {
-                ordered_fields.insert(name.clone(), v);
-            }
-        }
-        record.fields = ordered_fields;
         record
     }
 
