@@ -1,6 +1,8 @@
 //! The evaluator.
 
 use std::collections::HashMap;
+
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use std::sync::{Arc, Mutex};
 
 use hl_diagnostics::{Code, Diagnostic, FileId, Span, did_you_mean, list_names, nearest_two};
@@ -140,6 +142,32 @@ pub fn evaluate(input: &EvalInput<'_>, limits: Limits) -> EvalOutput {
     EvalOutput { root, prelude, diagnostics: ev.diags, types: ev.types }
 }
 
+/// Names in scope in one file: its own definitions and what it imports, in order.
+type Scope = IndexMap<String, Global, FxBuildHasher>;
+
+/// An entry of a block, or a top-level declaration read as an entry of the workspace root,
+/// without copying it.
+#[derive(Clone, Copy)]
+enum EntryRef<'e> {
+    Field(&'e ast::Field),
+    Decl(&'e ast::Decl),
+    Spread(&'e ast::Expr),
+    Let(&'e ast::Let),
+    Error,
+}
+
+impl<'e> From<&'e Entry> for EntryRef<'e> {
+    fn from(e: &'e Entry) -> Self {
+        match e {
+            Entry::Field(f) => EntryRef::Field(f),
+            Entry::Decl(d) => EntryRef::Decl(d),
+            Entry::Spread(x) => EntryRef::Spread(x),
+            Entry::Let(l) => EntryRef::Let(l),
+            Entry::Error(_) => EntryRef::Error,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Global {
     Let(FileId, u32),
@@ -156,15 +184,15 @@ enum Slot {
 
 struct Evaluator<'a> {
     files: IndexMap<FileId, &'a InputFile<'a>>,
-    by_path: HashMap<String, FileId>,
+    by_path: FxHashMap<String, FileId>,
     root_schema: &'a str,
     workspace_paths: &'a WorkspacePaths,
     types: Arc<Types>,
-    prelude: IndexMap<String, Global>,
-    scopes: HashMap<FileId, IndexMap<String, Global>>,
+    prelude: Scope,
+    scopes: FxHashMap<FileId, Scope>,
     /// Files with an unresolved import: unknown names there may come from it.
     broken_imports: std::collections::HashSet<FileId>,
-    memo: HashMap<Global, Slot>,
+    memo: FxHashMap<Global, Slot>,
     locals: Vec<(String, Value)>,
     file: FileId,
     diags: Vec<Diagnostic>,
@@ -179,7 +207,7 @@ const BUILTINS: &[&str] = &["len", "join", "lower", "upper", "keys", "contains",
 impl<'a> Evaluator<'a> {
     fn new(input: &'a EvalInput<'a>, limits: Limits) -> Self {
         let mut files = IndexMap::new();
-        let mut by_path = HashMap::new();
+        let mut by_path = FxHashMap::default();
         for f in &input.files {
             files.insert(f.id, f);
             by_path.insert(f.path.clone(), f.id);
@@ -190,10 +218,10 @@ impl<'a> Evaluator<'a> {
             root_schema: input.root_schema,
             workspace_paths: input.workspace_paths,
             types: input.types.clone().unwrap_or_default(),
-            prelude: IndexMap::new(),
-            scopes: HashMap::new(),
+            prelude: Scope::default(),
+            scopes: FxHashMap::default(),
             broken_imports: std::collections::HashSet::new(),
-            memo: HashMap::new(),
+            memo: FxHashMap::default(),
             locals: Vec::new(),
             file: FileId(0),
             diags: Vec::new(),
@@ -427,9 +455,9 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The `let` and `fn` items a file defines, reporting duplicates.
-    fn own_defs(&mut self, f: &InputFile<'a>) -> IndexMap<String, Global> {
-        let mut out: IndexMap<String, Global> = IndexMap::new();
-        let mut spans: HashMap<String, Span> = HashMap::new();
+    fn own_defs(&mut self, f: &InputFile<'a>) -> Scope {
+        let mut out = Scope::default();
+        let mut spans: FxHashMap<&str, Span> = FxHashMap::default();
         for (i, item) in f.ast.items.iter().enumerate() {
             let (name, g) = match item {
                 Item::Let(l) => (&l.name, Global::Let(f.id, i as u32)),
@@ -439,7 +467,7 @@ impl<'a> Evaluator<'a> {
             if name.name.is_empty() {
                 continue;
             }
-            if let Some(prev) = spans.get(&name.name) {
+            if let Some(prev) = spans.get(name.name.as_str()) {
                 // Report once: scopes are built for every importer too.
                 if !self.diags.iter().any(|d| d.code == Code::DuplicateDefinition && d.primary.span == name.span) {
                     self.error(
@@ -454,7 +482,7 @@ impl<'a> Evaluator<'a> {
                 }
                 continue;
             }
-            spans.insert(name.name.clone(), name.span);
+            spans.insert(&name.name, name.span);
             out.insert(name.name.clone(), g);
         }
         out
@@ -588,18 +616,16 @@ impl<'a> Evaluator<'a> {
             return Value::error(Span::default());
         };
         let files: Vec<&InputFile<'a>> = self.files.values().copied().filter(|f| !f.stdlib && f.declares).collect();
-        let mut entries: Vec<(FileId, &'a Entry)> = Vec::new();
-        // Top-level declarations are entries of the workspace root; wrap them as entries.
-        let mut owned: Vec<(FileId, Entry)> = Vec::new();
-        for f in &files {
-            for item in &f.ast.items {
-                if let Item::Decl(d) = item {
-                    owned.push((f.id, Entry::Decl(d.clone())));
-                }
-            }
-        }
-        let _ = &mut entries;
-        let refs: Vec<(FileId, &Entry)> = owned.iter().map(|(f, e)| (*f, e)).collect();
+        // Top-level declarations are entries of the workspace root.
+        let refs: Vec<(FileId, EntryRef<'_>)> = files
+            .iter()
+            .flat_map(|f| {
+                f.ast.items.iter().filter_map(|item| match item {
+                    Item::Decl(d) => Some((f.id, EntryRef::Decl(d))),
+                    _ => None,
+                })
+            })
+            .collect();
         let span = Span::default();
         self.eval_entries(&refs, Some(schema), span, span)
     }
@@ -609,7 +635,7 @@ impl<'a> Evaluator<'a> {
     /// Evaluate the entries of a block against an optional schema.
     fn eval_entries(
         &mut self,
-        entries: &[(FileId, &Entry)],
+        entries: &[(FileId, EntryRef<'_>)],
         schema: Option<&SchemaDef>,
         block_span: Span,
         head_span: Span,
@@ -620,15 +646,15 @@ impl<'a> Evaluator<'a> {
         let mut field_spans: IndexMap<String, Span> = IndexMap::new();
         let mut defaults = std::collections::BTreeSet::new();
         // Fields set explicitly (not by a spread), for duplicate detection.
-        let mut explicit: HashMap<String, Span> = HashMap::new();
-        let mut map_entry_spans: HashMap<(String, String), Span> = HashMap::new();
+        let mut explicit: FxHashMap<&str, Span> = FxHashMap::default();
+        let mut map_entry_spans: FxHashMap<(&str, &str), Span> = FxHashMap::default();
         // A block with unreadable entries may well set the "missing" fields there.
         let mut unreadable = false;
         for (file, entry) in entries {
             self.file = *file;
             match entry {
-                Entry::Error(_) => unreadable = true,
-                Entry::Let(l) => {
+                EntryRef::Error => unreadable = true,
+                EntryRef::Let(l) => {
                     let expected = l.ty.as_ref().map(|t| self.resolve_type(t));
                     let v = self.eval_expr(&l.value, expected.as_ref());
                     let v = match &expected {
@@ -637,7 +663,7 @@ impl<'a> Evaluator<'a> {
                     };
                     self.locals.push((l.name.name.clone(), v));
                 }
-                Entry::Spread(e) => {
+                EntryRef::Spread(e) => {
                     let v = self.eval_expr(e, None);
                     match &v.kind {
                         ValueKind::Record(r) => {
@@ -649,10 +675,7 @@ impl<'a> Evaluator<'a> {
                                     continue;
                                 }
                                 let fv = match schema.and_then(|s| s.fields.get(k)) {
-                                    Some(ft) => {
-                                        let t = ft.ty.clone();
-                                        self.coerce(fv.clone(), &t, e.span)
-                                    }
+                                    Some(ft) => self.coerce(fv.clone(), &ft.ty, e.span),
                                     None => fv.clone(),
                                 };
                                 field_spans.insert(k.clone(), r.field_spans.get(k).copied().unwrap_or(e.span));
@@ -676,10 +699,10 @@ impl<'a> Evaluator<'a> {
                         }
                     }
                 }
-                Entry::Field(f) => {
+                EntryRef::Field(f) => {
                     let ft = match schema {
                         Some(s) => match s.fields.get(&f.name.name) {
-                            Some(ft) => Some(ft.ty.clone()),
+                            Some(ft) => Some(&ft.ty),
                             None => {
                                 self.unknown_field(s, &f.name.name, f.name.span);
                                 continue;
@@ -687,25 +710,25 @@ impl<'a> Evaluator<'a> {
                         },
                         None => None,
                     };
-                    if let Some(prev) = explicit.get(&f.name.name) {
+                    if let Some(prev) = explicit.get(f.name.name.as_str()) {
                         self.duplicate_field(&f.name.name, f.name.span, *prev);
                         continue;
                     }
-                    let v = self.eval_expr(&f.value, ft.as_ref());
-                    let v = match &ft {
+                    let v = self.eval_expr(&f.value, ft);
+                    let v = match ft {
                         Some(t) => self.coerce(v, t, f.name.span),
                         None => v,
                     };
-                    explicit.insert(f.name.name.clone(), f.name.span);
+                    explicit.insert(&f.name.name, f.name.span);
                     field_spans.insert(f.name.name.clone(), f.span);
                     defaults.remove(&f.name.name);
                     fields.insert(f.name.name.clone(), v);
                 }
-                Entry::Decl(d) => {
+                EntryRef::Decl(d) => {
                     let kw = &d.kw.name;
                     let ft = match schema {
                         Some(s) => match s.fields.get(kw) {
-                            Some(ft) => Some(ft.ty.clone()),
+                            Some(ft) => Some(&ft.ty),
                             None => {
                                 self.unknown_field(s, kw, d.kw.span);
                                 continue;
@@ -716,8 +739,8 @@ impl<'a> Evaluator<'a> {
                     match &d.name {
                         Some(name) => {
                             // A named declaration adds an entry to a map field.
-                            let (key_ty, val_ty) = match ft.as_ref().map(Ty::strip_optional) {
-                                Some(Ty::Map(k, v)) => (Some((**k).clone()), Some((**v).clone())),
+                            let (key_ty, val_ty) = match ft.map(Ty::strip_optional) {
+                                Some(Ty::Map(k, v)) => (Some(&**k), Some(&**v)),
                                 Some(Ty::Error) | None => (None, None),
                                 Some(other) => {
                                     let other = other.clone();
@@ -735,16 +758,16 @@ impl<'a> Evaluator<'a> {
                                     continue;
                                 }
                             };
-                            if let Some(kt) = &key_ty {
+                            if let Some(kt) = key_ty {
                                 let key = Value::new(ValueKind::Str(name.name.clone()), name.span);
                                 self.coerce(key, kt, name.span);
                             }
-                            let mut v = self.eval_decl_body(d, val_ty.as_ref());
+                            let mut v = self.eval_decl_body(d, val_ty);
                             // A named record is located by its name: `service web` points at `web`.
                             if matches!(v.kind, ValueKind::Record(_)) {
                                 v.span = name.span;
                             }
-                            let map_key = (kw.clone(), name.name.clone());
+                            let map_key = (kw.as_str(), name.name.as_str());
                             if let Some(prev) = map_entry_spans.get(&map_key) {
                                 self.error(
                                     Diagnostic::new(
@@ -759,8 +782,8 @@ impl<'a> Evaluator<'a> {
                                 continue;
                             }
                             map_entry_spans.insert(map_key, name.span);
-                            if explicit.contains_key(kw) {
-                                self.duplicate_field(kw, d.kw.span, explicit[kw]);
+                            if explicit.contains_key(kw.as_str()) {
+                                self.duplicate_field(kw, d.kw.span, explicit[kw.as_str()]);
                                 continue;
                             }
                             let slot = fields
@@ -774,16 +797,16 @@ impl<'a> Evaluator<'a> {
                             field_spans.entry(kw.clone()).or_insert(d.span);
                         }
                         None => {
-                            if let Some(prev) = explicit.get(kw) {
+                            if let Some(prev) = explicit.get(kw.as_str()) {
                                 self.duplicate_field(kw, d.kw.span, *prev);
                                 continue;
                             }
-                            let v = self.eval_decl_body(d, ft.as_ref());
-                            let v = match &ft {
+                            let v = self.eval_decl_body(d, ft);
+                            let v = match ft {
                                 Some(t) => self.coerce(v, t, d.kw.span),
                                 None => v,
                             };
-                            explicit.insert(kw.clone(), d.kw.span);
+                            explicit.insert(kw, d.kw.span);
                             field_spans.insert(kw.clone(), d.span);
                             defaults.remove(kw);
                             fields.insert(kw.clone(), v);
@@ -824,7 +847,7 @@ impl<'a> Evaluator<'a> {
     /// Evaluate `{ ... }` where a value of type `expected` is wanted.
     fn eval_block_as(&mut self, b: &ast::Block, expected: Option<&Ty>, head: Span) -> Value {
         let file = self.file;
-        let entries: Vec<(FileId, &Entry)> = b.entries.iter().map(|e| (file, e)).collect();
+        let entries: Vec<(FileId, EntryRef<'_>)> = b.entries.iter().map(|e| (file, EntryRef::from(e))).collect();
         match expected.map(Ty::strip_optional) {
             Some(Ty::Schema(name)) => {
                 let Some(def) = self.types.get(name).cloned() else { return Value::error(b.span) };
@@ -999,7 +1022,8 @@ impl<'a> Evaluator<'a> {
                 match self.types.get(&last.name).cloned().as_deref() {
                     Some(TypeDef::Schema(s)) => {
                         let file = self.file;
-                        let entries: Vec<(FileId, &Entry)> = b.entries.iter().map(|x| (file, x)).collect();
+                        let entries: Vec<(FileId, EntryRef<'_>)> =
+                            b.entries.iter().map(|x| (file, EntryRef::from(x))).collect();
                         self.eval_entries(&entries, Some(s), span, last.span)
                     }
                     Some(TypeDef::Enum(_)) => {
