@@ -312,7 +312,7 @@ fn facts(db: &dyn salsa::Database) -> hl_model::Facts {
 }
 
 /// The `stack` entries of one file's partial root: the map, if the file declares stacks.
-fn stack_map(root: &Value) -> Option<&IndexMap<String, Value>> {
+fn stack_map(root: &Value) -> Option<&hl_eval::Fields<Value>> {
     let rec = root.as_record()?;
     if rec.defaults.contains("stack") {
         return None;

@@ -11,7 +11,7 @@ use hl_types::{Scalar, ValueError};
 use indexmap::IndexMap;
 
 use crate::ty::{self, EnumDef, FieldTy, SchemaDef, Ty, TypeDef, VariantDef};
-use crate::value::{EnumValue, FnRef, Quantity, Record, Value, ValueKind};
+use crate::value::{EnumValue, Fields, FnRef, Quantity, Record, Value, ValueKind};
 
 /// One parsed file given to the evaluator.
 pub struct InputFile<'a> {
@@ -642,9 +642,9 @@ impl<'a> Evaluator<'a> {
     ) -> Value {
         let saved_file = self.file;
         let locals_mark = self.locals.len();
-        let mut fields: IndexMap<String, Value> = IndexMap::new();
-        let mut field_spans: IndexMap<String, Span> = IndexMap::new();
-        let mut defaults = std::collections::BTreeSet::new();
+        let mut fields: Fields<Value> = Fields::default();
+        let mut field_spans: Fields<Span> = Fields::default();
+        let mut defaults = rustc_hash::FxHashSet::default();
         // Fields set explicitly (not by a spread), for duplicate detection.
         let mut explicit: FxHashMap<&str, Span> = FxHashMap::default();
         let mut map_entry_spans: FxHashMap<(&str, &str), Span> = FxHashMap::default();
@@ -788,11 +788,12 @@ impl<'a> Evaluator<'a> {
                             }
                             let slot = fields
                                 .entry(kw.clone())
-                                .or_insert_with(|| Value::new(ValueKind::Map(IndexMap::new()), d.kw.span));
+                                .or_insert_with(|| Value::new(ValueKind::Map(Fields::default()), d.kw.span));
                             if let ValueKind::Map(m) = &mut slot.kind {
                                 m.insert(name.name.clone(), v);
                             } else {
-                                *slot = Value::new(ValueKind::Map(IndexMap::from([(name.name.clone(), v)])), d.kw.span);
+                                *slot =
+                                    Value::new(ValueKind::Map(Fields::from_iter([(name.name.clone(), v)])), d.kw.span);
                             }
                             field_spans.entry(kw.clone()).or_insert(d.span);
                         }
@@ -854,7 +855,7 @@ impl<'a> Evaluator<'a> {
                 let TypeDef::Schema(schema) = &*def else { return Value::error(b.span) };
                 self.eval_entries(&entries, Some(schema), b.span, head)
             }
-            Some(Ty::Map(_, _)) if b.entries.is_empty() => Value::new(ValueKind::Map(IndexMap::new()), b.span),
+            Some(Ty::Map(_, _)) if b.entries.is_empty() => Value::new(ValueKind::Map(Fields::default()), b.span),
             _ => self.eval_entries(&entries, None, b.span, head),
         }
     }
@@ -865,7 +866,7 @@ impl<'a> Evaluator<'a> {
         // The fields in schema order (for stable output): each set field is moved over, each
         // unset one gets its default. Fields the schema does not have were reported and are
         // left out.
-        let mut fields = IndexMap::with_capacity(schema.fields.len());
+        let mut fields = Fields::with_capacity_and_hasher(schema.fields.len(), FxBuildHasher);
         for (name, ft) in &schema.fields {
             if let Some((name, v)) = record.fields.swap_remove_entry(name) {
                 fields.insert(name, v);
@@ -999,7 +1000,7 @@ impl<'a> Evaluator<'a> {
                     Some(Ty::Map(_, v)) => Some((**v).clone()),
                     _ => None,
                 };
-                let mut m: IndexMap<String, Value> = IndexMap::new();
+                let mut m: Fields<Value> = Fields::default();
                 let mut seen: HashMap<String, Span> = HashMap::new();
                 for (k, ve) in entries {
                     let key = match self.eval_string(&k.parts, k.span).kind {
@@ -1950,7 +1951,7 @@ impl<'a> Evaluator<'a> {
             Ty::Map(kt, vt) => match v.kind {
                 K::Map(m) => {
                     let span = v.span;
-                    let mut out = IndexMap::new();
+                    let mut out = Fields::default();
                     for (k, x) in m {
                         let key = Value::new(K::Str(k.clone()), x.span);
                         self.coerce(key, kt, site);
@@ -1959,7 +1960,7 @@ impl<'a> Evaluator<'a> {
                     Value::new(K::Map(out), span)
                 }
                 K::Record(ref r) if r.schema.is_none() && r.fields.is_empty() => {
-                    Value::new(K::Map(IndexMap::new()), v.span)
+                    Value::new(K::Map(Fields::default()), v.span)
                 }
                 _ => self.mismatch(v, t, site),
             },
@@ -1968,7 +1969,7 @@ impl<'a> Evaluator<'a> {
                 K::Record(r) if r.schema.is_none() => {
                     let Some(def) = self.types.get(name).cloned() else { return v };
                     let TypeDef::Schema(s) = &*def else { return v };
-                    let mut fields = IndexMap::new();
+                    let mut fields = Fields::default();
                     for (k, fv) in &r.fields {
                         match s.fields.get(k) {
                             Some(ft) => {

@@ -5,11 +5,10 @@
 //! form a partial root; this module joins them in file order, reporting what two files both
 //! set with the same diagnostics the evaluator gives within one file.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use hl_diagnostics::{Code, Diagnostic, Span};
-use indexmap::IndexMap;
 
 use crate::value::{Record, Value, ValueKind};
 
@@ -18,9 +17,9 @@ use crate::value::{Record, Value, ValueKind};
 pub fn merge_roots(base: &Value, parts: &[&Value]) -> (Value, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let Some(base_rec) = base.as_record() else { return (base.clone(), diags) };
-    let mut fields: IndexMap<String, Value> = base_rec.fields.clone();
-    let mut field_spans: IndexMap<String, Span> = base_rec.field_spans.clone();
-    let mut defaults: BTreeSet<String> = base_rec.defaults.clone();
+    let mut fields = base_rec.fields.clone();
+    let mut field_spans = base_rec.field_spans.clone();
+    let mut defaults = base_rec.defaults.clone();
     // Where each map entry (`stack web`) and each single field was first set.
     let mut entry_spans: HashMap<(String, String), Span> = HashMap::new();
     for part in parts {

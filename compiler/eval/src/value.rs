@@ -5,6 +5,11 @@ use std::sync::Arc;
 
 use hl_diagnostics::{FileId, Span};
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
+
+/// The maps inside values (a record's fields, a map's entries): in insertion order, with a
+/// fast hasher (the keys are the program's own names, not input from an adversary).
+pub type Fields<V> = IndexMap<String, V, FxBuildHasher>;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Value {
@@ -23,7 +28,7 @@ pub enum ValueKind {
     /// expected type (CPU, memory, duration) when it is stored in a typed field.
     Quantity(Quantity),
     List(Vec<Value>),
-    Map(IndexMap<String, Value>),
+    Map(Fields<Value>),
     Record(Arc<Record>),
     Enum(Arc<EnumValue>),
     Func(FnRef),
@@ -52,12 +57,12 @@ impl Quantity {
 pub struct Record {
     /// The schema this record was checked against, if any.
     pub schema: Option<String>,
-    pub fields: IndexMap<String, Value>,
+    pub fields: Fields<Value>,
     /// Where each field got its value: the entry that set it, or the schema default.
-    pub field_spans: IndexMap<String, Span>,
+    pub field_spans: Fields<Span>,
     /// Fields that got their value from the schema's default (or `null` for an optional
     /// field), rather than from the program.
-    pub defaults: std::collections::BTreeSet<String>,
+    pub defaults: rustc_hash::FxHashSet<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -126,7 +131,7 @@ impl Value {
         }
     }
 
-    pub fn as_map(&self) -> Option<&IndexMap<String, Value>> {
+    pub fn as_map(&self) -> Option<&Fields<Value>> {
         match &self.kind {
             ValueKind::Map(m) => Some(m),
             _ => None,
