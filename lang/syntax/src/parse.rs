@@ -219,6 +219,15 @@ struct Lower<'t> {
     trivia: Vec<(usize, usize)>,
 }
 
+/// The pair's one inner pair, if it has exactly one.
+fn only_child<'i>(p: &Pair<'i, Rule>) -> Option<Pair<'i, Rule>> {
+    let mut inner = p.clone().into_inner();
+    match (inner.next(), inner.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
+    }
+}
+
 fn is_trivia(rule: Rule) -> bool {
     matches!(rule, Rule::COMMENT | Rule::doc_comment | Rule::line_comment | Rule::block_comment)
 }
@@ -597,6 +606,12 @@ impl<'t> Lower<'t> {
     }
 
     fn expr(&mut self, p: Pair<'_, Rule>) -> Expr {
+        // Most expressions are one operand: no operator lists to build.
+        if let Some(only) = only_child(&p)
+            && only.as_rule() == Rule::postfix
+        {
+            return self.postfix(only);
+        }
         let span = self.span(&p);
         let operators = p.clone().into_inner().filter(|c| binary_op(c.as_rule()).is_some()).count();
         if operators > MAX_CHAIN {
@@ -655,6 +670,12 @@ impl<'t> Lower<'t> {
     }
 
     fn postfix(&mut self, p: Pair<'_, Rule>) -> Expr {
+        // Most operands are a primary with nothing after it.
+        if let Some(only) = only_child(&p)
+            && !is_trivia(only.as_rule())
+        {
+            return self.primary(only);
+        }
         let span = self.span(&p);
         if p.clone().into_inner().count() > MAX_CHAIN + 1 {
             return self.too_long(span);
