@@ -9,6 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 use hl_diagnostics::{Code, Diagnostic, Span};
 use hl_model::{Model, Stack};
 use petgraph::algo::tarjan_scc;
@@ -183,100 +185,94 @@ pub fn build_from<'a>(
 ) -> (Graph, Vec<Diagnostic>) {
     let mut stacks: Vec<&StackNode> = nodes.into_iter().collect();
     stacks.sort_by(|a, b| a.name.cmp(&b.name));
-    let names: BTreeSet<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
-    let mut edges: BTreeMap<(String, String), Edge> = BTreeMap::new();
-    let mut add = |e: Edge| {
-        if e.from == e.to || !names.contains(e.to.as_str()) {
-            return;
-        }
-        let key = (e.from.clone(), e.to.clone());
-        match edges.get(&key) {
-            Some(prev) if prev.kind == EdgeKind::Explicit => {}
-            Some(_) if e.kind != EdgeKind::Explicit => {}
-            _ => {
-                edges.insert(key, e);
-            }
-        }
-    };
+    let names: FxHashSet<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
+    let mut edges = Edges { names: &names, by_pair: FxHashMap::default() };
     // Which stack owns each namespace, to resolve `service.namespace` references.
-    let mut ns_owner: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut ns_owner: FxHashMap<&str, &str> = FxHashMap::default();
     for s in &stacks {
         for n in &s.owned {
             ns_owner.entry(n.as_str()).or_insert(s.name.as_str());
         }
     }
     for s in &stacks {
+        let from = s.name.as_str();
         for (dep, span) in &s.depends_on {
-            add(Edge { from: s.name.clone(), to: dep.clone(), kind: EdgeKind::Explicit, span: *span });
+            edges.add(from, dep, *span, None::<fn() -> String>);
         }
         // A namespace the stack uses exists once its owner has been applied.
         for (n, span) in &s.external {
             if let Some(owner) = ns_owner.get(n.as_str()) {
-                add(Edge {
-                    from: s.name.clone(),
-                    to: owner.to_string(),
-                    kind: EdgeKind::Inferred(format!("it places objects in namespace `{n}`")),
-                    span: *span,
-                });
+                edges.add(from, owner, *span, Some(|| format!("it places objects in namespace `{n}`")));
             }
         }
         // Every Tier 1 stack keeps its state in the state backend.
         if s.state_tier == 1 {
             for b in state_backend_stacks {
-                add(Edge {
-                    from: s.name.clone(),
-                    to: b.clone(),
-                    kind: EdgeKind::Inferred("its Terraform state lives in this stack's PostgreSQL".into()),
-                    span: s.span,
-                });
+                let why = || "its Terraform state lives in this stack's PostgreSQL".to_string();
+                edges.add(from, b, s.span, Some(why));
             }
         }
         for svc in &s.services {
             // ExternalSecrets need the ClusterSecretStores of `external-secrets`.
             if let Some((sec, span)) = &svc.secret {
-                add(Edge {
-                    from: s.name.clone(),
-                    to: "external-secrets".into(),
-                    kind: EdgeKind::Inferred(format!("ExternalSecret `{sec}` needs its ClusterSecretStore")),
-                    span: *span,
-                });
+                let why = || format!("ExternalSecret `{sec}` needs its ClusterSecretStore");
+                edges.add(from, "external-secrets", *span, Some(why));
             }
             // Cluster DNS names of other stacks' services in env values and arguments.
             for (host, ns) in &svc.dns {
                 if let Some(owner) = ns_owner.get(ns.as_str())
                     && *owner != s.name
                 {
-                    add(Edge {
-                        from: s.name.clone(),
-                        to: owner.to_string(),
-                        kind: EdgeKind::Inferred(format!("service `{}` uses `{host}`", svc.name)),
-                        span: svc.span,
-                    });
+                    edges.add(from, owner, svc.span, Some(|| format!("service `{}` uses `{host}`", svc.name)));
                 }
             }
         }
         for (sec, span) in &s.secrets {
-            add(Edge {
-                from: s.name.clone(),
-                to: "external-secrets".into(),
-                kind: EdgeKind::Inferred(format!("ExternalSecret `{sec}` needs its ClusterSecretStore")),
-                span: *span,
-            });
+            let why = || format!("ExternalSecret `{sec}` needs its ClusterSecretStore");
+            edges.add(from, "external-secrets", *span, Some(why));
         }
     }
-    let edges: Vec<Edge> = edges.into_values().collect();
+    let mut edges: Vec<Edge> = edges.by_pair.into_values().collect();
+    edges.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
     let mut graph = Graph {
         stacks: stacks.iter().map(|s| s.name.clone()).collect(),
         tiers: stacks.iter().map(|s| (s.name.clone(), s.state_tier)).collect(),
         edges,
         waves: Vec::new(),
     };
-    let spans: BTreeMap<&str, Span> = stacks.iter().map(|s| (s.name.as_str(), s.span)).collect();
+    let spans: FxHashMap<&str, Span> = stacks.iter().map(|s| (s.name.as_str(), s.span)).collect();
     let mut diags = check_edges(&graph, &spans);
     let (waves, cycle_diags) = layer(&graph);
     diags.extend(cycle_diags);
     graph.waves = waves;
     (graph, diags)
+}
+
+/// The edges found so far, one per (from, to) pair: an explicit edge wins over inferred ones,
+/// and of inferred ones the first stays. Edges to unknown stacks or to the stack itself are
+/// left out (unknown stacks are reported where they are named).
+struct Edges<'n, 'k> {
+    names: &'n FxHashSet<&'n str>,
+    by_pair: FxHashMap<(&'k str, &'k str), Edge>,
+}
+
+impl<'k> Edges<'_, 'k> {
+    /// Add an edge; `why` (the reason of an inferred edge, `None` for an explicit one) is
+    /// only written out for an edge that is kept.
+    fn add(&mut self, from: &'k str, to: &'k str, span: Span, why: Option<impl FnOnce() -> String>) {
+        if from == to || !self.names.contains(to) {
+            return;
+        }
+        let explicit = why.is_none();
+        match self.by_pair.get(&(from, to)) {
+            Some(prev) if prev.kind == EdgeKind::Explicit => {}
+            Some(_) if !explicit => {}
+            _ => {
+                let kind = why.map_or(EdgeKind::Explicit, |why| EdgeKind::Inferred(why()));
+                self.by_pair.insert((from, to), Edge { from: from.into(), to: to.into(), kind, span });
+            }
+        }
+    }
 }
 
 /// `host.namespace`, `host.namespace.svc` and `host.namespace.svc.cluster.local` names in a
@@ -302,7 +298,7 @@ fn cluster_dns_names(text: &str) -> Vec<(String, String)> {
 }
 
 /// Edges the homelab forbids.
-fn check_edges(graph: &Graph, spans: &BTreeMap<&str, Span>) -> Vec<Diagnostic> {
+fn check_edges(graph: &Graph, spans: &FxHashMap<&str, Span>) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for e in &graph.edges {
         let from_tier = graph.tiers.get(&e.from).copied().unwrap_or(1);
@@ -340,21 +336,24 @@ fn edge_label(e: &Edge) -> String {
 /// Longest-path layering over the acyclic part; every cycle is reported once with its path.
 fn layer(graph: &Graph) -> (Vec<Vec<String>>, Vec<Diagnostic>) {
     let mut g: DiGraph<&str, usize> = DiGraph::new();
-    let idx: BTreeMap<&str, NodeIndex> = graph.stacks.iter().map(|s| (s.as_str(), g.add_node(s.as_str()))).collect();
+    let idx: FxHashMap<&str, NodeIndex> = graph.stacks.iter().map(|s| (s.as_str(), g.add_node(s.as_str()))).collect();
     for (i, e) in graph.edges.iter().enumerate() {
         if let (Some(a), Some(b)) = (idx.get(e.from.as_str()), idx.get(e.to.as_str())) {
             g.add_edge(*a, *b, i);
         }
     }
     let mut diags = Vec::new();
-    let mut in_cycle: BTreeSet<NodeIndex> = BTreeSet::new();
+    // Per node, by index: caught in a cycle; placed in a wave; a Tier 0 stack.
+    let mut in_cycle = vec![false; g.node_count()];
     let mut sccs = tarjan_scc(&g);
     for scc in &mut sccs {
         scc.sort_by_key(|n| g[*n]);
     }
     sccs.sort_by_key(|scc| scc.first().map(|n| g[*n]));
     for scc in sccs.iter().filter(|c| c.len() > 1) {
-        in_cycle.extend(scc.iter().copied());
+        for n in scc {
+            in_cycle[n.index()] = true;
+        }
         let path = cycle_path(&g, scc);
         let names: Vec<&str> = path.iter().map(|(n, _)| g[*n]).chain(path.first().map(|(n, _)| g[*n])).collect();
         let edges: Vec<&Edge> = path.iter().map(|(_, e)| &graph.edges[*e]).collect();
@@ -372,10 +371,10 @@ fn layer(graph: &Graph) -> (Vec<Vec<String>>, Vec<Diagnostic>) {
         diags.push(d);
     }
     // Kahn-style layering: a stack's wave is one more than its deepest dependency's.
-    let mut wave: BTreeMap<NodeIndex, usize> = BTreeMap::new();
+    let mut wave: Vec<Option<usize>> = vec![None; g.node_count()];
     let order: Vec<NodeIndex> = {
         // Reverse post-order of a DFS over dependencies gives dependencies first.
-        let mut seen = BTreeSet::new();
+        let mut seen = vec![false; g.node_count()];
         let mut out = Vec::new();
         for n in g.node_indices() {
             post_order(&g, n, &mut seen, &mut out, &in_cycle);
@@ -383,31 +382,34 @@ fn layer(graph: &Graph) -> (Vec<Vec<String>>, Vec<Diagnostic>) {
         out
     };
     // Tier 0 (bootstrap) stacks come first: every Tier 1 stack waits for all of them.
-    let tier0 = |n: NodeIndex| graph.tiers.get(g[n]).copied() == Some(0);
+    let is_tier0: Vec<bool> = g.node_indices().map(|n| graph.tiers.get(g[n]).copied() == Some(0)).collect();
+    let tier0 = |n: NodeIndex| is_tier0[n.index()];
     for &n in order.iter().filter(|n| tier0(**n)) {
         let w = g
             .neighbors(n)
-            .filter(|d| !in_cycle.contains(d) && tier0(*d))
-            .filter_map(|d| wave.get(&d).map(|x| x + 1))
+            .filter(|d| !in_cycle[d.index()] && tier0(*d))
+            .filter_map(|d| wave[d.index()].map(|x| x + 1))
             .max()
             .unwrap_or(0);
-        wave.insert(n, w);
+        wave[n.index()] = Some(w);
     }
-    let first_tier1_wave = wave.values().max().map_or(0, |m| m + 1);
+    let first_tier1_wave = wave.iter().flatten().max().map_or(0, |m| m + 1);
     for &n in order.iter().filter(|n| !tier0(**n)) {
         let w = g
             .neighbors(n)
-            .filter(|d| !in_cycle.contains(d))
-            .filter_map(|d| wave.get(&d).map(|x| x + 1))
+            .filter(|d| !in_cycle[d.index()])
+            .filter_map(|d| wave[d.index()].map(|x| x + 1))
             .max()
             .unwrap_or(0)
             .max(first_tier1_wave);
-        wave.insert(n, w);
+        wave[n.index()] = Some(w);
     }
-    let depth = wave.values().max().map_or(0, |m| m + 1);
+    let depth = wave.iter().flatten().max().map_or(0, |m| m + 1);
     let mut waves: Vec<Vec<String>> = vec![Vec::new(); depth];
-    for (n, w) in &wave {
-        waves[*w].push(g[*n].to_string());
+    for (n, w) in wave.iter().enumerate() {
+        if let Some(w) = w {
+            waves[*w].push(g[NodeIndex::new(n)].to_string());
+        }
     }
     for w in &mut waves {
         w.sort();
@@ -419,11 +421,11 @@ fn layer(graph: &Graph) -> (Vec<Vec<String>>, Vec<Diagnostic>) {
 fn post_order(
     g: &DiGraph<&str, usize>,
     start: NodeIndex,
-    seen: &mut BTreeSet<NodeIndex>,
+    seen: &mut [bool],
     out: &mut Vec<NodeIndex>,
-    in_cycle: &BTreeSet<NodeIndex>,
+    in_cycle: &[bool],
 ) {
-    if in_cycle.contains(&start) || !seen.insert(start) {
+    if in_cycle[start.index()] || std::mem::replace(&mut seen[start.index()], true) {
         return;
     }
     // Iterative DFS so that a long dependency chain cannot exhaust the stack.
@@ -431,7 +433,7 @@ fn post_order(
     while let Some((node, pending)) = stack.last_mut() {
         match pending.pop() {
             Some(d) => {
-                if !in_cycle.contains(&d) && seen.insert(d) {
+                if !in_cycle[d.index()] && !std::mem::replace(&mut seen[d.index()], true) {
                     let next = deps(g, d);
                     stack.push((d, next));
                 }
