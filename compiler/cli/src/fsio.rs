@@ -76,21 +76,21 @@ pub fn write_output(out: &Path, artifacts: &[Artifact]) -> io::Result<()> {
     let written = (|| {
         // Directories once each, then the files in parallel: a build writes thousands of
         // small files, and the file system's latency, not the bytes, is what costs.
-        let mut paths = Vec::with_capacity(artifacts.len());
-        let mut dirs: Vec<PathBuf> = Vec::new();
+        let paths: Vec<PathBuf> =
+            artifacts.par_iter().map(|a| Ok(staging.join(safe_relative(&a.path)?))).collect::<io::Result<_>>()?;
+        // Files of one directory come together (artifacts are sorted by path), so comparing
+        // with the last directory keeps the list short without a set of paths.
+        let mut dirs: Vec<&str> = Vec::new();
         for a in artifacts {
-            let path = staging.join(safe_relative(&a.path)?);
-            // Files of one directory come together (artifacts are sorted by path), so
-            // comparing with the last directory keeps the list short without a set of paths.
-            if let Some(p) = path.parent()
-                && dirs.last().is_none_or(|last| last.as_path() != p)
-            {
-                dirs.push(p.to_path_buf());
+            let dir = a.path.rsplit_once('/').map_or("", |(d, _)| d);
+            if !dir.is_empty() && dirs.last() != Some(&dir) {
+                dirs.push(dir);
             }
-            paths.push(path);
         }
-        dirs.sort();
+        dirs.sort_unstable();
         dirs.dedup();
+        // Checked with their files above.
+        let dirs: Vec<PathBuf> = dirs.iter().map(|d| staging.join(d)).collect();
         // `create_dir_all` tolerates a parent made meanwhile by another thread.
         dirs.par_iter().try_for_each(fs::create_dir_all)?;
         paths.par_iter().zip(artifacts.par_iter()).try_for_each(|(path, a)| fs::write(path, &a.contents))

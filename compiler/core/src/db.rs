@@ -886,9 +886,12 @@ impl Snapshot {
 }
 
 fn sources_now(db: &Database, ws: Workspace) -> Sources {
+    // Each file's lines are indexed on its own (in parallel); joining them only copies.
+    let files: Vec<(FileId, hl_diagnostics::SourceFile)> =
+        ws.files(db).par_iter().map_with(db.clone(), |db, f| (f.id(db), source_file(db, *f).clone())).collect();
     let mut sources = Sources::new();
-    for f in ws.files(db) {
-        sources.insert(f.id(db), source_file(db, *f).clone());
+    for (id, file) in files {
+        sources.insert(id, file);
     }
     sources
 }

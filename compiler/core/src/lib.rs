@@ -410,29 +410,35 @@ pub fn graph_mermaid(g: &Graph) -> String {
 
 /// The graph in three forms and a Flux Kustomization per stack whose `dependsOn` follows it.
 pub fn graph_artifacts(graph: &Graph) -> Vec<Artifact> {
-    // The three graph files on one thread, the Flux Kustomizations (one per stack) on the rest.
-    let (mut out, flux) = rayon::join(
+    // Each graph file is one task and the Flux Kustomizations (one per stack) many small
+    // ones, so that a thread done with its part takes over the rest instead of waiting.
+    let file = |path: &str, contents: String| Artifact { path: path.into(), contents };
+    let (json, (others, flux)) = rayon::join(
+        || file("graph.json", hl_graph::to_json(graph)),
         || {
-            vec![
-                Artifact { path: "graph.json".into(), contents: hl_graph::to_json(graph) },
-                Artifact { path: "graph.dot".into(), contents: hl_graph::to_dot(graph) },
-                Artifact { path: "graph.mmd".into(), contents: hl_graph::to_mermaid(graph) },
-            ]
-        },
-        || {
-            graph
-                .stacks
-                .par_iter()
-                .map(|stack| {
-                    let deps: Vec<&str> = graph.dependencies(stack).map(|e| e.to.as_str()).collect();
-                    Artifact {
-                        path: format!("k8s/flux/{stack}.yaml"),
-                        contents: hl_emit::flux_kustomization(stack, &deps),
-                    }
-                })
-                .collect::<Vec<_>>()
+            rayon::join(
+                || {
+                    let (dot, mermaid) = rayon::join(|| hl_graph::to_dot(graph), || hl_graph::to_mermaid(graph));
+                    [file("graph.dot", dot), file("graph.mmd", mermaid)]
+                },
+                || {
+                    graph
+                        .stacks
+                        .par_iter()
+                        .map(|stack| {
+                            let deps: Vec<&str> = graph.dependencies(stack).map(|e| e.to.as_str()).collect();
+                            Artifact {
+                                path: format!("k8s/flux/{stack}.yaml"),
+                                contents: hl_emit::flux_kustomization(stack, &deps),
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                },
+            )
         },
     );
+    let mut out = vec![json];
+    out.extend(others);
     out.extend(flux);
     out
 }

@@ -497,29 +497,44 @@ use petgraph::visit::EdgeRef;
 
 /// `graph.json`: stacks with tier, wave and dependencies, and the waves.
 pub fn to_json(graph: &Graph) -> String {
-    let wave_of: std::collections::HashMap<&str, usize> =
+    #[derive(serde::Serialize)]
+    struct Doc<'a> {
+        stacks: Vec<Node<'a>>,
+        waves: &'a [Vec<String>],
+    }
+    #[derive(serde::Serialize)]
+    struct Node<'a> {
+        name: &'a str,
+        state_tier: Option<i64>,
+        wave: Option<usize>,
+        depends_on: Vec<Dep<'a>>,
+    }
+    #[derive(serde::Serialize)]
+    struct Dep<'a> {
+        stack: &'a str,
+        kind: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<&'a str>,
+    }
+    let wave_of: FxHashMap<&str, usize> =
         graph.waves.iter().enumerate().flat_map(|(i, w)| w.iter().map(move |s| (s.as_str(), i))).collect();
-    let stacks: Vec<serde_json::Value> = graph
+    let stacks = graph
         .stacks
         .iter()
-        .map(|s| {
-            let deps: Vec<serde_json::Value> = graph
+        .map(|s| Node {
+            name: s,
+            state_tier: graph.tiers.get(s).copied(),
+            wave: wave_of.get(s.as_str()).copied(),
+            depends_on: graph
                 .dependencies(s)
                 .map(|e| match &e.kind {
-                    EdgeKind::Explicit => serde_json::json!({ "stack": e.to, "kind": "explicit" }),
-                    EdgeKind::Inferred(why) => serde_json::json!({ "stack": e.to, "kind": "inferred", "reason": why }),
+                    EdgeKind::Explicit => Dep { stack: &e.to, kind: "explicit", reason: None },
+                    EdgeKind::Inferred(why) => Dep { stack: &e.to, kind: "inferred", reason: Some(why) },
                 })
-                .collect();
-            serde_json::json!({
-                "name": s,
-                "state_tier": graph.tiers.get(s),
-                "wave": wave_of.get(s.as_str()),
-                "depends_on": deps,
-            })
+                .collect(),
         })
         .collect();
-    let doc = serde_json::json!({ "stacks": stacks, "waves": graph.waves });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let mut s = serde_json::to_string_pretty(&Doc { stacks, waves: &graph.waves }).unwrap_or_default();
     s.push('\n');
     s
 }
