@@ -19,7 +19,7 @@
 //! [`Stack::all_ingresses`], the n-th Service of [`Stack::all_exposes`]): a number changes only
 //! when that stack itself changes, and then its summary changes anyway.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use hl_model::{
     NamespaceTier, Resources, Service, Stack, TierPolicy, VolumeSource, WorkloadKind, parse_bytes, parse_cpu_milli,
@@ -428,10 +428,26 @@ impl CheckIndex {
         }
         // Each writer against the writers of earlier stacks (a stack checks its own writers
         // against each other, and the host's steps, itself).
+        // Two schedules can only overlap in a minute they share, so each writer is compared
+        // with the earlier writers filed under its (hour, minute) pairs, not with all of them:
+        // thousands of backups to one NFS server made this quadratic.
         for same_storage in writers.values() {
+            let mut by_minute: HashMap<(u8, u8), Vec<usize>> = HashMap::new();
             for (i, a) in same_storage.iter().enumerate() {
-                let earlier = same_storage[..i].iter().find(|b| b.stack != a.stack && b.schedule.overlaps(a.schedule));
-                if let Some(b) = earlier {
+                let minutes = || a.schedule.hours.iter().flat_map(|h| a.schedule.minutes.iter().map(move |m| (*h, *m)));
+                let earliest = minutes()
+                    .filter_map(|hm| {
+                        let filed = by_minute.get(&hm)?;
+                        filed.iter().copied().find(|&j| {
+                            let b = &same_storage[j];
+                            b.stack != a.stack && b.schedule.overlaps(a.schedule)
+                        })
+                    })
+                    .min();
+                for hm in minutes() {
+                    by_minute.entry(hm).or_default().push(i);
+                }
+                if let Some(b) = earliest.map(|j| &same_storage[j]) {
                     ix.overlaps.entry(a.stack.to_string()).or_default().insert(
                         a.key,
                         EarlierWriter {
