@@ -494,3 +494,31 @@ fn a_view_changes_with_what_other_stacks_declare() {
     assert_ne!(vb["alpha"], va["alpha"]);
     assert_eq!(vb["gamma"], va["gamma"]);
 }
+
+/// Of several earlier backup jobs that collide with a later one, the first in model order is
+/// named, whichever of the later job's minutes it shares; and jobs at other minutes are never
+/// named. (Earlier jobs are looked up by the minutes they fire in.)
+#[test]
+fn a_backup_overlap_names_the_first_earlier_job_whatever_minute_it_shares() {
+    let job = |stack: &str, schedule: &str| {
+        format!(
+            "stack {stack} {{\n  namespace {stack} {{ tier = aux }}\n  service {stack}-backup = pvc_backup(source = \"{stack}-data\", target = \"/srv/nfs/{stack}\", target_claim = \"{stack}-host\", schedule = \"{schedule}\")\n}}\n"
+        )
+    };
+    // a fires at 3:30 and b at 3:00, both before c (3:00 and 3:30); d fires at 4:15 only.
+    let text =
+        [job("a", "30 3 * * *"), job("b", "0 3 * * *"), job("c", "0,30 3 * * *"), job("d", "15 4 * * *")].concat();
+    let model = compile(&one_file(&text));
+    let (_, each) = per_stack(&model);
+    let by: HashMap<String, Checked> = each.into_iter().map(|(n, _, c)| (n, c)).collect();
+    let schedule_of = |n: &str| {
+        let s = model.stacks.iter().find(|s| s.name == n).expect("stack exists");
+        s.services[0].schedule.as_ref().map(|(_, span)| *span)
+    };
+    let c = with_code(&by["c"], "E0516");
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(c[0].secondary.first().map(|l| l.span), schedule_of("a"), "a comes first in model order");
+    for quiet in ["a", "b", "d"] {
+        assert!(with_code(&by[quiet], "E0516").is_empty(), "{quiet}: {:?}", with_code(&by[quiet], "E0516"));
+    }
+}
