@@ -1,14 +1,13 @@
 //! The evaluator.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use rustc_hash::{FxBuildHasher, FxHashMap};
-use std::sync::{Arc, Mutex};
-
-use hl_diagnostics::{Code, Diagnostic, FileId, Span, did_you_mean, list_names, nearest_two};
+use hl_diagnostics::{Code, Diagnostic, FileId, Span, SuggestionMemo, did_you_mean, list_names, nearest_two};
 use hl_syntax::ast::{self, BinaryOp, Entry, ExprKind, Item, StrPart, UnaryOp};
 use hl_types::{Scalar, ValueError};
 use indexmap::IndexMap;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::ty::{self, EnumDef, FieldTy, SchemaDef, Ty, TypeDef, VariantDef};
 use crate::value::{EnumValue, Fields, FnRef, Quantity, Record, Value, ValueKind};
@@ -49,20 +48,19 @@ pub struct EvalInput<'a> {
 ///
 /// A search reads every path, and when a file many others import goes missing, every one of
 /// them asks the same question; so the answers are remembered, by the importing file's
-/// directory and the path it asked for. Being a function of the paths, the memory takes no
-/// part in comparing two of these.
-#[derive(Default)]
+/// directory and the path it asked for.
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct WorkspacePaths {
     paths: Vec<String>,
     /// (directory, import path) → the two nearest paths as written from that directory.
-    hints: Mutex<HashMap<(String, String), NearestTwo>>,
+    hints: SuggestionMemo<(String, String), NearestTwo>,
 }
 
 type NearestTwo = [Option<String>; 2];
 
 impl WorkspacePaths {
     pub fn new(paths: Vec<String>) -> Self {
-        WorkspacePaths { paths, hints: Mutex::default() }
+        WorkspacePaths { paths, hints: SuggestionMemo::default() }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -72,14 +70,8 @@ impl WorkspacePaths {
     /// The workspace path nearest to `import` as `from` would write it, other than `from`.
     fn suggest(&self, from: &str, import: &str) -> Option<String> {
         let dir = from.rfind('/').map_or("", |i| &from[..i]);
-        let key = (dir.to_string(), import.to_string());
-        let cached = self.hints.lock().ok().and_then(|m| m.get(&key).cloned());
-        let two = cached.unwrap_or_else(|| {
-            let two = nearest_paths(dir, import, self.paths.iter().map(String::as_str));
-            if let Ok(mut m) = self.hints.lock() {
-                m.insert(key, two.clone());
-            }
-            two
+        let two = self.hints.get_or_insert_with((dir.to_string(), import.to_string()), || {
+            nearest_paths(dir, import, self.paths.iter().map(String::as_str))
         });
         // Of the two, the first that is not the importing file itself.
         let own = relative_to(dir, from);
@@ -92,20 +84,6 @@ fn nearest_paths<'p>(dir: &str, import: &str, paths: impl Iterator<Item = &'p st
     let mut known: Vec<String> = paths.map(|p| relative_to(dir, p)).collect();
     known.sort();
     nearest_two(import, known.iter().map(String::as_str)).map(|n| n.map(|(p, _)| p.to_string()))
-}
-
-impl PartialEq for WorkspacePaths {
-    fn eq(&self, other: &Self) -> bool {
-        self.paths == other.paths
-    }
-}
-
-impl Eq for WorkspacePaths {}
-
-impl std::fmt::Debug for WorkspacePaths {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("WorkspacePaths").field(&self.paths).finish()
-    }
 }
 
 /// Bounds on evaluation.
@@ -743,7 +721,6 @@ impl<'a> Evaluator<'a> {
                                 Some(Ty::Map(k, v)) => (Some(&**k), Some(&**v)),
                                 Some(Ty::Error) | None => (None, None),
                                 Some(other) => {
-                                    let other = other.clone();
                                     self.error(
                                         Diagnostic::new(
                                             Code::TypeMismatch,
@@ -2216,12 +2193,12 @@ mod tests {
     #[test]
     fn import_suggestions_are_relative_and_never_the_importing_file() {
         let paths = WorkspacePaths::new(vec!["stacks/app.hl".into(), "stacks/apps.hl".into(), "base/lib.hl".into()]);
-        // From `stacks/apps.hl` the nearest path to `app.h` is the file itself: the next one is
+        // From `stacks/app.hl` the nearest path to `app.h` is the file itself: the next one is
         // suggested, even though the first search was remembered for another file.
         assert_eq!(paths.suggest("stacks/other.hl", "app.h").as_deref(), Some("app.hl"));
         assert_eq!(paths.suggest("stacks/app.hl", "app.h").as_deref(), Some("apps.hl"));
         assert_eq!(paths.suggest("stacks/app.hl", "../base/lb.hl").as_deref(), Some("../base/lib.hl"));
         assert_eq!(paths.suggest("stacks/app.hl", "zzz").as_deref(), None);
-        assert_eq!(paths.hints.lock().map(|m| m.len()).unwrap_or(0), 3);
+        assert_eq!(paths.hints.len(), 3);
     }
 }

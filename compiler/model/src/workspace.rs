@@ -9,10 +9,10 @@
 //! view: an engine that remembers views re-checks a stack only when its view or the stack
 //! changed. When a diagnostic has to point into another stack, `other` fetches that stack.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
-use hl_diagnostics::{Code, Diagnostic, did_you_mean, list_names, nearest};
+use hl_diagnostics::{Code, Diagnostic, SuggestionMemo, did_you_mean, list_names, nearest};
 
 use crate::types::*;
 
@@ -75,56 +75,24 @@ pub struct WorkspaceIndex {
     claims: BTreeMap<String, BTreeSet<String>>,
     /// (namespace, Service) → (stack, declaring service or frontend); the last declaration.
     services: BTreeMap<(String, String), (String, String)>,
-    /// Suggestions already made against `names` and `owners`: every stack of a workspace that
-    /// lost a stack asks for the same missing name, and each search reads every stack.
-    nearest: NearestCache,
+    /// Suggestions already made against `names` (key `true`) and `owners` (`false`).
+    nearest: SuggestionMemo<(bool, String), Option<Scored>>,
 }
-
-/// Suggestion searches by (in stack names?, name asked for). A pure function of the index, so
-/// it takes no part in comparing or cloning it.
-#[derive(Default)]
-struct NearestCache(Mutex<HashMap<(bool, String), Option<Scored>>>);
 
 /// A suggestion and its similarity.
 type Scored = (String, f64);
 
-impl Clone for NearestCache {
-    fn clone(&self) -> Self {
-        NearestCache::default()
-    }
-}
-
-impl PartialEq for NearestCache {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl Eq for NearestCache {}
-
-impl std::fmt::Debug for NearestCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NearestCache")
-    }
-}
-
 impl WorkspaceIndex {
     /// The stack name, or with `in_names` false the owned namespace, nearest to `name`.
     fn suggest(&self, in_names: bool, name: &str) -> Option<Scored> {
-        let key = (in_names, name.to_string());
-        if let Some(found) = self.nearest.0.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return found;
-        }
-        let found = if in_names {
-            nearest(name, self.names.iter().map(String::as_str))
-        } else {
-            nearest(name, self.owners.keys().map(String::as_str))
-        }
-        .map(|(c, score)| (c.to_string(), score));
-        if let Ok(mut m) = self.nearest.0.lock() {
-            m.insert(key, found.clone());
-        }
-        found
+        self.nearest.get_or_insert_with((in_names, name.to_string()), || {
+            let found = if in_names {
+                nearest(name, self.names.iter().map(String::as_str))
+            } else {
+                nearest(name, self.owners.keys().map(String::as_str))
+            };
+            found.map(|(c, score)| (c.to_string(), score))
+        })
     }
 
     /// Join the stacks' summaries, given in model order.

@@ -231,6 +231,73 @@ pub fn nearest_two<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>
     best
 }
 
+/// Suggestions remembered by question, kept inside a value they are computed from (a list of
+/// names): a workspace that lost a file or a stack asks the same question once per file or
+/// stack that names it, and each search reads every name.
+///
+/// Being a function of its owner's other data, it takes no part in comparing the owner (two
+/// memos are always equal), and a clone starts empty. It is shared between threads.
+///
+/// ```
+/// use hl_diagnostics::SuggestionMemo;
+///
+/// let memo: SuggestionMemo<String, usize> = SuggestionMemo::default();
+/// assert_eq!(memo.get_or_insert_with("clster".into(), || 7), 7);
+/// assert_eq!(memo.get_or_insert_with("clster".into(), || unreachable!()), 7);
+/// ```
+pub struct SuggestionMemo<K, V>(std::sync::Mutex<std::collections::HashMap<K, V>>);
+
+impl<K: Eq + std::hash::Hash, V: Clone> SuggestionMemo<K, V> {
+    /// The remembered answer to `key`, or `compute`'s, which is then remembered. The search
+    /// runs outside the lock: two threads asking at once may both search.
+    pub fn get_or_insert_with(&self, key: K, compute: impl FnOnce() -> V) -> V {
+        if let Some(found) = self.0.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return found;
+        }
+        let found = compute();
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(key, found.clone());
+        }
+        found
+    }
+
+    /// How many answers are remembered.
+    pub fn len(&self) -> usize {
+        self.0.lock().map_or(0, |m| m.len())
+    }
+
+    /// Whether no answer is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<K, V> Default for SuggestionMemo<K, V> {
+    fn default() -> Self {
+        SuggestionMemo(std::sync::Mutex::default())
+    }
+}
+
+impl<K, V> Clone for SuggestionMemo<K, V> {
+    fn clone(&self) -> Self {
+        SuggestionMemo::default()
+    }
+}
+
+impl<K, V> PartialEq for SuggestionMemo<K, V> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<K, V> Eq for SuggestionMemo<K, V> {}
+
+impl<K, V> std::fmt::Debug for SuggestionMemo<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SuggestionMemo")
+    }
+}
+
 /// Join names as "`a`, `b` or `c`" for messages; no names give an empty string.
 ///
 /// ```
