@@ -427,10 +427,10 @@ impl CheckIndex {
             }
         }
         // Each writer against the writers of earlier stacks (a stack checks its own writers
-        // against each other, and the host's steps, itself).
-        // Two schedules can only overlap in a minute they share, so each writer is compared
-        // with the earlier writers filed under its (hour, minute) pairs, not with all of them:
-        // thousands of backups to one NFS server made this quadratic.
+        // against each other, and the host's steps, itself). Two schedules can only overlap
+        // in a minute they share, so a writer is compared only with the earlier writers filed
+        // under its (hour, minute) pairs: thousands of backups to one NFS server made
+        // comparing with all of them quadratic.
         for same_storage in writers.values() {
             let mut by_minute: HashMap<(u8, u8), Vec<usize>> = HashMap::new();
             for (i, a) in same_storage.iter().enumerate() {

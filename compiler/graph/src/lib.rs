@@ -9,12 +9,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rustc_hash::{FxHashMap, FxHashSet};
-
 use hl_diagnostics::{Code, Diagnostic, Span};
 use hl_model::{Model, Stack};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Why one stack depends on another.
 #[derive(Clone, Debug, PartialEq, Eq)]
