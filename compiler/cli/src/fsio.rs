@@ -3,8 +3,9 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
-use hlc_core::Artifact;
+use hlc_core::OutputFile;
 use rayon::prelude::*;
 
 /// The `.hl` files named by `paths`: files as given, directories searched recursively (in the
@@ -47,77 +48,138 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> io::Result<()> {
     Ok(())
 }
 
-/// Write the artifacts into a fresh directory beside `out`, then swap it into place. A
-/// failure at any point leaves the previous `out` as it was; so does a run killed at any
-/// point: on Linux the two directories are exchanged in one `renameat2(RENAME_EXCHANGE)`, so
-/// `out` is always either the complete previous output or the complete new one. Elsewhere (or
-/// on a file system without the exchange) the swap is two renames, and the next run puts back
-/// a previous output that a killed run left aside. Staging directories of runs that died are
-/// removed by the next run.
-pub fn write_output(out: &Path, artifacts: &[Artifact]) -> io::Result<()> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let base = out
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the output path has no directory name"))?
-        .to_string_lossy()
-        .into_owned();
-    fs::create_dir_all(&parent)?;
-    recover_interrupted(&parent, &base, out)?;
-    let pid = std::process::id();
-    let staging = parent.join(format!(".{base}.tmp-{pid}"));
-    let old = parent.join(format!(".{base}.old-{pid}"));
-    if staging.exists() {
-        fs::remove_dir_all(&staging)?;
+/// An output directory being written: the files go into a fresh directory beside `out`,
+/// which then replaces `out` in one step. A failure at any point leaves the previous `out` as
+/// it was; so does a run killed at any point: on Linux the two directories are exchanged in one
+/// `renameat2(RENAME_EXCHANGE)`, so `out` is always either the complete previous output or the
+/// complete new one. Elsewhere (or on a file system without the exchange) the swap is two
+/// renames, and the next run puts back a previous output that a killed run left aside.
+/// Staging directories of runs that died are removed by the next run.
+///
+/// Nothing touches the disk before the first file arrives, so a build that fails writes
+/// nothing. Files arrive in batches from several threads at once ([`Staging::write`]); the
+/// first error stops further writing and is returned by [`Staging::commit`].
+pub struct Staging {
+    out: PathBuf,
+    parent: PathBuf,
+    base: String,
+    /// The staging directory, made on the first write; `None` if making it failed.
+    dir: OnceLock<Option<PathBuf>>,
+    error: Mutex<Option<io::Error>>,
+}
+
+impl Staging {
+    /// Prepare to replace `out`; fails only when `out` names no directory.
+    pub fn new(out: &Path) -> io::Result<Staging> {
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let base = out
+            .file_name()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the output path has no directory name"))?
+            .to_string_lossy()
+            .into_owned();
+        Ok(Staging { out: out.to_path_buf(), parent, base, dir: OnceLock::new(), error: Mutex::new(None) })
     }
-    fs::create_dir_all(&staging)?;
-    let written = (|| {
-        // Directories once each, then the files in parallel: a build writes thousands of
-        // small files, and the file system's latency, not the bytes, is what costs.
-        let paths: Vec<PathBuf> =
-            artifacts.par_iter().map(|a| Ok(staging.join(safe_relative(&a.path)?))).collect::<io::Result<_>>()?;
-        // Files of one directory come together (artifacts are sorted by path), so comparing
-        // with the last directory keeps the list short without a set of paths.
-        let mut dirs: Vec<&str> = Vec::new();
-        for a in artifacts {
-            let dir = a.path.rsplit_once('/').map_or("", |(d, _)| d);
-            if !dir.is_empty() && dirs.last() != Some(&dir) {
-                dirs.push(dir);
+
+    fn fail(&self, e: io::Error) {
+        if let Ok(mut first) = self.error.lock() {
+            first.get_or_insert(e);
+        }
+    }
+
+    fn failed(&self) -> bool {
+        self.error.lock().map_or(true, |e| e.is_some())
+    }
+
+    /// The staging directory, made (after cleaning up behind killed runs) on first use.
+    fn dir(&self) -> Option<&Path> {
+        self.dir
+            .get_or_init(|| {
+                let made = (|| {
+                    fs::create_dir_all(&self.parent)?;
+                    recover_interrupted(&self.parent, &self.base, &self.out)?;
+                    let staging = self.parent.join(format!(".{}.tmp-{}", self.base, std::process::id()));
+                    if staging.exists() {
+                        fs::remove_dir_all(&staging)?;
+                    }
+                    fs::create_dir_all(&staging)?;
+                    Ok(staging)
+                })();
+                made.map_err(|e| self.fail(e)).ok()
+            })
+            .as_deref()
+    }
+
+    /// Write a batch of files (their directories first, once each: a batch is one stack's
+    /// files, or files that mostly share a directory).
+    pub fn write(&self, files: &[OutputFile<'_>]) {
+        if self.failed() {
+            return;
+        }
+        let Some(dir) = self.dir() else { return };
+        let mut made: Option<PathBuf> = None;
+        for f in files {
+            let written = safe_relative(f.path).and_then(|rel| {
+                let path = dir.join(rel);
+                if let Some(parent) = path.parent()
+                    && made.as_deref() != Some(parent)
+                {
+                    // Tolerates a directory made meanwhile by another thread.
+                    fs::create_dir_all(parent)?;
+                    made = Some(parent.to_path_buf());
+                }
+                fs::write(&path, f.contents)
+            });
+            if let Err(e) = written {
+                return self.fail(e);
             }
         }
-        dirs.sort_unstable();
-        dirs.dedup();
-        // Checked with their files above.
-        let dirs: Vec<PathBuf> = dirs.iter().map(|d| staging.join(d)).collect();
-        // `create_dir_all` tolerates a parent made meanwhile by another thread.
-        dirs.par_iter().try_for_each(fs::create_dir_all)?;
-        paths.par_iter().zip(artifacts.par_iter()).try_for_each(|(path, a)| fs::write(path, &a.contents))
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(e);
     }
-    if fs::symlink_metadata(out).is_ok() {
-        if exchange(&staging, out).is_ok() {
-            // `staging` now holds the previous output. Leaving it behind is harmless: the
-            // next run removes it.
-            let _ = remove_tree(&staging);
-            return Ok(());
+
+    /// Put the new output in place of the previous one, or report the first error (and
+    /// remove what was written).
+    pub fn commit(self) -> io::Result<()> {
+        let staging = self.dir().map(Path::to_path_buf);
+        let failed = self.error.into_inner().ok().flatten();
+        let staging = match (staging, failed) {
+            (Some(staging), None) => staging,
+            (staging, failed) => {
+                if let Some(staging) = staging {
+                    let _ = fs::remove_dir_all(staging);
+                }
+                return Err(failed.unwrap_or_else(|| io::Error::other("the staging directory could not be made")));
+            }
+        };
+        let (out, old) = (&self.out, self.parent.join(format!(".{}.old-{}", self.base, std::process::id())));
+        if fs::symlink_metadata(out).is_ok() {
+            if exchange(&staging, out).is_ok() {
+                // `staging` now holds the previous output. Leaving it behind is harmless: the
+                // next run removes it.
+                let _ = remove_tree(&staging);
+                return Ok(());
+            }
+            fs::rename(out, &old)?;
+            if let Err(e) = fs::rename(&staging, out) {
+                // Put the previous output back.
+                let _ = fs::rename(&old, out);
+                let _ = fs::remove_dir_all(&staging);
+                return Err(e);
+            }
+            let _ = remove_tree(&old);
+        } else {
+            fs::rename(&staging, out)?;
         }
-        fs::rename(out, &old)?;
-        if let Err(e) = fs::rename(&staging, out) {
-            // Put the previous output back.
-            let _ = fs::rename(&old, out);
-            let _ = fs::remove_dir_all(&staging);
-            return Err(e);
-        }
-        let _ = remove_tree(&old);
-    } else {
-        fs::rename(&staging, out)?;
+        Ok(())
     }
-    Ok(())
+
+    /// Give up: remove whatever was written; the previous output stays.
+    pub fn abandon(self) {
+        if let Some(Some(staging)) = self.dir.get() {
+            let _ = fs::remove_dir_all(staging);
+        }
+    }
 }
 
 /// Remove a previous output: its stacks' directories side by side (a large workspace's output

@@ -332,8 +332,22 @@ fn run(
         }
     };
     let nfiles = files.len();
+    // Files are written as the compilation lays them out, into a directory that replaces
+    // `out` only once the build has succeeded.
+    let staging = match out.map(fsio::Staging::new).transpose() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", out.map(|o| o.display().to_string()).unwrap_or_default());
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let writer = |batch: &[hlc_core::OutputFile<'_>]| {
+        if let Some(s) = &staging {
+            s.write(batch);
+        }
+    };
     // The process ends with this command: leave the result's memory to the operating system.
-    let c = std::mem::ManuallyDrop::new(ui.compile(files, out.is_some()));
+    let c = std::mem::ManuallyDrop::new(ui.compile(files, false, staging.is_some().then_some(&writer)));
     let mut stderr = std::io::stderr().lock();
     match format {
         Format::Human => {
@@ -362,15 +376,18 @@ fn run(
     }
     let denied = deny_warnings && !c.diagnostics.is_empty();
     if c.has_errors() || denied {
+        if let Some(s) = staging {
+            s.abandon();
+        }
         let what = if out.is_some() { "build failed" } else { "check failed" };
         let why = if denied && !c.has_errors() { " (warnings denied)" } else { "" };
         let _ = writeln!(stderr, "{what}: {}{why}", render::summary(&c.diagnostics));
         return ExitCode::from(EXIT_ERRORS);
     }
     let objects = c.objects;
-    match out {
-        Some(out) => {
-            if let Err(e) = fsio::write_output(out, &c.artifacts) {
+    match (out, staging) {
+        (Some(out), Some(staging)) => {
+            if let Err(e) = staging.commit() {
                 let _ = writeln!(stderr, "error: cannot write {}: {e}", out.display());
                 return ExitCode::from(EXIT_USAGE);
             }
@@ -381,7 +398,7 @@ fn run(
                 render::summary(&c.diagnostics)
             ));
         }
-        None => {
+        _ => {
             ui.note(&format!(
                 "checked {} stacks from {nfiles} files: {objects} objects ({})",
                 c.model.stacks.len(),
@@ -399,7 +416,7 @@ fn compile_clean(dir: &std::path::Path, ui: ui::Ui, what: &str) -> Result<hlc_co
         eprintln!("error: {e}");
         ExitCode::from(EXIT_USAGE)
     })?;
-    let c = ui.compile(files, true);
+    let c = ui.compile(files, true, None);
     let errors: Vec<_> = c.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
     if !errors.is_empty() {
         let style = if ui.color { Style::Color } else { Style::Plain };

@@ -3,9 +3,10 @@
 
 use std::io::IsTerminal;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use hlc_core::{Compilation, InputText, Options, Progress};
+use hlc_core::{Compilation, InputText, Options, OutputFile, Progress, Writer};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// What to print on standard error besides the diagnostics.
@@ -32,9 +33,9 @@ impl Ui {
 
     /// Compile with progress reporting: a bar on a terminal after a second, stage timings
     /// with `--verbose`. Without `artifacts`, the output is emitted and counted but not laid
-    /// out as files. The process is taken to exit after the command, so the compiler's working
-    /// memory is not freed.
-    pub fn compile(&self, files: Vec<InputText>, artifacts: bool) -> Compilation {
+    /// out as files, unless a `writer` takes them. The process is taken to exit after the
+    /// command, so the compiler's working memory is not freed.
+    pub fn compile(&self, files: Vec<InputText>, artifacts: bool, writer: Option<&Writer<'_>>) -> Compilation {
         let start = Instant::now();
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
         // A spinner with the stage until the emit stage, which has a count to show.
@@ -75,7 +76,15 @@ impl Ui {
             }
         };
         let nfiles = files.len();
-        let options = Options { progress: Some(&on_progress), artifacts, exiting: true, ..Options::default() };
+        let laid_out = AtomicUsize::new(0);
+        let counted = |batch: &[OutputFile<'_>]| {
+            laid_out.fetch_add(batch.len(), Ordering::Relaxed);
+            if let Some(write) = writer {
+                write(batch);
+            }
+        };
+        let writer: Option<&Writer<'_>> = writer.map(|_| &counted as &Writer<'_>);
+        let options = Options { progress: Some(&on_progress), artifacts, exiting: true, writer, ..Options::default() };
         let c = hlc_core::compile_with(files, &options);
         bar.finish_and_clear();
         if self.verbose {
@@ -85,7 +94,7 @@ impl Ui {
                 "read {nfiles} files; {} stacks; {} objects in {} output files",
                 c.model.stacks.len(),
                 c.objects,
-                c.artifacts.len()
+                c.artifacts.len() + laid_out.load(Ordering::Relaxed)
             );
             for (i, (name, at)) in stages.iter().enumerate() {
                 let until = stages.get(i + 1).map(|(_, t)| *t).unwrap_or(end);

@@ -72,6 +72,28 @@ fn failed_build_leaves_previous_output_intact() {
 }
 
 #[test]
+fn a_failed_build_creates_no_directories() {
+    let dir = scratch("build-fail-fresh");
+    fs::write(dir.join("stacks/demo.hl"), GOOD.replace("port http = 80", "port http = 80000")).expect("write");
+    let o = hlc(&["build", "--out", "new/parent/out"], &dir);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!dir.join("new").exists(), "a failed build must not touch the disk");
+}
+
+#[test]
+fn a_build_that_cannot_write_says_so_and_leaves_nothing() {
+    let dir = scratch("build-unwritable");
+    fs::write(dir.join("stacks/demo.hl"), GOOD).expect("write");
+    // The output's parent is a file: no directory can be made there.
+    fs::write(dir.join("blocker"), "not a directory").expect("write");
+    let o = hlc(&["build", "--out", "blocker/out"], &dir);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("error: cannot write blocker/out"), "{stderr}");
+    assert_eq!(fs::read_to_string(dir.join("blocker")).expect("read"), "not a directory");
+}
+
+#[test]
 fn check_writes_nothing_and_reports_short_format() {
     let dir = scratch("check");
     fs::write(dir.join("stacks/demo.hl"), GOOD.replace("tier = aux", "tier = auxx")).expect("write");

@@ -34,7 +34,7 @@ use indexmap::IndexMap;
 use rayon::prelude::*;
 use salsa::Setter;
 
-use crate::{Artifact, Compilation, InputText, Options, Progress, STDLIB};
+use crate::{Compilation, InputText, Options, Progress, STDLIB};
 
 #[salsa::db]
 #[derive(Clone, Default)]
@@ -973,34 +973,42 @@ fn compile_now(db: &Database, ws: Workspace, options: &Options<'_>) -> Compilati
     } else {
         0
     };
-    if ok && options.artifacts {
-        let laid: Vec<_> = stack_names(db)
-            .par_iter()
-            .map_with(db.clone(), |db, name| {
-                emitted_stack(db, *name).as_ref().map(|out| crate::lay_out(name.text(db), out))
-            })
-            .collect();
-        for (files, from) in laid.into_iter().flatten() {
-            artifacts.extend(files);
-            origins.extend(from);
-        }
-        artifacts.extend(crate::graph_artifacts(graph));
-        for b in &m.host_backups {
-            let stem = hl_emit::unit_name(b);
-            artifacts
-                .push(Artifact { path: format!("backup/host/{stem}.service"), contents: hl_emit::service_unit(b) });
-            if let Some(timer) = hl_emit::timer_unit(b) {
-                artifacts.push(Artifact { path: format!("backup/host/{stem}.timer"), contents: timer });
+    if ok {
+        if let Some(write) = options.writer {
+            // Each stack's files go out as one task; the rest (Flux Kustomizations, one per
+            // stack, among them) in shares, so that a thread done with its part takes more.
+            let (names, each) = (stack_names(db).clone(), db.clone());
+            rayon::join(
+                move || {
+                    names.par_iter().for_each_with(each, |db, name| {
+                        if let Some(out) = emitted_stack(db, *name) {
+                            crate::write_stack(name.text(db), out, write);
+                        }
+                    })
+                },
+                || {
+                    crate::workspace_artifacts(graph, m).par_chunks(64).for_each(|share| {
+                        let batch: Vec<crate::OutputFile<'_>> =
+                            share.iter().map(|a| crate::OutputFile { path: &a.path, contents: &a.contents }).collect();
+                        write(&batch);
+                    })
+                },
+            );
+        } else if options.artifacts {
+            let laid: Vec<_> = stack_names(db)
+                .par_iter()
+                .map_with(db.clone(), |db, name| {
+                    emitted_stack(db, *name).as_ref().map(|out| crate::lay_out(name.text(db), out))
+                })
+                .collect();
+            for (files, from) in laid.into_iter().flatten() {
+                artifacts.extend(files);
+                origins.extend(from);
             }
+            artifacts.extend(crate::workspace_artifacts(graph, m));
+            // Paths are unique.
+            artifacts.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
         }
-        for vm in &m.proxmox.vms {
-            let px = &m.proxmox;
-            artifacts.push(Artifact { path: format!("proxmox/{}.json", vm.name), contents: hl_emit::vm_spec(vm, px) });
-            if let Some(ci) = hl_emit::cloud_init(vm, px) {
-                artifacts.push(Artifact { path: format!("proxmox/{}.cloud-init.yaml", vm.name), contents: ci });
-            }
-        }
-        artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     }
     Compilation {
         sources: sources_now(db, ws),

@@ -287,12 +287,49 @@ pub struct Options<'a> {
     /// memo) to the operating system rather than free it piece by piece, as compilers
     /// commonly do. Off by default; only a one-shot command line turns it on.
     pub exiting: bool,
+    /// Hand the output files to this as they are laid out instead of collecting them in
+    /// [`Compilation::artifacts`] and [`Compilation::origins`], which then stay empty. It is
+    /// called only when there are no errors, with a batch at a time (one stack's files, a
+    /// share of the rest), from several threads at once and in no set order, while the
+    /// compilation finishes its other work. The compiler does no IO itself: writing the files
+    /// is the caller's (the CLI writes them into a staging directory).
+    ///
+    /// ```
+    /// use std::sync::Mutex;
+    /// use hlc_core::{MemoryHost, Options, OutputFile, compile_with, load};
+    ///
+    /// let files = load(&MemoryHost::new().with_file("a.hl", "stack a { namespace a { tier = aux } }"))?;
+    /// let paths = Mutex::new(Vec::new());
+    /// let writer = |batch: &[OutputFile<'_>]| {
+    ///     paths.lock().expect("not poisoned").extend(batch.iter().map(|f| f.path.to_string()));
+    /// };
+    /// let c = compile_with(files, &Options { writer: Some(&writer), ..Options::default() });
+    /// assert!(c.artifacts.is_empty());
+    /// let mut paths = paths.into_inner().expect("not poisoned");
+    /// paths.sort();
+    /// assert!(paths.contains(&"k8s/a/namespace-a.yaml".to_string()));
+    /// assert!(paths.contains(&"graph.json".to_string()));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub writer: Option<&'a Writer<'a>>,
 }
 
 impl Default for Options<'_> {
     fn default() -> Self {
-        Options { limits: Limits::default(), progress: None, artifacts: true, exiting: false }
+        Options { limits: Limits::default(), progress: None, artifacts: true, exiting: false, writer: None }
     }
+}
+
+/// Takes output files as they are laid out: see [`Options::writer`].
+pub type Writer<'a> = dyn Fn(&[OutputFile<'_>]) + Sync + 'a;
+
+/// One output file as an [`Options::writer`] receives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputFile<'a> {
+    /// Relative path with `/` separators, as [`Artifact::path`].
+    pub path: &'a str,
+    /// The whole file, ending in a newline.
+    pub contents: &'a str,
 }
 
 impl Options<'_> {
@@ -350,42 +387,89 @@ pub fn emit(model: &Model) -> (Vec<Artifact>, Vec<Diagnostic>) {
         origins.extend(from);
         diags.extend(out.diagnostics.iter().cloned());
     }
-    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    // Paths are unique.
+    artifacts.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
     (artifacts, diags)
+}
+
+/// Where one stack's files go: a path per object, in the objects' order, and the stack's
+/// `kustomization.yaml` with its text (none for a stack without objects).
+struct StackFiles {
+    paths: Vec<String>,
+    kustomization: Option<(String, String)>,
 }
 
 /// One stack's objects as files: `k8s/<stack>/<kind>-<name>.yaml`, or
 /// `<kind>-<namespace>-<name>.yaml` for objects whose kind and name recur in several
 /// namespaces of the stack (a TLS secret per namespace), and its `kustomization.yaml`.
-/// Returns the files and, for each object's file, the declaration it comes from.
-fn lay_out(stack: &str, out: &hl_emit::StackOutput) -> (Vec<Artifact>, Vec<(String, Span)>) {
-    let mut files = Vec::with_capacity(out.objects.len() + 1);
-    let mut origins = Vec::with_capacity(out.objects.len());
-    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for obj in &out.objects {
-        *seen.entry(obj.file_name()).or_default() += 1;
+fn stack_files(stack: &str, out: &hl_emit::StackOutput) -> StackFiles {
+    let plain: Vec<String> = out.objects.iter().map(hl_emit::Object::file_name).collect();
+    let mut seen: rustc_hash::FxHashMap<&str, usize> = Default::default();
+    for name in &plain {
+        *seen.entry(name).or_default() += 1;
     }
-    let mut names = Vec::new();
-    for obj in &out.objects {
-        let plain = obj.file_name();
-        let name = match &obj.namespace {
-            Some(ns) if seen.get(&plain).copied().unwrap_or(0) > 1 => {
+    let names: Vec<String> = out
+        .objects
+        .iter()
+        .zip(&plain)
+        .map(|(obj, plain)| match &obj.namespace {
+            Some(ns) if seen.get(plain.as_str()).copied().unwrap_or(0) > 1 => {
                 format!("{}-{ns}-{}.yaml", obj.kind.to_ascii_lowercase(), obj.name)
             }
-            _ => plain,
-        };
-        let path = format!("k8s/{stack}/{name}");
+            _ => plain.clone(),
+        })
+        .collect();
+    let kustomization =
+        (!names.is_empty()).then(|| (format!("k8s/{stack}/kustomization.yaml"), hl_emit::kustomization(&names)));
+    StackFiles { paths: names.iter().map(|name| format!("k8s/{stack}/{name}")).collect(), kustomization }
+}
+
+/// One stack's files as [`Artifact`]s (see [`stack_files`]), and for each object's file the
+/// declaration it comes from.
+fn lay_out(stack: &str, out: &hl_emit::StackOutput) -> (Vec<Artifact>, Vec<(String, Span)>) {
+    let files = stack_files(stack, out);
+    let mut artifacts = Vec::with_capacity(files.paths.len() + 1);
+    let mut origins = Vec::with_capacity(files.paths.len());
+    for (path, obj) in files.paths.into_iter().zip(&out.objects) {
         origins.push((path.clone(), obj.origin));
-        files.push(Artifact { path, contents: obj.yaml.clone() });
-        names.push(name);
+        artifacts.push(Artifact { path, contents: obj.yaml.clone() });
     }
-    if !names.is_empty() {
-        files.push(Artifact {
-            path: format!("k8s/{stack}/kustomization.yaml"),
-            contents: hl_emit::kustomization(&names),
-        });
+    if let Some((path, contents)) = files.kustomization {
+        artifacts.push(Artifact { path, contents });
     }
-    (files, origins)
+    (artifacts, origins)
+}
+
+/// Hand one stack's files (see [`stack_files`]) to a writer in one batch, without copying them.
+fn write_stack(stack: &str, out: &hl_emit::StackOutput, write: &Writer<'_>) {
+    let files = stack_files(stack, out);
+    let mut batch: Vec<OutputFile<'_>> =
+        files.paths.iter().zip(&out.objects).map(|(path, obj)| OutputFile { path, contents: &obj.yaml }).collect();
+    if let Some((path, contents)) = &files.kustomization {
+        batch.push(OutputFile { path, contents });
+    }
+    write(&batch);
+}
+
+/// The files that are not one stack's: the graph, the Flux Kustomizations, the PVE host's
+/// backup units and the Proxmox VM specs.
+fn workspace_artifacts(graph: &Graph, model: &Model) -> Vec<Artifact> {
+    let mut artifacts = graph_artifacts(graph);
+    for b in &model.host_backups {
+        let stem = hl_emit::unit_name(b);
+        artifacts.push(Artifact { path: format!("backup/host/{stem}.service"), contents: hl_emit::service_unit(b) });
+        if let Some(timer) = hl_emit::timer_unit(b) {
+            artifacts.push(Artifact { path: format!("backup/host/{stem}.timer"), contents: timer });
+        }
+    }
+    for vm in &model.proxmox.vms {
+        let px = &model.proxmox;
+        artifacts.push(Artifact { path: format!("proxmox/{}.json", vm.name), contents: hl_emit::vm_spec(vm, px) });
+        if let Some(ci) = hl_emit::cloud_init(vm, px) {
+            artifacts.push(Artifact { path: format!("proxmox/{}.cloud-init.yaml", vm.name), contents: ci });
+        }
+    }
+    artifacts
 }
 
 /// The apply waves as text, one line per wave.
