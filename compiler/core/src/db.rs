@@ -565,10 +565,12 @@ fn object_keys<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> Vec<(
 #[salsa::tracked(returns(ref))]
 fn collisions(db: &dyn salsa::Database) -> Vec<Diagnostic> {
     let names = stack_names(db);
-    let mut first: HashMap<&(String, Option<String>, String), StackName<'_>> = HashMap::new();
+    let keys: Vec<&Vec<(String, Option<String>, String)>> = names.iter().map(|n| object_keys(db, *n)).collect();
+    let mut first: rustc_hash::FxHashMap<&(String, Option<String>, String), StackName<'_>> =
+        rustc_hash::FxHashMap::with_capacity_and_hasher(keys.iter().map(|k| k.len()).sum(), Default::default());
     let mut clash = false;
-    for n in names {
-        for key in object_keys(db, *n) {
+    for (n, keys) in names.iter().zip(keys) {
+        for key in keys {
             match first.get(key) {
                 Some(other) if other != n => clash = true,
                 Some(_) => {}
@@ -915,6 +917,7 @@ fn prefill(db: &Database, ws: Workspace, options: &Options<'_>, with_graph: bool
     let todo: Vec<File> = workspace_files(db).collect();
     todo.par_iter().for_each_with(db.clone(), |db, f| {
         let _ = file_read(db, *f);
+        let _ = file_decls(db, *f);
     });
     let names = stack_ids(db).clone();
     names.par_iter().for_each_with(db.clone(), |db, n| {

@@ -844,6 +844,11 @@ impl<'a> Evaluator<'a> {
         // unset one gets its default. Fields the schema does not have were reported and are
         // left out.
         let mut fields = Fields::with_capacity_and_hasher(schema.fields.len(), FxBuildHasher);
+        // Every field the program left unset gets a span and (mostly) a default mark: grow
+        // the two maps once rather than doubling through a large schema's fields.
+        let unset = schema.fields.len().saturating_sub(record.fields.len());
+        record.field_spans.reserve(unset);
+        record.defaults.reserve(unset);
         for (name, ft) in &schema.fields {
             if let Some((name, v)) = record.fields.swap_remove_entry(name) {
                 fields.insert(name, v);
