@@ -34,23 +34,25 @@ pub fn parse(file: FileId, text: &str) -> Parse {
     // costs time on every file); the strict re-parse of a recovery node does, to name the
     // tokens it expected (see `recover`).
     let mut lower = Lower { file, text, len: text.len(), diags: Vec::new(), comments: Vec::new(), trivia: Vec::new() };
-    if let Some(offset) = too_deep(text) {
-        lower.diags.push(
-            Diagnostic::new(
-                Code::NestingTooDeep,
-                format!("brackets and `if`s are nested more than {MAX_NESTING} levels deep"),
-                Span::new(file, offset, offset + 1),
-                "nested too deep here",
-            )
-            .with_help("split the value into named `let` bindings"),
-        );
-        return Parse { file: SourceFile { items: Vec::new(), comments: Vec::new() }, errors: lower.diags };
-    }
+    let unclosed = match brackets(text) {
+        Ok(unclosed) => unclosed,
+        Err(offset) => {
+            lower.diags.push(
+                Diagnostic::new(
+                    Code::NestingTooDeep,
+                    format!("brackets and `if`s are nested more than {MAX_NESTING} levels deep"),
+                    Span::new(file, offset, offset + 1),
+                    "nested too deep here",
+                )
+                .with_help("split the value into named `let` bindings"),
+            );
+            return Parse { file: SourceFile { items: Vec::new(), comments: Vec::new() }, errors: lower.diags };
+        }
+    };
     // Brackets still open at the end of the file are closed for the parser, after the text,
     // and reported once. Left open, each would fail its construct only at the end of the file,
     // after everything inside was read, and every alternative around it would read it all
     // again: nested unclosed blocks took exponential time (`a = {` on eight lines: seconds).
-    let unclosed = unclosed_brackets(text);
     let closed;
     if let Some(&(at, open)) = unclosed.last() {
         let close = |b: u8| match b {
@@ -125,10 +127,15 @@ fn skip_string(bytes: &[u8], start: usize) -> usize {
     i
 }
 
-/// Offset of the first bracket nested deeper than [`MAX_NESTING`], ignoring strings and comments.
-fn too_deep(text: &str) -> Option<usize> {
+/// One pass over the text with strings and comments skipped: `Err` with the offset of the
+/// first bracket (or `if`) nested deeper than [`MAX_NESTING`], or else the brackets (offset
+/// and byte) still open at the end of the text, outermost first. A closing bracket closes
+/// whatever is open, since a wrong one is the recovery productions' business. An `if` nests
+/// like a bracket until its `else` (`else if` keeps the depth), for the depth only.
+fn brackets(text: &str) -> Result<Vec<(usize, u8)>, usize> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
+    let mut open = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
@@ -137,50 +144,29 @@ fn too_deep(text: &str) -> Option<usize> {
                 // Stop on the comment's last byte; the loop steps past it.
                 i = skip_comment(bytes, i).saturating_sub(1);
             }
-            // `if` nests like a bracket until its `else`; `else if` keeps the depth.
             b'i' if word_at(bytes, i, b"if") => {
                 depth += 1;
                 if depth > MAX_NESTING {
-                    return Some(i);
+                    return Err(i);
                 }
             }
             b'e' if word_at(bytes, i, b"else") => depth = depth.saturating_sub(1),
-            b'{' | b'[' | b'(' => {
+            b @ (b'{' | b'[' | b'(') => {
                 depth += 1;
                 if depth > MAX_NESTING {
-                    return Some(i);
+                    return Err(i);
                 }
+                open.push((i, b));
             }
-            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-/// The brackets (offset and byte) still open at the end of the text, outermost first, read as
-/// [`too_deep`] reads them (strings and comments skipped; a closing bracket closes whatever is
-/// open, since a wrong one is the recovery productions' business).
-fn unclosed_brackets(text: &str) -> Vec<(usize, u8)> {
-    let bytes = text.as_bytes();
-    let mut open = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => i = skip_string(bytes, i),
-            b'/' if matches!(bytes.get(i + 1), Some(b'/' | b'*')) => {
-                i = skip_comment(bytes, i).saturating_sub(1);
-            }
-            b @ (b'{' | b'[' | b'(') => open.push((i, b)),
             b'}' | b']' | b')' => {
+                depth = depth.saturating_sub(1);
                 open.pop();
             }
             _ => {}
         }
         i += 1;
     }
-    open
+    Ok(open)
 }
 
 /// The offset just after the `//` or `/* */` comment that starts at `i` (a line comment ends
