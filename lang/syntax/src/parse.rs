@@ -3,6 +3,7 @@
 
 use hl_diagnostics::{Code, Diagnostic, FileId, Span};
 use pest::Parser as _;
+use pest::Token;
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 
@@ -80,12 +81,22 @@ pub fn parse(file: FileId, text: &str) -> Parse {
     }
     let items = match HlParser::parse(Rule::file, lower.text) {
         Ok(mut pairs) => {
-            lower.trivia = pairs
-                .clone()
-                .flatten()
-                .filter(|p| matches!(p.as_rule(), Rule::line_comment | Rule::block_comment | Rule::doc_comment))
-                .map(|p| (p.as_span().start(), p.as_span().end()))
-                .collect();
+            // The comments' ranges from the token stream (no pairs are made for it); a
+            // comment has no inner rules, so each one's end token comes right after its start.
+            let mut start = None;
+            for token in pairs.clone().tokens() {
+                match token {
+                    Token::Start { rule: Rule::line_comment | Rule::block_comment | Rule::doc_comment, pos } => {
+                        start = Some(pos.pos());
+                    }
+                    Token::End { rule: Rule::line_comment | Rule::block_comment | Rule::doc_comment, pos } => {
+                        if let Some(start) = start.take() {
+                            lower.trivia.push((start, pos.pos()));
+                        }
+                    }
+                    _ => {}
+                }
+            }
             lower.trivia.sort_unstable();
             lower.trivia.dedup();
             match pairs.next() {
