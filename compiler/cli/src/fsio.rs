@@ -119,18 +119,25 @@ impl Staging {
             return;
         }
         let Some(dir) = self.dir() else { return };
-        let mut made: Option<PathBuf> = None;
+        let mut current: Option<(PathBuf, Dir)> = None;
         for f in files {
             let written = safe_relative(f.path).and_then(|rel| {
                 let path = dir.join(rel);
-                if let Some(parent) = path.parent()
-                    && made.as_deref() != Some(parent)
-                {
-                    // Tolerates a directory made meanwhile by another thread.
-                    fs::create_dir_all(parent)?;
-                    made = Some(parent.to_path_buf());
-                }
-                fs::write(&path, f.contents)
+                let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!("unsafe output path `{}`", f.path),
+                    ));
+                };
+                let into = match &current {
+                    Some((at, into)) if at == parent => into,
+                    _ => {
+                        // Tolerates a directory made meanwhile by another thread.
+                        fs::create_dir_all(parent)?;
+                        &current.insert((parent.to_path_buf(), Dir::open(parent)?)).1
+                    }
+                };
+                into.write(name, f.contents.as_bytes())
             });
             if let Err(e) = written {
                 return self.fail(e);
@@ -179,6 +186,44 @@ impl Staging {
         if let Some(Some(staging)) = self.dir.get() {
             let _ = fs::remove_dir_all(staging);
         }
+    }
+}
+
+/// A directory files are written into. On Linux it is held open and files are created
+/// relative to it, so that creating a hundred thousand files does not walk the whole path to
+/// the output directory for each one.
+#[cfg(target_os = "linux")]
+struct Dir(rustix::fd::OwnedFd);
+
+#[cfg(target_os = "linux")]
+impl Dir {
+    fn open(path: &Path) -> io::Result<Dir> {
+        use rustix::fs::{Mode, OFlags};
+        Ok(Dir(rustix::fs::open(path, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?))
+    }
+
+    /// Create (or replace) the file `name` in this directory.
+    fn write(&self, name: &std::ffi::OsStr, contents: &[u8]) -> io::Result<()> {
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC;
+        let fd = rustix::fs::openat(&self.0, name, flags, Mode::from_raw_mode(0o666))?;
+        io::Write::write_all(&mut fs::File::from(fd), contents)
+    }
+}
+
+/// A directory files are written into (by full path here).
+#[cfg(not(target_os = "linux"))]
+struct Dir(PathBuf);
+
+#[cfg(not(target_os = "linux"))]
+impl Dir {
+    fn open(path: &Path) -> io::Result<Dir> {
+        Ok(Dir(path.to_path_buf()))
+    }
+
+    /// Create (or replace) the file `name` in this directory.
+    fn write(&self, name: &std::ffi::OsStr, contents: &[u8]) -> io::Result<()> {
+        fs::write(self.0.join(name), contents)
     }
 }
 

@@ -403,25 +403,37 @@ struct StackFiles {
 /// `<kind>-<namespace>-<name>.yaml` for objects whose kind and name recur in several
 /// namespaces of the stack (a TLS secret per namespace), and its `kustomization.yaml`.
 fn stack_files(stack: &str, out: &hl_emit::StackOutput) -> StackFiles {
-    let plain: Vec<String> = out.objects.iter().map(hl_emit::Object::file_name).collect();
+    let prefix = format!("k8s/{stack}/");
+    let path = |obj: &hl_emit::Object, ns: Option<&str>| {
+        let mut p = String::with_capacity(prefix.len() + obj.kind.len() + obj.name.len() + 7);
+        p.push_str(&prefix);
+        p.extend(obj.kind.chars().map(|c| c.to_ascii_lowercase()));
+        p.push('-');
+        if let Some(ns) = ns {
+            p.push_str(ns);
+            p.push('-');
+        }
+        p.push_str(&obj.name);
+        p.push_str(".yaml");
+        p
+    };
+    let mut paths: Vec<String> = out.objects.iter().map(|obj| path(obj, None)).collect();
     let mut seen: rustc_hash::FxHashMap<&str, usize> = Default::default();
-    for name in &plain {
-        *seen.entry(name).or_default() += 1;
+    for p in &paths {
+        *seen.entry(p).or_default() += 1;
     }
-    let names: Vec<String> = out
-        .objects
-        .iter()
-        .zip(&plain)
-        .map(|(obj, plain)| match &obj.namespace {
-            Some(ns) if seen.get(plain.as_str()).copied().unwrap_or(0) > 1 => {
-                format!("{}-{ns}-{}.yaml", obj.kind.to_ascii_lowercase(), obj.name)
-            }
-            _ => plain.clone(),
-        })
+    let recurring: Vec<usize> = (0..paths.len())
+        .filter(|&i| seen.get(paths[i].as_str()).is_some_and(|&n| n > 1) && out.objects[i].namespace.is_some())
         .collect();
-    let kustomization =
-        (!names.is_empty()).then(|| (format!("k8s/{stack}/kustomization.yaml"), hl_emit::kustomization(&names)));
-    StackFiles { paths: names.iter().map(|name| format!("k8s/{stack}/{name}")).collect(), kustomization }
+    for i in recurring {
+        let obj = &out.objects[i];
+        paths[i] = path(obj, obj.namespace.as_deref());
+    }
+    let kustomization = (!paths.is_empty()).then(|| {
+        let names: Vec<&str> = paths.iter().map(|p| &p[prefix.len()..]).collect();
+        (format!("{prefix}kustomization.yaml"), hl_emit::kustomization(&names))
+    });
+    StackFiles { paths, kustomization }
 }
 
 /// One stack's files as [`Artifact`]s (see [`stack_files`]), and for each object's file the

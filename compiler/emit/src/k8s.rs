@@ -75,40 +75,70 @@ pub fn emit_stack(stack: &Stack) -> StackOutput {
 /// assert!(yaml.contains("- name: dbaas"));
 /// ```
 pub fn flux_kustomization(stack: &str, depends_on: &[&str]) -> String {
-    let mut spec = serde_json::Map::new();
-    spec.insert("interval".into(), json!("10m"));
-    spec.insert("path".into(), json!(format!("./k8s/{stack}")));
-    spec.insert("prune".into(), json!(true));
-    spec.insert("sourceRef".into(), json!({ "kind": "GitRepository", "name": "homelab" }));
-    if !depends_on.is_empty() {
-        let deps: Vec<Json> = depends_on.iter().map(|d| json!({ "name": d })).collect();
-        spec.insert("dependsOn".into(), Json::Array(deps));
+    // Typed rather than `json!`: there are as many of these as stacks.
+    #[derive(serde::Serialize)]
+    struct Kustomization<'a> {
+        #[serde(rename = "apiVersion")]
+        api_version: &'static str,
+        kind: &'static str,
+        metadata: Metadata<'a>,
+        spec: Spec<'a>,
     }
-    let doc = json!({
-        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
-        "kind": "Kustomization",
-        "metadata": { "name": stack, "namespace": "flux-system" },
-        "spec": Json::Object(spec),
-    });
-    to_yaml(&doc)
+    #[derive(serde::Serialize)]
+    struct Metadata<'a> {
+        name: &'a str,
+        namespace: &'static str,
+    }
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Spec<'a> {
+        interval: &'static str,
+        path: String,
+        prune: bool,
+        source_ref: Ref<'static>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        depends_on: Vec<Name<'a>>,
+    }
+    #[derive(serde::Serialize)]
+    struct Ref<'a> {
+        kind: &'a str,
+        name: &'a str,
+    }
+    #[derive(serde::Serialize)]
+    struct Name<'a> {
+        name: &'a str,
+    }
+    to_yaml(&Kustomization {
+        api_version: "kustomize.toolkit.fluxcd.io/v1",
+        kind: "Kustomization",
+        metadata: Metadata { name: stack, namespace: "flux-system" },
+        spec: Spec {
+            interval: "10m",
+            path: format!("./k8s/{stack}"),
+            prune: true,
+            source_ref: Ref { kind: "GitRepository", name: "homelab" },
+            depends_on: depends_on.iter().map(|name| Name { name }).collect(),
+        },
+    })
 }
 
 /// The `kustomization.yaml` listing a stack's files (names inside the stack directory), sorted.
 ///
 /// ```
-/// let files = ["service-web.yaml".to_string(), "deployment-web.yaml".to_string()];
-/// let yaml = hl_emit::kustomization(&files);
+/// let yaml = hl_emit::kustomization(&["service-web.yaml", "deployment-web.yaml"]);
 /// assert!(yaml.find("deployment-web.yaml") < yaml.find("service-web.yaml"));
 /// ```
-pub fn kustomization(files: &[String]) -> String {
-    let mut sorted: Vec<&String> = files.iter().collect();
-    sorted.sort();
-    let doc = json!({
-        "apiVersion": "kustomize.config.k8s.io/v1beta1",
-        "kind": "Kustomization",
-        "resources": sorted,
-    });
-    to_yaml(&doc)
+pub fn kustomization<S: AsRef<str>>(files: &[S]) -> String {
+    #[derive(serde::Serialize)]
+    struct Kustomization<'a> {
+        #[serde(rename = "apiVersion")]
+        api_version: &'static str,
+        kind: &'static str,
+        resources: Vec<&'a str>,
+    }
+    let mut resources: Vec<&str> = files.iter().map(AsRef::as_ref).collect();
+    resources.sort_unstable();
+    to_yaml(&Kustomization { api_version: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources })
 }
 
 struct Emitter<'s> {
