@@ -32,14 +32,31 @@ pub(super) fn plain_key(s: &str) -> bool {
 /// when the string is not of that shape.
 fn simple_word(s: &str) -> Option<bool> {
     let bytes = s.as_bytes();
-    if !bytes.first()?.is_ascii_alphabetic() {
-        return None;
-    }
-    if !bytes.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/')) {
+    if WORD[usize::from(*bytes.first()?)] != LETTER || !bytes.iter().all(|&b| WORD[usize::from(b)] != 0) {
         return None;
     }
     Some(bytes.len() > 5 || !typed_word(s))
 }
+
+const LETTER: u8 = 2;
+
+/// The bytes of a simple word: [`LETTER`] for ASCII letters, 1 for digits, `-`, `_`, `.` and `/`.
+static WORD: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphabetic() {
+            LETTER
+        } else if c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.' | b'/') {
+            1
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
 
 /// Which YAML version's implicit types to check against.
 #[derive(Clone, Copy, PartialEq, Eq)]
