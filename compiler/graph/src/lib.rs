@@ -13,7 +13,7 @@ use hl_diagnostics::{Code, Diagnostic, Span};
 use hl_model::{Model, Stack};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 /// Why one stack depends on another.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -184,8 +184,10 @@ pub fn build_from<'a>(
 ) -> (Graph, Vec<Diagnostic>) {
     let mut stacks: Vec<&StackNode> = nodes.into_iter().collect();
     stacks.sort_by(|a, b| a.name.cmp(&b.name));
-    let names: FxHashSet<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
-    let mut edges = Edges { names: &names, by_pair: FxHashMap::default() };
+    // Each stack's position in name order: edges are keyed and sorted by these numbers,
+    // which order them exactly as their names would, without comparing strings.
+    let index: FxHashMap<&str, u32> = stacks.iter().enumerate().map(|(i, s)| (s.name.as_str(), i as u32)).collect();
+    let mut edges = Edges { index: &index, by_pair: FxHashMap::default() };
     // Which stack owns each namespace, to resolve `service.namespace` references.
     let mut ns_owner: FxHashMap<&str, &str> = FxHashMap::default();
     for s in &stacks {
@@ -231,8 +233,9 @@ pub fn build_from<'a>(
             edges.add(from, "external-secrets", *span, Some(why));
         }
     }
-    let mut edges: Vec<Edge> = edges.by_pair.into_values().collect();
-    edges.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
+    let mut keyed: Vec<((u32, u32), Edge)> = edges.by_pair.into_iter().collect();
+    keyed.sort_unstable_by_key(|(pair, _)| *pair);
+    let edges: Vec<Edge> = keyed.into_iter().map(|(_, e)| e).collect();
     let mut graph = Graph {
         stacks: stacks.iter().map(|s| s.name.clone()).collect(),
         tiers: stacks.iter().map(|s| (s.name.clone(), s.state_tier)).collect(),
@@ -240,8 +243,9 @@ pub fn build_from<'a>(
         waves: Vec::new(),
     };
     let spans: FxHashMap<&str, Span> = stacks.iter().map(|s| (s.name.as_str(), s.span)).collect();
-    let mut diags = check_edges(&graph, &spans);
-    let (waves, cycle_diags) = layer(&graph);
+    let tiers: FxHashMap<&str, i64> = stacks.iter().map(|s| (s.name.as_str(), s.state_tier)).collect();
+    let mut diags = check_edges(&graph, &spans, &tiers);
+    let (waves, cycle_diags) = layer(&graph, &tiers);
     diags.extend(cycle_diags);
     graph.waves = waves;
     (graph, diags)
@@ -250,25 +254,26 @@ pub fn build_from<'a>(
 /// The edges found so far, one per (from, to) pair: an explicit edge wins over inferred ones,
 /// and of inferred ones the first stays. Edges to unknown stacks or to the stack itself are
 /// left out (unknown stacks are reported where they are named).
-struct Edges<'n, 'k> {
-    names: &'n FxHashSet<&'n str>,
-    by_pair: FxHashMap<(&'k str, &'k str), Edge>,
+struct Edges<'n> {
+    index: &'n FxHashMap<&'n str, u32>,
+    by_pair: FxHashMap<(u32, u32), Edge>,
 }
 
-impl<'k> Edges<'_, 'k> {
+impl Edges<'_> {
     /// Add an edge; `why` (the reason of an inferred edge, `None` for an explicit one) is
     /// only written out for an edge that is kept.
-    fn add(&mut self, from: &'k str, to: &'k str, span: Span, why: Option<impl FnOnce() -> String>) {
-        if from == to || !self.names.contains(to) {
+    fn add(&mut self, from: &str, to: &str, span: Span, why: Option<impl FnOnce() -> String>) {
+        let (Some(&f), Some(&t)) = (self.index.get(from), self.index.get(to)) else { return };
+        if f == t {
             return;
         }
         let explicit = why.is_none();
-        match self.by_pair.get(&(from, to)) {
+        match self.by_pair.get(&(f, t)) {
             Some(prev) if prev.kind == EdgeKind::Explicit => {}
             Some(_) if !explicit => {}
             _ => {
                 let kind = why.map_or(EdgeKind::Explicit, |why| EdgeKind::Inferred(why()));
-                self.by_pair.insert((from, to), Edge { from: from.into(), to: to.into(), kind, span });
+                self.by_pair.insert((f, t), Edge { from: from.into(), to: to.into(), kind, span });
             }
         }
     }
@@ -297,11 +302,11 @@ fn cluster_dns_names(text: &str) -> Vec<(String, String)> {
 }
 
 /// Edges the homelab forbids.
-fn check_edges(graph: &Graph, spans: &FxHashMap<&str, Span>) -> Vec<Diagnostic> {
+fn check_edges(graph: &Graph, spans: &FxHashMap<&str, Span>, tiers: &FxHashMap<&str, i64>) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for e in &graph.edges {
-        let from_tier = graph.tiers.get(&e.from).copied().unwrap_or(1);
-        let to_tier = graph.tiers.get(&e.to).copied().unwrap_or(1);
+        let from_tier = tiers.get(e.from.as_str()).copied().unwrap_or(1);
+        let to_tier = tiers.get(e.to.as_str()).copied().unwrap_or(1);
         if from_tier == 0 && to_tier != 0 {
             let mut d = Diagnostic::new(
                 Code::TierOrder,
@@ -333,7 +338,9 @@ fn edge_label(e: &Edge) -> String {
 }
 
 /// Longest-path layering over the acyclic part; every cycle is reported once with its path.
-fn layer(graph: &Graph) -> (Vec<Vec<String>>, Vec<Diagnostic>) {
+/// Node indices follow `graph.stacks`, which is in name order, so ordering nodes by index
+/// orders them by name.
+fn layer(graph: &Graph, tiers: &FxHashMap<&str, i64>) -> (Vec<Vec<String>>, Vec<Diagnostic>) {
     let mut g: DiGraph<&str, usize> = DiGraph::new();
     let idx: FxHashMap<&str, NodeIndex> = graph.stacks.iter().map(|s| (s.as_str(), g.add_node(s.as_str()))).collect();
     for (i, e) in graph.edges.iter().enumerate() {
@@ -346,9 +353,9 @@ fn layer(graph: &Graph) -> (Vec<Vec<String>>, Vec<Diagnostic>) {
     let mut in_cycle = vec![false; g.node_count()];
     let mut sccs = tarjan_scc(&g);
     for scc in &mut sccs {
-        scc.sort_by_key(|n| g[*n]);
+        scc.sort_unstable();
     }
-    sccs.sort_by_key(|scc| scc.first().map(|n| g[*n]));
+    sccs.sort_unstable_by_key(|scc| scc.first().copied());
     for scc in sccs.iter().filter(|c| c.len() > 1) {
         for n in scc {
             in_cycle[n.index()] = true;
@@ -381,7 +388,7 @@ fn layer(graph: &Graph) -> (Vec<Vec<String>>, Vec<Diagnostic>) {
         out
     };
     // Tier 0 (bootstrap) stacks come first: every Tier 1 stack waits for all of them.
-    let is_tier0: Vec<bool> = g.node_indices().map(|n| graph.tiers.get(g[n]).copied() == Some(0)).collect();
+    let is_tier0: Vec<bool> = g.node_indices().map(|n| tiers.get(g[n]).copied() == Some(0)).collect();
     let tier0 = |n: NodeIndex| is_tier0[n.index()];
     for &n in order.iter().filter(|n| tier0(**n)) {
         let w = g
@@ -410,9 +417,7 @@ fn layer(graph: &Graph) -> (Vec<Vec<String>>, Vec<Diagnostic>) {
             waves[*w].push(g[NodeIndex::new(n)].to_string());
         }
     }
-    for w in &mut waves {
-        w.sort();
-    }
+    // Nodes were visited in index (name) order, so each wave is sorted already.
     (waves, diags)
 }
 
@@ -447,7 +452,8 @@ fn post_order(
 
 fn deps(g: &DiGraph<&str, usize>, n: NodeIndex) -> Vec<NodeIndex> {
     let mut d: Vec<NodeIndex> = g.neighbors(n).collect();
-    d.sort_by_key(|x| std::cmp::Reverse(g[*x]));
+    // By name, last first (indices are in name order).
+    d.sort_unstable_by_key(|x| std::cmp::Reverse(*x));
     d
 }
 
