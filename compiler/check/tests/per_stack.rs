@@ -40,7 +40,7 @@ fn compile(files: &[(String, String)]) -> Model {
         })
         .collect();
     let no_paths = hl_eval::WorkspacePaths::default();
-    let input = |declares: bool, prelude: bool, types| EvalInput {
+    let input = |declares: bool, prelude: bool, types, stdlib_scopes| EvalInput {
         files: parses
             .iter()
             .map(|(id, path, stdlib, parse)| InputFile {
@@ -55,9 +55,11 @@ fn compile(files: &[(String, String)]) -> Model {
         workspace_paths: &no_paths,
         prelude,
         types,
+        stdlib_scopes,
     };
-    let prelude = hl_eval::evaluate(&input(false, true, None), Limits::default());
-    let declared = hl_eval::evaluate(&input(true, false, Some(prelude.types.clone())), Limits::default());
+    let prelude = hl_eval::evaluate(&input(false, true, None, None), Limits::default());
+    let shared = (Some(prelude.types.clone()), Some(prelude.stdlib_scopes.clone()));
+    let declared = hl_eval::evaluate(&input(true, false, shared.0, shared.1), Limits::default());
     let (root, _) = hl_eval::merge_roots(&prelude.root, &[&declared.root]);
     hl_model::build(&root, &prelude.prelude).0
 }

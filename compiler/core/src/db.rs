@@ -225,6 +225,7 @@ fn own_inputs(db: &dyn salsa::Database, file: File) -> Vec<EvalFile> {
 pub(crate) struct Evaluated {
     pub root: Value,
     pub types: Arc<hl_eval::Types>,
+    pub stdlib_scopes: Arc<hl_eval::StdlibScopes>,
     pub prelude: IndexMap<String, Value>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -234,7 +235,7 @@ fn run_eval(
     ws: Workspace,
     files: &[&EvalFile],
     declaring: Option<FileId>,
-    types: Option<Arc<hl_eval::Types>>,
+    shared: Option<(Arc<hl_eval::Types>, Arc<hl_eval::StdlibScopes>)>,
 ) -> Evaluated {
     let none = hl_eval::WorkspacePaths::default();
     let input = EvalInput {
@@ -251,10 +252,17 @@ fn run_eval(
         root_schema: "Workspace",
         workspace_paths: if declaring.is_some() { workspace_paths(db) } else { &none },
         prelude: declaring.is_none(),
-        types,
+        types: shared.as_ref().map(|(types, _)| types.clone()),
+        stdlib_scopes: shared.map(|(_, scopes)| scopes),
     };
     let out = hl_eval::evaluate(&input, ws.limits(db));
-    Evaluated { root: out.root, types: out.types, prelude: out.prelude, diagnostics: out.diagnostics }
+    Evaluated {
+        root: out.root,
+        types: out.types,
+        stdlib_scopes: out.stdlib_scopes,
+        prelude: out.prelude,
+        diagnostics: out.diagnostics,
+    }
 }
 
 /// One workspace file evaluated and memoised: only to find where a stack declared twice is;
@@ -269,14 +277,15 @@ fn file_eval(db: &dyn salsa::Database, file: File) -> Evaluated {
 /// path).
 fn evaluate_file(db: &dyn salsa::Database, file: File) -> Evaluated {
     let ws = Workspace::get(db);
-    let types = prelude(db).types.clone();
+    // The types and the standard library's names are the prelude's, found once.
+    let shared = (prelude(db).types.clone(), prelude(db).stdlib_scopes.clone());
     let common = common_inputs(db);
     let (stdlib, typed): (Vec<&EvalFile>, Vec<&EvalFile>) = common.iter().partition(|f| f.stdlib);
     let mut rest: Vec<&EvalFile> = typed.into_iter().chain(own_inputs(db, file)).collect();
     rest.sort_by(|a, b| a.path.cmp(&b.path));
     rest.dedup_by(|a, b| a.id == b.id);
     let files: Vec<&EvalFile> = stdlib.into_iter().chain(rest).collect();
-    run_eval(db, ws, &files, Some(file.id(db)), Some(types))
+    run_eval(db, ws, &files, Some(file.id(db)), Some(shared))
 }
 
 /// The standard library's files.

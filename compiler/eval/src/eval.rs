@@ -42,6 +42,21 @@ pub struct EvalInput<'a> {
     /// The types, when an earlier evaluation of the same files' type definitions collected
     /// them ([`EvalOutput::types`]); `None` collects them from `files`.
     pub types: Option<Arc<Types>>,
+    /// The names the standard library defines, when an earlier evaluation with the same
+    /// standard library files found them ([`EvalOutput::stdlib_scopes`]); `None` reads them
+    /// from `files`.
+    pub stdlib_scopes: Option<Arc<StdlibScopes>>,
+}
+
+/// The names the standard library defines: the prelude (in scope in every file) and each
+/// standard library file's own scope. They depend on the standard library files alone, so an
+/// evaluation hands them to the next one instead of every evaluation building them again.
+#[derive(Debug, Default)]
+pub struct StdlibScopes {
+    prelude: Arc<Scope>,
+    files: FxHashMap<FileId, Arc<Scope>>,
+    /// Standard library files with an unresolved import.
+    broken_imports: Vec<FileId>,
 }
 
 /// The workspace files' paths, for suggesting one when an import names no file.
@@ -106,6 +121,8 @@ pub struct EvalOutput {
     pub prelude: IndexMap<String, Value>,
     pub diagnostics: Vec<Diagnostic>,
     pub types: Arc<Types>,
+    /// The standard library's names, for the next evaluation ([`EvalInput::stdlib_scopes`]).
+    pub stdlib_scopes: Arc<StdlibScopes>,
 }
 
 /// Evaluate a workspace.
@@ -114,10 +131,10 @@ pub fn evaluate(input: &EvalInput<'_>, limits: Limits) -> EvalOutput {
     if input.types.is_none() {
         ev.collect_types();
     }
-    ev.build_scopes();
+    let stdlib_scopes = ev.build_scopes(input.stdlib_scopes.clone());
     let root = ev.eval_root();
     let prelude = if input.prelude { ev.prelude_values() } else { IndexMap::new() };
-    EvalOutput { root, prelude, diagnostics: ev.diags, types: ev.types }
+    EvalOutput { root, prelude, diagnostics: ev.diags, types: ev.types, stdlib_scopes }
 }
 
 /// Names in scope in one file: its own definitions and what it imports, in order.
@@ -166,8 +183,8 @@ struct Evaluator<'a> {
     root_schema: &'a str,
     workspace_paths: &'a WorkspacePaths,
     types: Arc<Types>,
-    prelude: Scope,
-    scopes: FxHashMap<FileId, Scope>,
+    prelude: Arc<Scope>,
+    scopes: FxHashMap<FileId, Arc<Scope>>,
     /// Files with an unresolved import: unknown names there may come from it.
     broken_imports: std::collections::HashSet<FileId>,
     memo: FxHashMap<Global, Slot>,
@@ -196,7 +213,7 @@ impl<'a> Evaluator<'a> {
             root_schema: input.root_schema,
             workspace_paths: input.workspace_paths,
             types: input.types.clone().unwrap_or_default(),
-            prelude: Scope::default(),
+            prelude: Arc::default(),
             scopes: FxHashMap::default(),
             broken_imports: std::collections::HashSet::new(),
             memo: FxHashMap::default(),
@@ -389,16 +406,32 @@ impl<'a> Evaluator<'a> {
         self.files.values().any(|f| f.ast.items.iter().any(|i| matches!(i, Item::Enum(e) if e.name.name == name)))
     }
 
-    fn build_scopes(&mut self) {
+    /// Every file's scope and the prelude; the standard library's part from `stdlib` when an
+    /// earlier evaluation found it. Returns the standard library's part.
+    fn build_scopes(&mut self, stdlib: Option<Arc<StdlibScopes>>) -> Arc<StdlibScopes> {
         let files: Vec<&InputFile<'a>> = self.files.values().copied().collect();
-        // The prelude: every definition of the standard library.
-        for f in files.iter().filter(|f| f.stdlib) {
-            let own = self.own_defs(f);
-            for (name, g) in own {
-                self.prelude.entry(name).or_insert(g);
+        if let Some(known) = &stdlib {
+            self.prelude = known.prelude.clone();
+            for (id, scope) in &known.files {
+                if self.files.contains_key(id) {
+                    self.scopes.insert(*id, scope.clone());
+                }
             }
+            self.broken_imports.extend(known.broken_imports.iter().copied());
+        } else {
+            // The prelude: every definition of the standard library.
+            let mut prelude = Scope::default();
+            for f in files.iter().filter(|f| f.stdlib) {
+                for (name, g) in self.own_defs(f) {
+                    prelude.entry(name).or_insert(g);
+                }
+            }
+            self.prelude = Arc::new(prelude);
         }
         for f in &files {
+            if stdlib.is_some() && f.stdlib && self.scopes.contains_key(&f.id) {
+                continue;
+            }
             let mut scope = self.own_defs(f);
             for item in &f.ast.items {
                 let Item::Import(imp) = item else { continue };
@@ -427,9 +460,17 @@ impl<'a> Evaluator<'a> {
                     }
                 }
             }
-            self.scopes.insert(f.id, scope);
+            self.scopes.insert(f.id, Arc::new(scope));
         }
         self.check_import_cycles(&files);
+        stdlib.unwrap_or_else(|| {
+            let stdlib_files = files.iter().filter(|f| f.stdlib);
+            Arc::new(StdlibScopes {
+                prelude: self.prelude.clone(),
+                files: stdlib_files.clone().filter_map(|f| Some((f.id, self.scopes.get(&f.id)?.clone()))).collect(),
+                broken_imports: stdlib_files.map(|f| f.id).filter(|id| self.broken_imports.contains(id)).collect(),
+            })
+        })
     }
 
     /// The `let` and `fn` items a file defines, reporting duplicates.

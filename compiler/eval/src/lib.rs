@@ -15,7 +15,9 @@ mod merge;
 mod ty;
 mod value;
 
-pub use eval::{EvalInput, EvalOutput, InputFile, Limits, Types, WorkspacePaths, evaluate, import_candidates};
+pub use eval::{
+    EvalInput, EvalOutput, InputFile, Limits, StdlibScopes, Types, WorkspacePaths, evaluate, import_candidates,
+};
 pub use merge::{merge_roots, twice_declared};
 pub use ty::{EnumDef, FieldTy, SchemaDef, Ty, TypeDef, VariantDef};
 pub use value::{EnumValue, Fields, FnRef, Quantity, Record, Value, ValueKind};
