@@ -114,6 +114,24 @@ fn indent(out: &mut String, n: usize) {
     out.push_str(&SPACES[..n]);
 }
 
+/// Serializer methods for integers: the number as written.
+macro_rules! integers {
+    ($($method:ident: $ty:ty),* $(,)?) => {
+        $(fn $method(self, v: $ty) -> Result {
+            self.integer(v)
+        })*
+    };
+}
+
+/// Serializer methods for what the emitter leaves to serde-saphyr.
+macro_rules! unsupported {
+    ($($method:ident: $ty:ty),* $(,)?) => {
+        $(fn $method(self, _: $ty) -> Result {
+            Err(Unsupported)
+        })*
+    };
+}
+
 /// One node being written.
 struct Node<'a> {
     out: &'a mut String,
@@ -189,50 +207,24 @@ impl<'a> ser::Serializer for Node<'a> {
     fn serialize_bool(self, v: bool) -> Result {
         self.scalar(if v { "true" } else { "false" })
     }
-    fn serialize_i8(self, v: i8) -> Result {
-        self.integer(v)
-    }
-    fn serialize_i16(self, v: i16) -> Result {
-        self.integer(v)
-    }
-    fn serialize_i32(self, v: i32) -> Result {
-        self.integer(v)
-    }
-    fn serialize_i64(self, v: i64) -> Result {
-        self.integer(v)
-    }
-    fn serialize_i128(self, v: i128) -> Result {
-        self.integer(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result {
-        self.integer(v)
-    }
-    fn serialize_u16(self, v: u16) -> Result {
-        self.integer(v)
-    }
-    fn serialize_u32(self, v: u32) -> Result {
-        self.integer(v)
-    }
-    fn serialize_u64(self, v: u64) -> Result {
-        self.integer(v)
-    }
-    fn serialize_u128(self, v: u128) -> Result {
-        self.integer(v)
-    }
-    fn serialize_f32(self, _: f32) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_f64(self, _: f64) -> Result {
-        Err(Unsupported)
-    }
+    integers!(
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_i128: i128,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_u128: u128,
+    );
+    unsupported!(serialize_f32: f32, serialize_f64: f64, serialize_bytes: &[u8]);
     fn serialize_char(self, v: char) -> Result {
         self.string(v.encode_utf8(&mut [0; 4]))
     }
     fn serialize_str(self, v: &str) -> Result {
         self.string(v)
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result {
-        Err(Unsupported)
     }
     fn serialize_none(self) -> Result {
         self.scalar("null")
@@ -463,45 +455,22 @@ impl ser::Serializer for KeyText<'_, '_> {
     fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result {
         Err(Unsupported)
     }
-    fn serialize_bool(self, _: bool) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_i8(self, _: i8) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_i16(self, _: i16) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_i32(self, _: i32) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_i64(self, _: i64) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_u8(self, _: u8) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_u16(self, _: u16) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_u32(self, _: u32) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_u64(self, _: u64) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_f32(self, _: f32) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_f64(self, _: f64) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_char(self, _: char) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result {
-        Err(Unsupported)
-    }
+    unsupported!(
+        serialize_bool: bool,
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_f32: f32,
+        serialize_f64: f64,
+        serialize_char: char,
+        serialize_bytes: &[u8],
+        serialize_unit_struct: &'static str,
+    );
     fn serialize_none(self) -> Result {
         Err(Unsupported)
     }
@@ -509,9 +478,6 @@ impl ser::Serializer for KeyText<'_, '_> {
         Err(Unsupported)
     }
     fn serialize_unit(self) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result {
         Err(Unsupported)
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result {
