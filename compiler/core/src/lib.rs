@@ -407,14 +407,7 @@ fn stack_files(stack: &str, out: &hl_emit::StackOutput) -> StackFiles {
     let path = |obj: &hl_emit::Object, ns: Option<&str>| {
         let mut p = String::with_capacity(prefix.len() + obj.kind.len() + obj.name.len() + 7);
         p.push_str(&prefix);
-        p.extend(obj.kind.chars().map(|c| c.to_ascii_lowercase()));
-        p.push('-');
-        if let Some(ns) = ns {
-            p.push_str(ns);
-            p.push('-');
-        }
-        p.push_str(&obj.name);
-        p.push_str(".yaml");
+        obj.push_file_name(ns, &mut p);
         p
     };
     let mut paths: Vec<String> = out.objects.iter().map(|obj| path(obj, None)).collect();
@@ -577,4 +570,51 @@ fn cross_stack_collisions(outputs: &[(String, &hl_emit::StackOutput)]) -> Vec<Di
 /// The file id of the first workspace (non-stdlib) file, for tests and tools.
 pub fn first_workspace_file(c: &Compilation) -> Option<FileId> {
     c.sources.iter().find(|(_, f)| !f.path.starts_with("<stdlib>")).map(|(id, _)| id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(kind: &str, namespace: Option<&str>, name: &str) -> hl_emit::Object {
+        hl_emit::Object {
+            api_version: "v1".into(),
+            kind: kind.into(),
+            name: name.into(),
+            namespace: namespace.map(String::from),
+            yaml: format!("kind: {kind}\n"),
+            origin: Span::default(),
+        }
+    }
+
+    #[test]
+    fn objects_whose_kind_and_name_recur_get_their_namespace_in_the_file_name() {
+        let out = hl_emit::StackOutput {
+            objects: vec![
+                object("Namespace", None, "web"),
+                object("Secret", Some("web"), "tls-secret"),
+                object("Secret", Some("admin"), "tls-secret"),
+                object("Deployment", Some("web"), "web"),
+            ],
+            diagnostics: Vec::new(),
+        };
+        let files = stack_files("web", &out);
+        assert_eq!(
+            files.paths,
+            [
+                "k8s/web/namespace-web.yaml",
+                "k8s/web/secret-web-tls-secret.yaml",
+                "k8s/web/secret-admin-tls-secret.yaml",
+                "k8s/web/deployment-web.yaml",
+            ]
+        );
+        let (path, kustomization) = files.kustomization.expect("a stack with objects has one");
+        assert_eq!(path, "k8s/web/kustomization.yaml");
+        // Listed by file name, sorted.
+        let listed: Vec<&str> = kustomization.lines().filter_map(|l| l.strip_prefix("- ")).collect();
+        assert_eq!(
+            listed,
+            ["deployment-web.yaml", "namespace-web.yaml", "secret-admin-tls-secret.yaml", "secret-web-tls-secret.yaml"]
+        );
+    }
 }

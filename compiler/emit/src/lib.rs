@@ -63,7 +63,23 @@ impl Object {
     /// The file name of this object inside its stack directory: `<kind>-<name>.yaml`, the kind
     /// in lowercase.
     pub fn file_name(&self) -> String {
-        format!("{}-{}.yaml", self.kind.to_ascii_lowercase(), self.name)
+        let mut name = String::with_capacity(self.kind.len() + self.name.len() + 6);
+        self.push_file_name(None, &mut name);
+        name
+    }
+
+    /// Append [`Object::file_name`] to `out`, or with `namespace` given,
+    /// `<kind>-<namespace>-<name>.yaml` (for an object whose kind and name recur in several
+    /// namespaces of its stack).
+    pub fn push_file_name(&self, namespace: Option<&str>, out: &mut String) {
+        out.extend(self.kind.chars().map(|c| c.to_ascii_lowercase()));
+        out.push('-');
+        if let Some(ns) = namespace {
+            out.push_str(ns);
+            out.push('-');
+        }
+        out.push_str(&self.name);
+        out.push_str(".yaml");
     }
 }
 
