@@ -6,7 +6,197 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use hlc_core::OutputFile;
+use hlc_core::diagnostics::Code;
 use rayon::prelude::*;
+
+/// The file that marks a directory as an output `hlc` wrote, and names the workspace it was
+/// built from. An existing output directory is replaced only when it has one (or is empty).
+pub const MARKER: &str = ".hlc-output";
+
+/// Why `hlc` will not write to an output directory: a coded refusal with what to do instead.
+#[derive(Debug)]
+pub struct Refusal {
+    pub code: Code,
+    pub message: String,
+    pub help: String,
+}
+
+impl Refusal {
+    fn new(code: Code, message: String, help: impl Into<String>) -> Refusal {
+        Refusal { code, message, help: help.into() }
+    }
+}
+
+/// The directories whose presence makes a directory the root of a version-controlled tree.
+const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj"];
+
+/// Check that `out` may be written (and replaced as a whole) for a build of `workspace`, and
+/// return it as an absolute path without symbolic links in its parents. `out` must not be,
+/// contain or lie inside the workspace; it must not be or contain the root of a
+/// version-controlled tree (the one of the workspace, of the current directory, or `out`
+/// itself); and if it exists it must be a real directory (not a link, not a file) that is
+/// empty or carries [`MARKER`].
+pub fn guard_out(out: &Path, workspace: &Path) -> Result<PathBuf, Refusal> {
+    let shown = out.display().to_string();
+    let io_refusal = |what: &str, e: io::Error| {
+        Refusal::new(Code::OutNotHlcOutput, format!("cannot inspect {what}: {e}"), "check the path and its permissions")
+    };
+    let abs_out = resolve(out).map_err(|e| io_refusal(&format!("the output path `{shown}`"), e))?;
+    let abs_ws =
+        fs::canonicalize(workspace).map_err(|e| io_refusal(&format!("the workspace `{}`", workspace.display()), e))?;
+    let ws_shown = workspace.display();
+    if abs_out == abs_ws {
+        return Err(Refusal::new(
+            Code::OutOverlapsWorkspace,
+            format!("the output directory `{shown}` is the workspace `{ws_shown}`"),
+            "write the output beside the workspace, e.g. `--out out`",
+        ));
+    }
+    if abs_ws.starts_with(&abs_out) {
+        return Err(Refusal::new(
+            Code::OutOverlapsWorkspace,
+            format!("the output directory `{shown}` contains the workspace `{ws_shown}`"),
+            "write the output into a directory of its own beside the workspace, e.g. `--out out`",
+        ));
+    }
+    if abs_out.starts_with(&abs_ws) {
+        return Err(Refusal::new(
+            Code::OutOverlapsWorkspace,
+            format!("the output directory `{shown}` lies inside the workspace `{ws_shown}`"),
+            "write the output outside the workspace, e.g. `--out out` beside it",
+        ));
+    }
+    if is_vcs_root(&abs_out) {
+        return Err(Refusal::new(
+            Code::OutIsRepository,
+            format!("the output directory `{shown}` is the root of a version-controlled tree"),
+            "write the output into a directory of its own, e.g. `--out out`",
+        ));
+    }
+    let cwd = std::env::current_dir().ok().and_then(|d| fs::canonicalize(d).ok());
+    for root in [Some(abs_ws.as_path()), cwd.as_deref()].into_iter().flatten().filter_map(vcs_root) {
+        if root.starts_with(&abs_out) {
+            return Err(Refusal::new(
+                Code::OutIsRepository,
+                format!("the output directory `{shown}` contains the repository at `{}`", root.display()),
+                "write the output into a directory of its own inside the repository, e.g. `--out out`",
+            ));
+        }
+    }
+    match fs::symlink_metadata(&abs_out) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(abs_out),
+        Err(e) => Err(io_refusal(&format!("the output directory `{shown}`"), e)),
+        Ok(m) if m.file_type().is_symlink() => Err(Refusal::new(
+            Code::OutNotHlcOutput,
+            format!("the output path `{shown}` is a symbolic link; hlc never replaces what a link points at"),
+            "pass the link's target as `--out`, or remove the link",
+        )),
+        Ok(m) if !m.is_dir() => Err(Refusal::new(
+            Code::OutNotHlcOutput,
+            format!("the output path `{shown}` is a file, not a directory"),
+            "choose another `--out`, or move the file away",
+        )),
+        Ok(_) => {
+            let marked = fs::symlink_metadata(abs_out.join(MARKER)).is_ok_and(|m| m.is_file());
+            let empty = fs::read_dir(&abs_out).is_ok_and(|mut entries| entries.next().is_none());
+            if marked || empty {
+                Ok(abs_out)
+            } else {
+                Err(Refusal::new(
+                    Code::OutNotHlcOutput,
+                    format!(
+                        "the output directory `{shown}` exists and was not written by hlc (it has no `{MARKER}` marker)"
+                    ),
+                    format!("choose another `--out`, or remove `{shown}` yourself if it only holds an old output"),
+                ))
+            }
+        }
+    }
+}
+
+/// `path` made absolute, with the symbolic links of its existing ancestors resolved but not the
+/// last component's (so that a link given as `--out` is seen as a link). `.` and `..` are
+/// resolved first, so `--out .` names the current directory itself.
+fn resolve(path: &Path) -> io::Result<PathBuf> {
+    let abs = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir()?.join(path) };
+    // Lexically normalise the components that name no directory of their own.
+    let mut norm = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                // `a/link/..` is resolved as the file system would: through the link.
+                let real = fs::canonicalize(&norm).unwrap_or_else(|_| norm.clone());
+                norm = real.parent().map(Path::to_path_buf).unwrap_or(real);
+            }
+            other => norm.push(other),
+        }
+    }
+    let Some(name) = norm.file_name().map(|n| n.to_os_string()) else {
+        // The root directory.
+        return Ok(norm);
+    };
+    let parent = norm.parent().map(Path::to_path_buf).unwrap_or_default();
+    // The nearest existing ancestor, canonicalised, and the rest appended as written.
+    let mut existing = parent.clone();
+    let mut rest = Vec::new();
+    while fs::symlink_metadata(&existing).is_err() {
+        match (existing.file_name().map(|n| n.to_os_string()), existing.parent()) {
+            (Some(n), Some(p)) => {
+                rest.push(n);
+                existing = p.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut out = fs::canonicalize(&existing)?;
+    out.extend(rest.into_iter().rev());
+    out.push(name);
+    Ok(out)
+}
+
+fn is_vcs_root(dir: &Path) -> bool {
+    VCS_DIRS.iter().any(|d| fs::symlink_metadata(dir.join(d)).is_ok())
+}
+
+/// The root of the version-controlled tree `dir` lies in, if any.
+fn vcs_root(dir: &Path) -> Option<&Path> {
+    dir.ancestors().find(|a| is_vcs_root(a))
+}
+
+/// The marker file's text: what the directory is, and the workspace it was built from (relative
+/// to the output directory when they share a parent, so that the text does not depend on where
+/// the repository is checked out).
+fn marker_text(out: &Path, workspace: &Path) -> String {
+    let ws = relative_to(workspace, out).unwrap_or_else(|| workspace.to_path_buf());
+    format!(
+        "# Output of `hlc build`: hlc replaces this directory as a whole on every build.\n\
+         # Keep nothing else here.\nworkspace: {}\n",
+        ws.display()
+    )
+}
+
+/// `target` as a path relative to the directory `from` (both absolute): `../stacks`.
+fn relative_to(target: &Path, from: &Path) -> Option<PathBuf> {
+    let common = from.ancestors().find(|a| target.starts_with(a))?;
+    // Only the root in common: an absolute path says more.
+    common.parent()?;
+    let ups = from.strip_prefix(common).ok()?.components().count();
+    let mut rel: PathBuf = std::iter::repeat_n("..", ups).collect();
+    rel.push(target.strip_prefix(common).ok()?);
+    Some(rel)
+}
+
+/// Write the marker into an existing output directory that lacks it (`hlc graph` writes its
+/// files into `out` without replacing it).
+pub fn mark(out: &Path, workspace: &Path) -> io::Result<()> {
+    let marker = out.join(MARKER);
+    if fs::symlink_metadata(&marker).is_ok() {
+        return Ok(());
+    }
+    let ws = fs::canonicalize(workspace)?;
+    write_file_atomic(&marker, &marker_text(out, &ws))
+}
 
 /// The `.hl` files named by `paths`: files as given, directories searched recursively (in the
 /// order given, each sorted by path; hidden directories, `target`, `out` and `node_modules`
@@ -61,6 +251,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> io::Result<()> {
 /// first error stops further writing and is returned by [`Staging::commit`].
 pub struct Staging {
     out: PathBuf,
+    /// The text of the output's marker file.
+    marker: String,
     parent: PathBuf,
     base: String,
     /// The staging directory, made on the first write; `None` if making it failed.
@@ -69,8 +261,10 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// Prepare to replace `out`; fails only when `out` names no directory.
-    pub fn new(out: &Path) -> io::Result<Staging> {
+    /// Prepare to replace `out` (as returned by [`guard_out`]) with an output of `workspace`;
+    /// fails only when `out` names no directory.
+    pub fn new(out: &Path, workspace: &Path) -> io::Result<Staging> {
+        let marker = marker_text(out, &fs::canonicalize(workspace)?);
         let parent = match out.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -80,7 +274,7 @@ impl Staging {
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the output path has no directory name"))?
             .to_string_lossy()
             .into_owned();
-        Ok(Staging { out: out.to_path_buf(), parent, base, dir: OnceLock::new(), error: Mutex::new(None) })
+        Ok(Staging { out: out.to_path_buf(), marker, parent, base, dir: OnceLock::new(), error: Mutex::new(None) })
     }
 
     fn fail(&self, e: io::Error) {
@@ -105,6 +299,7 @@ impl Staging {
                         fs::remove_dir_all(&staging)?;
                     }
                     fs::create_dir_all(&staging)?;
+                    fs::write(staging.join(MARKER), &self.marker)?;
                     Ok(staging)
                 })();
                 made.map_err(|e| self.fail(e)).ok()
@@ -229,9 +424,16 @@ impl Dir {
 
 /// Remove a previous output: its stacks' directories side by side (a large workspace's output
 /// has a hundred thousand files), then what is left. Symbolic links are removed, never
-/// followed.
+/// followed: neither `path` nor its `k8s` is read through a link.
 fn remove_tree(path: &Path) -> io::Result<()> {
-    if let Ok(entries) = fs::read_dir(path.join("k8s")) {
+    let real_dir = |p: &Path| fs::symlink_metadata(p).is_ok_and(|m| m.is_dir());
+    if !real_dir(path) {
+        return fs::remove_file(path);
+    }
+    let k8s = path.join("k8s");
+    if real_dir(&k8s)
+        && let Ok(entries) = fs::read_dir(&k8s)
+    {
         let dirs: Vec<PathBuf> =
             entries.flatten().filter(|e| e.file_type().is_ok_and(|t| t.is_dir())).map(|e| e.path()).collect();
         dirs.par_iter().for_each(|d| {

@@ -318,7 +318,7 @@ fn main() -> ExitCode {
 
 fn run(
     dir: &std::path::Path,
-    out: Option<&std::path::Path>,
+    out_arg: Option<&std::path::Path>,
     format: Format,
     ui: ui::Ui,
     deny_warnings: bool,
@@ -332,12 +332,18 @@ fn run(
         }
     };
     let nfiles = files.len();
+    // `out` is replaced as a whole: first make sure it is hlc's to replace.
+    let out = match out_arg.map(|o| fsio::guard_out(o, dir)).transpose() {
+        Ok(out) => out,
+        Err(refusal) => return refuse(&refusal, ui),
+    };
+    let out = out.as_deref();
     // Files are written as the compilation lays them out, into a directory that replaces
     // `out` only once the build has succeeded.
-    let staging = match out.map(fsio::Staging::new).transpose() {
+    let staging = match out.map(|o| fsio::Staging::new(o, dir)).transpose() {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: cannot write {}: {e}", out.map(|o| o.display().to_string()).unwrap_or_default());
+            eprintln!("error: cannot write {}: {e}", out_arg.map(|o| o.display().to_string()).unwrap_or_default());
             return ExitCode::from(EXIT_USAGE);
         }
     };
@@ -385,7 +391,7 @@ fn run(
         return ExitCode::from(EXIT_ERRORS);
     }
     let objects = c.objects;
-    match (out, staging) {
+    match (out_arg, staging) {
         (Some(out), Some(staging)) => {
             if let Err(e) = staging.commit() {
                 let _ = writeln!(stderr, "error: cannot write {}: {e}", out.display());
@@ -427,11 +433,31 @@ fn compile_clean(dir: &std::path::Path, ui: ui::Ui, what: &str) -> Result<hlc_co
     Ok(c)
 }
 
+/// Print why an output directory is refused (a coded error without a source span) and
+/// return the exit code for it.
+fn refuse(refusal: &fsio::Refusal, ui: ui::Ui) -> ExitCode {
+    let code = refusal.code.info().code;
+    let (red, bold, reset) = if ui.color { ("\x1b[31;1m", "\x1b[1m", "\x1b[0m") } else { ("", "", "") };
+    eprintln!("{red}error[{code}]{reset}{bold}: {}{reset}", refusal.message);
+    eprintln!("  help: {}", refusal.help);
+    eprintln!("  (nothing was written or deleted; `hlc explain {code}` says more)");
+    ExitCode::from(EXIT_USAGE)
+}
+
 fn graph(dir: &std::path::Path, out: &std::path::Path, format: GraphFormat, ui: ui::Ui) -> ExitCode {
+    // The graph files go into `out`, which a later build replaces as a whole: the same rules.
+    let out = match fsio::guard_out(out, dir) {
+        Ok(out) => out,
+        Err(refusal) => return refuse(&refusal, ui),
+    };
     let c = match compile_clean(dir, ui, "graph") {
         Ok(c) => c,
         Err(code) => return code,
     };
+    if let Err(e) = std::fs::create_dir_all(&out).and_then(|()| fsio::mark(&out, dir)) {
+        eprintln!("error: cannot write {}: {e}", out.display());
+        return ExitCode::from(EXIT_USAGE);
+    }
     let files = [
         ("graph.json", hl_graph_text(&c.graph, GraphFormat::Json)),
         ("graph.dot", hl_graph_text(&c.graph, GraphFormat::Dot)),

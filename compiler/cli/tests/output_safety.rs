@@ -333,3 +333,156 @@ fn output_is_independent_of_file_system_order() {
         assert!(out == &outputs[0].1, "{name} differs from {}", outputs[0].0);
     }
 }
+
+/// What `hlc build` printed and its exit code, for a refusal.
+fn refused(o: &Output, code: &str) -> String {
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "expected a refusal (exit 2) with {code}:\n{stderr}");
+    assert!(stderr.contains(&format!("error[{code}]")), "expected {code}:\n{stderr}");
+    assert!(stderr.contains("help:"), "a refusal says what to do:\n{stderr}");
+    stderr
+}
+
+/// `--out` naming the workspace, a directory that holds it, or one inside it is refused before
+/// anything is written: `hlc build stacks --out stacks` used to replace every `.hl` file with
+/// YAML.
+#[test]
+fn out_overlapping_the_workspace_is_refused() {
+    let dir = scratch("out-overlap");
+    write_workspace(&dir, 2, "1.27");
+    fs::create_dir_all(dir.join("nested")).expect("mkdir");
+    let before = tree(&dir);
+    for (args, cwd, what) in [
+        (&["build", "stacks", "--out", "stacks"][..], dir.clone(), "is the workspace"),
+        (&["build", "stacks", "--out", "."][..], dir.clone(), "contains the workspace"),
+        (&["build", "stacks", "--out", "stacks/out"][..], dir.clone(), "lies inside the workspace"),
+        (&["build", "../stacks", "--out", ".."][..], dir.join("nested"), "contains the workspace"),
+        (&["build", "stacks", "--out", "./stacks/../stacks"][..], dir.clone(), "is the workspace"),
+        (&["graph", "stacks", "--out", "stacks"][..], dir.clone(), "is the workspace"),
+    ] {
+        let stderr = refused(&hlc(args, &cwd), "E0901");
+        assert!(stderr.contains(what), "{args:?}: {stderr}");
+        assert_eq!(tree(&dir), before, "{args:?} changed files");
+    }
+}
+
+/// `--out` naming the root of a version-controlled tree, or a directory holding the repository
+/// the workspace or the current directory is in, is refused: `.git` went with the output.
+#[test]
+fn out_at_a_repository_root_is_refused() {
+    let dir = scratch("out-repo");
+    let repo = dir.join("repo");
+    fs::create_dir_all(repo.join(".git")).expect("mkdir");
+    fs::write(repo.join(".git/HEAD"), "ref: refs/heads/main\n").expect("write");
+    fs::create_dir_all(repo.join("sub")).expect("mkdir");
+    // The workspace outside the repository, so that only the repository rule applies.
+    write_workspace(&dir, 2, "1.27");
+    let before = tree(&dir);
+    for (args, cwd, what) in [
+        (&["build", "../stacks", "--out", "."][..], repo.clone(), "is the root of a version-controlled tree"),
+        (&["build", "../../stacks", "--out", ".."][..], repo.join("sub"), "is the root of a version-controlled tree"),
+        (&["build", "stacks", "--out", "repo"][..], dir.clone(), "is the root of a version-controlled tree"),
+    ] {
+        let stderr = refused(&hlc(args, &cwd), "E0902");
+        assert!(stderr.contains(what), "{args:?}: {stderr}");
+        assert_eq!(tree(&dir), before, "{args:?} changed files");
+    }
+    // A directory above the repository the command runs in: it holds the repository.
+    let outer = dir.join("outer");
+    fs::create_dir_all(outer.join("repo2/.git")).expect("mkdir");
+    let ws = dir.join("ws-elsewhere");
+    fs::create_dir_all(&ws).expect("mkdir");
+    fs::copy(dir.join("stacks/app0.hl"), ws.join("app0.hl")).expect("copy");
+    let stderr = refused(&hlc(&["build", ws.to_str().expect("utf-8"), "--out", ".."], &outer.join("repo2")), "E0902");
+    assert!(stderr.contains("contains the repository"), "{stderr}");
+    // An output directory inside the repository is what everyone does.
+    let o = hlc(&["build", "../stacks", "--out", "out"], &repo);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(repo.join(".git/HEAD").is_file());
+}
+
+/// A symbolic link given as `--out` is refused, and neither it nor what it points at changes:
+/// the previous version removed the subdirectories of the target's `k8s/` and replaced the
+/// link with a directory.
+#[cfg(unix)]
+#[test]
+fn symlinked_out_is_refused_and_its_target_kept() {
+    let dir = scratch("out-symlink");
+    write_workspace(&dir, 2, "1.27");
+    let elsewhere = dir.join("elsewhere");
+    fs::create_dir_all(elsewhere.join("k8s/keep")).expect("mkdir");
+    fs::write(elsewhere.join("k8s/keep/precious.yaml"), "kind: Precious").expect("write");
+    std::os::unix::fs::symlink(&elsewhere, dir.join("out")).expect("symlink");
+    let before = tree(&elsewhere);
+    let stderr = refused(&hlc(&["build"], &dir), "E0903");
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert_eq!(tree(&elsewhere), before);
+    assert!(fs::symlink_metadata(dir.join("out")).expect("link").file_type().is_symlink());
+    // Even a link to an earlier hlc output is not replaced through.
+    fs::remove_file(dir.join("out")).expect("unlink");
+    assert!(hlc(&["build", "--out", "real"], &dir).status.success());
+    std::os::unix::fs::symlink(dir.join("real"), dir.join("out")).expect("symlink");
+    refused(&hlc(&["build"], &dir), "E0903");
+    assert!(dir.join("real/.hlc-output").is_file());
+}
+
+/// A symbolic link *inside* a previous output (its `k8s`, or a stack directory) is removed
+/// with the output, never followed.
+#[cfg(unix)]
+#[test]
+fn links_inside_a_previous_output_are_not_followed() {
+    let dir = scratch("out-inner-link");
+    write_workspace(&dir, 2, "1.27");
+    assert!(hlc(&["build"], &dir).status.success());
+    let elsewhere = dir.join("elsewhere");
+    fs::create_dir_all(elsewhere.join("stack/sub")).expect("mkdir");
+    fs::write(elsewhere.join("stack/sub/precious.yaml"), "kind: Precious").expect("write");
+    std::os::unix::fs::symlink(elsewhere.join("stack"), dir.join("out/k8s/linked")).expect("symlink");
+    let before = tree(&elsewhere);
+    let o = hlc(&["build"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(tree(&elsewhere), before);
+    assert!(fs::symlink_metadata(dir.join("out/k8s/linked")).is_err(), "the new output has no link");
+    // The whole `k8s` of the previous output a link: the same.
+    fs::rename(dir.join("out/k8s"), dir.join("k8s-moved")).expect("move");
+    std::os::unix::fs::symlink(&elsewhere, dir.join("out/k8s")).expect("symlink");
+    assert!(hlc(&["build"], &dir).status.success());
+    assert_eq!(tree(&elsewhere), before);
+}
+
+/// A regular file, or a directory that hlc did not write, is refused and left as it was; an
+/// empty directory is used, and from then on carries the marker that lets the next build
+/// replace it.
+#[test]
+fn only_empty_or_marked_directories_are_replaced() {
+    let dir = scratch("out-foreign");
+    write_workspace(&dir, 2, "1.27");
+    fs::write(dir.join("out"), "not a directory").expect("write");
+    let stderr = refused(&hlc(&["build"], &dir), "E0903");
+    assert!(stderr.contains("is a file"), "{stderr}");
+    assert_eq!(fs::read_to_string(dir.join("out")).expect("read"), "not a directory");
+    // The file stays where it was, and later builds are refused the same way (the previous
+    // version hid it away, after which every build failed).
+    refused(&hlc(&["build"], &dir), "E0903");
+    fs::remove_file(dir.join("out")).expect("rm");
+
+    fs::create_dir_all(dir.join("notes")).expect("mkdir");
+    fs::write(dir.join("notes/today.txt"), "todo").expect("write");
+    let stderr = refused(&hlc(&["build", "--out", "notes"], &dir), "E0903");
+    assert!(stderr.contains("was not written by hlc"), "{stderr}");
+    assert_eq!(fs::read_to_string(dir.join("notes/today.txt")).expect("read"), "todo");
+
+    fs::create_dir_all(dir.join("empty")).expect("mkdir");
+    for _ in 0..2 {
+        let o = hlc(&["build", "--out", "empty"], &dir);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let marker = fs::read_to_string(dir.join("empty/.hlc-output")).expect("marker");
+    assert!(marker.contains("workspace: ../stacks"), "{marker}");
+    // `hlc graph` marks the directory it writes into, so a build after it may replace it.
+    let o = hlc(&["graph", "--out", "graphs"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dir.join("graphs/.hlc-output").is_file() && dir.join("graphs/graph.json").is_file());
+    let o = hlc(&["build", "--out", "graphs"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -13,7 +13,8 @@ pub struct CodeInfo {
     /// codes by area: `E00xx` syntax, `E01xx` names, `E02xx` types and values, `E03xx`
     /// evaluation, `E04xx` the workspace as a whole (stacks, namespaces, references, output),
     /// `E05xx` the homelab's conventions (with the stack graph and waivers), `E06xx` the
-    /// Proxmox host.
+    /// Proxmox host, `E09xx` the command line's refusals (an output directory it must not
+    /// replace); those have no source span and are printed by the CLI.
     pub code: &'static str,
     /// The kebab-case name (`no-backup`), which waivers and `hlc explain` accept as well.
     pub name: &'static str,
@@ -159,6 +160,10 @@ codes! {
     // Waivers
     InvalidWaiver      = "E0591" "invalid-waiver"        Error   "a waiver names no warning, names an error, or gives no reason";
     UnusedWaiver       = "E0592" "unused-waiver"         Warning "a waiver matches no warning of its stack";
+    // The command line: what `hlc` refuses to touch
+    OutOverlapsWorkspace = "E0901" "out-overlaps-workspace" Error "the output directory is the workspace, contains it or lies inside it";
+    OutIsRepository    = "E0902" "out-is-repository"     Error   "the output directory is, or contains, the root of a version-controlled tree";
+    OutNotHlcOutput    = "E0903" "out-not-hlc-output"    Error   "the output path exists and is not an output hlc wrote (a file, a symbolic link, or a directory without hlc's marker)";
 }
 
 /// Find a code by its code (`E0204`) or name (`unknown-field`), case-insensitively and
