@@ -78,7 +78,7 @@ macro_rules! codes {
 codes! {
     // Syntax
     SyntaxError        = "E0001" "syntax-error"          Error   "the text does not follow the hl grammar";
-    NestingTooDeep     = "E0002" "nesting-too-deep"      Error   "brackets are nested deeper than the compiler allows";
+    NestingTooDeep     = "E0002" "nesting-too-deep"      Error   "brackets are nested deeper, or a text takes longer to read, than the compiler allows";
     InvalidText        = "E0003" "invalid-text"          Error   "the file is not valid UTF-8 text or contains NUL bytes";
     // Names and imports
     UnknownName        = "E0101" "unknown-name"          Error   "a name is used that is not defined";

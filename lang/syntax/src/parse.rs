@@ -21,6 +21,19 @@ pub const MAX_NESTING: usize = 128;
 /// expression. Together with [`MAX_NESTING`] this bounds the depth of every expression tree.
 pub const MAX_CHAIN: usize = 256;
 
+/// The most steps (pest's rule calls) one parse may take: a backstop that turns any input the
+/// grammar would need super-linear time for into an [`Code::NestingTooDeep`] diagnostic instead
+/// of a hang. Real hl takes about 5 calls per byte, and text that is all errors about 50, so
+/// this allows files of tens of megabytes and stops any parse within seconds. It is a constant,
+/// so that whether a text hits it never depends on what else the process parsed.
+pub const MAX_PARSE_STEPS: usize = 1 << 27;
+
+/// pest's call limit is process-wide; it is set once, to the constant above.
+fn set_step_limit() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| pest::set_call_limit(std::num::NonZeroUsize::new(MAX_PARSE_STEPS)));
+}
+
 /// The result of parsing one file: always a tree, plus the syntax errors found.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Parse {
@@ -34,89 +47,14 @@ pub fn parse(file: FileId, text: &str) -> Parse {
     // The tolerant parse never fails, so it does not track attempts (pest's default: tracking
     // costs time on every file); the strict re-parse of a recovery node does, to name the
     // tokens it expected (see `recover`).
-    let mut lower = Lower { file, text, len: text.len(), diags: Vec::new(), comments: Vec::new(), trivia: Vec::new() };
-    let unclosed = match brackets(text) {
-        Ok(unclosed) => unclosed,
-        Err(offset) => {
-            lower.diags.push(
-                Diagnostic::new(
-                    Code::NestingTooDeep,
-                    format!("brackets and `if`s are nested more than {MAX_NESTING} levels deep"),
-                    Span::new(file, offset, offset + 1),
-                    "nested too deep here",
-                )
-                .with_help("split the value into named `let` bindings"),
-            );
-            return Parse { file: SourceFile { items: Vec::new(), comments: Vec::new() }, errors: lower.diags };
-        }
+    set_step_limit();
+    let mut closed = String::new();
+    let mut lower = Lower::new(file, text, 0);
+    let items = match lower.run(Rule::file, &mut closed) {
+        Some(file_pair) => lower.file(file_pair),
+        None => Vec::new(),
     };
-    // Brackets still open at the end of the file are closed for the parser, after the text,
-    // and reported once. Left open, each would fail its construct only at the end of the file,
-    // after everything inside was read, and every alternative around it would read it all
-    // again: nested unclosed blocks took exponential time (`a = {` on eight lines: seconds).
-    let closed;
-    if let Some(&(at, open)) = unclosed.last() {
-        let close = |b: u8| match b {
-            b'{' => '}',
-            b'[' => ']',
-            _ => ')',
-        };
-        let mut d = Diagnostic::new(
-            Code::SyntaxError,
-            format!("`{}` is never closed", open as char),
-            Span::new(file, at, at + 1),
-            format!("this `{}` has no matching `{}`", open as char, close(open)),
-        )
-        .with_help(format!("add the closing `{}`", close(open)));
-        if unclosed.len() > 1 {
-            d = d.with_note(format!("{} brackets are open at the end of the file", unclosed.len()));
-        }
-        lower.diags.push(d);
-        let mut t = String::with_capacity(text.len() + unclosed.len() + 1);
-        t.push_str(text);
-        t.push('\n');
-        t.extend(unclosed.iter().rev().map(|&(_, b)| close(b)));
-        closed = t;
-        lower.text = &closed;
-    }
-    let items = match HlParser::parse(Rule::file, lower.text) {
-        Ok(mut pairs) => {
-            // The comments' ranges from the token stream (no pairs are made for it); a
-            // comment has no inner rules, so each one's end token comes right after its start.
-            let mut start = None;
-            for token in pairs.clone().tokens() {
-                match token {
-                    Token::Start { rule: Rule::line_comment | Rule::block_comment | Rule::doc_comment, pos } => {
-                        start = Some(pos.pos());
-                    }
-                    Token::End { rule: Rule::line_comment | Rule::block_comment | Rule::doc_comment, pos } => {
-                        if let Some(start) = start.take() {
-                            lower.trivia.push((start, pos.pos()));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            lower.trivia.sort_unstable();
-            lower.trivia.dedup();
-            match pairs.next() {
-                Some(file_pair) => lower.file(file_pair),
-                None => Vec::new(),
-            }
-        }
-        Err(e) => {
-            lower.push_pest_error(&e, 0);
-            Vec::new()
-        }
-    };
-    // Nothing points into the closing brackets added above.
-    let len = text.len() as u32;
-    for d in &mut lower.diags {
-        for span in std::iter::once(&mut d.primary.span).chain(d.secondary.iter_mut().map(|l| &mut l.span)) {
-            span.start = span.start.min(len);
-            span.end = span.end.min(len);
-        }
-    }
+    lower.clamp_spans();
     let mut comments = lower.comments;
     comments.sort_by_key(|c| c.span.start);
     comments.dedup_by_key(|c| c.span.start);
@@ -125,60 +63,9 @@ pub fn parse(file: FileId, text: &str) -> Parse {
     Parse { file, errors: lower.diags }
 }
 
-/// From the `"` at `start`: the offset of the string's closing quote (or of the end of its line,
-/// or of the text, for a string never closed). Backslash escapes are skipped.
-fn skip_string(bytes: &[u8], start: usize) -> usize {
-    let mut i = start + 1;
-    while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-        if bytes[i] == b'\\' {
-            i += 1;
-        }
-        i += 1;
-    }
-    i
-}
-
-/// One pass over the text with strings and comments skipped: `Err` with the offset of the
-/// first bracket (or `if`) nested deeper than [`MAX_NESTING`], or else the brackets (offset
-/// and byte) still open at the end of the text, outermost first. A closing bracket closes
-/// whatever is open, since a wrong one is the recovery productions' business. An `if` nests
-/// like a bracket until its `else` (`else if` keeps the depth), for the depth only.
-fn brackets(text: &str) -> Result<Vec<(usize, u8)>, usize> {
-    let bytes = text.as_bytes();
-    let mut depth = 0usize;
-    let mut open = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => i = skip_string(bytes, i),
-            b'/' if matches!(bytes.get(i + 1), Some(b'/' | b'*')) => {
-                // Stop on the comment's last byte; the loop steps past it.
-                i = skip_comment(bytes, i).saturating_sub(1);
-            }
-            b'i' if word_at(bytes, i, b"if") => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Err(i);
-                }
-            }
-            b'e' if word_at(bytes, i, b"else") => depth = depth.saturating_sub(1),
-            b @ (b'{' | b'[' | b'(') => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Err(i);
-                }
-                open.push((i, b));
-            }
-            b'}' | b']' | b')' => {
-                depth = depth.saturating_sub(1);
-                open.pop();
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    Ok(open)
-}
+/// The result of the pre-scan: brackets still open at the end of the text, or the offset of the
+/// first bracket (or `if`, or interpolation) nested deeper than [`MAX_NESTING`].
+type Unclosed = Result<Vec<(usize, u8)>, usize>;
 
 /// The offset just after the `//` or `/* */` comment that starts at `i` (a line comment ends
 /// before its newline; an unclosed block comment runs to the end).
@@ -204,15 +91,171 @@ fn word_at(bytes: &[u8], i: usize, word: &[u8]) -> bool {
         && bytes.get(i + word.len()).is_none_or(|b| !is_ident(*b))
 }
 
+/// What the pre-scan is reading: code, a string, or the code of an interpolation inside a
+/// string (with the braces open inside it).
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Code,
+    Str,
+    Interp { braces: usize },
+}
+
+/// The pre-scan: one pass over the text that reads strings, interpolations and comments by the
+/// grammar's lexical rules (`string`, `interp_chunk`, `raw_string`, `bal_comment`) and counts the
+/// brackets of the code outside them. It is the parser's view of the text's structure: a
+/// closing bracket closes whatever is open (a wrong one is the recovery productions' business),
+/// an interpolation ends at its matching `}` or at the end of its line, and so does every
+/// string. An `if` nests like a bracket until its `else` (`else if` keeps the depth), for the
+/// depth only.
+fn brackets(text: &str) -> Unclosed {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut open = Vec::new();
+    // Strings and interpolations open around the current position, innermost last; empty in
+    // code. Each holds the depth to return to when the line ends inside it.
+    let mut modes: Vec<(Mode, usize)> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let mode = modes.last().map_or(Mode::Code, |m| m.0);
+        if b == b'\n' && mode != Mode::Code {
+            // Every string and interpolation ends with its line.
+            depth = modes.first().map_or(depth, |m| m.1);
+            modes.clear();
+            i += 1;
+            continue;
+        }
+        match mode {
+            Mode::Code => match b {
+                b'"' => modes.push((Mode::Str, depth)),
+                b'/' if matches!(bytes.get(i + 1), Some(b'/' | b'*')) => {
+                    // Stop on the comment's last byte; the loop steps past it.
+                    i = skip_comment(bytes, i).saturating_sub(1);
+                }
+                b'i' if word_at(bytes, i, b"if") => deeper(&mut depth, i)?,
+                b'e' if word_at(bytes, i, b"else") => depth = depth.saturating_sub(1),
+                b'{' | b'[' | b'(' => {
+                    deeper(&mut depth, i)?;
+                    open.push((i, b));
+                }
+                b'}' | b']' | b')' => {
+                    depth = depth.saturating_sub(1);
+                    open.pop();
+                }
+                _ => {}
+            },
+            Mode::Str => match b {
+                b'"' => {
+                    modes.pop();
+                }
+                b'\\' => i += 1,
+                b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                    deeper(&mut depth, i)?;
+                    modes.push((Mode::Interp { braces: 0 }, depth - 1));
+                    i += 1;
+                }
+                _ => {}
+            },
+            Mode::Interp { braces } => match b {
+                b'"' => modes.push((Mode::Str, depth)),
+                b'{' => {
+                    deeper(&mut depth, i)?;
+                    if let Some(m) = modes.last_mut() {
+                        m.0 = Mode::Interp { braces: braces + 1 };
+                    }
+                }
+                b'}' => {
+                    depth = depth.saturating_sub(1);
+                    if braces == 0 {
+                        modes.pop();
+                    } else if let Some(m) = modes.last_mut() {
+                        m.0 = Mode::Interp { braces: braces - 1 };
+                    }
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    Ok(open)
+}
+
+/// One level deeper at `at`: an error past [`MAX_NESTING`].
+fn deeper(depth: &mut usize, at: usize) -> Result<(), usize> {
+    *depth += 1;
+    if *depth > MAX_NESTING { Err(at) } else { Ok(()) }
+}
+
+/// Offset of a `"` that opens a string never closed on its line (read as the pre-scan reads
+/// strings: an interpolation's strings and braces nest).
+fn unterminated_string(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if matches!(bytes.get(i + 1), Some(b'/' | b'*')) => {
+                // Stop on the comment's last byte; the loop steps past it.
+                i = skip_comment(bytes, i).saturating_sub(1);
+            }
+            b'"' => match string_end(bytes, i) {
+                Some(end) => i = end,
+                None => return Some(i),
+            },
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// From the `"` at `start`: the offset of the string's closing quote, or `None` when the string
+/// is not closed on its line (escapes skipped, interpolations read to their matching `}`).
+fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let line_end = bytes[start..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| start + p);
+    let line = &bytes[..line_end];
+    // The strings and interpolations open: `true` for a string, `false` (with its brace count) for an
+    // interpolation.
+    let mut stack: Vec<(bool, usize)> = vec![(true, 0)];
+    let mut i = start + 1;
+    while i < line.len() {
+        let Some(&(is_str, braces)) = stack.last() else { break };
+        match (is_str, line[i]) {
+            (true, b'"') => {
+                stack.pop();
+                if stack.is_empty() {
+                    return Some(i);
+                }
+            }
+            (true, b'\\') => i += 1,
+            (true, b'$') if line.get(i + 1) == Some(&b'{') => {
+                stack.push((false, 0));
+                i += 1;
+            }
+            (false, b'"') => stack.push((true, 0)),
+            (false, b'{') => stack.push((false, braces + 1)),
+            (false, b'}') => {
+                stack.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 struct Lower<'t> {
     file: FileId,
-    /// The text parsed: the file's, with any brackets left open closed after it.
+    /// The text parsed: the file's, or an interpolation's (see `base`), with any brackets left
+    /// open closed after it.
     text: &'t str,
-    /// The length of the file's own text; no span reaches past it.
+    /// The length of the text's own part; no span reaches past it.
     len: usize,
+    /// Where `text` starts in the file: pest's positions are relative to `text`, spans to the
+    /// file.
+    base: usize,
     diags: Vec<Diagnostic>,
     comments: Vec<Comment>,
-    /// Byte ranges of every comment pest read, sorted (they never overlap).
+    /// Byte ranges of every comment pest read, sorted (they never overlap), relative to `text`.
     trivia: Vec<(usize, usize)>,
 }
 
@@ -230,11 +273,139 @@ fn is_trivia(rule: Rule) -> bool {
 }
 
 impl<'t> Lower<'t> {
+    fn new(file: FileId, text: &'t str, base: usize) -> Lower<'t> {
+        Lower { file, text, len: text.len(), base, diags: Vec::new(), comments: Vec::new(), trivia: Vec::new() }
+    }
+
+    /// Parse `text` (this lowerer's own text) with `rule` after the pre-scan: brackets nested
+    /// too deep are reported and nothing is parsed; brackets still open at the end are closed
+    /// for the parser, after the text, and reported once. Left open, each would fail its
+    /// construct only at the end of the text, after everything inside was read, and every
+    /// alternative around it would read it all again (nested unclosed blocks took exponential
+    /// time). Returns the pair of `rule`, with `self.text` set to what was parsed (which
+    /// `closed` keeps alive).
+    fn run(&mut self, rule: Rule, closed: &'t mut String) -> Option<Pair<'t, Rule>> {
+        let (file, base) = (self.file, self.base);
+        let unclosed = match brackets(self.text) {
+            Ok(unclosed) => unclosed,
+            Err(offset) => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::NestingTooDeep,
+                        format!("brackets and `if`s are nested more than {MAX_NESTING} levels deep"),
+                        Span::new(file, base + offset, base + offset + 1),
+                        "nested too deep here",
+                    )
+                    .with_help("split the value into named `let` bindings"),
+                );
+                return None;
+            }
+        };
+        if let Some(&(at, open)) = unclosed.last() {
+            let close = |b: u8| match b {
+                b'{' => '}',
+                b'[' => ']',
+                _ => ')',
+            };
+            let mut d = Diagnostic::new(
+                Code::SyntaxError,
+                format!("`{}` is never closed", open as char),
+                Span::new(file, base + at, base + at + 1),
+                format!("this `{}` has no matching `{}`", open as char, close(open)),
+            )
+            .with_help(format!("add the closing `{}`", close(open)));
+            if unclosed.len() > 1 {
+                let end = if rule == Rule::file { "file" } else { "interpolation" };
+                d = d.with_note(format!("{} brackets are open at the end of the {end}", unclosed.len()));
+            }
+            self.diags.push(d);
+            closed.reserve(self.text.len() + unclosed.len() + 1);
+            closed.push_str(self.text);
+            closed.push('\n');
+            closed.extend(unclosed.iter().rev().map(|&(_, b)| close(b)));
+            let closed: &'t String = closed;
+            self.text = closed.as_str();
+        }
+        match HlParser::parse(rule, self.text) {
+            Ok(mut pairs) => {
+                // The comments' ranges from the token stream (no pairs are made for it); a
+                // comment has no inner rules, so each one's end token comes right after its start.
+                let mut start = None;
+                for token in pairs.clone().tokens() {
+                    match token {
+                        Token::Start { rule: Rule::line_comment | Rule::block_comment | Rule::doc_comment, pos } => {
+                            start = Some(pos.pos());
+                        }
+                        Token::End { rule: Rule::line_comment | Rule::block_comment | Rule::doc_comment, pos } => {
+                            if let Some(start) = start.take() {
+                                self.trivia.push((start, pos.pos()));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                self.trivia.sort_unstable();
+                self.trivia.dedup();
+                pairs.next()
+            }
+            Err(e) => {
+                self.push_pest_error(&e, base);
+                None
+            }
+        }
+    }
+
+    /// Keep every span inside the text's own part (nothing points into the closing brackets
+    /// `run` added).
+    fn clamp_spans(&mut self) {
+        let (lo, hi) = (self.base as u32, (self.base + self.len) as u32);
+        for d in &mut self.diags {
+            for span in std::iter::once(&mut d.primary.span).chain(d.secondary.iter_mut().map(|l| &mut l.span)) {
+                span.start = span.start.clamp(lo, hi);
+                span.end = span.end.clamp(lo, hi);
+            }
+        }
+    }
+
+    /// The expression of an interpolation whose text (between `${` and `}`) is `body`, at
+    /// offset `at` of this lowerer's text. It is parsed on its own, so that nothing in it can
+    /// make the parser read past the string.
+    fn interpolation(&mut self, body: &str, at: usize) -> Expr {
+        let base = self.base + at;
+        let span = Span::new(self.file, base, base + body.len());
+        if body.trim().is_empty() {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::SyntaxError,
+                    "empty interpolation",
+                    Span::new(self.file, base - 2, base + body.len() + 1),
+                    "nothing between `${` and `}`",
+                )
+                .with_help("write an expression inside `${...}`, or `\\$` for a literal `$`"),
+            );
+            return Expr { kind: ExprKind::Error, span };
+        }
+        let mut closed = String::new();
+        let mut sub = Lower::new(self.file, body, base);
+        let expr = match sub.run(Rule::expr_only, &mut closed) {
+            Some(pair) => {
+                let inner = sub.children(pair).into_iter().find(|c| c.as_rule() == Rule::expr);
+                inner.map(|e| sub.expr(e))
+            }
+            None => None,
+        };
+        sub.clamp_spans();
+        self.diags.append(&mut sub.diags);
+        self.comments.append(&mut sub.comments);
+        expr.unwrap_or(Expr { kind: ExprKind::Error, span })
+    }
+
     /// The span of a pair, without the whitespace pest may have consumed after it.
     fn span(&self, p: &Pair<'_, Rule>) -> Span {
         let s = p.as_span();
         let start = s.start().min(self.len);
-        Span::new(self.file, start, self.content_end(start, s.end()).min(self.len))
+        let end = self.content_end(start, s.end()).min(self.len);
+        Span::new(self.file, self.base + start, self.base + end)
     }
 
     /// Where the text of a pair really ends: pest may have consumed whitespace and comments
@@ -283,7 +454,7 @@ impl<'t> Lower<'t> {
             _ => CommentKind::Line,
         };
         let s = pair.as_span();
-        let span = Span::new(self.file, s.start(), s.end());
+        let span = Span::new(self.file, self.base + s.start(), self.base + s.end());
         self.comments.push(Comment { kind, text: pair.as_str().to_string(), span });
     }
 
@@ -534,24 +705,13 @@ impl<'t> Lower<'t> {
         let mut entries = Vec::new();
         for c in self.children(p) {
             match c.as_rule() {
-                Rule::field => {
-                    let fspan = self.span(&c);
-                    let mut name = None;
-                    let mut value = None;
-                    for x in self.children(c) {
-                        match x.as_rule() {
-                            Rule::ident => name = Some(self.ident(&x)),
-                            Rule::expr => value = Some(self.expr(x)),
-                            _ => {}
-                        }
+                // `name = value` is a field; the grammar reads it as a `decl` (see `entry`).
+                Rule::decl => entries.push(match self.decl(c) {
+                    Decl { name: None, body: DeclBody::Expr(value), kw, span, .. } => {
+                        Entry::Field(Field { name: kw, value, span })
                     }
-                    entries.push(Entry::Field(Field {
-                        name: name.unwrap_or_else(|| missing_ident(fspan)),
-                        value: value.unwrap_or(Expr { kind: ExprKind::Error, span: fspan }),
-                        span: fspan,
-                    }));
-                }
-                Rule::decl => entries.push(Entry::Decl(self.decl(c))),
+                    d => Entry::Decl(d),
+                }),
                 Rule::let_item => entries.push(Entry::Let(self.let_item(c))),
                 Rule::spread => {
                     let sspan = self.span(&c);
@@ -902,8 +1062,8 @@ impl<'t> Lower<'t> {
                     push_text(&mut parts, &decoded);
                 }
                 Rule::interp => {
-                    if let Some(e) = self.children(c).into_iter().next() {
-                        let e = self.expr(e);
+                    if let Some(body) = c.into_inner().find(|b| b.as_rule() == Rule::interp_body) {
+                        let e = self.interpolation(body.as_str(), body.as_span().start());
                         parts.push(StrPart::Interp(e));
                     }
                 }
@@ -950,6 +1110,26 @@ impl<'t> Lower<'t> {
     }
 
     fn push_pest_error(&mut self, e: &pest::error::Error<Rule>, offset: usize) {
+        if let ErrorVariant::CustomError { message } = &e.variant
+            && message.contains("call limit")
+        {
+            // The backstop of `MAX_PARSE_STEPS`: report it where the parse stood.
+            let pos = match e.location {
+                InputLocation::Pos(p) => p,
+                InputLocation::Span((s, _)) => s,
+            };
+            let at = (offset + pos).min(self.base + self.len);
+            self.diags.push(
+                Diagnostic::new(
+                    Code::NestingTooDeep,
+                    format!("this text takes the parser more than {MAX_PARSE_STEPS} steps to read"),
+                    Span::new(self.file, at, at),
+                    "the parser gave up here",
+                )
+                .with_help("split the file, or close the brackets and strings left open around here"),
+            );
+            return;
+        }
         let (pos, mut expected) = match e.parse_attempts() {
             Some(attempts) => {
                 let mut names: Vec<String> = attempts
@@ -987,17 +1167,19 @@ impl<'t> Lower<'t> {
         };
         expected.sort();
         expected.dedup();
+        // `offset` and the spans are the file's; `self.text` starts at `self.base`.
         let abs = offset + pos;
-        let found = describe_found(self.text, abs);
+        let (local, local_from) = (abs.saturating_sub(self.base), offset.saturating_sub(self.base));
+        let found = describe_found(self.text, local);
         // Report at the end of the previous token rather than after skipped whitespace.
-        let mut at = abs;
-        while at > offset && self.text.as_bytes().get(at - 1).is_some_and(|b| b.is_ascii_whitespace()) {
+        let mut at = local;
+        while at > local_from && self.text.as_bytes().get(at - 1).is_some_and(|b| b.is_ascii_whitespace()) {
             at -= 1;
         }
-        let span = if at < abs {
-            Span::new(self.file, at, at)
+        let span = if at < local {
+            Span::new(self.file, self.base + at, self.base + at)
         } else {
-            Span::new(self.file, abs, abs + found_len(self.text, abs))
+            Span::new(self.file, abs, abs + found_len(self.text, local))
         };
         let expected = if expected.is_empty() { "valid hl".to_string() } else { join_or(&expected) };
         let msg = format!("expected {expected}, found {found}");
@@ -1011,35 +1193,6 @@ fn is_token_worth_naming(token: &str) -> bool {
     let placeholder = matches!(token, "//" | "///" | "/*" | "BUILTIN_RULE");
     let range = token.len() > 2 && token.contains("..");
     !(placeholder || range || token.trim().is_empty())
-}
-
-/// Offset of a `"` that opens a string never closed on its line.
-fn unterminated_string(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'/' if matches!(bytes.get(i + 1), Some(b'/' | b'*')) => {
-                // Stop on the comment's last byte; the loop steps past it.
-                i = skip_comment(bytes, i).saturating_sub(1);
-            }
-            b'"' => {
-                let start = i;
-                i += 1;
-                loop {
-                    match bytes.get(i) {
-                        None | Some(b'\n') => return Some(start),
-                        Some(b'\\') => i += 2,
-                        Some(b'"') => break,
-                        Some(_) => i += 1,
-                    }
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
 }
 
 fn reduce(out: &mut Vec<Expr>, op: BinaryOp) {
@@ -1076,7 +1229,7 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::string => "a string",
         Rule::ty => "a type",
         Rule::block | Rule::record => "`{`",
-        Rule::field | Rule::decl | Rule::entry => "a field",
+        Rule::decl | Rule::entry => "a field",
         Rule::import | Rule::let_item | Rule::schema | Rule::enum_def | Rule::fn_def => "an item",
         Rule::EOI => "end of input",
         Rule::call => "`(`",

@@ -51,3 +51,47 @@ garbage here
     println!("{e:#?}");
     assert!(e.len() >= 4, "{e:#?}");
 }
+
+/// Inputs that made the recovery exponential (found by probing and fuzzing): an unclosed
+/// interpolation holding many `{`, in a string and after a comment. Each brace doubled the
+/// time (24 took 20 s). They must parse in time linear in their length, with a diagnostic.
+#[test]
+fn hang_inputs_are_linear() {
+    let mut cases = Vec::new();
+    for n in [24usize, 200, 5000] {
+        let braces = "{".repeat(n);
+        cases.push(format!("st= \"${{{braces}a `=`}}-suffix\""));
+        cases.push(format!("// st= \"${{{braces}\nst= \"${{{braces}a `=`}}-suffix\""));
+        cases.push(format!("stack s {{\n  x = \"${{{braces}a `=`}}-suffix\"\n  y = 1\n}}\n"));
+        cases.push(format!("stack s {{\n  x = [\"${{{braces}\", \"${{ {braces}\"]\n}}\n"));
+        cases.push(format!("stack s {{ x = \"${{ \"${{ \"${{ {braces}\n}}"));
+        cases.push(format!("stack s {{ {} }}", "a = \"${ {x = \"${ {y = ".repeat(n / 24)));
+        cases.push(format!("stack s {{ x = {} }}", "[a {".repeat(n.min(120))));
+        cases.push(format!("stack s {{ x = {} }}", "{ \"k\": ".repeat(n.min(120))));
+    }
+    for text in &cases {
+        let start = std::time::Instant::now();
+        let p = hl_syntax::parse(FileId(0), text);
+        let took = start.elapsed();
+        assert!(!p.errors.is_empty(), "{text}: no error");
+        assert!(took.as_millis() < 2000, "{} bytes took {took:?}: {}", text.len(), &text[..text.len().min(80)]);
+        for d in &p.errors {
+            assert!(d.primary.span.end as usize <= text.len());
+        }
+    }
+}
+
+/// Interpolations are parsed on their own: their errors point into them, and a broken one does
+/// not swallow the lines after it.
+#[test]
+fn interpolations_are_parsed_in_place() {
+    let src = "stack s {\n  a = \"x${1 +}y\"\n  b = \"${}\"\n  c = \"ok ${name} ${f(\"q\", {k = 1})}\"\n  d = 1\n}\n";
+    let p = hl_syntax::parse(FileId(0), src);
+    let errs = errors(src);
+    assert_eq!(errs.len(), 2, "{errs:#?}");
+    let plus = src.find("1 +}").expect("plus") + 3;
+    assert!(errs[0].starts_with(&format!("{plus}..")), "{errs:#?}");
+    assert!(errs[1].contains("empty interpolation"), "{errs:#?}");
+    let ast = format!("{:?}", p.file);
+    assert!(ast.contains("\"q\"") && ast.contains("name"), "{ast}");
+}
