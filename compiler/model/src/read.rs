@@ -158,8 +158,96 @@ pub fn read_globals(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, 
                 retention: string(b, "retention"),
             });
         }
+        model.flux = read_flux(rec, &mut r.diags);
     }
     (model, r.diags)
+}
+
+/// The workspace's `flux` setting, checked for what Flux would refuse or misread: `None` when
+/// it is absent, or when a part of it is wrong (reported).
+fn read_flux(root: &Record, diags: &mut Vec<Diagnostic>) -> Option<FluxSource> {
+    let span = root.field_spans.get("flux").copied().unwrap_or_default();
+    let f = field(root, "flux").and_then(Value::as_record)?;
+    let before = diags.len();
+    let mut invalid = |name: &str, message: String, label: &str, help: &str| {
+        diags.push(
+            Diagnostic::new(Code::InvalidValue, message, span_of(f, name, span), label.to_string()).with_help(help),
+        );
+    };
+    let url = string(f, "url").unwrap_or_default();
+    let scheme_ok =
+        ["https://", "http://", "ssh://"].iter().any(|p| url.strip_prefix(p).is_some_and(|r| !r.is_empty()));
+    if !scheme_ok || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        invalid(
+            "url",
+            format!("`{url}` is not a URL Flux can fetch a git repository from"),
+            "Flux's GitRepository takes `https://`, `http://` or `ssh://` URLs",
+            "write the clone URL, such as `https://github.com/owner/repo.git` or `ssh://git@host/owner/repo.git`",
+        );
+    }
+    let branch = string(f, "branch").unwrap_or_default();
+    if !valid_branch(&branch) {
+        invalid(
+            "branch",
+            format!("`{branch}` is not a git branch name"),
+            "not a branch name git accepts",
+            "name the branch as `git branch` lists it, such as `main`",
+        );
+    }
+    let interval_ms = field(f, "interval")
+        .and_then(Value::as_quantity)
+        .and_then(|q| hl_types::duration_millis(q.number, q.unit.as_deref()).ok())
+        .unwrap_or(0);
+    if interval_ms == 0 {
+        invalid(
+            "interval",
+            "Flux cannot fetch a repository every 0 seconds".to_string(),
+            "the interval must be longer than zero",
+            "Flux's own default is `1m`",
+        );
+    }
+    let path = string(f, "path").unwrap_or_default();
+    let path_ok = path.is_empty()
+        || path.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+            && !path.contains(|c: char| c == '\\' || c.is_control());
+    if !path_ok {
+        invalid(
+            "path",
+            format!("`{path}` is not a directory of the repository"),
+            "a path relative to the repository's root, without empty, `.` or `..` components",
+            "write where the output directory lies from the repository's root, such as `out`, or `\"\"` for the root",
+        );
+    }
+    if diags.len() > before {
+        return None;
+    }
+    // The standard library gives both a default: absent only when evaluation reported them.
+    Some(FluxSource {
+        name: string(f, "name")?,
+        namespace: string(f, "namespace")?,
+        url,
+        branch,
+        secret: string(f, "secret"),
+        interval_ms,
+        path,
+        span,
+    })
+}
+
+/// Whether git accepts `name` as a branch (the rules of `git check-ref-format --branch`).
+fn valid_branch(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('-')
+        && !name.starts_with('/')
+        && !name.ends_with('/')
+        && !name.ends_with('.')
+        && !name.ends_with(".lock")
+        && name != "@"
+        && !name.contains("..")
+        && !name.contains("//")
+        && !name.contains("@{")
+        && !name.split('/').any(|c| c.starts_with('.') || c.ends_with(".lock"))
+        && !name.chars().any(|c| c.is_control() || matches!(c, ' ' | '~' | '^' | ':' | '?' | '*' | '[' | '\\'))
 }
 
 struct Reader {
@@ -241,7 +329,11 @@ impl Reader {
                     span,
                     "stack names become directory names",
                 )
-                .with_help("use lowercase letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters"),
+                .with_help(if RESERVED_STACK_NAMES.contains(&name) {
+                    "`flux` and `kustomization` are reserved: `k8s/flux/` holds the Flux objects, with a `kustomization.yaml`"
+                } else {
+                    "use lowercase letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters"
+                }),
             );
             return None;
         }
@@ -1030,9 +1122,12 @@ fn volume_source(owner: &str, name: &str, r: &Record) -> Option<VolumeSource> {
     Some(source)
 }
 
+/// Names a stack cannot have: `k8s/flux/` holds the Flux objects of all stacks, one file per
+/// stack (`k8s/flux/<stack>.yaml`) beside `kustomization.yaml`.
+const RESERVED_STACK_NAMES: [&str; 2] = ["flux", "kustomization"];
+
 fn valid_stack_name(name: &str) -> bool {
-    // `k8s/flux/` holds the Flux Kustomizations of all stacks.
-    name != "flux"
+    !RESERVED_STACK_NAMES.contains(&name)
         && !name.is_empty()
         && name.len() <= 63
         && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())

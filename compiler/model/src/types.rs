@@ -20,8 +20,59 @@ pub struct Model {
     /// The PVE host's backup steps (`host_backup`), each run by a systemd timer: the host's side
     /// of 3-2-1. A step without a readable schedule is left out.
     pub host_backups: Vec<HostBackup>,
+    /// Where Flux fetches the output from (`flux`); `None` when the workspace sets none (or
+    /// sets one that could not be read, which is reported), and then no Flux objects are
+    /// emitted.
+    pub flux: Option<FluxSource>,
     /// Cluster facts from the standard library.
     pub facts: Facts,
+}
+
+/// The git repository Flux fetches the output from, and where the output lies in it: the
+/// workspace's `flux` setting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FluxSource {
+    /// The `GitRepository`'s name, which every Flux Kustomization's `sourceRef` names.
+    pub name: String,
+    /// The namespace of the `GitRepository` and the Kustomizations.
+    pub namespace: String,
+    /// The repository's URL (`https://`, `http://` or `ssh://`).
+    pub url: String,
+    /// The branch Flux follows.
+    pub branch: String,
+    /// The Secret with the credentials for a private repository.
+    pub secret: Option<String>,
+    /// How often Flux fetches it, in milliseconds (more than zero).
+    pub interval_ms: u64,
+    /// The output directory's place in the repository: relative, `/`-separated, without
+    /// empty, `.` or `..` components and without a trailing `/`; empty for the root.
+    pub path: String,
+    /// The `flux` declaration.
+    pub span: Span,
+}
+
+impl FluxSource {
+    /// The path, relative to the repository's root, of an output directory (`k8s/immich`) as
+    /// a Flux Kustomization's `path` names it (`./out/k8s/immich`).
+    ///
+    /// ```
+    /// let mut f = hl_model::FluxSource {
+    ///     name: "homelab".into(),
+    ///     namespace: "flux-system".into(),
+    ///     url: "https://example.org/infra.git".into(),
+    ///     branch: "main".into(),
+    ///     secret: None,
+    ///     interval_ms: 60_000,
+    ///     path: "out".into(),
+    ///     span: Default::default(),
+    /// };
+    /// assert_eq!(f.repo_path("k8s/immich"), "./out/k8s/immich");
+    /// f.path.clear();
+    /// assert_eq!(f.repo_path("k8s/immich"), "./k8s/immich");
+    /// ```
+    pub fn repo_path(&self, dir: &str) -> String {
+        if self.path.is_empty() { format!("./{dir}") } else { format!("./{}/{dir}", self.path) }
+    }
 }
 
 /// Cluster facts the checks need, read from the standard library's `let`s.
