@@ -980,15 +980,20 @@ fn compile_now(db: &Database, ws: Workspace, options: &Options<'_>) -> Compilati
     let mut artifacts = Vec::new();
     let mut origins = BTreeMap::new();
     let ok = !diags.iter().any(Diagnostic::is_error);
+    // The stacks with objects: only they get a Flux Kustomization.
+    let applying: rustc_hash::FxHashSet<&str> =
+        stack_names(db).iter().filter(|n| !object_keys(db, **n).is_empty()).map(|n| n.text(db).as_str()).collect();
+    let applies = |stack: &str| applying.contains(stack);
     let objects = if ok {
-        graph.stacks.len() + stack_names(db).iter().map(|n| object_keys(db, *n).len()).sum::<usize>()
+        crate::flux_objects(graph, m, &applies)
+            + stack_names(db).iter().map(|n| object_keys(db, *n).len()).sum::<usize>()
     } else {
         0
     };
     if ok {
         if let Some(write) = options.writer {
-            // Each stack's files go out as one task; the rest (Flux Kustomizations, one per
-            // stack, among them) in shares, so that a thread done with its part takes more.
+            // Each stack's files go out as one task; the rest (Flux objects, one per stack,
+            // among them) in shares, so that a thread done with its part takes more.
             let (names, each) = (stack_names(db).clone(), db.clone());
             rayon::join(
                 move || {
@@ -999,7 +1004,7 @@ fn compile_now(db: &Database, ws: Workspace, options: &Options<'_>) -> Compilati
                     })
                 },
                 || {
-                    crate::workspace_artifacts(graph, m).par_chunks(64).for_each(|share| {
+                    crate::workspace_artifacts(graph, m, &applies).par_chunks(64).for_each(|share| {
                         let batch: Vec<crate::OutputFile<'_>> =
                             share.iter().map(|a| crate::OutputFile { path: &a.path, contents: &a.contents }).collect();
                         write(&batch);
@@ -1017,7 +1022,7 @@ fn compile_now(db: &Database, ws: Workspace, options: &Options<'_>) -> Compilati
                 artifacts.extend(files);
                 origins.extend(from);
             }
-            artifacts.extend(crate::workspace_artifacts(graph, m));
+            artifacts.extend(crate::workspace_artifacts(graph, m, &applies));
             // Paths are unique.
             artifacts.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
         }

@@ -167,7 +167,8 @@ pub struct Compilation {
     /// assert_eq!(c.graph.waves, [["platform"], ["blog"]]);
     /// let deps: Vec<&str> = c.graph.dependencies("blog").map(|e| e.to.as_str()).collect();
     /// assert_eq!(deps, ["platform"]);
-    /// assert!(c.artifact("k8s/flux/blog.yaml").is_some_and(|a| a.contents.contains("- name: platform")));
+    /// // Without a `flux` setting there is no Flux directory.
+    /// assert!(c.artifacts.iter().all(|a| !a.path.starts_with("k8s/flux/")));
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub graph: Graph,
@@ -196,8 +197,10 @@ pub struct Compilation {
     /// Output files sorted by path. Empty when there are errors, or when
     /// [`Options::artifacts`] was off.
     pub artifacts: Vec<Artifact>,
-    /// How many Kubernetes objects the output holds: every stack's objects and one Flux
-    /// Kustomization per stack. Zero when there are errors.
+    /// How many Kubernetes objects the output holds: every stack's objects and, when the
+    /// workspace sets `flux`, the Flux GitRepository and one Flux Kustomization per stack that
+    /// emits objects (see [`flux_artifacts`]). The `kustomization.yaml` files are not objects.
+    /// Zero when there are errors.
     pub objects: usize,
     /// For each emitted Kubernetes object's file: the declaration it comes from.
     pub origins: std::collections::BTreeMap<String, Span>,
@@ -456,10 +459,16 @@ fn write_stack(stack: &str, out: &hl_emit::StackOutput, write: &Writer<'_>) {
     write(&batch);
 }
 
-/// The files that are not one stack's: the graph, the Flux Kustomizations, the PVE host's
-/// backup units and the Proxmox VM specs.
-fn workspace_artifacts(graph: &Graph, model: &Model) -> Vec<Artifact> {
-    let mut artifacts = graph_artifacts(graph);
+/// The files that are not one stack's: the graph, the Flux objects (when the workspace sets
+/// `flux`; see [`flux_artifacts`]), the PVE host's backup units and the Proxmox VM specs.
+/// `applies(stack)` says whether a stack emits any object.
+fn workspace_artifacts(graph: &Graph, model: &Model, applies: &Applies<'_>) -> Vec<Artifact> {
+    // The graph files and the Flux objects (one per stack) are built side by side.
+    let (mut artifacts, flux) = rayon::join(
+        || graph_artifacts(graph),
+        || model.flux.as_ref().map(|source| flux_artifacts(graph, source, applies)).unwrap_or_default(),
+    );
+    artifacts.extend(flux);
     for b in &model.host_backups {
         let stem = hl_emit::unit_name(b);
         artifacts.push(Artifact { path: format!("backup/host/{stem}.service"), contents: hl_emit::service_unit(b) });
@@ -475,6 +484,121 @@ fn workspace_artifacts(graph: &Graph, model: &Model) -> Vec<Artifact> {
         }
     }
     artifacts
+}
+
+/// Whether a stack (by name) emits any object, so that Flux has something to apply for it.
+pub type Applies<'a> = dyn Fn(&str) -> bool + Sync + 'a;
+
+/// How many Kubernetes objects [`flux_artifacts`] writes: a Kustomization per stack that
+/// `applies` and the GitRepository; none without a `flux` setting.
+fn flux_objects(graph: &Graph, model: &Model, applies: &Applies<'_>) -> usize {
+    match model.flux {
+        Some(_) => 1 + graph.stacks.iter().filter(|s| applies(s)).count(),
+        None => 0,
+    }
+}
+
+/// The Flux objects of `k8s/flux/`, for a workspace whose `flux` setting is `source`: the
+/// `GitRepository` (`gitrepository.<name>.yaml`, a name no stack's file can have), a
+/// `Kustomization` per stack that `applies` (`<stack>.yaml`), and a `kustomization.yaml` listing
+/// them all. A stack that emits nothing gets no Kustomization, since its directory is never
+/// written (and git keeps no empty directory): a Kustomization depending on it depends instead
+/// on what it depends on, transitively, so that the apply order still follows the graph.
+/// Each `dependsOn` is sorted and without repeats.
+///
+/// ```
+/// use hlc_core::{MemoryHost, compile_host};
+///
+/// let host = MemoryHost::new()
+///     .with_file("flux.hl", "flux {\n  url = \"https://example.org/infra.git\"\n  branch = \"main\"\n  path = \"out\"\n}\n")
+///     .with_file("platform.hl", "stack platform {\n  state_tier = 0\n  namespace platform { tier = core }\n}\n")
+///     // `rbac` emits nothing: `blog` depends on `platform` through it.
+///     .with_file("rbac.hl", "stack rbac {\n  depends_on = [platform]\n}\n")
+///     .with_file("blog.hl", "stack blog {\n  depends_on = [rbac]\n  namespace blog { tier = aux }\n}\n");
+/// let c = compile_host(&host)?;
+/// assert!(!c.has_errors());
+/// let blog = c.artifact("k8s/flux/blog.yaml").expect("blog applies");
+/// assert!(blog.contents.contains("path: ./out/k8s/blog\n"));
+/// assert!(blog.contents.ends_with("dependsOn:\n  - name: platform\n"));
+/// assert!(c.artifact("k8s/flux/rbac.yaml").is_none());
+/// assert!(c.artifact("k8s/flux/gitrepository.homelab.yaml").is_some());
+/// let list = &c.artifact("k8s/flux/kustomization.yaml").expect("listed").contents;
+/// assert!(list.ends_with("- blog.yaml\n- gitrepository.homelab.yaml\n- platform.yaml\n"));
+/// // Every object is counted: the stacks', two Kustomizations and the GitRepository.
+/// let files = c.artifacts.iter().filter(|a| a.path.starts_with("k8s/") && !a.path.ends_with("/kustomization.yaml"));
+/// assert_eq!(c.objects, files.count());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn flux_artifacts(graph: &Graph, source: &hl_model::FluxSource, applies: &Applies<'_>) -> Vec<Artifact> {
+    let through = through_empty(graph, applies);
+    let mut files: Vec<Artifact> = graph
+        .stacks
+        .par_iter()
+        .filter(|stack| applies(stack))
+        .map(|stack| {
+            let mut deps = std::collections::BTreeSet::new();
+            for e in graph.dependencies(stack) {
+                let to = e.to.as_str();
+                if applies(to) {
+                    deps.insert(to);
+                } else if let Some(reached) = through.get(to) {
+                    deps.extend(reached.iter().copied());
+                }
+            }
+            deps.remove(stack.as_str());
+            let deps: Vec<&str> = deps.into_iter().collect();
+            Artifact {
+                path: format!("k8s/flux/{stack}.yaml"),
+                contents: hl_emit::flux_kustomization(stack, &deps, source),
+            }
+        })
+        .collect();
+    files.push(Artifact {
+        path: format!("k8s/flux/gitrepository.{}.yaml", source.name),
+        contents: hl_emit::flux_git_repository(source),
+    });
+    let names: Vec<&str> = files.iter().filter_map(|a| a.path.strip_prefix("k8s/flux/")).collect();
+    let list = hl_emit::kustomization(&names);
+    files.push(Artifact { path: "k8s/flux/kustomization.yaml".into(), contents: list });
+    files
+}
+
+/// For each stack that emits nothing (`!applies`), the stacks that emit something it leads to:
+/// its dependencies that apply, and those its empty dependencies lead to, sorted. A cycle
+/// (which an error has reported, so that nothing is written) is cut where it closes.
+fn through_empty<'g>(graph: &'g Graph, applies: &Applies<'_>) -> rustc_hash::FxHashMap<&'g str, Vec<&'g str>> {
+    let mut done: rustc_hash::FxHashMap<&'g str, Vec<&'g str>> = Default::default();
+    let mut open: rustc_hash::FxHashSet<&'g str> = Default::default();
+    for start in graph.stacks.iter().map(String::as_str).filter(|s| !applies(s)) {
+        // Depth first, without recursion: a stack is finished once its empty dependencies are.
+        let mut todo = vec![(start, false)];
+        while let Some((stack, deps_done)) = todo.pop() {
+            if done.contains_key(stack) {
+                continue;
+            }
+            if !deps_done {
+                if !open.insert(stack) {
+                    continue;
+                }
+                todo.push((stack, true));
+                let empty = graph.dependencies(stack).map(|e| e.to.as_str()).filter(|d| !applies(d));
+                todo.extend(empty.filter(|d| !done.contains_key(d) && !open.contains(d)).map(|d| (d, false)));
+                continue;
+            }
+            let mut reached = std::collections::BTreeSet::new();
+            for e in graph.dependencies(stack) {
+                let to = e.to.as_str();
+                if applies(to) {
+                    reached.insert(to);
+                } else if let Some(r) = done.get(to) {
+                    reached.extend(r.iter().copied());
+                }
+            }
+            open.remove(stack);
+            done.insert(stack, reached.into_iter().collect());
+        }
+    }
+    done
 }
 
 /// The apply waves as text, one line per wave.
@@ -497,39 +621,14 @@ pub fn graph_mermaid(g: &Graph) -> String {
     hl_graph::to_mermaid(g)
 }
 
-/// The graph in three forms and a Flux Kustomization per stack whose `dependsOn` follows it.
+/// The graph in three forms: `graph.json`, `graph.dot`, `graph.mmd`.
 pub fn graph_artifacts(graph: &Graph) -> Vec<Artifact> {
-    // Each graph file is one task and the Flux Kustomizations (one per stack) many small
-    // ones, so that a thread done with its part takes over the rest instead of waiting.
     let file = |path: &str, contents: String| Artifact { path: path.into(), contents };
-    let (json, (others, flux)) = rayon::join(
-        || file("graph.json", hl_graph::to_json(graph)),
-        || {
-            rayon::join(
-                || {
-                    let (dot, mermaid) = rayon::join(|| hl_graph::to_dot(graph), || hl_graph::to_mermaid(graph));
-                    [file("graph.dot", dot), file("graph.mmd", mermaid)]
-                },
-                || {
-                    graph
-                        .stacks
-                        .par_iter()
-                        .map(|stack| {
-                            let deps: Vec<&str> = graph.dependencies(stack).map(|e| e.to.as_str()).collect();
-                            Artifact {
-                                path: format!("k8s/flux/{stack}.yaml"),
-                                contents: hl_emit::flux_kustomization(stack, &deps),
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                },
-            )
-        },
+    let (json, (dot, mermaid)) = rayon::join(
+        || hl_graph::to_json(graph),
+        || rayon::join(|| hl_graph::to_dot(graph), || hl_graph::to_mermaid(graph)),
     );
-    let mut out = vec![json];
-    out.extend(others);
-    out.extend(flux);
-    out
+    vec![file("graph.json", json), file("graph.dot", dot), file("graph.mmd", mermaid)]
 }
 
 /// An object (kind, namespace, name) may belong to one stack only: two stacks applying it
@@ -616,5 +715,91 @@ mod tests {
             listed,
             ["deployment-web.yaml", "namespace-web.yaml", "secret-admin-tls-secret.yaml", "secret-web-tls-secret.yaml"]
         );
+    }
+
+    /// A graph of `(stack, its dependencies)`, stacks sorted and edges sorted as `hl-graph`
+    /// keeps them.
+    fn graph(deps: &[(&str, &[&str])]) -> Graph {
+        let mut g = Graph::default();
+        for (from, tos) in deps {
+            g.stacks.push(from.to_string());
+            for to in *tos {
+                g.edges.push(hl_graph::Edge {
+                    from: from.to_string(),
+                    to: to.to_string(),
+                    kind: hl_graph::EdgeKind::Explicit,
+                    span: Span::default(),
+                });
+            }
+        }
+        g.stacks.sort();
+        g.edges.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
+        g
+    }
+
+    /// Each Kustomization's `dependsOn`, by stack.
+    fn depends_on(g: &Graph, empty: &[&str]) -> Vec<(String, Vec<String>)> {
+        let source = hl_model::FluxSource {
+            name: "src".into(),
+            namespace: "flux-system".into(),
+            url: "https://example.org/r.git".into(),
+            branch: "main".into(),
+            secret: None,
+            interval_ms: 60_000,
+            path: String::new(),
+            span: Span::default(),
+        };
+        let applies = |s: &str| !empty.contains(&s);
+        let files = flux_artifacts(g, &source, &applies);
+        let mut listed: Vec<&str> = files.iter().map(|a| a.path.as_str()).collect();
+        listed.sort_unstable();
+        let expected_files = 2 + g.stacks.iter().filter(|s| applies(s)).count();
+        assert_eq!(listed.len(), expected_files, "{listed:?}");
+        files
+            .iter()
+            .filter(|a| a.contents.starts_with("apiVersion: kustomize.toolkit.fluxcd.io/"))
+            .map(|a| {
+                let name = a.path.trim_start_matches("k8s/flux/").trim_end_matches(".yaml").to_string();
+                assert!(a.contents.contains(&format!("path: ./k8s/{name}\n")), "{}", a.contents);
+                let deps = a.contents.lines().filter_map(|l| l.strip_prefix("  - name: ")).map(String::from).collect();
+                (name, deps)
+            })
+            .collect()
+    }
+
+    fn owned(v: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
+        v.iter().map(|(s, d)| (s.to_string(), d.iter().map(|x| x.to_string()).collect())).collect()
+    }
+
+    #[test]
+    fn depends_on_looks_through_stacks_that_emit_nothing() {
+        // app -> e1 -> e2 -> base, app -> e2 (again), app -> db; e1 -> db.
+        let g = graph(&[
+            ("app", &["db", "e1", "e2"]),
+            ("base", &[]),
+            ("db", &["base"]),
+            ("e1", &["db", "e2"]),
+            ("e2", &["base"]),
+        ]);
+        assert_eq!(depends_on(&g, &["e1", "e2"]), owned(&[("app", &["base", "db"]), ("base", &[]), ("db", &["base"])]));
+        // Nothing emitted anywhere below: no dependency left.
+        let g = graph(&[("app", &["e1"]), ("e1", &["e2"]), ("e2", &[])]);
+        assert_eq!(depends_on(&g, &["e1", "e2"]), owned(&[("app", &[])]));
+    }
+
+    #[test]
+    fn depends_on_through_a_long_chain_and_a_cycle_ends() {
+        // A chain of 2,000 empty stacks, deeper than any recursion would like.
+        let names: Vec<String> = (0..2000).map(|i| format!("e{i:04}")).collect();
+        let mut deps: Vec<(&str, Vec<&str>)> = vec![("app", vec!["e0000"]), ("base", vec![])];
+        for (i, n) in names.iter().enumerate() {
+            deps.push((n, vec![names.get(i + 1).map_or("base", String::as_str)]));
+        }
+        let shaped: Vec<(&str, &[&str])> = deps.iter().map(|(s, d)| (*s, d.as_slice())).collect();
+        let empty: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert_eq!(depends_on(&graph(&shaped), &empty), owned(&[("app", &["base"]), ("base", &[])]));
+        // A cycle among empty stacks (reported as an error, so never written) still ends.
+        let g = graph(&[("app", &["e1"]), ("e1", &["e2"]), ("e2", &["e1", "base"]), ("base", &[])]);
+        assert_eq!(depends_on(&g, &["e1", "e2"]), owned(&[("app", &["base"]), ("base", &[])]));
     }
 }

@@ -28,8 +28,11 @@ stack web {
 
 const DB: &str = "stack db { namespace db { tier = cluster } }";
 
+/// Where Flux fetches the output: with it, the output has Flux objects.
+const FLUX: &str = r#"flux { url = "https://git.example.org/lab.git", branch = "main", path = "out" }"#;
+
 fn workspace() -> MemoryHost {
-    MemoryHost::new().with_file("apps/web.hl", WEB).with_file("db.hl", DB)
+    MemoryHost::new().with_file("apps/web.hl", WEB).with_file("db.hl", DB).with_file("flux.hl", FLUX)
 }
 
 #[test]

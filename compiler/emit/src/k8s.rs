@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use hl_diagnostics::{Code, Diagnostic, Span};
 use hl_model::{
-    AuthMode, Container as MContainer, EnvSecret, ExternalSecret, Frontend, Ingress, Namespace, Resources, Service,
-    Stack, Upstream, Volume, VolumeSource, WorkloadKind,
+    AuthMode, Container as MContainer, EnvSecret, ExternalSecret, FluxSource, Frontend, Ingress, Namespace, Resources,
+    Service, Stack, Upstream, Volume, VolumeSource, WorkloadKind,
 };
 use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{
@@ -66,15 +66,27 @@ pub fn emit_stack(stack: &Stack) -> StackOutput {
     StackOutput { objects: e.objects, diagnostics: e.diags }
 }
 
-/// The Flux Kustomization that applies a stack's directory (`./k8s/<stack>`) after the stacks it
-/// depends on, written to `k8s/flux/<stack>.yaml`.
+/// The Flux Kustomization that applies a stack's directory (`./<path>/k8s/<stack>` in the
+/// repository `source` names) after the stacks it depends on, written to `k8s/flux/<stack>.yaml`.
+/// `depends_on` is taken as given: the caller leaves out stacks with nothing to apply.
 ///
 /// ```
-/// let yaml = hl_emit::flux_kustomization("immich", &["dbaas", "external-secrets"]);
-/// assert!(yaml.contains("path: ./k8s/immich"));
+/// let source = hl_model::FluxSource {
+///     name: "homelab".into(),
+///     namespace: "flux-system".into(),
+///     url: "https://example.org/infra.git".into(),
+///     branch: "main".into(),
+///     secret: None,
+///     interval_ms: 60_000,
+///     path: "out".into(),
+///     span: Default::default(),
+/// };
+/// let yaml = hl_emit::flux_kustomization("immich", &["dbaas", "external-secrets"], &source);
+/// assert!(yaml.contains("path: ./out/k8s/immich"));
 /// assert!(yaml.contains("- name: dbaas"));
+/// assert!(yaml.contains("kind: GitRepository\n    name: homelab"));
 /// ```
-pub fn flux_kustomization(stack: &str, depends_on: &[&str]) -> String {
+pub fn flux_kustomization(stack: &str, depends_on: &[&str], source: &FluxSource) -> String {
     // Typed rather than `json!`: there are as many of these as stacks.
     #[derive(serde::Serialize)]
     struct Kustomization<'a> {
@@ -85,23 +97,18 @@ pub fn flux_kustomization(stack: &str, depends_on: &[&str]) -> String {
         spec: Spec<'a>,
     }
     #[derive(serde::Serialize)]
-    struct Metadata<'a> {
-        name: &'a str,
-        namespace: &'static str,
-    }
-    #[derive(serde::Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Spec<'a> {
         interval: &'static str,
         path: String,
         prune: bool,
-        source_ref: Ref<'static>,
+        source_ref: Ref<'a>,
         #[serde(skip_serializing_if = "Vec::is_empty")]
         depends_on: Vec<Name<'a>>,
     }
     #[derive(serde::Serialize)]
     struct Ref<'a> {
-        kind: &'a str,
+        kind: &'static str,
         name: &'a str,
     }
     #[derive(serde::Serialize)]
@@ -111,15 +118,91 @@ pub fn flux_kustomization(stack: &str, depends_on: &[&str]) -> String {
     to_yaml(&Kustomization {
         api_version: "kustomize.toolkit.fluxcd.io/v1",
         kind: "Kustomization",
-        metadata: Metadata { name: stack, namespace: "flux-system" },
+        metadata: Metadata { name: stack, namespace: &source.namespace },
         spec: Spec {
             interval: "10m",
-            path: format!("./k8s/{stack}"),
+            path: source.repo_path(&format!("k8s/{stack}")),
             prune: true,
-            source_ref: Ref { kind: "GitRepository", name: "homelab" },
+            source_ref: Ref { kind: "GitRepository", name: &source.name },
             depends_on: depends_on.iter().map(|name| Name { name }).collect(),
         },
     })
+}
+
+/// The Flux `GitRepository` every Kustomization of [`flux_kustomization`] names: the
+/// repository and branch the output is committed to, fetched every `interval`.
+///
+/// ```
+/// let source = hl_model::FluxSource {
+///     name: "homelab".into(),
+///     namespace: "flux-system".into(),
+///     url: "https://example.org/infra.git".into(),
+///     branch: "main".into(),
+///     secret: Some("homelab-deploy-key".into()),
+///     interval_ms: 90_000,
+///     path: "out".into(),
+///     span: Default::default(),
+/// };
+/// let yaml = hl_emit::flux_git_repository(&source);
+/// assert!(yaml.starts_with("apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"));
+/// assert!(yaml.contains("interval: 1m30s"));
+/// assert!(yaml.contains("ref:\n    branch: main"));
+/// assert!(yaml.contains("secretRef:\n    name: homelab-deploy-key"));
+/// ```
+pub fn flux_git_repository(source: &FluxSource) -> String {
+    #[derive(serde::Serialize)]
+    struct GitRepository<'a> {
+        #[serde(rename = "apiVersion")]
+        api_version: &'static str,
+        kind: &'static str,
+        metadata: Metadata<'a>,
+        spec: Spec<'a>,
+    }
+    #[derive(serde::Serialize)]
+    struct Spec<'a> {
+        interval: String,
+        url: &'a str,
+        #[serde(rename = "ref")]
+        reference: Ref<'a>,
+        #[serde(rename = "secretRef", skip_serializing_if = "Option::is_none")]
+        secret_ref: Option<SecretRef<'a>>,
+    }
+    #[derive(serde::Serialize)]
+    struct Ref<'a> {
+        branch: &'a str,
+    }
+    #[derive(serde::Serialize)]
+    struct SecretRef<'a> {
+        name: &'a str,
+    }
+    to_yaml(&GitRepository {
+        api_version: "source.toolkit.fluxcd.io/v1",
+        kind: "GitRepository",
+        metadata: Metadata { name: &source.name, namespace: &source.namespace },
+        spec: Spec {
+            interval: go_duration(source.interval_ms),
+            url: &source.url,
+            reference: Ref { branch: &source.branch },
+            secret_ref: source.secret.as_deref().map(|name| SecretRef { name }),
+        },
+    })
+}
+
+/// A Flux object's metadata: its name and namespace.
+#[derive(serde::Serialize)]
+struct Metadata<'a> {
+    name: &'a str,
+    namespace: &'a str,
+}
+
+/// Milliseconds as a Go duration, the form Flux's intervals take, without its zero parts:
+/// `1h30m`, `45s`, `1m500ms`.
+fn go_duration(ms: u64) -> String {
+    if ms == 0 {
+        return "0s".into();
+    }
+    let parts = [(ms / 3_600_000, "h"), (ms / 60_000 % 60, "m"), (ms / 1_000 % 60, "s"), (ms % 1_000, "ms")];
+    parts.iter().filter(|(n, _)| *n > 0).map(|(n, unit)| format!("{n}{unit}")).collect()
 }
 
 /// The `kustomization.yaml` listing a stack's files (names inside the stack directory), sorted.

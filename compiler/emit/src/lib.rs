@@ -15,7 +15,9 @@ mod yaml;
 use hl_diagnostics::{Diagnostic, Span};
 
 pub use backup::{service_unit, timer_unit, unit_name};
-pub use k8s::{MANAGED_BY_LABEL, STACK_LABEL, chain, emit_stack, flux_kustomization, kustomization};
+pub use k8s::{
+    MANAGED_BY_LABEL, STACK_LABEL, chain, emit_stack, flux_git_repository, flux_kustomization, kustomization,
+};
 pub use proxmox::{cloud_init, vm_spec};
 
 /// One output file.
