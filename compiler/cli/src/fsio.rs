@@ -13,17 +13,17 @@ use rayon::prelude::*;
 /// built from. An existing output directory is replaced only when it has one (or is empty).
 pub const MARKER: &str = ".hlc-output";
 
-/// Why `hlc` will not write to an output directory: a coded refusal with what to do instead.
+/// Why `hlc` will not write to an output directory: a coded refusal with what to do instead,
+/// or an IO problem that kept it from finding out.
 #[derive(Debug)]
-pub struct Refusal {
-    pub code: Code,
-    pub message: String,
-    pub help: String,
+pub enum Refusal {
+    Coded { code: Code, message: String, help: String },
+    Io(String),
 }
 
 impl Refusal {
     fn new(code: Code, message: String, help: impl Into<String>) -> Refusal {
-        Refusal { code, message, help: help.into() }
+        Refusal::Coded { code, message, help: help.into() }
     }
 }
 
@@ -38,12 +38,9 @@ const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj"];
 /// empty or carries [`MARKER`].
 pub fn guard_out(out: &Path, workspace: &Path) -> Result<PathBuf, Refusal> {
     let shown = out.display().to_string();
-    let io_refusal = |what: &str, e: io::Error| {
-        Refusal::new(Code::OutNotHlcOutput, format!("cannot inspect {what}: {e}"), "check the path and its permissions")
-    };
-    let abs_out = resolve(out).map_err(|e| io_refusal(&format!("the output path `{shown}`"), e))?;
-    let abs_ws =
-        fs::canonicalize(workspace).map_err(|e| io_refusal(&format!("the workspace `{}`", workspace.display()), e))?;
+    let abs_out = resolve(out).map_err(|e| Refusal::Io(format!("cannot write {shown}: {e}")))?;
+    let abs_ws = fs::canonicalize(workspace)
+        .map_err(|e| Refusal::Io(format!("cannot read the workspace {}: {e}", workspace.display())))?;
     let ws_shown = workspace.display();
     if abs_out == abs_ws {
         return Err(Refusal::new(
@@ -84,8 +81,8 @@ pub fn guard_out(out: &Path, workspace: &Path) -> Result<PathBuf, Refusal> {
         }
     }
     match fs::symlink_metadata(&abs_out) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(abs_out),
-        Err(e) => Err(io_refusal(&format!("the output directory `{shown}`"), e)),
+        // Nothing there to lose (missing, or its parent is no directory: writing will say so).
+        Err(_) => Ok(abs_out),
         Ok(m) if m.file_type().is_symlink() => Err(Refusal::new(
             Code::OutNotHlcOutput,
             format!("the output path `{shown}` is a symbolic link; hlc never replaces what a link points at"),

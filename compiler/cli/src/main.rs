@@ -436,11 +436,16 @@ fn compile_clean(dir: &std::path::Path, ui: ui::Ui, what: &str) -> Result<hlc_co
 /// Print why an output directory is refused (a coded error without a source span) and
 /// return the exit code for it.
 fn refuse(refusal: &fsio::Refusal, ui: ui::Ui) -> ExitCode {
-    let code = refusal.code.info().code;
-    let (red, bold, reset) = if ui.color { ("\x1b[31;1m", "\x1b[1m", "\x1b[0m") } else { ("", "", "") };
-    eprintln!("{red}error[{code}]{reset}{bold}: {}{reset}", refusal.message);
-    eprintln!("  help: {}", refusal.help);
-    eprintln!("  (nothing was written or deleted; `hlc explain {code}` says more)");
+    match refusal {
+        fsio::Refusal::Coded { code, message, help } => {
+            let code = code.info().code;
+            let (red, bold, reset) = if ui.color { ("\x1b[31;1m", "\x1b[1m", "\x1b[0m") } else { ("", "", "") };
+            eprintln!("{red}error[{code}]{reset}{bold}: {message}{reset}");
+            eprintln!("  help: {help}");
+            eprintln!("  (nothing was written or deleted; `hlc explain {code}` says more)");
+        }
+        fsio::Refusal::Io(message) => eprintln!("error: {message}"),
+    }
     ExitCode::from(EXIT_USAGE)
 }
 

@@ -417,3 +417,36 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
         }
     }
 }
+
+/// Symbolic links inside the workspace are followed when they stay inside it (a directory
+/// linked twice, or to its own parent, is read once); a link that leads outside it, or
+/// nowhere, is an error naming the link, not a silent skip.
+#[cfg(unix)]
+#[test]
+fn workspace_symlinks_are_followed_inside_and_named_outside() {
+    use std::os::unix::fs::symlink;
+    let dir = scratch("ws-symlinks");
+    fs::create_dir_all(dir.join("stacks/real")).expect("mkdir");
+    fs::write(dir.join("stacks/real/demo.hl"), GOOD).expect("write");
+    symlink(dir.join("stacks/real"), dir.join("stacks/alias")).expect("symlink");
+    symlink(dir.join("stacks"), dir.join("stacks/real/loop")).expect("symlink");
+    let o = hlc(&["check"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("checked 1 stacks from 1 files"), "{stderr}");
+
+    fs::create_dir_all(dir.join("elsewhere")).expect("mkdir");
+    fs::write(dir.join("elsewhere/other.hl"), "let x = 1\n").expect("write");
+    symlink(dir.join("elsewhere/other.hl"), dir.join("stacks/other.hl")).expect("symlink");
+    let o = hlc(&["check"], &dir);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("stacks/other.hl") && stderr.contains("outside the workspace"), "{stderr}");
+    fs::remove_file(dir.join("stacks/other.hl")).expect("rm");
+
+    symlink(dir.join("nowhere.hl"), dir.join("stacks/dangling.hl")).expect("symlink");
+    let o = hlc(&["check"], &dir);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("stacks/dangling.hl") && stderr.contains("leads nowhere"), "{stderr}");
+}

@@ -166,20 +166,68 @@ impl DiskHost {
         &self.root
     }
 
-    fn walk(&self, dir: &Path, rel: &str, depth: usize, out: &mut Vec<String>) -> io::Result<()> {
+    /// The `.hl` files below `dir` (whose path relative to the root is `rel`). Symbolic links
+    /// are followed when they lead inside the workspace (`root`, canonical); one that leads
+    /// outside it, or nowhere, is an error that names it, never a silent skip. `seen` holds the
+    /// directories already searched, so that a link to an ancestor does not loop.
+    fn walk(
+        &self,
+        root: &Path,
+        dir: &Path,
+        rel: &str,
+        depth: usize,
+        seen: &mut Vec<PathBuf>,
+        out: &mut Vec<String>,
+    ) -> io::Result<()> {
         if depth > MAX_DEPTH {
             return Ok(());
         }
-        for entry in std::fs::read_dir(dir)? {
-            let entry = entry?;
+        let named =
+            |e: io::Error, what: &Path| io::Error::new(e.kind(), format!("cannot read `{}`: {e}", what.display()));
+        let mut entries = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(|e| named(e, dir))? {
+            let entry = entry.map_err(|e| named(e, dir))?;
+            let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+            entries.push((is_link, entry.file_name(), entry));
+        }
+        // Real entries before links, each in name order: a directory reached both ways is
+        // read (and named) where it really is, whatever order the file system lists it in.
+        entries.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        for (_, _, entry) in entries {
             let name = entry.file_name().to_string_lossy().into_owned();
             if name.starts_with('.') {
                 continue;
             }
             let path = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
-            let ft = entry.file_type()?;
+            let mut ft = entry.file_type().map_err(|e| named(e, &entry.path()))?;
+            let mut target = entry.path();
+            if ft.is_symlink() {
+                let shown = self.root.join(&path);
+                target = std::fs::canonicalize(&target).map_err(|e| {
+                    io::Error::new(
+                        e.kind(),
+                        format!("`{}` is a symbolic link that leads nowhere: {e}", shown.display()),
+                    )
+                })?;
+                if !target.starts_with(root) {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!(
+                            "`{}` is a symbolic link to `{}`, outside the workspace; hlc reads only files inside it \
+                             (copy the file in, or move the workspace's root up)",
+                            shown.display(),
+                            target.display()
+                        ),
+                    ));
+                }
+                ft = std::fs::metadata(&target).map_err(|e| named(e, &shown))?.file_type();
+            }
             if ft.is_dir() {
-                self.walk(&entry.path(), &path, depth + 1, out)?;
+                let canonical = std::fs::canonicalize(&target).map_err(|e| named(e, &target))?;
+                if !seen.contains(&canonical) {
+                    seen.push(canonical);
+                    self.walk(root, &target, &path, depth + 1, seen, out)?;
+                }
             } else if ft.is_file() && name.ends_with(".hl") {
                 out.push(path);
             }
@@ -196,8 +244,9 @@ impl Host for DiskHost {
                 format!("`{}` is not a directory (give the workspace directory, e.g. `stacks`)", self.root.display()),
             ));
         }
-        let mut out = Vec::new();
-        self.walk(&self.root, "", 0, &mut out)?;
+        let root = std::fs::canonicalize(&self.root)?;
+        let (mut out, mut seen) = (Vec::new(), vec![root.clone()]);
+        self.walk(&root, &self.root, "", 0, &mut seen, &mut out)?;
         Ok(out)
     }
 
@@ -206,10 +255,32 @@ impl Host for DiskHost {
         if path.split('/').any(|c| c == ".." || c.is_empty()) || Path::new(path).is_absolute() {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("`{path}` is not inside the workspace")));
         }
-        std::fs::read(self.root.join(path))
+        let full = self.root.join(path);
+        // A file removed or made unreadable since it was listed: say which.
+        std::fs::read(&full).map_err(|e| io::Error::new(e.kind(), format!("cannot read `{}`: {e}", full.display())))
     }
 
     fn display(&self, path: &str) -> String {
         self.root.join(path).to_string_lossy().replace('\\', "/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file removed between listing and reading is an error that names it.
+    #[test]
+    fn a_file_gone_mid_build_is_named() {
+        let dir = std::env::temp_dir().join(format!("hlc-host-gone-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("a.hl"), "let x = 1").expect("write");
+        let host = DiskHost::new(&dir);
+        let files = host.files().expect("list");
+        std::fs::remove_file(dir.join("a.hl")).expect("rm");
+        let e = host.read(&files[0]).expect_err("gone");
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+        assert!(e.to_string().contains("a.hl"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
