@@ -14,6 +14,8 @@ use std::sync::Arc;
 use hl_syntax::ast::*;
 use hlc_core::diagnostics::{FileId, Span};
 
+use crate::convert::Doc;
+
 /// Where something is declared: a workspace file (by index into [`Index::files`]) or the
 /// standard library (by its logical path, `std/k8s.hl`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,7 +80,8 @@ pub struct LetInfo {
 /// A file of the workspace, parsed.
 pub struct File {
     pub path: PathBuf,
-    pub text: String,
+    /// Its text and line index (shared with the open document or the disk copy).
+    pub text: Arc<Doc>,
     pub ast: Arc<SourceFile>,
 }
 
@@ -86,19 +89,43 @@ pub struct File {
 /// Syntax trees of the files last indexed, by path, with the text each was parsed from.
 #[derive(Default)]
 pub struct ParseCache {
-    files: HashMap<PathBuf, (String, FileId, Arc<SourceFile>)>,
+    files: HashMap<PathBuf, (Source, FileId, Arc<SourceFile>)>,
+}
+
+/// A text that was parsed: the standard library's, or a shared document (an `Arc<Doc>` is
+/// never changed while shared, so the same pointer means the same text).
+#[derive(Clone)]
+enum Source {
+    Std(&'static str),
+    Doc(Arc<Doc>),
+}
+
+impl Source {
+    fn text(&self) -> &str {
+        match self {
+            Source::Std(t) => t,
+            Source::Doc(d) => d.text(),
+        }
+    }
+
+    fn same(&self, other: &Source) -> bool {
+        match (self, other) {
+            (Source::Doc(a), Source::Doc(b)) if Arc::ptr_eq(a, b) => true,
+            _ => self.text() == other.text(),
+        }
+    }
 }
 
 impl ParseCache {
-    fn get(&mut self, path: &std::path::Path, text: &str, id: FileId) -> Arc<SourceFile> {
+    fn get(&mut self, path: &std::path::Path, source: Source, id: FileId) -> Arc<SourceFile> {
         if let Some((t, i, ast)) = self.files.get(path)
-            && t == text
             && *i == id
+            && t.same(&source)
         {
             return ast.clone();
         }
-        let ast = Arc::new(hl_syntax::parse(id, text).file);
-        self.files.insert(path.to_path_buf(), (text.to_string(), id, ast.clone()));
+        let ast = Arc::new(hl_syntax::parse(id, source.text()).file);
+        self.files.insert(path.to_path_buf(), (source, id, ast.clone()));
         ast
     }
 }
@@ -142,12 +169,12 @@ fn slice(text: &str, span: Span) -> &str {
 impl Index {
     /// Index the standard library and the workspace files. Files whose text is in `cache`
     /// unchanged are not parsed again.
-    pub fn build(files: Vec<(PathBuf, String)>, cache: &mut ParseCache) -> Index {
+    pub fn build(files: Vec<(PathBuf, Arc<Doc>)>, cache: &mut ParseCache) -> Index {
         let mut index = Index::default();
         let mut seen: HashSet<PathBuf> = HashSet::new();
         for (path, text) in hlc_core::STDLIB {
             let key = PathBuf::from(path);
-            let ast = cache.get(&key, text, FileId(u32::MAX));
+            let ast = cache.get(&key, Source::Std(text), FileId(u32::MAX));
             seen.insert(key);
             index.add_items(&ast.items, text, &|s: Span| Def {
                 origin: Origin::Std(path),
@@ -156,7 +183,7 @@ impl Index {
             });
         }
         for (i, (path, text)) in files.into_iter().enumerate() {
-            let ast = cache.get(&path, &text, FileId(i as u32));
+            let ast = cache.get(&path, Source::Doc(text.clone()), FileId(i as u32));
             seen.insert(path.clone());
             index.add_items(&ast.items, &text, &|s: Span| Def {
                 origin: Origin::File(i),

@@ -6,41 +6,124 @@ use std::str::FromStr;
 
 use lsp_types::{Position, Range, Uri};
 
-/// The line/UTF-16-column position of a byte offset (clamped to the text).
-pub fn position(text: &str, offset: usize) -> Position {
+/// Where each line of a text starts, so that a byte offset becomes a line/UTF-16-column
+/// position (and back) by a binary search and a walk over that one line only, never over
+/// the text before it. Lines end at `\n` (a `\r` before it belongs to no column).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineIndex {
+    /// The byte offset of each line's first byte; `starts[0] == 0`.
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(newlines(text, 0));
+        LineIndex { starts }
+    }
+
+    /// The line/UTF-16-column position of a byte offset (clamped to the text, and back to
+    /// the start of a character it falls inside).
+    pub fn position(&self, text: &str, offset: usize) -> Position {
+        let offset = floor_char_boundary(text, offset);
+        let line = self.starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let start = self.starts.get(line).copied().unwrap_or(0).min(offset);
+        Position { line: to_u32(line), character: to_u32(utf16_len(&text[start..offset])) }
+    }
+
+    pub fn range(&self, text: &str, start: usize, end: usize) -> Range {
+        Range { start: self.position(text, start), end: self.position(text, end.max(start)) }
+    }
+
+    /// The byte offset of a line/UTF-16-column position: a column past the end of its line is
+    /// the line's end, a line past the end of the text is the text's end, and a column inside
+    /// a surrogate pair is the end of that character.
+    pub fn offset(&self, text: &str, pos: Position) -> usize {
+        let line = pos.line as usize;
+        let Some(&start) = self.starts.get(line) else { return text.len() };
+        let mut end = match self.starts.get(line + 1) {
+            Some(&next) => next - 1,
+            None => text.len(),
+        };
+        if end < text.len() && end > start && text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        let Some(line_text) = text.get(start..end) else { return text.len() };
+        let want = pos.character as usize;
+        if line_text.is_ascii() {
+            return start + want.min(line_text.len());
+        }
+        let mut units = 0;
+        for (i, c) in line_text.char_indices() {
+            if units >= want {
+                return start + i;
+            }
+            units += c.len_utf16();
+        }
+        end
+    }
+}
+
+/// The offsets just after each `\n` of `text`, shifted by `base`.
+fn newlines(text: &str, base: usize) -> impl Iterator<Item = usize> + '_ {
+    text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(move |(i, _)| base + i + 1)
+}
+
+/// The length of `s` in UTF-16 units.
+pub fn utf16_len(s: &str) -> usize {
+    if s.is_ascii() { s.len() } else { s.chars().map(char::len_utf16).sum() }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// `offset` clamped to the text and moved back to the start of the character it falls in.
+pub fn floor_char_boundary(text: &str, offset: usize) -> usize {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
     }
-    let before = &text[..offset];
-    let line = before.matches('\n').count();
-    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let col: usize = text[line_start..offset].chars().map(char::len_utf16).sum();
-    Position { line: line as u32, character: col as u32 }
+    offset
 }
 
-pub fn range(text: &str, start: usize, end: usize) -> Range {
-    Range { start: position(text, start), end: position(text, end.max(start)) }
+/// A document's text together with its line index, built once per version (an edit updates
+/// it), so that no request scans the text to convert a position.
+#[derive(Clone, Debug)]
+pub struct Doc {
+    text: String,
+    lines: LineIndex,
 }
 
-/// The byte offset of a line/UTF-16-column position (clamped to the line and the text).
-pub fn offset(text: &str, pos: Position) -> usize {
-    let mut line_start = 0;
-    for _ in 0..pos.line {
-        match text[line_start..].find('\n') {
-            Some(i) => line_start += i + 1,
-            None => return text.len(),
-        }
+impl Doc {
+    pub fn new(text: String) -> Doc {
+        let lines = LineIndex::new(&text);
+        Doc { text, lines }
     }
-    let line_end = text[line_start..].find('\n').map(|i| line_start + i).unwrap_or(text.len());
-    let mut units = 0u32;
-    for (i, c) in text[line_start..line_end].char_indices() {
-        if units >= pos.character {
-            return line_start + i;
-        }
-        units += c.len_utf16() as u32;
+
+    pub fn text(&self) -> &str {
+        &self.text
     }
-    line_end
+
+    pub fn position(&self, offset: usize) -> Position {
+        self.lines.position(&self.text, offset)
+    }
+
+    pub fn range(&self, start: usize, end: usize) -> Range {
+        self.lines.range(&self.text, start, end)
+    }
+
+    pub fn offset(&self, pos: Position) -> usize {
+        self.lines.offset(&self.text, pos)
+    }
+}
+
+impl std::ops::Deref for Doc {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
+    }
 }
 
 /// `file:///a/b%20c.hl` → `/a/b c.hl`.
@@ -92,14 +175,53 @@ pub fn path_to_uri(path: &Path) -> Option<Uri> {
 mod tests {
     use super::*;
 
+    fn position(text: &str, offset: usize) -> Position {
+        LineIndex::new(text).position(text, offset)
+    }
+
+    fn offset(text: &str, pos: Position) -> usize {
+        LineIndex::new(text).offset(text, pos)
+    }
+
+    fn pos(line: u32, character: u32) -> Position {
+        Position { line, character }
+    }
+
     #[test]
     fn positions_count_utf16_units() {
         let text = "ab\nx€𝄞y\n";
-        assert_eq!(position(text, 3), Position { line: 1, character: 0 });
+        assert_eq!(position(text, 3), pos(1, 0));
         let y = text.find('y').expect("y");
-        assert_eq!(position(text, y), Position { line: 1, character: 4 });
-        assert_eq!(offset(text, Position { line: 1, character: 4 }), y);
-        assert_eq!(offset(text, Position { line: 9, character: 0 }), text.len());
+        assert_eq!(position(text, y), pos(1, 4));
+        assert_eq!(offset(text, pos(1, 4)), y);
+        assert_eq!(offset(text, pos(9, 0)), text.len());
+        // Past the end of a line: the line's end (before a `\r\n`).
+        assert_eq!(offset(text, pos(0, 99)), 2);
+        assert_eq!(offset("ab\r\ncd", pos(0, 99)), 2);
+        assert_eq!(offset("ab\r", pos(0, 99)), 3);
+        // Inside a surrogate pair: the end of the character.
+        assert_eq!(offset("𝄞x", pos(0, 1)), 4);
+        // An offset inside a character: its start.
+        assert_eq!(position("é", 1), pos(0, 0));
+        assert_eq!(position("é", 99), pos(0, 1));
+        assert_eq!(position("", 0), pos(0, 0));
+        assert_eq!(position("a\n", 2), pos(1, 0));
+    }
+
+    #[test]
+    fn positions_agree_with_a_scan_from_the_start() {
+        let text = "stack é {\n  😀 = \"中文\"\r\n\n\tx𝄞y\nlast";
+        let lines = LineIndex::new(text);
+        for (offset, _) in text.char_indices().chain([(text.len(), ' ')]) {
+            let before = &text[..offset];
+            let line = before.matches('\n').count() as u32;
+            let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+            let character = text[line_start..offset].chars().map(char::len_utf16).sum::<usize>() as u32;
+            assert_eq!(lines.position(text, offset), pos(line, character), "at {offset}");
+            // (Between `\r` and `\n` is past the line's end, which is before the `\r`.)
+            let back = if text[..offset].ends_with('\r') { offset - 1 } else { offset };
+            assert_eq!(lines.offset(text, pos(line, character)), back, "back from {line}:{character}");
+        }
     }
 
     #[test]

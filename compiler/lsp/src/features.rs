@@ -7,7 +7,7 @@ use hlc_core::diagnostics::Span;
 use lsp_types::*;
 
 use crate::analysis::{Index, element_name};
-use crate::convert;
+use crate::convert::{self, Doc};
 
 /// The token types, in the order of the legend sent at initialisation.
 pub const TOKEN_TYPES: &[SemanticTokenType] = &[
@@ -240,7 +240,8 @@ pub fn semantic_tokens(index: &Index, fi: usize) -> SemanticTokens {
     let mut raw = t.raw;
     raw.sort();
     raw.dedup_by(|b, a| b.0 < a.1); // drop overlaps, keep the first
-    let text = &file.text;
+    let doc = &file.text;
+    let text = doc.text();
     let mut data = Vec::with_capacity(raw.len());
     let (mut prev_line, mut prev_col) = (0u32, 0u32);
     for (start, end, ty) in raw {
@@ -248,8 +249,8 @@ pub fn semantic_tokens(index: &Index, fi: usize) -> SemanticTokens {
         let mut s = start;
         while s < end {
             let line_end = text[s..end].find('\n').map(|i| s + i).unwrap_or(end);
-            let p = convert::position(text, s);
-            let len: u32 = text[s..line_end].chars().map(|c| c.len_utf16() as u32).sum();
+            let p = doc.position(s);
+            let len = u32::try_from(convert::utf16_len(&text[s..line_end])).unwrap_or(u32::MAX);
             if len > 0 {
                 let delta_line = p.line - prev_line;
                 let delta_start = if delta_line == 0 { p.character - prev_col } else { p.character };
@@ -272,7 +273,7 @@ pub fn semantic_tokens(index: &Index, fi: usize) -> SemanticTokens {
 /// Inlay hints: parameter names of positional arguments, and the type of each declaration.
 pub fn inlay_hints(index: &Index, fi: usize, range: Range) -> Vec<InlayHint> {
     let file = &index.files[fi];
-    let (from, to) = (convert::offset(&file.text, range.start), convert::offset(&file.text, range.end));
+    let (from, to) = (file.text.offset(range.start), file.text.offset(range.end));
     let mut hints = Vec::new();
     let mut h = Hints { index, text: &file.text, from, to, out: &mut hints };
     for item in &file.ast.items {
@@ -288,7 +289,7 @@ pub fn inlay_hints(index: &Index, fi: usize, range: Range) -> Vec<InlayHint> {
 
 struct Hints<'a> {
     index: &'a Index,
-    text: &'a str,
+    text: &'a Doc,
     from: usize,
     to: usize,
     out: &'a mut Vec<InlayHint>,
@@ -304,7 +305,7 @@ impl Hints<'_> {
             return;
         }
         self.out.push(InlayHint {
-            position: convert::position(self.text, at),
+            position: self.text.position(at),
             label: InlayHintLabel::String(label),
             kind: Some(kind),
             text_edits: None,
@@ -392,7 +393,7 @@ impl Hints<'_> {
 /// Signature help inside a call of a known function: its parameters, the one being written
 /// highlighted.
 pub fn signature_help(index: &Index, fi: usize, offset: usize) -> Option<SignatureHelp> {
-    let text = &index.files[fi].text;
+    let text = index.files[fi].text.text();
     // Walk back to the unclosed `(` of the call, counting commas at its depth.
     let bytes = text.as_bytes();
     let (mut depth, mut commas, mut i) = (0i32, 0u32, offset.min(bytes.len()));
@@ -448,7 +449,8 @@ pub fn signature_help(index: &Index, fi: usize, offset: usize) -> Option<Signatu
 #[allow(clippy::mutable_key_type)] // lsp-types' Uri caches its parse; keys are never mutated
 pub fn code_actions(index: &Index, fi: usize, uri: &Uri, diagnostics: &[Diagnostic]) -> Vec<CodeActionOrCommand> {
     let file = &index.files[fi];
-    let text = &file.text;
+    let doc = &file.text;
+    let text = doc.text();
     let mut out = Vec::new();
     let mut fix = |title: String, d: &Diagnostic, range: Range, new_text: String, preferred: bool| {
         let mut changes = HashMap::new();
@@ -467,7 +469,7 @@ pub fn code_actions(index: &Index, fi: usize, uri: &Uri, diagnostics: &[Diagnost
             Some(NumberOrString::String(c)) => c.as_str(),
             _ => continue,
         };
-        let (start, end) = (convert::offset(text, d.range.start), convert::offset(text, d.range.end));
+        let (start, end) = (doc.offset(d.range.start), doc.offset(d.range.end));
         let found = text.get(start..end).unwrap_or_default();
         // "did you mean `x`?" (unknown fields, names, variants)
         if let Some(rest) = d.message.split("did you mean `").nth(1)
@@ -493,7 +495,7 @@ pub fn code_actions(index: &Index, fi: usize, uri: &Uri, diagnostics: &[Diagnost
             "E0513" => {
                 let Some(claim) = d.message.split('`').nth(1) else { continue };
                 let Some((svc_name, insert_at, indent)) = enclosing_service(file, start) else { continue };
-                let at = convert::position(text, insert_at);
+                let at = doc.position(insert_at);
                 let job = format!(
                     "\n{indent}service {svc_name}-backup = pvc_backup(\n{indent}  source = \"{claim}\",\n{indent}  target = \"/srv/nfs/{svc_name}-backup\",\n{indent}  target_claim = \"{svc_name}-backup-host\",\n{indent}  schedule = \"0 3 * * *\",\n{indent})"
                 );
@@ -529,7 +531,7 @@ fn enclosing_service(file: &crate::analysis::File, offset: usize) -> Option<(Str
         None
     }
     file.ast.items.iter().find_map(|i| match i {
-        Item::Decl(d) => walk(d, offset, &file.text),
+        Item::Decl(d) => walk(d, offset, file.text.text()),
         _ => None,
     })
 }

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use hl_syntax::ast::*;
 use hlc_core::diagnostics::{FileId, Span};
@@ -15,6 +16,7 @@ use lsp_types::*;
 use serde_json::Value;
 
 use crate::analysis::{self, Found, Index, Origin, element_name};
+use crate::convert::{Doc, LineIndex};
 use crate::features;
 use crate::{Server, convert, uri_path};
 
@@ -110,14 +112,14 @@ fn at<'a>(
     let index = server.index(&ws);
     let fi =
         index.file_index(&path).ok_or((ErrorCode::InvalidParams, format!("{} is not an hl file", path.display())))?;
-    let offset = convert::offset(&index.files[fi].text, pos.position);
+    let offset = index.files[fi].text.offset(pos.position);
     Ok((index, fi, offset))
 }
 
 fn markdown(value: String, index: &Index, fi: usize, span: Span) -> Hover {
     Hover {
         contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }),
-        range: Some(convert::range(&index.files[fi].text, span.start as usize, span.end as usize)),
+        range: Some(index.files[fi].text.range(span.start as usize, span.end as usize)),
     }
 }
 
@@ -188,7 +190,7 @@ fn hover(server: &mut Server, pos: &TextDocumentPositionParams) -> Result<Option
     let (index, fi, offset) = at(server, pos)?;
     let (found, _) = analysis::locate(index, &index.files[fi].ast, offset);
     let Some(found) = found else { return Ok(None) };
-    let text = &index.files[fi].text;
+    let text = index.files[fi].text.text();
     let (value, span) = match found {
         Found::Member { schema, ident } => {
             let Some(schema) = schema else { return Ok(None) };
@@ -268,7 +270,7 @@ fn location(
     match origin {
         Origin::File(i) => {
             let f = index.files.get(*i)?;
-            Some(Location { uri: convert::path_to_uri(&f.path)?, range: convert::range(&f.text, start, end) })
+            Some(Location { uri: convert::path_to_uri(&f.path)?, range: f.text.range(start, end) })
         }
         Origin::Std(logical) => {
             // The standard library is embedded; point into its source when the client's tree
@@ -279,7 +281,7 @@ fn location(
             if text != *embedded {
                 return None;
             }
-            Some(Location { uri: convert::path_to_uri(&file)?, range: convert::range(&text, start, end) })
+            Some(Location { uri: convert::path_to_uri(&file)?, range: LineIndex::new(&text).range(&text, start, end) })
         }
     }
 }
@@ -368,11 +370,9 @@ fn prepare_rename(
 ) -> Result<Option<PrepareRenameResponse>, (ErrorCode, String)> {
     let (index, fi, offset) = at(server, pos)?;
     match renameable(index, fi, offset) {
-        Some((ident, true)) => Ok(Some(PrepareRenameResponse::Range(convert::range(
-            &index.files[fi].text,
-            ident.span.start as usize,
-            ident.span.end as usize,
-        )))),
+        Some((ident, true)) => Ok(Some(PrepareRenameResponse::Range(
+            index.files[fi].text.range(ident.span.start as usize, ident.span.end as usize),
+        ))),
         Some((_, false)) => Err((ErrorCode::InvalidRequest, "names of the standard library cannot be renamed".into())),
         None => Ok(None),
     }
@@ -413,7 +413,7 @@ fn rename(server: &mut Server, p: &RenameParams) -> Result<Option<WorkspaceEdit>
         let file = &index.files[f];
         let Some(uri) = convert::path_to_uri(&file.path) else { continue };
         changes.entry(uri).or_default().push(TextEdit {
-            range: convert::range(&file.text, span.start as usize, span.end as usize),
+            range: file.text.range(span.start as usize, span.end as usize),
             new_text: new.to_string(),
         });
     }
@@ -425,7 +425,7 @@ fn symbol(
     name: String,
     detail: Option<String>,
     kind: SymbolKind,
-    text: &str,
+    text: &Doc,
     span: Span,
     sel: Span,
     children: Vec<DocumentSymbol>,
@@ -436,13 +436,13 @@ fn symbol(
         kind,
         tags: None,
         deprecated: None,
-        range: convert::range(text, span.start as usize, span.end as usize),
-        selection_range: convert::range(text, sel.start as usize, sel.end as usize),
+        range: text.range(span.start as usize, span.end as usize),
+        selection_range: text.range(sel.start as usize, sel.end as usize),
         children: if children.is_empty() { None } else { Some(children) },
     }
 }
 
-fn decl_symbols(d: &Decl, text: &str) -> DocumentSymbol {
+fn decl_symbols(d: &Decl, text: &Doc) -> DocumentSymbol {
     let name = d.name.as_ref().map(|n| format!("{} {}", d.kw.name, n.name)).unwrap_or_else(|| d.kw.name.clone());
     let sel = d.name.as_ref().map(|n| n.span).unwrap_or(d.kw.span);
     let kind = match d.kw.name.as_str() {
@@ -524,7 +524,7 @@ fn workspace_symbols(server: &mut Server, query: &str) -> Vec<SymbolInformation>
                         deprecated: None,
                         location: Location {
                             uri: uri.clone(),
-                            range: convert::range(&f.text, span.start as usize, span.end as usize),
+                            range: f.text.range(span.start as usize, span.end as usize),
                         },
                         container_name: container,
                     });
@@ -564,13 +564,16 @@ fn workspace_symbols(server: &mut Server, query: &str) -> Vec<SymbolInformation>
 
 fn format(server: &mut Server, uri: &Uri) -> Result<Option<Vec<TextEdit>>, (ErrorCode, String)> {
     let path = uri_path(uri)?;
-    let text = match server.open.get(&path) {
-        Some(t) => t.clone(),
-        None => std::fs::read_to_string(&path).map_err(|e| (ErrorCode::InternalError, e.to_string()))?,
+    let doc = match server.open.get(&path) {
+        Some(doc) => doc.clone(),
+        None => {
+            Arc::new(Doc::new(std::fs::read_to_string(&path).map_err(|e| (ErrorCode::InternalError, e.to_string()))?))
+        }
     };
-    match hlc_core::format_source(FileId(0), &text) {
+    let text = doc.text();
+    match hlc_core::format_source(FileId(0), text) {
         Ok(formatted) if formatted == text => Ok(Some(Vec::new())),
-        Ok(formatted) => Ok(Some(vec![TextEdit { range: convert::range(&text, 0, text.len()), new_text: formatted }])),
+        Ok(formatted) => Ok(Some(vec![TextEdit { range: doc.range(0, text.len()), new_text: formatted }])),
         // A file with syntax errors is not formatted; its diagnostics say why.
         Err(_) => Ok(None),
     }
@@ -581,7 +584,7 @@ fn completion(
     pos: &TextDocumentPositionParams,
 ) -> Result<Option<CompletionResponse>, (ErrorCode, String)> {
     let (index, fi, offset) = at(server, pos)?;
-    let text = &index.files[fi].text;
+    let text = index.files[fi].text.text();
     let line_start = text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
     let before = &text[line_start..offset];
     let (found, block) = analysis::locate(index, &index.files[fi].ast, offset);

@@ -27,6 +27,7 @@ mod handlers;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender, select};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
@@ -45,6 +46,7 @@ use hlc_core::diagnostics::Sources;
 use hlc_core::{InputText, Session};
 
 use crate::analysis::{Index, ParseCache};
+use crate::convert::{Doc, LineIndex};
 
 /// Run the server on standard input and output until the client says `exit`.
 pub fn run_stdio() -> Result<(), String> {
@@ -129,7 +131,7 @@ struct Compiled {
 struct WorkspaceState {
     session: Session,
     /// The texts of its files on disk, by absolute path (open documents override them).
-    disk: BTreeMap<PathBuf, String>,
+    disk: BTreeMap<PathBuf, Arc<Doc>>,
     /// The generation of its latest edit; a result of an older one is stale.
     generation: u64,
     /// Per file: the diagnostics last published (files without any are absent).
@@ -142,8 +144,8 @@ struct WorkspaceState {
 pub(crate) struct Server {
     sender: Sender<Message>,
     root: Option<PathBuf>,
-    /// Open documents: path → text (overrides the disk).
-    pub(crate) open: HashMap<PathBuf, String>,
+    /// Open documents: path → text and line index (overrides the disk).
+    pub(crate) open: HashMap<PathBuf, Arc<Doc>>,
     /// Open documents' versions, echoed in published diagnostics.
     versions: HashMap<PathBuf, i32>,
     workspaces: HashMap<PathBuf, WorkspaceState>,
@@ -267,7 +269,7 @@ impl Server {
                 if let Ok(p) = serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(n.params)
                     && let Some(path) = convert::uri_to_path(&p.text_document.uri)
                 {
-                    self.open.insert(path.clone(), p.text_document.text);
+                    self.open.insert(path.clone(), Arc::new(Doc::new(p.text_document.text)));
                     self.versions.insert(path.clone(), p.text_document.version);
                     self.touch(&path, false);
                 }
@@ -277,7 +279,7 @@ impl Server {
                     && let Some(path) = convert::uri_to_path(&p.text_document.uri)
                     && let Some(change) = p.content_changes.into_iter().last()
                 {
-                    self.open.insert(path.clone(), change.text);
+                    self.open.insert(path.clone(), Arc::new(Doc::new(change.text)));
                     self.versions.insert(path.clone(), p.text_document.version);
                     self.touch(&path, false);
                 }
@@ -321,7 +323,8 @@ impl Server {
         if reread {
             match std::fs::read(path) {
                 Ok(bytes) => {
-                    state.disk.insert(path.to_path_buf(), String::from_utf8_lossy(&bytes).into_owned());
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    state.disk.insert(path.to_path_buf(), Arc::new(Doc::new(text)));
                 }
                 Err(_) => {
                     state.disk.remove(path);
@@ -333,10 +336,10 @@ impl Server {
         {
             let rel = rel.to_string_lossy().replace('\\', "/");
             match self.open.get(path).or_else(|| state.disk.get(path)) {
-                Some(text) => state.session.set_file(InputText {
+                Some(doc) => state.session.set_file(InputText {
                     path: rel,
                     display: path.to_string_lossy().into_owned(),
-                    bytes: text.clone().into_bytes(),
+                    bytes: doc.text().as_bytes().to_vec(),
                 }),
                 None => state.session.remove_file(&rel),
             }
@@ -357,7 +360,8 @@ impl Server {
         if let Ok(paths) = hlc_core::Host::files(&host) {
             for rel in paths {
                 if let Ok(bytes) = hlc_core::Host::read(&host, &rel) {
-                    disk.insert(ws.join(&rel), String::from_utf8_lossy(&bytes).into_owned());
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    disk.insert(ws.join(&rel), Arc::new(Doc::new(text)));
                 }
             }
         }
@@ -366,11 +370,11 @@ impl Server {
             .iter()
             .filter_map(|(path, text)| {
                 let rel = path.strip_prefix(ws).ok()?.to_string_lossy().replace('\\', "/");
-                let text = self.open.get(path).unwrap_or(text);
+                let doc = self.open.get(path).unwrap_or(text);
                 Some(InputText {
                     path: rel,
                     display: path.to_string_lossy().into_owned(),
-                    bytes: text.clone().into_bytes(),
+                    bytes: doc.text().as_bytes().to_vec(),
                 })
             })
             .collect();
@@ -394,9 +398,10 @@ impl Server {
     }
 
     /// The workspace's files: those on disk, with open documents' texts over them.
-    pub(crate) fn texts(&mut self, ws: &Path) -> Vec<(PathBuf, String)> {
+    pub(crate) fn texts(&mut self, ws: &Path) -> Vec<(PathBuf, Arc<Doc>)> {
         self.load(ws);
-        let mut files: BTreeMap<PathBuf, String> = self.workspaces.get(ws).map(|s| s.disk.clone()).unwrap_or_default();
+        let mut files: BTreeMap<PathBuf, Arc<Doc>> =
+            self.workspaces.get(ws).map(|s| s.disk.clone()).unwrap_or_default();
         for (path, text) in &self.open {
             if path.starts_with(ws) && path.extension().is_some_and(|e| e == "hl") {
                 files.insert(path.clone(), text.clone());
@@ -509,6 +514,11 @@ fn convert_diagnostics(
     sources: &Sources,
 ) -> BTreeMap<PathBuf, Vec<LspDiagnostic>> {
     let mut out: BTreeMap<PathBuf, Vec<LspDiagnostic>> = BTreeMap::new();
+    // One line index per file, built the first time a diagnostic points into it.
+    let mut lines: HashMap<hlc_core::diagnostics::FileId, LineIndex> = HashMap::new();
+    let mut range = |file: hlc_core::diagnostics::FileId, text: &str, start: u32, end: u32| {
+        lines.entry(file).or_insert_with(|| LineIndex::new(text)).range(text, start as usize, end as usize)
+    };
     for d in diagnostics {
         let Some(file) = sources.get(d.primary.span.file) else { continue };
         if file.path.starts_with("<stdlib>") {
@@ -536,7 +546,7 @@ fn convert_diagnostics(
                 Some(DiagnosticRelatedInformation {
                     location: Location {
                         uri: convert::path_to_uri(Path::new(&f.path))?,
-                        range: convert::range(&f.text, l.span.start as usize, l.span.end as usize),
+                        range: range(l.span.file, &f.text, l.span.start, l.span.end),
                     },
                     message: l.message.clone(),
                 })
@@ -544,7 +554,7 @@ fn convert_diagnostics(
             .collect();
         let info = d.code.info();
         out.entry(PathBuf::from(&file.path)).or_default().push(LspDiagnostic {
-            range: convert::range(text, d.primary.span.start as usize, d.primary.span.end as usize),
+            range: range(d.primary.span.file, text, d.primary.span.start, d.primary.span.end),
             severity: Some(if d.is_error() { DiagnosticSeverity::ERROR } else { DiagnosticSeverity::WARNING }),
             code: Some(NumberOrString::String(info.code.to_string())),
             code_description: None,
