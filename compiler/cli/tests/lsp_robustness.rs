@@ -4,7 +4,7 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
@@ -174,10 +174,56 @@ fn uri(p: &Path) -> String {
     format!("file://{}", p.display())
 }
 
+/// The protocol position (line, UTF-16 column) of `needle` in `text`, `delta` bytes into it.
+fn pos(text: &str, needle: &str, delta: usize) -> Value {
+    let at = text.find(needle).unwrap_or_else(|| panic!("`{needle}` not in text")) + delta;
+    position_of(text, at)
+}
+
 fn position_of(text: &str, at: usize) -> Value {
     let line = text[..at].matches('\n').count();
     let line_start = text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
     json!({ "line": line, "character": text[line_start..at].encode_utf16().count() })
+}
+
+fn range(text: &str, needle: &str) -> Value {
+    json!({ "start": pos(text, needle, 0), "end": pos(text, needle, needle.len()) })
+}
+
+/// Multi-byte characters (2, 3 and 4 bytes; the last two UTF-16 units) right before the
+/// names, values and calls the handlers are asked about.
+const DB: &str = "// la base de données — 😀 中文\nstack /*é*/db {\n  description = \"les bases partagées 😀\"\n  namespace db { tier = cluster }\n}\n";
+const WEB: &str = r#"// 中文 😀 é
+stack web {
+  description = "é😀中"
+  depends_on = [/*😀*/db]
+  namespace web { /*é😀*/tier = aux } // 中文
+  service /*中*/web {
+    image = "nginx:1.27" /* 😀 */
+    port http = 80
+    /*😀*/volume data = pvc(/*é*/1Gi, mount = "/données/😀")
+    resources { cpu = 10m, memory = 64Mi }
+  }
+}
+"#;
+
+fn workspace(name: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = fs::remove_dir_all(&root);
+    let ws = root.join("stacks");
+    fs::create_dir_all(&ws).expect("mkdir");
+    fs::write(ws.join("db.hl"), DB).expect("write");
+    fs::write(ws.join("web.hl"), WEB).expect("write");
+    (root, ws.join("db.hl"), ws.join("web.hl"))
+}
+
+/// A server with web.hl open as `text`.
+fn opened(name: &str, text: &str) -> (Client, PathBuf, PathBuf, Value) {
+    let (root, db, web) = workspace(name);
+    let mut c = Client::start(&root);
+    c.open(&web, text);
+    let doc = json!({ "uri": uri(&web) });
+    (c, db, web, doc)
 }
 
 /// Semantic tokens as absolute (line, column, length, type).
@@ -194,6 +240,103 @@ fn tokens(data: &Value) -> Vec<(u64, u64, u64, u64)> {
             (line, col, t[2], t[3])
         })
         .collect()
+}
+
+/// A range edit: (line, UTF-16 column) of its start and end, and the new text.
+type Change = ((usize, usize), (usize, usize), &'static str);
+
+/// A change of the text between UTF-16 positions `start..end` of `text`, and the text after it.
+fn edit(text: &str, start: (usize, usize), end: (usize, usize), new: &str) -> (Value, String) {
+    let offset = |(line, col): (usize, usize)| {
+        let line_start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        let mut units = 0;
+        for (i, c) in text[line_start..].char_indices() {
+            if units >= col || c == '\n' {
+                return line_start + i;
+            }
+            units += c.len_utf16();
+        }
+        text.len()
+    };
+    let (s, e) = (offset(start), offset(end));
+    let change = json!({
+        "range": { "start": { "line": start.0, "character": start.1 }, "end": { "line": end.0, "character": end.1 } },
+        "text": new,
+    });
+    (change, format!("{}{new}{}", &text[..s], &text[e..]))
+}
+
+/// What the server makes of the document: diagnostics, tokens, symbols and its formatting.
+fn views(c: &mut Client, web: &Path, version: i64) -> Vec<Value> {
+    let doc = json!({ "uri": uri(web) });
+    let mut out = vec![json!(c.diagnostics_of_version(web, version))];
+    out.push(c.ask("textDocument/semanticTokens/full", json!({ "textDocument": doc })));
+    out.push(c.ask("textDocument/documentSymbol", json!({ "textDocument": doc })));
+    out.push(c.ask(
+        "textDocument/formatting",
+        json!({ "textDocument": doc, "options": { "tabSize": 2, "insertSpaces": true } }),
+    ));
+    out
+}
+
+#[test]
+fn incremental_edits_give_the_same_document_as_the_full_text() {
+    // Announced as such.
+    let mut probe = Client::spawn();
+    let init = probe.request("initialize", json!({ "processId": null, "capabilities": {} }));
+    assert_eq!(init["result"]["capabilities"]["textDocumentSync"]["change"], 2, "incremental sync: {init}");
+    probe.notify("initialized", json!({}));
+    probe.stop();
+
+    let (mut c, _db, web, _doc) = opened("lsp-incremental", WEB);
+    c.diagnostics_of_version(&web, 1);
+    let mut text = WEB.to_string();
+    let mut version = 1;
+    // (start, end, new text) in UTF-16 line/columns, several per notification.
+    let batches: &[&[Change]] = &[
+        // Replace `aux` (after `/*é😀*/`: 3 characters, 4 units) by a wrong tier; insert
+        // before a space that follows CJK characters.
+        &[((4, 32), (4, 35), "gold"), ((0, 5), (0, 5), "🎉")],
+        // Across lines and multi-byte characters: join lines 2-3, then insert a line.
+        &[((2, 17), (3, 16), "é中😀\", depends_on = ["), ((2, 0), (2, 0), "  // 新しい行\n")],
+        // Delete a surrogate pair and the space after it; append past the last line.
+        &[((0, 5), (0, 8), ""), ((99, 0), (99, 0), "// end é")],
+        // An empty edit, and one that replaces a range with the same text.
+        &[((1, 0), (1, 0), ""), ((4, 2), (4, 6), "name")],
+    ];
+    for batch in batches {
+        version += 1;
+        let mut changes = Vec::new();
+        for &(start, end, new) in *batch {
+            let (change, after) = edit(&text, start, end, new);
+            changes.push(change);
+            text = after;
+        }
+        c.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri(&web), "version": version }, "contentChanges": changes }),
+        );
+    }
+    let incremental = views(&mut c, &web, version);
+    assert!(
+        incremental[0]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|x| x["code"] == "E0206" && x["range"] == range(&text, "gold"))),
+        "the wrong tier, where it is: {} in {text}",
+        incremental[0]
+    );
+    // The same text sent whole.
+    version += 1;
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&web), "version": version }, "contentChanges": [{ "text": text }] }),
+    );
+    let full = views(&mut c, &web, version);
+    let names = ["diagnostics", "semantic tokens", "symbols", "formatting"];
+    for ((name, a), b) in names.iter().zip(&incremental).zip(&full) {
+        assert_eq!(a, b, "{name} differ for {text}");
+    }
+    c.stop();
 }
 
 /// A well-formed hl document of about 5 MB: stacks, each after a block of comments with
@@ -293,6 +436,34 @@ fn a_five_megabyte_document() {
         json!({ "textDocument": doc, "range": { "start": { "line": 0, "character": 0 }, "end": position_of(&text, text.len()) } }),
     );
     assert!(h.as_array().is_some_and(|a| a.len() >= stacks), "{}", h.as_array().map(Vec::len).unwrap_or(0));
+
+    // An incremental edit in the middle: fixes the tier of the last stack with an error.
+    let t = Instant::now();
+    let gold = text.rfind("tier = gold").expect("gold") + "tier = ".len();
+    let (start, end) = (position_of(&text, gold), position_of(&text, gold + 4));
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&file), "version": 2 }, "contentChanges": [{ "range": { "start": start, "end": end }, "text": "aux" }] }),
+    );
+    let d2 = c.diagnostics_of_version(&file, 2);
+    times.push(("diagnostics after an edit (compile included)", t.elapsed()));
+    assert_eq!(d2.len(), d.len() - 1);
+    let h = timed(
+        &mut c,
+        &mut times,
+        "hover after the edit (parse included)",
+        "textDocument/hover",
+        json!({ "textDocument": doc, "position": position_of(&text, gold + 1) }),
+    );
+    assert!(h["contents"]["value"].as_str().unwrap_or_default().contains("NamespaceTier.aux"), "{h}");
+    let h = timed(
+        &mut c,
+        &mut times,
+        "hover after the edit",
+        "textDocument/hover",
+        json!({ "textDocument": doc, "position": position_of(&text, gold + 1) }),
+    );
+    assert!(h.is_object());
 
     eprintln!("5 MB document ({} bytes, {stacks} stacks, {} lines):", text.len(), text.lines().count());
     for (name, t) in &times {

@@ -62,6 +62,20 @@ impl LineIndex {
         }
         end
     }
+
+    /// Follow an edit of `text` (already applied) that replaced bytes `start..end` with
+    /// `inserted`: the line starts inside the old range go, those of the inserted text come,
+    /// and the ones after it move.
+    fn edit(&mut self, text: &str, start: usize, end: usize, inserted: usize) {
+        let first = self.starts.partition_point(|&s| s <= start);
+        let last = self.starts.partition_point(|&s| s <= end);
+        let added: Vec<usize> = newlines(&text[start..start + inserted], start).collect();
+        let count = added.len();
+        self.starts.splice(first..last, added);
+        for s in &mut self.starts[first + count..] {
+            *s = *s - end + start + inserted;
+        }
+    }
 }
 
 /// The offsets just after each `\n` of `text`, shifted by `base`.
@@ -115,6 +129,20 @@ impl Doc {
 
     pub fn offset(&self, pos: Position) -> usize {
         self.lines.offset(&self.text, pos)
+    }
+
+    /// Apply one change of a `didChange` notification: `range` (UTF-16, against the text as
+    /// the previous changes left it) replaced by `new_text`, or the whole text when there is
+    /// no range.
+    pub fn apply(&mut self, range: Option<Range>, new_text: &str) {
+        let Some(range) = range else {
+            *self = Doc::new(new_text.to_string());
+            return;
+        };
+        let start = self.offset(range.start);
+        let end = self.offset(range.end).max(start);
+        self.text.replace_range(start..end, new_text);
+        self.lines.edit(&self.text, start, end, new_text.len());
     }
 }
 
@@ -222,6 +250,50 @@ mod tests {
             let back = if text[..offset].ends_with('\r') { offset - 1 } else { offset };
             assert_eq!(lines.offset(text, pos(line, character)), back, "back from {line}:{character}");
         }
+    }
+
+    /// The conversion as it was before the line index: a scan from the start of the text.
+    fn naive_offset(text: &str, pos: Position) -> usize {
+        let mut line_start = 0;
+        for _ in 0..pos.line {
+            match text[line_start..].find('\n') {
+                Some(i) => line_start += i + 1,
+                None => return text.len(),
+            }
+        }
+        let line_end = text[line_start..].find('\n').map(|i| line_start + i).unwrap_or(text.len());
+        let mut units = 0u32;
+        for (i, c) in text[line_start..line_end].char_indices() {
+            if units >= pos.character {
+                return line_start + i;
+            }
+            units += c.len_utf16() as u32;
+        }
+        line_end
+    }
+
+    #[test]
+    fn edits_keep_the_line_index_in_step() {
+        let mut doc = Doc::new("stack a {\n  é = 1\n}\n😀\n".to_string());
+        let edits: &[(Position, Position, &str)] = &[
+            (pos(1, 2), pos(1, 3), "中\n文"),
+            (pos(0, 0), pos(0, 0), "// 😀\n"),
+            (pos(2, 0), pos(4, 1), ""),
+            (pos(9, 0), pos(9, 0), "\nend\n"),
+            (pos(0, 3), pos(0, 5), "x\r\ny\n"),
+            (pos(1, 1), pos(0, 0), "reversed"),
+        ];
+        let mut reference = doc.text().to_string();
+        for &(start, end, new_text) in edits {
+            doc.apply(Some(Range { start, end }), new_text);
+            // The same edit by offsets found scanning from the start.
+            let (s, e) = (naive_offset(&reference, start), naive_offset(&reference, end));
+            reference.replace_range(s..e.max(s), new_text);
+            assert_eq!(doc.text(), reference);
+            assert_eq!(doc.lines, LineIndex::new(doc.text()), "after {new_text:?}: {:?}", doc.text());
+        }
+        doc.apply(None, "whole\n");
+        assert_eq!((doc.text(), doc.lines.clone()), ("whole\n", LineIndex::new("whole\n")));
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub fn run(connection: Connection) -> Result<(), String> {
         position_encoding: Some(PositionEncodingKind::UTF16),
         text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
             open_close: Some(true),
-            change: Some(TextDocumentSyncKind::FULL),
+            change: Some(TextDocumentSyncKind::INCREMENTAL),
             save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions { include_text: Some(false) })),
             ..Default::default()
         })),
@@ -277,9 +277,22 @@ impl Server {
             DidChangeTextDocument::METHOD => {
                 if let Ok(p) = serde_json::from_value::<lsp_types::DidChangeTextDocumentParams>(n.params)
                     && let Some(path) = convert::uri_to_path(&p.text_document.uri)
-                    && let Some(change) = p.content_changes.into_iter().last()
                 {
-                    self.open.insert(path.clone(), Arc::new(Doc::new(change.text)));
+                    // The changes apply in order, each to the text the previous one left; a
+                    // document not opened can only start from a change with the whole text.
+                    let doc = match self.open.get_mut(&path) {
+                        Some(doc) => doc,
+                        None if p.content_changes.iter().any(|c| c.range.is_none()) => {
+                            self.open.entry(path.clone()).or_insert_with(|| Arc::new(Doc::new(String::new())))
+                        }
+                        None => return,
+                    };
+                    // Shared with an index or the parse cache: edited as a copy (so the copy
+                    // there still matches its syntax tree).
+                    let doc = Arc::make_mut(doc);
+                    for change in &p.content_changes {
+                        doc.apply(change.range, &change.text);
+                    }
                     self.versions.insert(path.clone(), p.text_document.version);
                     self.touch(&path, false);
                 }
