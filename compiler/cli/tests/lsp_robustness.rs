@@ -226,6 +226,10 @@ fn opened(name: &str, text: &str) -> (Client, PathBuf, PathBuf, Value) {
     (c, db, web, doc)
 }
 
+fn at(doc: &Value, text: &str, needle: &str, delta: usize) -> Value {
+    json!({ "textDocument": doc, "position": pos(text, needle, delta) })
+}
+
 /// Semantic tokens as absolute (line, column, length, type).
 fn tokens(data: &Value) -> Vec<(u64, u64, u64, u64)> {
     let data: Vec<u64> = data.as_array().map(|a| a.iter().filter_map(Value::as_u64).collect()).unwrap_or_default();
@@ -240,6 +244,75 @@ fn tokens(data: &Value) -> Vec<(u64, u64, u64, u64)> {
             (line, col, t[2], t[3])
         })
         .collect()
+}
+
+#[test]
+fn malformed_messages_are_answered_and_the_server_goes_on() {
+    let (mut c, _db, web, doc) = opened("lsp-malformed", WEB);
+    // Not JSON: a parse error, id null.
+    c.send_raw("{\"jsonrpc\": \"2.0\", \"id\": 99, \"method\": ");
+    let e = c.wait_for("a parse error", |v| v["error"]["code"] == -32700);
+    assert_eq!(e["id"], Value::Null, "{e}");
+    // A frame without a length.
+    write!(c.stdin, "Content-Type: application/vscode-jsonrpc\r\n\r\n").expect("write");
+    c.wait_for("a parse error", |v| v["error"]["code"] == -32700);
+    // JSON that is no message.
+    c.send_raw("[1, 2, 3]");
+    c.wait_for("an invalid request", |v| v["error"]["code"] == -32600);
+    // A known method with wrong params: invalid params.
+    let r = c.request("textDocument/hover", json!({ "textDocument": 5 }));
+    assert_eq!(r["error"]["code"], -32602, "{r}");
+    let r = c.request("textDocument/semanticTokens/full", json!([]));
+    assert_eq!(r["error"]["code"], -32602, "{r}");
+    // A notification with wrong params is dropped.
+    c.notify("textDocument/didChange", json!({ "textDocument": "nope" }));
+
+    // A lone surrogate (as a JavaScript client may send it) reads as U+FFFD, one UTF-16 unit
+    // for one: a request carrying it is answered, and a text carrying it keeps its positions.
+    c.next_id += 1;
+    let id = c.next_id;
+    c.send_raw(&format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"workspace/symbol","params":{{"query":"\ud800"}}}}"#));
+    let r = c.wait_for("the reply with a lone surrogate", |v| v["id"] == json!(id));
+    assert!(r.get("error").is_none(), "{r}");
+    let text = WEB.replace("// 中文\n", "// \u{fffd}\u{fffd} x\n").replace("port http = 80", "port http=80");
+    let body = json!({ "jsonrpc": "2.0", "method": "textDocument/didChange", "params": { "textDocument": { "uri": uri(&web), "version": 2 }, "contentChanges": [{ "text": text }] } })
+        .to_string()
+        .replacen("\u{fffd}", "\\udfff", 1)
+        .replacen("\u{fffd}", "\\ud800", 1);
+    assert!(body.contains("// \\udfff\\ud800 x"), "{body}");
+    c.send_raw(&body);
+    // Then an incremental edit after it on the same line: in place only if the lone
+    // surrogates counted one unit each.
+    let x = pos(&text, "\u{fffd}\u{fffd} x", "\u{fffd}\u{fffd} ".len());
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&web), "version": 3 }, "contentChanges": [{ "range": { "start": x, "end": { "line": x["line"], "character": x["character"].as_u64().unwrap_or(0) + 1 } }, "text": "y" }] }),
+    );
+    let f = c.ask(
+        "textDocument/formatting",
+        json!({ "textDocument": doc, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    let new = f[0]["newText"].as_str().unwrap_or_default();
+    assert!(new.contains("// \u{fffd}\u{fffd} y\n"), "{f}");
+    let h = c.ask("textDocument/hover", at(&doc, &text, "tier = aux", 1));
+    assert_eq!(h["range"], range(&text, "tier"), "{h}");
+    c.stop();
+}
+
+#[test]
+fn an_initialize_with_wrong_params_is_refused_not_fatal() {
+    let (root, _db, _web) = workspace("lsp-bad-initialize");
+    let mut c = Client::spawn();
+    let r = c.request("textDocument/hover", json!({}));
+    assert_eq!(r["error"]["code"], -32002, "{r}");
+    let r = c.request("initialize", json!({ "processId": "not a number", "capabilities": 7 }));
+    assert_eq!(r["error"]["code"], -32602, "{r}");
+    let r = c.request("initialize", json!({ "processId": null, "rootUri": uri(&root), "capabilities": {} }));
+    assert!(r["result"]["capabilities"]["hoverProvider"].as_bool().unwrap_or(false), "{r}");
+    c.notify("initialized", json!({}));
+    let r = c.request("textDocument/hover", json!({}));
+    assert_eq!(r["error"]["code"], -32602, "{r}");
+    c.stop();
 }
 
 /// A range edit: (line, UTF-16 column) of its start and end, and the new text.

@@ -24,6 +24,7 @@ mod analysis;
 mod convert;
 mod features;
 mod handlers;
+mod transport;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -49,10 +50,13 @@ use crate::analysis::{Index, ParseCache};
 use crate::convert::{Doc, LineIndex};
 
 /// Run the server on standard input and output until the client says `exit`.
+///
+/// The transport is our own ([`transport`]), not lsp-server's: that one's reader stops at the
+/// first message it cannot parse, and the server with it.
 pub fn run_stdio() -> Result<(), String> {
-    let (connection, io_threads) = Connection::stdio();
+    let (connection, io_threads) = transport::stdio();
     run(connection)?;
-    io_threads.join().map_err(|e| e.to_string())
+    io_threads.join()
 }
 
 /// Run the server on a connection (stdio, or an in-memory pair in tests).
@@ -101,12 +105,43 @@ pub fn run(connection: Connection) -> Result<(), String> {
         "capabilities": caps,
         "serverInfo": ServerInfo { name: "hlc".into(), version: Some(env!("CARGO_PKG_VERSION").into()) },
     });
-    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
-    let params: InitializeParams = serde_json::from_value(params).map_err(|e| e.to_string())?;
-    connection.initialize_finish(id, init).map_err(|e| e.to_string())?;
+    let params = initialize(&connection, init)?;
     let root = client_root(&params);
     let mut server = Server::new(connection.sender.clone(), root);
     server.main_loop(&connection.receiver)
+}
+
+/// Wait for the `initialize` request and answer it. Requests before it are answered "not
+/// initialized", and an `initialize` with params that are not `InitializeParams` is answered
+/// "invalid params"; the server waits on for a good one. (The `initialized` notification
+/// that follows is not waited for: the main loop ignores it.)
+fn initialize(connection: &Connection, result: serde_json::Value) -> Result<InitializeParams, String> {
+    loop {
+        let msg = connection.receiver.recv().map_err(|_| "the client left before `initialize`".to_string())?;
+        let response = match msg {
+            Message::Request(req) if req.method == "initialize" => {
+                match serde_json::from_value::<InitializeParams>(req.params) {
+                    Ok(params) => {
+                        let _ = connection.sender.send(Message::Response(Response::new_ok(req.id, result)));
+                        return Ok(params);
+                    }
+                    Err(e) => Response::new_err(
+                        req.id,
+                        ErrorCode::InvalidParams as i32,
+                        format!("`initialize`: invalid params: {e}"),
+                    ),
+                }
+            }
+            Message::Request(req) => Response::new_err(
+                req.id,
+                ErrorCode::ServerNotInitialized as i32,
+                format!("`{}` before `initialize`", req.method),
+            ),
+            Message::Notification(n) if n.method == "exit" => return Err("exit before initialize".into()),
+            Message::Notification(_) | Message::Response(_) => continue,
+        };
+        let _ = connection.sender.send(Message::Response(response));
+    }
 }
 
 #[allow(deprecated)] // root_uri is what older clients send
@@ -238,7 +273,12 @@ impl Server {
                         if n.method == "exit" {
                             return if self.shutdown { Ok(()) } else { Err("exit without shutdown".into()) };
                         }
-                        self.notification(n);
+                        let method = n.method.clone();
+                        // Nor must a bug in handling a notification.
+                        let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.notification(n)));
+                        if handled.is_err() {
+                            self.log(&format!("hlc lsp: `{method}` failed"));
+                        }
                     }
                     Message::Response(_) => {}
                 }
