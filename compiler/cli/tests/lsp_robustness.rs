@@ -230,6 +230,94 @@ fn at(doc: &Value, text: &str, needle: &str, delta: usize) -> Value {
     json!({ "textDocument": doc, "position": pos(text, needle, delta) })
 }
 
+#[test]
+fn multi_byte_hover() {
+    let (mut c, _db, _web, doc) = opened("lsp-mb-hover", WEB);
+    let h = c.ask("textDocument/hover", at(&doc, WEB, "tier = aux", 1));
+    assert!(h["contents"]["value"].as_str().unwrap_or_default().contains("tier: NamespaceTier?"), "{h}");
+    assert_eq!(h["range"], range(WEB, "tier"), "{h}");
+    let h = c.ask("textDocument/hover", at(&doc, WEB, "1Gi", 1));
+    assert_eq!(h["range"], range(WEB, "1Gi"), "{h}");
+    // A column inside a surrogate pair (the middle of 😀) is no error.
+    let mid = json!({ "line": 0, "character": 4 });
+    let r = c.request("textDocument/hover", json!({ "textDocument": doc, "position": mid }));
+    assert!(r.get("error").is_none(), "{r}");
+    c.stop();
+}
+
+#[test]
+fn multi_byte_definition() {
+    let (mut c, db, _web, doc) = opened("lsp-mb-definition", WEB);
+    let d = c.ask("textDocument/definition", at(&doc, WEB, "db]", 1));
+    assert_eq!(d["uri"], json!(uri(&db)), "{d}");
+    assert_eq!(d["range"], json!({ "start": pos(DB, "db {", 0), "end": pos(DB, "db {", 2) }), "{d}");
+    c.stop();
+}
+
+#[test]
+fn multi_byte_references_and_rename() {
+    let (mut c, db, web, doc) = opened("lsp-mb-references", WEB);
+    let mut p = at(&doc, WEB, "db]", 1);
+    p["context"] = json!({ "includeDeclaration": true });
+    let r = c.ask("textDocument/references", p);
+    let mut found: Vec<(String, Value)> = r
+        .as_array()
+        .map(|a| a.iter().map(|l| (l["uri"].as_str().unwrap_or_default().to_string(), l["range"].clone())).collect())
+        .unwrap_or_default();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    let db_name = json!({ "start": pos(DB, "db {", 0), "end": pos(DB, "db {", 2) });
+    let web_use = json!({ "start": pos(WEB, "db]", 0), "end": pos(WEB, "db]", 2) });
+    assert_eq!(found, [(uri(&db), db_name.clone()), (uri(&web), web_use.clone())]);
+
+    let r = c.ask("textDocument/prepareRename", at(&doc, WEB, "db]", 1));
+    assert_eq!(r, web_use);
+    let mut p = at(&doc, WEB, "db]", 1);
+    p["newName"] = json!("databases");
+    let r = c.ask("textDocument/rename", p);
+    assert_eq!(r["changes"][uri(&web)][0]["range"], web_use, "{r}");
+    assert_eq!(r["changes"][uri(&db)][0]["range"], db_name, "{r}");
+    c.stop();
+}
+
+#[test]
+fn multi_byte_completion() {
+    let text = WEB.replace("/*é😀*/tier = aux", "/*é😀*/tier = ");
+    let (mut c, _db, _web, doc) = opened("lsp-mb-completion", &text);
+    let r = c.ask("textDocument/completion", at(&doc, &text, "tier = ", 7));
+    let labels: Vec<&str> =
+        r.as_array().map(|a| a.iter().filter_map(|i| i["label"].as_str()).collect()).unwrap_or_default();
+    for tier in ["core", "cluster", "aux"] {
+        assert!(labels.contains(&tier), "{labels:?}");
+    }
+    c.stop();
+}
+
+#[test]
+fn multi_byte_signature_help() {
+    // A multi-byte character right before `(`: no name, no signature, and no failure.
+    let text = WEB.replace("pvc(/*é*/1Gi", "😀(/*é*/1Gi");
+    let (mut c, _db, web, doc) = opened("lsp-mb-signature", &text);
+    let s = c.ask("textDocument/signatureHelp", at(&doc, &text, "😀(", "😀(".len()));
+    assert_eq!(s, Value::Null);
+    // One that may end a name (`·` is not alphanumeric), then a function's name.
+    let text = WEB.replace("= pvc(/*é*/1Gi", "= ·pvc(/*é*/1Gi");
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&web), "version": 2 }, "contentChanges": [{ "text": text }] }),
+    );
+    let s = c.ask("textDocument/signatureHelp", at(&doc, &text, "pvc(", 4));
+    assert!(s["signatures"][0]["label"].as_str().unwrap_or_default().starts_with("fn pvc("), "{s}");
+    // Multi-byte characters inside the arguments: the named argument is still found.
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&web), "version": 3 }, "contentChanges": [{ "text": WEB }] }),
+    );
+    let s = c.ask("textDocument/signatureHelp", at(&doc, WEB, "/données/😀\"", "/données/😀\"".len()));
+    assert!(s["signatures"][0]["label"].as_str().unwrap_or_default().starts_with("fn pvc("), "{s}");
+    assert_eq!(s["activeParameter"], 1, "{s}");
+    c.stop();
+}
+
 /// Semantic tokens as absolute (line, column, length, type).
 fn tokens(data: &Value) -> Vec<(u64, u64, u64, u64)> {
     let data: Vec<u64> = data.as_array().map(|a| a.iter().filter_map(Value::as_u64).collect()).unwrap_or_default();
@@ -244,6 +332,125 @@ fn tokens(data: &Value) -> Vec<(u64, u64, u64, u64)> {
             (line, col, t[2], t[3])
         })
         .collect()
+}
+
+#[test]
+fn multi_byte_semantic_tokens() {
+    let (mut c, _db, web, doc) = opened("lsp-mb-tokens", WEB);
+    let t = c.ask("textDocument/semanticTokens/full", json!({ "textDocument": doc }));
+    let toks = tokens(&t["data"]);
+    let token = |needle: &str, len: usize| {
+        let p = pos(WEB, needle, 0);
+        (p["line"].as_u64().unwrap_or(0), p["character"].as_u64().unwrap_or(0), len as u64)
+    };
+    let has = |(line, col, len): (u64, u64, u64), ty: u64| toks.contains(&(line, col, len, ty));
+    // The comment (UTF-16 length), a string of multi-byte characters, and names after them.
+    assert!(has(token("// 中文", "// 中文 😀 é".encode_utf16().count()), 8), "{toks:?}");
+    assert!(has(token("\"é😀中\"", "\"é😀中\"".encode_utf16().count()), 6), "{toks:?}");
+    assert!(has(token("tier = aux", 4), 5), "{toks:?}");
+    assert!(has(token("aux", 3), 2), "{toks:?}");
+    assert!(has(token("1Gi", 3), 7), "{toks:?}");
+    // Interpolations next to multi-byte characters cut no character.
+    for (version, interpolated) in [(2, "\"é${\"😀\"}中${ \"x\" }😀\""), (3, "\"é${\"😀\"}中${\"x\"😀}😀\"")]
+    {
+        let text = WEB.replace("\"é😀中\"", interpolated);
+        c.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri(&web), "version": version }, "contentChanges": [{ "text": text }] }),
+        );
+        let t = c.ask("textDocument/semanticTokens/full", json!({ "textDocument": doc }));
+        assert!(!tokens(&t["data"]).is_empty(), "{t}");
+    }
+    c.stop();
+}
+
+#[test]
+fn multi_byte_inlay_hints() {
+    let (mut c, _db, _web, doc) = opened("lsp-mb-hints", WEB);
+    let h = c.ask(
+        "textDocument/inlayHint",
+        json!({ "textDocument": doc, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 99, "character": 0 } } }),
+    );
+    let hint =
+        |label: &str| h.as_array().and_then(|a| a.iter().find(|x| x["label"] == label)).map(|x| x["position"].clone());
+    assert_eq!(hint("size ="), Some(pos(WEB, "1Gi", 0)), "{h}");
+    assert_eq!(hint(": Service"), Some(pos(WEB, "web {\n    image", 3)), "{h}");
+    // A range that starts after multi-byte characters: only the hints inside it.
+    let line = pos(WEB, "/*😀*/volume", 0)["line"].clone();
+    let h = c.ask(
+        "textDocument/inlayHint",
+        json!({ "textDocument": doc, "range": { "start": pos(WEB, "1Gi", 0), "end": { "line": line, "character": 99 } } }),
+    );
+    let labels: Vec<&str> =
+        h.as_array().map(|a| a.iter().filter_map(|x| x["label"].as_str()).collect()).unwrap_or_default();
+    assert_eq!(labels, ["size ="], "{h}");
+    c.stop();
+}
+
+#[test]
+fn multi_byte_code_actions() {
+    let text = WEB.replace("    port http = 80\n", "    port http = 80\n    /*é😀*/replica = 2\n");
+    let (mut c, _db, web, doc) = opened("lsp-mb-actions", &text);
+    let d = c.diagnostics_of_version(&web, 1);
+    let e0204: Vec<Value> = d.iter().filter(|x| x["code"] == "E0204").cloned().collect();
+    assert_eq!(e0204[0]["range"], range(&text, "replica"), "{d:?}");
+    let a = c.ask(
+        "textDocument/codeAction",
+        json!({ "textDocument": doc, "range": e0204[0]["range"], "context": { "diagnostics": e0204 } }),
+    );
+    assert_eq!(a[0]["title"], "Change `replica` to `replicas`", "{a}");
+    assert_eq!(a[0]["edit"]["changes"][uri(&web)][0]["range"], range(&text, "replica"));
+    // The missing backup job goes after the service, indented like it.
+    let e0513: Vec<Value> = d.iter().filter(|x| x["code"] == "E0513").cloned().collect();
+    let a = c.ask(
+        "textDocument/codeAction",
+        json!({ "textDocument": doc, "range": e0513[0]["range"], "context": { "diagnostics": e0513 } }),
+    );
+    let edit = &a[0]["edit"]["changes"][uri(&web)][0];
+    assert_eq!(edit["range"]["start"], pos(&text, "  }\n}\n", 3), "{a}");
+    assert!(edit["newText"].as_str().unwrap_or_default().starts_with("\n  service web-backup"), "{a}");
+    c.stop();
+}
+
+#[test]
+fn multi_byte_formatting() {
+    // Not formatted, and ending in multi-byte characters without a newline.
+    let text =
+        format!("{}// fin 😀 é", WEB.replace("namespace web { /*é😀*/tier = aux }", "namespace web {/*é😀*/tier=aux}"));
+    let (mut c, _db, _web, doc) = opened("lsp-mb-format", &text);
+    let f = c.ask(
+        "textDocument/formatting",
+        json!({ "textDocument": doc, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    assert_eq!(
+        f[0]["range"],
+        json!({ "start": { "line": 0, "character": 0 }, "end": position_of(&text, text.len()) }),
+        "{f}"
+    );
+    let new = f[0]["newText"].as_str().unwrap_or_default();
+    assert!(new.contains("tier = aux") && new.contains("// fin 😀 é"), "{new}");
+    c.stop();
+}
+
+#[test]
+fn multi_byte_symbols() {
+    let (mut c, _db, web, doc) = opened("lsp-mb-symbols", WEB);
+    let s = c.ask("textDocument/documentSymbol", json!({ "textDocument": doc }));
+    assert_eq!(s[0]["name"], "stack web", "{s}");
+    assert_eq!(s[0]["range"]["start"], pos(WEB, "stack web", 0));
+    assert_eq!(s[0]["range"]["end"], position_of(WEB, WEB.len() - 1));
+    assert_eq!(s[0]["children"][1]["name"], "service web", "{s}");
+    let service_name = json!({ "start": pos(WEB, "web {\n    image", 0), "end": pos(WEB, "web {\n    image", 3) });
+    assert_eq!(s[0]["children"][1]["selectionRange"], service_name, "{s}");
+    let w = c.ask("workspace/symbol", json!({ "query": "web" }));
+    let ranges: Vec<&Value> = w
+        .as_array()
+        .map(|a| {
+            a.iter().filter(|x| x["location"]["uri"] == json!(uri(&web))).map(|x| &x["location"]["range"]).collect()
+        })
+        .unwrap_or_default();
+    assert!(ranges.contains(&&service_name), "{w}");
+    c.stop();
 }
 
 #[test]

@@ -40,11 +40,16 @@ pub fn legend() -> SemanticTokensLegend {
 
 struct Tokens<'a> {
     index: &'a Index,
+    text: &'a str,
     raw: Vec<(usize, usize, u32)>,
 }
 
 impl Tokens<'_> {
+    /// A token over bytes `start..end`, both moved back to a character boundary: a span
+    /// computed from a keyword's length (or a malformed file) must not cut a character.
     fn push(&mut self, start: usize, end: usize, ty: u32) {
+        let (start, end) =
+            (convert::floor_char_boundary(self.text, start), convert::floor_char_boundary(self.text, end));
         if end > start {
             self.raw.push((start, end, ty));
         }
@@ -230,7 +235,7 @@ impl Tokens<'_> {
 /// per token).
 pub fn semantic_tokens(index: &Index, fi: usize) -> SemanticTokens {
     let file = &index.files[fi];
-    let mut t = Tokens { index, raw: Vec::new() };
+    let mut t = Tokens { index, text: file.text.text(), raw: Vec::new() };
     for item in &file.ast.items {
         t.item(item);
     }
@@ -394,14 +399,17 @@ impl Hints<'_> {
 /// highlighted.
 pub fn signature_help(index: &Index, fi: usize, offset: usize) -> Option<SignatureHelp> {
     let text = index.files[fi].text.text();
-    // Walk back to the unclosed `(` of the call, counting commas at its depth.
+    let offset = convert::floor_char_boundary(text, offset);
+    // Walk back to the unclosed `(` of the call, counting commas at its depth. (Bytes: the
+    // ASCII ones looked for never occur inside a multi-byte character.)
     let bytes = text.as_bytes();
-    let (mut depth, mut commas, mut i) = (0i32, 0u32, offset.min(bytes.len()));
+    let (mut depth, mut commas, mut i) = (0i32, 0u32, offset);
     let mut in_string = false;
     while i > 0 {
         i -= 1;
         match bytes[i] {
-            b'"' => in_string = !in_string,
+            // A quote not escaped by an odd number of backslashes.
+            b'"' if bytes[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0 => in_string = !in_string,
             _ if in_string => {}
             b')' | b']' | b'}' => depth += 1,
             b'(' | b'[' | b'{' if depth > 0 => depth -= 1,
@@ -415,11 +423,17 @@ pub fn signature_help(index: &Index, fi: usize, offset: usize) -> Option<Signatu
         }
     }
     let name_end = i;
-    let name_start =
-        text[..name_end].rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-')).map(|j| j + 1).unwrap_or(0);
+    // The name before `(`: it starts after the last character that cannot be in one (which
+    // may be several bytes long).
+    let name_start = text[..name_end]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_alphanumeric() || c == '_' || c == '-'))
+        .map(|(j, c)| j + c.len_utf8())
+        .unwrap_or(0);
     let f = index.fns.get(&text[name_start..name_end])?;
     // A named argument (`mount = `) picks its parameter by name.
-    let current = &text[i + 1..offset.min(text.len())];
+    let current = &text[i + 1..offset];
     let last_arg = current.rsplit(',').next().unwrap_or_default().trim();
     let active = last_arg
         .split_once('=')
@@ -515,8 +529,9 @@ fn enclosing_service(file: &crate::analysis::File, offset: usize) -> Option<(Str
             return None;
         }
         if d.kw.name == "service" {
-            let line_start = text[..d.span.start as usize].rfind('\n').map(|i| i + 1).unwrap_or(0);
-            let indent = text[line_start..d.span.start as usize].to_string();
+            let start = d.span.start as usize;
+            let line_start = text.get(..start)?.rfind('\n').map(|i| i + 1).unwrap_or(0);
+            let indent = text.get(line_start..start)?.to_string();
             return Some((d.name.as_ref()?.name.clone(), d.span.end as usize, indent));
         }
         if let DeclBody::Block(b) = &d.body {

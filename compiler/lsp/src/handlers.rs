@@ -594,8 +594,10 @@ fn completion(
     // `field = <cursor>`: the values of the field's type.
     let value_of = before.rsplit_once('=').and_then(|(lhs, rhs)| {
         let rhs_ok = rhs.trim().chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
-        let field = lhs.split_whitespace().last()?;
-        (rhs_ok && !lhs.trim_end().ends_with(['=', '!', '<', '>'])).then_some(field.to_string())
+        // The name just before `=` (after a comment, a `{` or `,` too, not only a space).
+        let lhs = lhs.trim_end();
+        let field = &lhs[lhs.trim_end_matches(|c: char| c.is_alphanumeric() || c == '_' || c == '-').len()..];
+        (rhs_ok && !field.is_empty()).then_some(field.to_string())
     });
     let in_depends_on = before.contains("depends_on") && before.contains('[') && !before.contains(']');
     let expected = match &found {
