@@ -54,7 +54,7 @@ use crate::convert::{Doc, LineIndex};
 /// The transport is our own ([`transport`]), not lsp-server's: that one's reader stops at the
 /// first message it cannot parse, and the server with it.
 pub fn run_stdio() -> Result<(), String> {
-    let (connection, io_threads) = transport::stdio();
+    let (connection, io_threads) = transport::stdio()?;
     run(connection)?;
     io_threads.join()
 }

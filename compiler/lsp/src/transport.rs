@@ -34,22 +34,20 @@ impl IoThreads {
 }
 
 /// A connection over stdin and stdout.
-pub fn stdio() -> (Connection, IoThreads) {
+pub fn stdio() -> Result<(Connection, IoThreads), String> {
     let (to_server, from_client) = crossbeam_channel::unbounded();
     let (to_client, outgoing) = crossbeam_channel::unbounded();
     let (errors_tx, errors_rx) = crossbeam_channel::unbounded();
+    let cannot = |e: io::Error| format!("hlc lsp: cannot start the stdio threads: {e}");
     let reader = std::thread::Builder::new()
         .name("hlc-lsp-reader".into())
-        .spawn(move || read_messages(&mut io::stdin().lock(), &to_server, &errors_tx));
+        .spawn(move || read_messages(&mut io::stdin().lock(), &to_server, &errors_tx))
+        .map_err(cannot)?;
     let writer = std::thread::Builder::new()
         .name("hlc-lsp-writer".into())
-        .spawn(move || write_messages(&mut io::stdout().lock(), &outgoing, errors_rx));
-    let threads = match (reader, writer) {
-        (Ok(reader), Ok(writer)) => IoThreads { reader, writer },
-        // Without its threads the server cannot talk at all.
-        _ => panic!("hlc lsp: cannot start the stdio threads"),
-    };
-    (Connection { sender: to_client, receiver: from_client }, threads)
+        .spawn(move || write_messages(&mut io::stdout().lock(), &outgoing, errors_rx))
+        .map_err(cannot)?;
+    Ok((Connection { sender: to_client, receiver: from_client }, IoThreads { reader, writer }))
 }
 
 /// Read messages until the input ends or after `exit`: good ones go to the server, and an
