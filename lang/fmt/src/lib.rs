@@ -563,12 +563,35 @@ impl Printer<'_> {
                 self.expr(otherwise, suffix);
                 self.indent -= 1;
             }
+            ExprKind::Str(_) if self.leaf(e).starts_with("\"\"\"") => self.ml_string(&self.leaf(e)),
             // Leaves have no broken form: they are printed as written.
             _ => {
                 let s = self.flat(e).unwrap_or_else(|| self.leaf(e));
                 self.w(&s);
             }
         }
+    }
+
+    /// A multi-line string, written as `text`: its content lines and closing `"""` one level
+    /// deeper than the line it starts on. The closing line's indentation is what every content
+    /// line loses, so moving both by the same amount keeps the value; blank lines carry no
+    /// indentation.
+    fn ml_string(&mut self, text: &str) {
+        let mut lines: Vec<&str> = text.split('\n').collect();
+        let close = lines.pop().unwrap_or_default();
+        let indent = &close[..close.len() - close.trim_start().len()];
+        self.w("\"\"\"");
+        self.indent += 1;
+        for line in lines.iter().skip(1) {
+            self.nl();
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if !line.trim().is_empty() {
+                self.w(line.strip_prefix(indent).unwrap_or(line));
+            }
+        }
+        self.nl();
+        self.w("\"\"\"");
+        self.indent -= 1;
     }
 
     fn open_at(&mut self, pos: usize) {
@@ -690,6 +713,8 @@ impl Printer<'_> {
             return None;
         }
         Some(match &e.kind {
+            // A multi-line string is never flat.
+            ExprKind::Str(_) if self.leaf(e).starts_with("\"\"\"") => return None,
             ExprKind::Int(_)
             | ExprKind::Float(_)
             | ExprKind::Quantity { .. }

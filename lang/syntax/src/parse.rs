@@ -63,9 +63,18 @@ pub fn parse(file: FileId, text: &str) -> Parse {
     Parse { file, errors: lower.diags }
 }
 
-/// The result of the pre-scan: brackets still open at the end of the text, or the offset of the
+/// The result of the pre-scan: what is still open at the end of the text, or the offset of the
 /// first bracket (or `if`, or interpolation) nested deeper than [`MAX_NESTING`].
-type Unclosed = Result<Vec<(usize, u8)>, usize>;
+type Unclosed = Result<Open, usize>;
+
+/// What is open at the end of a text.
+#[derive(Default)]
+struct Open {
+    /// Brackets (offset and byte), outermost first.
+    brackets: Vec<(usize, u8)>,
+    /// The `"""` of a multi-line string that never closes.
+    ml_string: Option<usize>,
+}
 
 /// The offset just after the `//` or `/* */` comment that starts at `i` (a line comment ends
 /// before its newline; an unclosed block comment runs to the end).
@@ -91,22 +100,33 @@ fn word_at(bytes: &[u8], i: usize, word: &[u8]) -> bool {
         && bytes.get(i + word.len()).is_none_or(|b| !is_ident(*b))
 }
 
-/// What the pre-scan is reading: code, a string, or the code of an interpolation inside a
-/// string (with the braces open inside it).
+/// What the pre-scan is reading: code, a string, a multi-line string, or the code of an
+/// interpolation inside a string (with the braces open inside it).
 #[derive(Clone, Copy, PartialEq)]
 enum Mode {
     Code,
     Str,
+    MlStr,
     Interp { braces: usize },
 }
 
-/// The pre-scan: one pass over the text that reads strings, interpolations and comments by the
-/// grammar's lexical rules (`string`, `interp_chunk`, `raw_string`, `bal_comment`) and counts the
-/// brackets of the code outside them. It is the parser's view of the text's structure: a
-/// closing bracket closes whatever is open (a wrong one is the recovery productions' business),
-/// an interpolation ends at its matching `}` or at the end of its line, and so does every
-/// string. An `if` nests like a bracket until its `else` (`else if` keeps the depth), for the
-/// depth only.
+/// Whether the line starting at `i` closes a multi-line string (blanks, then `"""`); the offset
+/// just after its `"""` if so.
+fn ml_close_at(bytes: &[u8], mut i: usize) -> Option<usize> {
+    while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    bytes[i.min(bytes.len())..].starts_with(b"\"\"\"").then_some(i + 3)
+}
+
+/// The pre-scan: one pass over the text that reads strings, multi-line strings,
+/// interpolations and comments by the grammar's lexical rules (`string`, `ml_string`,
+/// `interp_chunk`, `raw_string`, `bal_comment`) and counts the brackets of the code outside
+/// them. It is the parser's view of the text's structure: a closing bracket closes whatever is
+/// open (a wrong one is the recovery productions' business), an interpolation ends at its
+/// matching `}` or at the end of its line, and so does every one-line string; a multi-line
+/// string ends at its closing line. An `if` nests like a bracket until its `else` (`else if`
+/// keeps the depth), for the depth only.
 fn brackets(text: &str) -> Unclosed {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
@@ -119,14 +139,34 @@ fn brackets(text: &str) -> Unclosed {
         let b = bytes[i];
         let mode = modes.last().map_or(Mode::Code, |m| m.0);
         if b == b'\n' && mode != Mode::Code {
-            // Every string and interpolation ends with its line.
-            depth = modes.first().map_or(depth, |m| m.1);
-            modes.clear();
+            // Every one-line string and interpolation ends with its line; a multi-line string
+            // goes on, unless the next line closes it.
+            while let Some(&(m, d)) = modes.last() {
+                if m == Mode::MlStr {
+                    break;
+                }
+                depth = d;
+                modes.pop();
+            }
+            // (A multi-line string holds its opening offset, not a depth: it is only ever
+            // opened in code, whose depth it leaves as it is.)
             i += 1;
+            if modes.last().is_some_and(|m| m.0 == Mode::MlStr)
+                && let Some(after) = ml_close_at(bytes, i)
+            {
+                modes.pop();
+                i = after;
+            }
             continue;
         }
         match mode {
             Mode::Code => match b {
+                b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                    modes.push((Mode::MlStr, i));
+                    // The rest of the opening line is not read; the loop goes on at its end.
+                    i = bytes[i..].iter().position(|&c| c == b'\n').map_or(bytes.len(), |p| i + p);
+                    continue;
+                }
                 b'"' => modes.push((Mode::Str, depth)),
                 b'/' if matches!(bytes.get(i + 1), Some(b'/' | b'*')) => {
                     // Stop on the comment's last byte; the loop steps past it.
@@ -144,11 +184,12 @@ fn brackets(text: &str) -> Unclosed {
                 }
                 _ => {}
             },
-            Mode::Str => match b {
-                b'"' => {
+            Mode::Str | Mode::MlStr => match b {
+                b'"' if mode == Mode::Str => {
                     modes.pop();
                 }
-                b'\\' => i += 1,
+                b'\\' if mode == Mode::Str => i += 1,
+                b'$' if mode == Mode::MlStr && bytes[i..].starts_with(b"$${") => i += 2,
                 b'$' if bytes.get(i + 1) == Some(&b'{') => {
                     deeper(&mut depth, i)?;
                     modes.push((Mode::Interp { braces: 0 }, depth - 1));
@@ -177,7 +218,8 @@ fn brackets(text: &str) -> Unclosed {
         }
         i += 1;
     }
-    Ok(open)
+    let ml_string = modes.iter().find(|m| m.0 == Mode::MlStr).map(|m| m.1);
+    Ok(Open { brackets: open, ml_string })
 }
 
 /// One level deeper at `at`: an error past [`MAX_NESTING`].
@@ -196,6 +238,21 @@ fn unterminated_string(text: &str) -> Option<usize> {
             b'/' if matches!(bytes.get(i + 1), Some(b'/' | b'*')) => {
                 // Stop on the comment's last byte; the loop steps past it.
                 i = skip_comment(bytes, i).saturating_sub(1);
+            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                // A multi-line string: to its closing line (one never closed is the lowering's
+                // to report).
+                let mut j = i;
+                loop {
+                    match bytes[j..].iter().position(|&c| c == b'\n') {
+                        None => return None,
+                        Some(p) => j += p + 1,
+                    }
+                    if let Some(after) = ml_close_at(bytes, j) {
+                        i = after - 1;
+                        break;
+                    }
+                }
             }
             b'"' => match string_end(bytes, i) {
                 Some(end) => i = end,
@@ -301,7 +358,18 @@ impl<'t> Lower<'t> {
                 return None;
             }
         };
-        if let Some(&(at, open)) = unclosed.last() {
+        if let Some(at) = unclosed.ml_string {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::SyntaxError,
+                    "multi-line string is never closed",
+                    Span::new(file, base + at, base + at + 3),
+                    "this `\"\"\"` has no closing line",
+                )
+                .with_help("end the string with a line that holds only `\"\"\"`"),
+            );
+        }
+        if let Some(&(at, open)) = unclosed.brackets.last() {
             let close = |b: u8| match b {
                 b'{' => '}',
                 b'[' => ']',
@@ -314,15 +382,26 @@ impl<'t> Lower<'t> {
                 format!("this `{}` has no matching `{}`", open as char, close(open)),
             )
             .with_help(format!("add the closing `{}`", close(open)));
-            if unclosed.len() > 1 {
+            if unclosed.brackets.len() > 1 {
                 let end = if rule == Rule::file { "file" } else { "interpolation" };
-                d = d.with_note(format!("{} brackets are open at the end of the {end}", unclosed.len()));
+                d = d.with_note(format!("{} brackets are open at the end of the {end}", unclosed.brackets.len()));
             }
             self.diags.push(d);
-            closed.reserve(self.text.len() + unclosed.len() + 1);
+        }
+        if unclosed.ml_string.is_some() || !unclosed.brackets.is_empty() {
+            // Close what is open, after the text: the multi-line string first (its closing line
+            // has no indentation, so no line is indented less), then the brackets.
+            closed.reserve(self.text.len() + unclosed.brackets.len() + 5);
             closed.push_str(self.text);
+            if unclosed.ml_string.is_some() {
+                closed.push_str("\n\"\"\"");
+            }
             closed.push('\n');
-            closed.extend(unclosed.iter().rev().map(|&(_, b)| close(b)));
+            closed.extend(unclosed.brackets.iter().rev().map(|&(_, b)| match b {
+                b'{' => '}',
+                b'[' => ']',
+                _ => ')',
+            }));
             let closed: &'t String = closed;
             self.text = closed.as_str();
         }
@@ -923,6 +1002,7 @@ impl<'t> Lower<'t> {
                 ExprKind::Quantity { number, unit }
             }
             Rule::string => ExprKind::Str(self.string_parts(p)),
+            Rule::ml_string => ExprKind::Str(self.ml_string(p)),
             Rule::boolean => ExprKind::Bool(p.as_str() == "true"),
             Rule::null => ExprKind::Null,
             Rule::paren => {
@@ -1019,6 +1099,105 @@ impl<'t> Lower<'t> {
             _ => ExprKind::Error,
         };
         Expr { kind, span }
+    }
+
+    /// A multi-line string's parts: its content lines without the closing line's indentation,
+    /// each with its newline.
+    fn ml_string(&mut self, p: Pair<'_, Rule>) -> Vec<StrPart> {
+        let whole = self.span(&p);
+        let (mut open, mut lines, mut close) = (None, Vec::new(), None);
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::ml_open => open = Some(c),
+                Rule::ml_line => lines.push(c),
+                Rule::ml_close => close = Some(c),
+                _ => {}
+            }
+        }
+        if let Some(o) = open.filter(|o| !o.as_str().trim().is_empty()) {
+            let span = self.span(&o);
+            self.diags.push(
+                Diagnostic::new(Code::SyntaxError, "text after the opening `\"\"\"`", span, "not part of the string")
+                    .with_help("a multi-line string starts on the line after its `\"\"\"`"),
+            );
+        }
+        let indent = match &close {
+            Some(c) => c.as_str().trim_end_matches('"'),
+            None => {
+                let at = whole.start as usize;
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::SyntaxError,
+                        "multi-line string is never closed",
+                        Span::new(self.file, at, at + 3),
+                        "this `\"\"\"` has no closing line",
+                    )
+                    .with_help("end the string with a line that holds only `\"\"\"`"),
+                );
+                ""
+            }
+        };
+        let mut parts: Vec<StrPart> = Vec::new();
+        let push_text = |parts: &mut Vec<StrPart>, s: &str| match parts.last_mut() {
+            Some(StrPart::Text(t)) => t.push_str(s),
+            _ => parts.push(StrPart::Text(s.to_string())),
+        };
+        for line in lines {
+            let text = line.as_str();
+            if !text.trim().is_empty() {
+                let mut skip = indent.len();
+                if !text.starts_with(indent) {
+                    let at = self.base + line.as_span().start();
+                    let shown = text.len() - text.trim_start().len();
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::SyntaxError,
+                            "this line is indented less than the closing `\"\"\"`",
+                            Span::new(self.file, at, at + shown.max(1)),
+                            "less indentation than the closing line",
+                        )
+                        .with_help("the closing `\"\"\"` sets how much indentation every line loses: indent this line at least as far"),
+                    );
+                    skip = text.len() - text.trim_start().len();
+                }
+                for c in line.into_inner() {
+                    match c.as_rule() {
+                        Rule::ml_text => {
+                            let t = c.as_str();
+                            let cut = skip.min(t.len());
+                            skip -= cut;
+                            push_text(&mut parts, &t[cut..]);
+                        }
+                        Rule::ml_dollar => push_text(&mut parts, "${"),
+                        Rule::interp => {
+                            if let Some(body) = c.into_inner().find(|b| b.as_rule() == Rule::interp_body) {
+                                let e = self.interpolation(body.as_str(), body.as_span().start());
+                                parts.push(StrPart::Interp(e));
+                            }
+                        }
+                        Rule::ml_broken => {
+                            let span = self.span(&c);
+                            let at = span.start as usize;
+                            self.diags.push(
+                                Diagnostic::new(
+                                    Code::SyntaxError,
+                                    "interpolation is never closed on its line",
+                                    Span::new(self.file, at, at + 2),
+                                    "this `${` has no `}` on its line",
+                                )
+                                .with_help("close it with `}` on the same line, or write `$${` for a literal `${`"),
+                            );
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            push_text(&mut parts, "\n");
+        }
+        if parts.is_empty() {
+            parts.push(StrPart::Text(String::new()));
+        }
+        parts
     }
 
     fn string_parts(&mut self, p: Pair<'_, Rule>) -> Vec<StrPart> {

@@ -95,3 +95,51 @@ fn interpolations_are_parsed_in_place() {
     let ast = format!("{:?}", p.file);
     assert!(ast.contains("\"q\"") && ast.contains("name"), "{ast}");
 }
+
+/// The text of the first field's value in `src` (a string with no interpolation).
+fn first_string(src: &str) -> (String, Vec<String>) {
+    use hl_syntax::ast::{DeclBody, Entry, ExprKind, Item, StrPart};
+    let p = hl_syntax::parse(FileId(0), src);
+    let errs = errors(src);
+    let Some(Item::Decl(d)) = p.file.items.first() else { panic!("no decl: {:?}", p.file.items) };
+    let DeclBody::Block(b) = &d.body else { panic!("no block") };
+    let Some(Entry::Field(f)) = b.entries.first() else { panic!("no field: {:?}", b.entries) };
+    let ExprKind::Str(parts) = &f.value.kind else { panic!("not a string: {:?}", f.value.kind) };
+    let text = parts
+        .iter()
+        .map(|p| match p {
+            StrPart::Text(t) => t.clone(),
+            StrPart::Interp(_) => "<interp>".to_string(),
+        })
+        .collect();
+    (text, errs)
+}
+
+#[test]
+fn multi_line_strings_strip_the_closing_indentation() {
+    let src = "stack s {\n  script = \"\"\"\n    #!/bin/sh\n      echo \"a\\tb\" ${name} $${HOME}\n\n    done\n    \"\"\"\n  y = 1\n}\n";
+    let (text, errs) = first_string(src);
+    assert!(errs.is_empty(), "{errs:#?}");
+    assert_eq!(text, "#!/bin/sh\n  echo \"a\\tb\" <interp> ${HOME}\n\ndone\n");
+    // Empty, and closed at column 0.
+    assert_eq!(first_string("x {\n  a = \"\"\"\n\"\"\"\n}\n").0, "");
+    assert_eq!(first_string("x {\n  a = \"\"\"\nraw\\n \"q\" \"\"\n\"\"\"\n}\n").0, "raw\\n \"q\" \"\"\n");
+}
+
+#[test]
+fn multi_line_string_mistakes_are_reported_and_contained() {
+    // A line indented less than the closing line; text after the opening; an interpolation
+    // left open: each one error, and the entries after the string still parse.
+    let src = "x {\n  a = \"\"\" junk\n    ok\n  less\n    ${open\n    \"\"\"\n  b = 1 +\n}\n";
+    let errs = errors(src);
+    assert_eq!(errs.len(), 4, "{errs:#?}");
+    assert!(errs[0].contains("text after the opening"), "{errs:#?}");
+    assert!(errs[1].contains("indented less"), "{errs:#?}");
+    assert!(errs[2].contains("never closed on its line"), "{errs:#?}");
+    assert!(errs[3].contains("expected"), "{errs:#?}");
+    // Never closed: one error at the opening, nothing read as code after it.
+    let src = "x {\n  a = \"\"\"\n  stack y { z = = }\n";
+    let errs = errors(src);
+    assert_eq!(errs.len(), 2, "{errs:#?}");
+    assert!(errs.iter().any(|e| e.contains("multi-line string is never closed")), "{errs:#?}");
+}
