@@ -1,7 +1,11 @@
 //! `hlc lsp`: the hl language server, over stdio (lsp-server + lsp-types).
 //!
+//! Messages come through our own stdio transport (`transport.rs`): a malformed one is
+//! answered with a JSON-RPC error and the server reads on.
+//!
 //! The main loop owns the state: the texts of open documents (which override the files on
-//! disk) and, per hl workspace, an incremental compiler [`Session`] (the same salsa queries
+//! disk; each with its line index, kept up to date by incremental `didChange` edits, so that
+//! converting a position never scans the text) and, per hl workspace, an incremental compiler [`Session`] (the same salsa queries
 //! as `hlc check`, so the diagnostics are the same) and the diagnostics last published. An
 //! edit changes one file of the session, which forgets only what depended on that file; as
 //! soon as no message is waiting, a worker thread asks the session for the workspace's
