@@ -10,8 +10,9 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-/// Read a workspace directory the way `hlc` does: every `.hl` file below it, with paths
-/// relative to it and displayed relative to the repository root.
+/// Read a workspace directory the way `hlc` does: every file below it (the `.hl` files are
+/// compiled, the others read by `file(...)`; hidden ones skipped), with paths relative to it and
+/// displayed relative to the repository root.
 pub fn read_dir(dir: &Path) -> Vec<InputText> {
     let mut paths = Vec::new();
     collect(dir, &mut paths);
@@ -32,9 +33,12 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = fs::read_dir(dir) else { return };
     for e in entries.flatten() {
         let p = e.path();
+        if e.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
         if p.is_dir() {
             collect(&p, out);
-        } else if p.extension().is_some_and(|x| x == "hl") {
+        } else if p.is_file() {
             out.push(p);
         }
     }

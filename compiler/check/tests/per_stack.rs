@@ -56,6 +56,7 @@ fn compile(files: &[(String, String)]) -> Model {
         prelude,
         types,
         stdlib_scopes,
+        assets: None,
     };
     let prelude = hl_eval::evaluate(&input(false, true, None, None), Limits::default());
     let shared = (Some(prelude.types.clone()), Some(prelude.stdlib_scopes.clone()));

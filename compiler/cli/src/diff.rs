@@ -56,10 +56,11 @@ impl Host for GitHost {
         let listing = git(&self.top, &["ls-tree", "-r", "--name-only", &self.rev, "--", &self.prefix])?;
         let files: Vec<String> = String::from_utf8_lossy(&listing)
             .lines()
-            .filter(|p| p.ends_with(".hl"))
+            .filter(|p| !p.rsplit('/').next().is_some_and(|name| name.starts_with('.')))
             .map(|p| p.strip_prefix(&self.prefix).unwrap_or(p).to_string())
             .collect();
-        if files.is_empty() {
+        // The `.hl` files are the sources; the others are there for `file(...)`.
+        if !files.iter().any(|p| p.ends_with(".hl")) {
             return Err(std::io::Error::other(format!("no .hl files under `{}` at `{}`", self.prefix, self.rev)));
         }
         Ok(files)

@@ -92,6 +92,11 @@ pub(crate) struct Parsed {
 #[salsa::tracked(returns(ref))]
 pub(crate) fn parsed(db: &dyn salsa::Database, file: File) -> Parsed {
     let id = file.id(db);
+    if !is_hl(file.path(db)) {
+        // Another file of the workspace (a script, a configuration file): read only by
+        // `file(...)`, never parsed.
+        return Parsed { text: Arc::from(""), parse: None, diagnostics: Vec::new() };
+    }
     match decode(file.bytes(db)) {
         Ok(text) => {
             let parse = hl_syntax::parse(id, &text);
@@ -112,6 +117,11 @@ pub(crate) fn parsed(db: &dyn salsa::Database, file: File) -> Parsed {
             Parsed { text: prefix.into(), parse: None, diagnostics: vec![d] }
         }
     }
+}
+
+/// Whether a workspace path is an hl source file (the others are read only by `file(...)`).
+pub(crate) fn is_hl(path: &str) -> bool {
+    path.ends_with(".hl")
 }
 
 /// Text of a file, or the offset and reason it is not acceptable.
@@ -156,7 +166,9 @@ fn by_path(db: &dyn salsa::Database) -> BTreeMap<String, File> {
 #[salsa::tracked(returns(ref))]
 fn workspace_paths(db: &dyn salsa::Database) -> hl_eval::WorkspacePaths {
     let ws = Workspace::get(db);
-    hl_eval::WorkspacePaths::new(ws.files(db).iter().filter(|f| !f.stdlib(db)).map(|f| f.path(db).clone()).collect())
+    hl_eval::WorkspacePaths::new(
+        ws.files(db).iter().filter(|f| !f.stdlib(db) && is_hl(f.path(db))).map(|f| f.path(db).clone()).collect(),
+    )
 }
 
 /// Workspace files that define types: types are global, so every evaluation reads them.
@@ -238,6 +250,11 @@ fn run_eval(
     shared: Option<(Arc<hl_eval::Types>, Arc<hl_eval::StdlibScopes>)>,
 ) -> Evaluated {
     let none = hl_eval::WorkspacePaths::default();
+    // `file(...)` reads the workspace's files through salsa, so that an evaluation depends on
+    // the files it read (and an edit to one re-evaluates just those).
+    let assets = |path: &str| -> Option<Vec<u8>> {
+        by_path(db).get(path).filter(|f| !f.stdlib(db)).map(|f| f.bytes(db).clone())
+    };
     let input = EvalInput {
         files: files
             .iter()
@@ -254,6 +271,7 @@ fn run_eval(
         prelude: declaring.is_none(),
         types: shared.as_ref().map(|(types, _)| types.clone()),
         stdlib_scopes: shared.map(|(_, scopes)| scopes),
+        assets: Some(&assets),
     };
     let out = hl_eval::evaluate(&input, ws.limits(db));
     Evaluated {

@@ -39,7 +39,8 @@ use crate::InputText;
 /// # Ok::<(), io::Error>(())
 /// ```
 pub trait Host: Sync {
-    /// The workspace's `.hl` files: paths relative to its root, `/`-separated.
+    /// The workspace's files: paths relative to its root, `/`-separated. The `.hl` files are
+    /// compiled; the others are there for `file(...)` to read.
     fn files(&self) -> io::Result<Vec<String>>;
 
     /// The bytes of one of the files [`files`](Host::files) listed.
@@ -137,8 +138,9 @@ impl Host for MemoryHost {
     }
 }
 
-/// A workspace directory on disk: every `.hl` file below `root`, recursively, hidden entries
-/// skipped. Diagnostics name files as `root` joined with their relative path.
+/// A workspace directory on disk: every file below `root`, recursively, hidden entries skipped:
+/// the `.hl` files are the sources, the others (scripts, configuration files) are read by
+/// `file(...)`. Diagnostics name files as `root` joined with their relative path.
 ///
 /// ```no_run
 /// use hlc_core::{DiskHost, compile_host};
@@ -228,7 +230,8 @@ impl DiskHost {
                     seen.push(canonical);
                     self.walk(root, &target, &path, depth + 1, seen, out)?;
                 }
-            } else if ft.is_file() && name.ends_with(".hl") {
+            } else if ft.is_file() {
+                // `.hl` files are the sources; the others are read by `file(...)`.
                 out.push(path);
             }
         }

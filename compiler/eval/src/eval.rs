@@ -27,6 +27,9 @@ pub struct InputFile<'a> {
     pub declares: bool,
 }
 
+/// Reads a workspace file for `file(...)`: its bytes by logical path, or `None`.
+pub type ReadAsset<'a> = dyn Fn(&str) -> Option<Vec<u8>> + 'a;
+
 /// Every schema and enum by name.
 pub type Types = IndexMap<String, Arc<TypeDef>>;
 
@@ -46,6 +49,10 @@ pub struct EvalInput<'a> {
     /// standard library files found them ([`EvalOutput::stdlib_scopes`]); `None` reads them
     /// from `files`.
     pub stdlib_scopes: Option<Arc<StdlibScopes>>,
+    /// The workspace's other files, for `file("path")`: the bytes of a file by its logical path
+    /// (relative to the workspace root, with `/`), or `None` when the workspace has no such
+    /// file. `None` here: no file can be read.
+    pub assets: Option<&'a ReadAsset<'a>>,
 }
 
 /// The names the standard library defines: the prelude (in scope in every file) and each
@@ -179,6 +186,7 @@ enum Slot {
 
 struct Evaluator<'a> {
     files: IndexMap<FileId, &'a InputFile<'a>>,
+    assets: Option<&'a ReadAsset<'a>>,
     by_path: FxHashMap<String, FileId>,
     root_schema: &'a str,
     workspace_paths: &'a WorkspacePaths,
@@ -197,7 +205,7 @@ struct Evaluator<'a> {
     limit_reported: bool,
 }
 
-const BUILTINS: &[&str] = &["len", "join", "lower", "upper", "keys", "contains", "str"];
+const BUILTINS: &[&str] = &["len", "join", "lower", "upper", "keys", "contains", "str", "file", "template"];
 
 impl<'a> Evaluator<'a> {
     fn new(input: &'a EvalInput<'a>, limits: Limits) -> Self {
@@ -209,6 +217,7 @@ impl<'a> Evaluator<'a> {
         }
         Evaluator {
             files,
+            assets: input.assets,
             by_path,
             root_schema: input.root_schema,
             workspace_paths: input.workspace_paths,
@@ -1754,6 +1763,15 @@ impl<'a> Evaluator<'a> {
             ("keys", [v]) => v
                 .as_map()
                 .map(|m| ValueKind::List(m.keys().map(|k| Value::new(ValueKind::Str(k.clone()), v.span)).collect())),
+            ("file", [p]) => match &p.kind {
+                ValueKind::Str(path) => return self.read_file(path, &args[0].value, span),
+                _ => None,
+            },
+            ("template", [t, vars]) => match (&t.kind, &vars.kind) {
+                (ValueKind::Str(text), ValueKind::Map(m)) => return self.render_template(text, m, span),
+                (ValueKind::Str(text), ValueKind::Record(r)) => return self.render_template(text, &r.fields, span),
+                _ => None,
+            },
             ("contains", [c, x]) => match &c.kind {
                 ValueKind::List(l) => Some(ValueKind::Bool(l.iter().any(|i| values_equal(i, x)))),
                 ValueKind::Map(m) => x.as_str().map(|k| ValueKind::Bool(m.contains_key(k))),
@@ -1769,6 +1787,8 @@ impl<'a> Evaluator<'a> {
                     "upper" => "upper(string)",
                     "str" => "str(scalar)",
                     "keys" => "keys(map)",
+                    "file" => "file(path)",
+                    "template" => "template(text, { name: value, ... })",
                     _ => "contains(list | map | string, value)",
                 };
                 self.error(Diagnostic::new(
@@ -1790,6 +1810,99 @@ impl<'a> Evaluator<'a> {
                     span,
                     "wrong argument types",
                 ));
+                Value::error(span)
+            }
+        }
+    }
+
+    /// `file(path)`: the text of a workspace file, the path relative to the file that makes the
+    /// call (where it is written, not where a function is called from).
+    fn read_file(&mut self, path: &str, arg: &ast::Expr, span: Span) -> Value {
+        let here = self.files.get(&self.file).map(|f| f.path.as_str()).unwrap_or_default();
+        let dir = here.rsplit_once('/').map_or("", |(d, _)| d);
+        let mut parts: Vec<&str> =
+            if path.starts_with('/') { Vec::new() } else { dir.split('/').filter(|p| !p.is_empty()).collect() };
+        let mut outside = path.starts_with('/');
+        for part in path.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => outside |= parts.pop().is_none(),
+                p => parts.push(p),
+            }
+        }
+        let resolved = parts.join("/");
+        if outside || resolved.is_empty() {
+            self.error(
+                Diagnostic::new(
+                    Code::MissingFile,
+                    format!("`{path}` is outside the workspace"),
+                    arg.span,
+                    "the path leaves the workspace",
+                )
+                .with_help(
+                    "`file` reads files inside the workspace, by a path relative to this file: move the file in",
+                ),
+            );
+            return Value::error(span);
+        }
+        let Some(bytes) = self.assets.and_then(|read| read(&resolved)) else {
+            self.error(
+                Diagnostic::new(
+                    Code::MissingFile,
+                    format!("no file `{resolved}` in the workspace"),
+                    arg.span,
+                    "no such file",
+                )
+                .with_help(format!("the path is relative to `{here}`; hidden files are not part of the workspace")),
+            );
+            return Value::error(span);
+        };
+        match String::from_utf8(bytes) {
+            Ok(text) if !text.contains('\0') => Value::new(ValueKind::Str(text), span),
+            Ok(text) => {
+                let at = text.find('\0').unwrap_or_default();
+                self.error(
+                    Diagnostic::new(
+                        Code::InvalidText,
+                        format!("`{resolved}` contains a NUL byte (at byte {at})"),
+                        arg.span,
+                        "not text",
+                    )
+                    .with_help("`file` reads UTF-8 text"),
+                );
+                Value::error(span)
+            }
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                self.error(
+                    Diagnostic::new(
+                        Code::InvalidText,
+                        format!("`{resolved}` is not valid UTF-8 (at byte {at})"),
+                        arg.span,
+                        "not UTF-8 text",
+                    )
+                    .with_help("`file` reads UTF-8 text"),
+                );
+                Value::error(span)
+            }
+        }
+    }
+
+    /// `template(text, vars)`: Terraform's template language over hl values.
+    fn render_template(&mut self, text: &str, vars: &crate::value::Fields<Value>, span: Span) -> Value {
+        match crate::template::render(text, vars) {
+            Ok(out) => Value::new(ValueKind::Str(out), span),
+            Err(e) => {
+                let (line, col) = crate::template::line_col(text, e.offset);
+                self.error(
+                    Diagnostic::new(
+                        Code::TemplateError,
+                        format!("template line {line}, column {col}: {}", e.message),
+                        span,
+                        "in this template",
+                    )
+                    .with_help("templates take `${name}`, `${name.field}`, `%{ if name }`, `%{ for v in name }`; `$${` is a literal `${`"),
+                );
                 Value::error(span)
             }
         }

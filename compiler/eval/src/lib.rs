@@ -12,6 +12,7 @@
 
 mod eval;
 mod merge;
+mod template;
 mod ty;
 mod value;
 

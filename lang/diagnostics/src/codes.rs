@@ -86,6 +86,7 @@ codes! {
     UnresolvedImport   = "E0103" "unresolved-import"     Error   "an import names a file that does not exist";
     ImportCycle        = "E0104" "import-cycle"          Error   "files import each other in a cycle";
     UnknownType        = "E0105" "unknown-type"          Error   "a type annotation names a type that does not exist";
+    MissingFile        = "E0106" "missing-file"          Error   "`file` names a file that is not in the workspace";
     // Types and values
     TypeMismatch       = "E0201" "type-mismatch"         Error   "a value has a different type than the place it is used";
     WrongUnit          = "E0202" "wrong-unit"            Error   "a quantity has a unit of the wrong kind (memory where CPU is expected, ...)";
@@ -98,6 +99,7 @@ codes! {
     DuplicateField     = "E0209" "duplicate-field"       Error   "a field or named entry is set twice in one record";
     BadArguments       = "E0210" "bad-arguments"         Error   "a function is called with missing, extra or unknown arguments";
     NotCallable        = "E0211" "not-callable"          Error   "a value that is not a function is called";
+    TemplateError      = "E0212" "template-error"        Error   "a template uses a value it is not given, or holds what templates cannot";
     // Evaluation
     EvaluationLimit    = "E0301" "evaluation-limit"      Error   "evaluation took more steps or deeper recursion than allowed";
     CyclicDefinition   = "E0302" "cyclic-definition"     Error   "a value is defined in terms of itself";

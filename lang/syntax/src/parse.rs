@@ -1369,7 +1369,8 @@ impl<'t> Lower<'t> {
 /// Whitespace and comment openers are always acceptable; naming them helps nobody.
 fn is_token_worth_naming(token: &str) -> bool {
     // Character ranges (`a..z`) and built-in rules print as placeholders; skip them too.
-    let placeholder = matches!(token, "//" | "///" | "/*" | "BUILTIN_RULE");
+    // `"""` opens a multi-line string where `"` opens a string: naming `"` says it.
+    let placeholder = matches!(token, "//" | "///" | "/*" | "BUILTIN_RULE" | "\"\"\"");
     let range = token.len() > 2 && token.contains("..");
     !(placeholder || range || token.trim().is_empty())
 }
