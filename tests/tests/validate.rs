@@ -1,6 +1,7 @@
-//! Every object emitted for `stacks/` validates: core kinds against the official Kubernetes
-//! schemas (`kubernetes-validate --strict`, where a missing schema is a failure) and custom
-//! resources against the CRD schemas of the shared material.
+//! Every object emitted for `stacks/` and for the emit fixtures (`tests/emit/*`) validates:
+//! core kinds against the official Kubernetes schemas (`kubernetes-validate --strict`, where a
+//! missing schema is a failure) and custom resources against the CRD schemas of the shared
+//! material.
 //!
 //! The Python tooling is installed by `tests/validate/setup.sh` into `target/hl-venv`. The CRD
 //! schemas are read in place from `$HLC_SHARED_DIR/schemas/crds` (default: `../shared` beside
@@ -48,20 +49,37 @@ fn emitted_objects_validate_against_kubernetes_and_crd_schemas() {
         }
     };
 
-    let c = hlc_core::compile(read_dir(&root.join("stacks")));
-    assert!(!c.has_errors(), "stacks/ does not compile");
+    // The real homelab, and every emit fixture (each shows constructs the homelab may not use
+    // yet), each into a directory of its own.
     let out = root.join("target").join("hl-validate-out");
     let _ = fs::remove_dir_all(&out);
-    for a in &c.artifacts {
-        let path = out.join(&a.path);
-        fs::create_dir_all(path.parent().expect("artifact has a parent")).expect("create dir");
-        fs::write(&path, &a.contents).expect("write artifact");
+    let mut workspaces = vec![("stacks".to_string(), root.join("stacks"))];
+    let mut fixtures: Vec<_> =
+        fs::read_dir(root.join("tests/emit")).expect("tests/emit").flatten().map(|e| e.path()).collect();
+    fixtures.sort();
+    workspaces.extend(fixtures.into_iter().filter(|p| p.is_dir()).map(|p| {
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        (format!("emit-{name}"), p)
+    }));
+    let mut objects = 0;
+    let mut dirs = Vec::new();
+    for (name, dir) in &workspaces {
+        let c = hlc_core::compile(read_dir(dir));
+        assert!(!c.has_errors(), "{name} does not compile");
+        for a in &c.artifacts {
+            let path = out.join(name).join(&a.path);
+            fs::create_dir_all(path.parent().expect("artifact has a parent")).expect("create dir");
+            fs::write(&path, &a.contents).expect("write artifact");
+        }
+        objects += c
+            .artifacts
+            .iter()
+            .filter(|a| {
+                a.path.starts_with("k8s/") && a.path.ends_with(".yaml") && !a.path.ends_with("kustomization.yaml")
+            })
+            .count();
+        dirs.push(out.join(name).join("k8s"));
     }
-    let objects = c
-        .artifacts
-        .iter()
-        .filter(|a| a.path.starts_with("k8s/") && a.path.ends_with(".yaml") && !a.path.ends_with("kustomization.yaml"))
-        .count();
     assert!(objects > 0);
 
     let res = Command::new(&python)
@@ -70,7 +88,7 @@ fn emitted_objects_validate_against_kubernetes_and_crd_schemas() {
         .arg(&crds)
         .arg("--k8s-version")
         .arg("1.33.0")
-        .arg(out.join("k8s"))
+        .args(dirs.iter().filter(|d| d.is_dir()))
         .output()
         .expect("run validate.py");
     let stdout = String::from_utf8_lossy(&res.stdout);

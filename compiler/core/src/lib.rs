@@ -83,6 +83,7 @@ pub const STDLIB: &[(&str, &str)] = &[
     ("std/k8s.hl", include_str!("../../../stdlib/k8s.hl")),
     ("std/backup.hl", include_str!("../../../stdlib/backup.hl")),
     ("std/proxmox.hl", include_str!("../../../stdlib/proxmox.hl")),
+    ("std/pod.hl", include_str!("../../../stdlib/pod.hl")),
 ];
 
 /// One input file: its path relative to the workspace root (with `/`), the path to show in

@@ -557,6 +557,7 @@ impl Emitter<'_> {
             volume_mounts: non_empty_vec(mounts),
             ..Default::default()
         };
+        let main = overlay(main, &with_env(&svc.container_fields, &svc.env_value_from));
         let mut containers = vec![main];
         containers.extend(svc.containers.iter().map(|c| sidecar(c, svc)));
         let init: Vec<Container> = svc.init_containers.iter().map(|c| sidecar(c, svc)).collect();
@@ -588,16 +589,19 @@ impl Emitter<'_> {
             .collect();
         let mut node_selector: BTreeMap<String, String> = BTreeMap::new();
         extend(&mut node_selector, &svc.node_selector);
-        PodSpec {
+        let spec = PodSpec {
             containers,
             init_containers: non_empty_vec(init),
             volumes: non_empty_vec(volumes),
             node_selector: non_empty(node_selector),
             priority_class_name: svc.priority_class.clone(),
+            // A Job's pods may not restart `Always` (Kubernetes' default): `OnFailure` unless
+            // the service says otherwise.
             restart_policy: matches!(svc.kind, WorkloadKind::CronJob | WorkloadKind::Job)
                 .then(|| "OnFailure".to_string()),
             ..Default::default()
-        }
+        };
+        overlay(spec, &svc.pod_fields)
     }
 
     fn workload(&mut self, svc: &Service) {
@@ -642,13 +646,18 @@ impl Emitter<'_> {
                     .volumes
                     .iter()
                     .any(|v| matches!(&v.source, VolumeSource::Pvc { access, .. } if access == "ReadWriteOnce"));
-                let strategy = svc.strategy.clone().or_else(|| rwo.then(|| "Recreate".to_string()));
+                let strategy = svc
+                    .strategy
+                    .clone()
+                    .or_else(|| svc.rolling_update.is_some().then(|| "RollingUpdate".to_string()))
+                    .or_else(|| rwo.then(|| "Recreate".to_string()));
+                let rolling_update = svc.rolling_update.clone().and_then(|r| serde_json::from_value(r).ok());
                 let obj = Deployment {
                     metadata,
                     spec: Some(DeploymentSpec {
                         replicas: Some(replicas),
                         selector,
-                        strategy: strategy.map(|t| DeploymentStrategy { type_: Some(t), ..Default::default() }),
+                        strategy: strategy.map(|t| DeploymentStrategy { type_: Some(t), rolling_update }),
                         template,
                         ..Default::default()
                     }),
@@ -682,7 +691,7 @@ impl Emitter<'_> {
             WorkloadKind::Job => {
                 let obj = Job {
                     metadata,
-                    spec: Some(JobSpec { backoff_limit: Some(3), template, ..Default::default() }),
+                    spec: Some(overlay(JobSpec { template, ..Default::default() }, &svc.job_fields)),
                     ..Default::default()
                 };
                 self.push(obj, &svc.name, Some(&svc.namespace), svc.span);
@@ -691,24 +700,19 @@ impl Emitter<'_> {
                 let Some((schedule, _)) = &svc.schedule else { return };
                 let obj = CronJob {
                     metadata,
-                    spec: Some(CronJobSpec {
-                        schedule: schedule.clone(),
-                        time_zone: svc.time_zone.clone(),
-                        concurrency_policy: Some("Forbid".into()),
-                        suspend: svc.suspend.then_some(true),
-                        successful_jobs_history_limit: Some(3),
-                        failed_jobs_history_limit: Some(5),
-                        job_template: JobTemplateSpec {
-                            metadata: None,
-                            spec: Some(JobSpec {
-                                backoff_limit: Some(1),
-                                ttl_seconds_after_finished: Some(86400),
-                                template,
-                                ..Default::default()
-                            }),
+                    spec: Some(overlay(
+                        CronJobSpec {
+                            schedule: schedule.clone(),
+                            time_zone: svc.time_zone.clone(),
+                            suspend: svc.suspend.then_some(true),
+                            job_template: JobTemplateSpec {
+                                metadata: None,
+                                spec: Some(overlay(JobSpec { template, ..Default::default() }, &svc.job_fields)),
+                            },
+                            ..Default::default()
                         },
-                        ..Default::default()
-                    }),
+                        &svc.cronjob_fields,
+                    )),
                     ..Default::default()
                 };
                 self.push(obj, &svc.name, Some(&svc.namespace), svc.span);
@@ -1134,7 +1138,7 @@ fn sidecar(c: &MContainer, svc: &Service) -> Container {
             ..Default::default()
         })
         .collect();
-    Container {
+    let base = Container {
         name: c.name.clone(),
         image: Some(c.image.clone()),
         command: non_empty_vec(c.command.clone()),
@@ -1145,5 +1149,37 @@ fn sidecar(c: &MContainer, svc: &Service) -> Container {
         resources: resources(&c.resources),
         volume_mounts: non_empty_vec(mounts),
         ..Default::default()
+    };
+    overlay(base, &with_env(&c.fields, &c.env_value_from))
+}
+
+/// A container's written fields, with its `valueFrom` environment variables as `env`.
+fn with_env(fields: &serde_json::Map<String, Json>, env_value_from: &[Json]) -> serde_json::Map<String, Json> {
+    let mut out = fields.clone();
+    if !env_value_from.is_empty() {
+        out.insert("env".into(), Json::Array(env_value_from.to_vec()));
     }
+    out
+}
+
+/// `base` with `fields` (Kubernetes' spelling, as the model read them) laid over it, through
+/// JSON: a field hl did not set takes the written value, and a list hl built (`env`,
+/// `envFrom`, `volumes`, ...) gets the written items after its own. The standard library types
+/// every field after the Kubernetes object it mirrors, so the result always reads back.
+fn overlay<T: serde::Serialize + serde::de::DeserializeOwned>(base: T, fields: &serde_json::Map<String, Json>) -> T {
+    if fields.is_empty() {
+        return base;
+    }
+    let Ok(mut v) = serde_json::to_value(&base) else { return base };
+    if let Some(obj) = v.as_object_mut() {
+        for (k, x) in fields {
+            match (obj.get_mut(k), x) {
+                (Some(Json::Array(have)), Json::Array(more)) => have.extend(more.iter().cloned()),
+                _ => {
+                    obj.insert(k.clone(), x.clone());
+                }
+            }
+        }
+    }
+    serde_json::from_value(v).unwrap_or(base)
 }

@@ -2161,6 +2161,24 @@ impl<'a> Evaluator<'a> {
                 },
                 _ => self.mismatch(v, &Ty::Scalar(s), site),
             },
+            Scalar::PortRef | Scalar::IntOrPercent => {
+                let res = match (&v.kind, s) {
+                    (K::Int(n), Scalar::PortRef) => hl_types::port(*n).map(|_| ()),
+                    (K::Int(n), _) if *n >= 0 => Ok(()),
+                    (K::Int(n), _) => Err(hl_types::ValueError::OutOfRange {
+                        value: n.to_string(),
+                        min: "0".into(),
+                        max: i64::MAX.to_string(),
+                    }),
+                    (K::Str(t), Scalar::PortRef) => hl_types::port_name(t),
+                    (K::Str(t), _) => hl_types::percent(t),
+                    _ => return self.mismatch(v, &Ty::Scalar(s), site),
+                };
+                match res {
+                    Ok(()) => v,
+                    Err(e) => self.invalid(v, s, e, site),
+                }
+            }
             _ => {
                 let Some(text) = v.as_str() else { return self.mismatch(v, &Ty::Scalar(s), site) };
                 let res = match s {

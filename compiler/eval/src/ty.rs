@@ -112,6 +112,23 @@ pub fn builtin(name: &str) -> Option<Ty> {
 }
 
 pub const BUILTIN_NAMES: &[&str] = &[
-    "Any", "String", "Int", "Float", "Bool", "StackRef", "Cpu", "Memory", "Storage", "Duration", "Port", "DnsLabel",
-    "Hostname", "Ip", "Cidr", "Image", "Path",
+    "Any",
+    "String",
+    "Int",
+    "Float",
+    "Bool",
+    "StackRef",
+    "Cpu",
+    "Memory",
+    "Storage",
+    "Duration",
+    "Port",
+    "DnsLabel",
+    "Hostname",
+    "Ip",
+    "Cidr",
+    "Image",
+    "Path",
+    "PortRef",
+    "IntOrPercent",
 ];

@@ -19,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+mod k8s_fields;
 mod read;
 mod types;
 mod workspace;

@@ -569,6 +569,17 @@ impl Reader {
                 .with_help("add `schedule = \"0 3 * * *\"` (minute hour day-of-month month day-of-week)"),
             );
         }
+        let mut k8s = crate::k8s_fields::Reader { diags: &mut self.diags };
+        let container = string(r, "container_name").unwrap_or_else(|| name.to_string());
+        let mut all_ports = ports.clone();
+        all_ports.extend(udp_ports.iter().cloned());
+        k8s.check_port_names(r, &container, &all_ports, span);
+        let container_fields = k8s.object(r, crate::k8s_fields::CONTAINER_FIELDS);
+        let env_value_from = k8s.env_value_from(r);
+        let pod_fields = k8s.object(r, crate::k8s_fields::POD_FIELDS);
+        let cronjob_fields = k8s.object(r, crate::k8s_fields::CRONJOB_FIELDS);
+        let job_fields = k8s.object(r, crate::k8s_fields::JOB_FIELDS);
+        let rolling_update = k8s.object(r, &["rolling_update"]).remove("rollingUpdate");
         Service {
             name: name.to_string(),
             span,
@@ -611,6 +622,12 @@ impl Reader {
             annotations: string_map(r, "annotations"),
             pod_annotations: string_map(r, "pod_annotations"),
             description: string(r, "description"),
+            container_fields,
+            env_value_from,
+            pod_fields,
+            cronjob_fields,
+            job_fields,
+            rolling_update,
         }
     }
 
@@ -1041,7 +1058,13 @@ impl Reader {
                     self.diags.push(d);
                 }
             }
+            let mut k8s = crate::k8s_fields::Reader { diags: &mut self.diags };
+            k8s.check_port_names(cr, cn, &port_map(cr, "port"), cspan);
+            let fields = k8s.object(cr, crate::k8s_fields::CONTAINER_FIELDS);
+            let env_value_from = k8s.env_value_from(cr);
             out.push(Container {
+                fields,
+                env_value_from,
                 name: cn.clone(),
                 image: string(cr, "image").unwrap_or_default(),
                 command: strings(cr, "command"),

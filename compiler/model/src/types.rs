@@ -521,6 +521,21 @@ pub struct Service {
     pub pod_annotations: Vec<(String, String)>,
     /// What the service is; `None` when not given.
     pub description: Option<String>,
+    /// The main container's fields passed to Kubernetes as written (probes, security context,
+    /// lifecycle, pull policy, working directory, `envFrom`), in Kubernetes' spelling.
+    pub container_fields: serde_json::Map<String, serde_json::Value>,
+    /// The main container's environment variables read from a ConfigMap or Secret key, a pod
+    /// field or a resource: `{name, valueFrom}` entries, after `env` and `env_secret`.
+    pub env_value_from: Vec<serde_json::Value>,
+    /// The pod's fields passed to Kubernetes as written (tolerations, affinity, security
+    /// context, service account, host network, DNS, grace period, restart policy, ...).
+    pub pod_fields: serde_json::Map<String, serde_json::Value>,
+    /// A CronJob's spec fields as written (concurrency policy, deadlines, history limits).
+    pub cronjob_fields: serde_json::Map<String, serde_json::Value>,
+    /// A Job's (or a CronJob's Jobs') spec fields as written (backoff limit, TTL, deadlines).
+    pub job_fields: serde_json::Map<String, serde_json::Value>,
+    /// A Deployment's `rollingUpdate` parameters as written.
+    pub rolling_update: Option<serde_json::Value>,
 }
 
 /// A PodDisruptionBudget: how many of a service's pods must stay up during voluntary
@@ -558,6 +573,10 @@ pub struct Container {
     pub mounts: Vec<(String, String)>,
     /// Whether the service's environment ExternalSecrets are also this container's environment.
     pub secrets: bool,
+    /// Its fields passed to Kubernetes as written (as [`Service::container_fields`]).
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// Its environment variables from other sources (as [`Service::env_value_from`]).
+    pub env_value_from: Vec<serde_json::Value>,
 }
 
 /// An environment variable read from one key of a Secret.

@@ -23,6 +23,10 @@ pub enum Scalar {
     Image,
     Path,
     Schedule,
+    /// A port of a container by number or by name (Kubernetes' `IntOrString` of probes).
+    PortRef,
+    /// A count or a percentage (`1`, `"25%"`: a rollout's `max_surge`).
+    IntOrPercent,
 }
 
 impl Scalar {
@@ -38,6 +42,8 @@ impl Scalar {
         Scalar::Image,
         Scalar::Path,
         Scalar::Schedule,
+        Scalar::PortRef,
+        Scalar::IntOrPercent,
     ];
 
     pub fn name(self) -> &'static str {
@@ -52,6 +58,8 @@ impl Scalar {
             Scalar::Cidr => "Cidr",
             Scalar::Image => "Image",
             Scalar::Path => "Path",
+            Scalar::PortRef => "PortRef",
+            Scalar::IntOrPercent => "IntOrPercent",
             Scalar::Schedule => "Schedule",
         }
     }
@@ -82,6 +90,8 @@ impl Scalar {
             Scalar::Cidr => "an IP network in CIDR form, such as `10.0.20.0/24`",
             Scalar::Image => "a container image reference: `[registry/]repository[:tag][@digest]`",
             Scalar::Path => "an absolute file-system path",
+            Scalar::PortRef => "a container port: its number (1 to 65535) or its name (`http`)",
+            Scalar::IntOrPercent => "a count (`1`) or a percentage (`\"25%\"`)",
             Scalar::Schedule => {
                 "a schedule: a cron expression (`0 3 * * *`, `@daily`) or a systemd calendar event (`*-*-* 03:00:00`, `Sun *-*-* 01:00`)"
             }
@@ -244,6 +254,27 @@ pub fn port(n: i64) -> Result<u16, ValueError> {
         Ok(n as u16)
     } else {
         Err(ValueError::OutOfRange { value: n.to_string(), min: "1".into(), max: "65535".into() })
+    }
+}
+
+/// A port's name as Kubernetes takes it (an IANA service name): 1 to 15 lowercase letters,
+/// digits and `-`, with at least one letter, no `-` at either end and no `--`.
+pub fn port_name(s: &str) -> Result<(), ValueError> {
+    let ok_chars = s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if s.is_empty() || s.len() > 15 || !ok_chars {
+        return Err(invalid("a port name has 1 to 15 lowercase letters, digits and `-`"));
+    }
+    if !s.chars().any(|c| c.is_ascii_lowercase()) || s.starts_with('-') || s.ends_with('-') || s.contains("--") {
+        return Err(invalid("a port name has a letter, and no `-` at either end or twice in a row"));
+    }
+    Ok(())
+}
+
+/// A percentage as Kubernetes writes one in an `IntOrString`: digits and `%` (`25%`).
+pub fn percent(s: &str) -> Result<(), ValueError> {
+    match s.strip_suffix('%') {
+        Some(n) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => Ok(()),
+        _ => Err(invalid("a percentage is digits followed by `%` (`25%`)")),
     }
 }
 
