@@ -14,10 +14,10 @@ use k8s_openapi::api::apps::v1::{
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
     CSIPersistentVolumeSource, ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
-    EnvFromSource, EnvVar, EnvVarSource, Namespace as K8sNamespace, PersistentVolume, PersistentVolumeClaim,
-    PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PersistentVolumeSpec, PodSpec, PodTemplateSpec,
-    ResourceRequirements, Secret, SecretEnvSource, SecretKeySelector, SecretVolumeSource, Service as K8sService,
-    ServicePort, ServiceSpec, VolumeMount, VolumeResourceRequirements,
+    EnvFromSource, EnvVar, EnvVarSource, HostPathVolumeSource, KeyToPath, Namespace as K8sNamespace, PersistentVolume,
+    PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PersistentVolumeSpec, PodSpec,
+    PodTemplateSpec, ResourceRequirements, Secret, SecretEnvSource, SecretKeySelector, SecretVolumeSource,
+    Service as K8sService, ServicePort, ServiceSpec, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointPort, EndpointSlice};
 use k8s_openapi::api::networking::v1::{
@@ -567,6 +567,12 @@ impl Emitter<'_> {
             .filter(|v| !matches!(v.source, VolumeSource::Template { .. }))
             .map(|v| {
                 let mut vol = k8s_openapi::api::core::v1::Volume { name: v.name.clone(), ..Default::default() };
+                let o = &v.options;
+                let items: Vec<KeyToPath> = o
+                    .items
+                    .iter()
+                    .map(|(key, path, mode)| KeyToPath { key: key.clone(), path: path.clone(), mode: *mode })
+                    .collect();
                 match &v.source {
                     VolumeSource::Pvc { claim, .. } | VolumeSource::Nfs { claim, .. } | VolumeSource::Claim(claim) => {
                         vol.persistent_volume_claim = Some(PersistentVolumeClaimVolumeSource {
@@ -575,13 +581,29 @@ impl Emitter<'_> {
                         });
                     }
                     VolumeSource::EmptyDir | VolumeSource::Template { .. } => {
-                        vol.empty_dir = Some(EmptyDirVolumeSource::default())
+                        vol.empty_dir = Some(EmptyDirVolumeSource {
+                            medium: o.medium.clone(),
+                            size_limit: o.size_limit.clone().map(Quantity),
+                        })
                     }
                     VolumeSource::ConfigMap(n) => {
-                        vol.config_map = Some(ConfigMapVolumeSource { name: n.clone(), ..Default::default() })
+                        vol.config_map = Some(ConfigMapVolumeSource {
+                            name: n.clone(),
+                            default_mode: o.default_mode,
+                            items: non_empty_vec(items.clone()),
+                            optional: o.optional,
+                        })
                     }
                     VolumeSource::Secret(n) => {
-                        vol.secret = Some(SecretVolumeSource { secret_name: Some(n.clone()), ..Default::default() })
+                        vol.secret = Some(SecretVolumeSource {
+                            secret_name: Some(n.clone()),
+                            default_mode: o.default_mode,
+                            items: non_empty_vec(items.clone()),
+                            optional: o.optional,
+                        })
+                    }
+                    VolumeSource::HostPath { path, kind } => {
+                        vol.host_path = Some(HostPathVolumeSource { path: path.clone(), type_: kind.clone() })
                     }
                 }
                 vol
@@ -786,10 +808,16 @@ impl Emitter<'_> {
             },
             spec: Some(ServiceSpec {
                 type_: Some(if headless { "ClusterIP".to_string() } else { x.service_type.clone() }),
-                cluster_ip: headless.then(|| "None".to_string()),
-                selector: selector.cloned(),
+                cluster_ip: if headless { Some("None".to_string()) } else { x.cluster_ip.clone() },
+                selector: if x.selector.is_empty() {
+                    selector.cloned()
+                } else {
+                    Some(x.selector.iter().cloned().collect())
+                },
                 ports: Some(ports),
                 external_traffic_policy: x.traffic_policy.clone(),
+                publish_not_ready_addresses: x.publish_not_ready_addresses,
+                session_affinity: x.session_affinity.clone(),
                 ..Default::default()
             }),
             ..Default::default()
@@ -1120,6 +1148,15 @@ fn resources(r: &Resources) -> Option<ResourceRequirements> {
     }
     if let Some(g) = r.gpumem {
         limits.insert("viktorbarzin.me/gpumem".to_string(), Quantity(g.to_string()));
+    }
+    if let Some(c) = &r.cpu_limit {
+        limits.insert("cpu".to_string(), Quantity(c.clone()));
+    }
+    if let Some(e) = &r.ephemeral_storage {
+        requests.insert("ephemeral-storage".to_string(), Quantity(e.clone()));
+    }
+    if let Some(e) = &r.ephemeral_storage_limit {
+        limits.insert("ephemeral-storage".to_string(), Quantity(e.clone()));
     }
     if requests.is_empty() && limits.is_empty() {
         return None;

@@ -642,7 +642,48 @@ impl Reader {
             sqlite: boolean(r, "sqlite").unwrap_or(false),
             no_backup: string(r, "no_backup"),
             source,
+            options: self.volume_options(r),
         })
+    }
+
+    /// The refinements of a volume's source; an octal mode that is not one is reported.
+    fn volume_options(&mut self, r: &Record) -> VolumeOptions {
+        let mut mode = |rec: &Record, name: &str| -> Option<i32> {
+            let v = field(rec, name)?;
+            let text = v.as_str()?;
+            match i32::from_str_radix(text, 8) {
+                Ok(m) if (0..=0o7777).contains(&m) => Some(m),
+                _ => {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::InvalidValue,
+                            format!("`{text}` is not a file mode"),
+                            v.span,
+                            "expected octal digits",
+                        )
+                        .with_help("write the mode in octal, as Terraform does: `\"0644\"`, `\"0755\"`"),
+                    );
+                    None
+                }
+            }
+        };
+        let default_mode = mode(r, "default_mode");
+        let items = field(r, "items")
+            .and_then(Value::as_list)
+            .map(|l| {
+                l.iter()
+                    .filter_map(Value::as_record)
+                    .filter_map(|i| Some((string(i, "key")?, string(i, "path")?, mode(i, "mode"))))
+                    .collect()
+            })
+            .unwrap_or_default();
+        VolumeOptions {
+            medium: string(r, "medium"),
+            size_limit: quantity(r, "size_limit"),
+            default_mode,
+            items,
+            optional: boolean(r, "optional"),
+        }
     }
 
     fn expose_record(
@@ -696,6 +737,10 @@ impl Reader {
             shared_ip: boolean(e, "shared_ip").unwrap_or(false),
             traffic_policy: variant(e, "traffic_policy"),
             annotations: string_map(e, "annotations"),
+            cluster_ip: string(e, "cluster_ip"),
+            selector: string_map(e, "selector"),
+            publish_not_ready_addresses: boolean(e, "publish_not_ready_addresses"),
+            session_affinity: string(e, "session_affinity"),
         })
     }
 
@@ -1006,6 +1051,7 @@ impl Reader {
                 sqlite: false,
                 no_backup: string(r, "no_backup"),
                 source,
+                options: VolumeOptions::default(),
             },
             namespace,
             namespace_span,
@@ -1140,6 +1186,10 @@ fn volume_source(owner: &str, name: &str, r: &Record) -> Option<VolumeSource> {
         "claim" => VolumeSource::Claim(payload.and_then(Value::as_str)?.to_string()),
         "config_map" => VolumeSource::ConfigMap(payload.and_then(Value::as_str)?.to_string()),
         "secret" => VolumeSource::Secret(payload.and_then(Value::as_str)?.to_string()),
+        "host_path" => {
+            let p = payload.and_then(Value::as_record)?;
+            VolumeSource::HostPath { path: string(p, "path")?, kind: string(p, "type") }
+        }
         _ => VolumeSource::EmptyDir,
     };
     Some(source)
@@ -1349,6 +1399,9 @@ fn resources(r: &Record) -> Resources {
         memory_limit: quantity(res, "memory_limit"),
         gpu: int(res, "gpu"),
         gpumem: int(res, "gpumem"),
+        cpu_limit: quantity(res, "cpu_limit"),
+        ephemeral_storage: quantity(res, "ephemeral_storage"),
+        ephemeral_storage_limit: quantity(res, "ephemeral_storage_limit"),
     }
 }
 

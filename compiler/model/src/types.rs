@@ -606,6 +606,12 @@ pub struct Resources {
     pub gpu: Option<i64>,
     /// GPU memory in MiB (`viktorbarzin.me/gpumem`), as a limit.
     pub gpumem: Option<i64>,
+    /// A CPU limit as written (most workloads have none).
+    pub cpu_limit: Option<String>,
+    /// Ephemeral-storage request as written.
+    pub ephemeral_storage: Option<String>,
+    /// Ephemeral-storage limit as written.
+    pub ephemeral_storage_limit: Option<String>,
 }
 
 /// A volume mounted into a service's main container, or (inside a [`StackVolume`]) a claim that
@@ -629,6 +635,23 @@ pub struct Volume {
     pub no_backup: Option<String>,
     /// What backs it.
     pub source: VolumeSource,
+    /// How the source is refined (an emptyDir's medium, a ConfigMap's file modes, ...).
+    pub options: VolumeOptions,
+}
+
+/// What refines a volume's source, as written; each applies to the sources it names.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VolumeOptions {
+    /// `empty_dir`: `Memory` for a tmpfs.
+    pub medium: Option<String>,
+    /// `empty_dir`: its size limit.
+    pub size_limit: Option<String>,
+    /// `config_map`, `secret`: the files' mode (read from octal text).
+    pub default_mode: Option<i32>,
+    /// `config_map`, `secret`: (key, path, mode) of the keys to project.
+    pub items: Vec<(String, String, Option<i32>)>,
+    /// `config_map`, `secret`: may be missing.
+    pub optional: Option<bool>,
 }
 
 /// What backs a volume.
@@ -680,6 +703,13 @@ pub enum VolumeSource {
     EmptyDir,
     /// A ConfigMap, by name, mounted as files.
     ConfigMap(String),
+    /// A path on the node.
+    HostPath {
+        /// The path on the node.
+        path: String,
+        /// Its type check (`Directory`, `Socket`, ...), if any.
+        kind: Option<String>,
+    },
     /// A Kubernetes Secret, by name, mounted as files.
     Secret(String),
 }
@@ -897,6 +927,14 @@ pub struct Expose {
     pub traffic_policy: Option<String>,
     /// Extra annotations, beside the MetalLB ones.
     pub annotations: Vec<(String, String)>,
+    /// A fixed cluster IP; `None` lets Kubernetes pick (or, when headless, none).
+    pub cluster_ip: Option<String>,
+    /// The pods it selects, when not the workload's own; empty: the default.
+    pub selector: Vec<(String, String)>,
+    /// Whether pods that are not ready get traffic.
+    pub publish_not_ready_addresses: Option<bool>,
+    /// `ClientIP` or `None` as written.
+    pub session_affinity: Option<String>,
 }
 
 /// One port of a Kubernetes Service.
