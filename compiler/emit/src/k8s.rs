@@ -651,9 +651,11 @@ impl Emitter<'_> {
             annotations: non_empty(ann),
             ..meta(&svc.name, Some(&svc.namespace))
         };
+        let mut pod_labels = app.clone();
+        extend(&mut pod_labels, &svc.pod_labels);
         let template = PodTemplateSpec {
             metadata: Some(ObjectMeta {
-                labels: Some(app.clone()),
+                labels: Some(pod_labels),
                 annotations: non_empty(pod_ann),
                 ..Default::default()
             }),

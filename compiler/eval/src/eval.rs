@@ -2183,6 +2183,7 @@ impl<'a> Evaluator<'a> {
                 let Some(text) = v.as_str() else { return self.mismatch(v, &Ty::Scalar(s), site) };
                 let res = match s {
                     Scalar::DnsLabel => hl_types::dns_label(text),
+                    Scalar::DnsSubdomain => hl_types::dns_subdomain(text),
                     Scalar::Hostname => hl_types::hostname(text),
                     Scalar::Ip => hl_types::ip(text).map(|_| ()),
                     Scalar::Cidr => hl_types::cidr(text).map(|_| ()),

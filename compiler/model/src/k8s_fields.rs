@@ -20,6 +20,8 @@ pub const CONTAINER_FIELDS: &[&str] = &[
     "image_pull_policy",
     "working_dir",
     "env_from",
+    "tty",
+    "stdin",
 ];
 
 /// Fields of a service that go into its pod's `PodSpec`, by hl name (`pod_security_context` is
@@ -41,6 +43,7 @@ pub const POD_FIELDS: &[&str] = &[
     "enable_service_links",
     "share_process_namespace",
     "restart_policy",
+    "image_pull_secrets",
 ];
 
 /// Fields of a CronJob's spec.

@@ -621,6 +621,7 @@ impl Reader {
             labels: string_map(r, "labels"),
             annotations: string_map(r, "annotations"),
             pod_annotations: string_map(r, "pod_annotations"),
+            pod_labels: string_map(r, "pod_labels"),
             description: string(r, "description"),
             container_fields,
             env_value_from,

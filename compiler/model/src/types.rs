@@ -519,6 +519,8 @@ pub struct Service {
     pub annotations: Vec<(String, String)>,
     /// Extra annotations on the pod template.
     pub pod_annotations: Vec<(String, String)>,
+    /// Extra labels on the pod template, beside `app: <name>`.
+    pub pod_labels: Vec<(String, String)>,
     /// What the service is; `None` when not given.
     pub description: Option<String>,
     /// The main container's fields passed to Kubernetes as written (probes, security context,

@@ -25,6 +25,9 @@ pub enum Scalar {
     Schedule,
     /// A port of a container by number or by name (Kubernetes' `IntOrString` of probes).
     PortRef,
+    /// A DNS subdomain (RFC 1123): dot-separated DNS labels, the names Kubernetes allows for
+    /// ConfigMaps, Secrets and most other objects (`mailserver.config`).
+    DnsSubdomain,
     /// A count or a percentage (`1`, `"25%"`: a rollout's `max_surge`).
     IntOrPercent,
 }
@@ -44,6 +47,7 @@ impl Scalar {
         Scalar::Schedule,
         Scalar::PortRef,
         Scalar::IntOrPercent,
+        Scalar::DnsSubdomain,
     ];
 
     pub fn name(self) -> &'static str {
@@ -60,6 +64,7 @@ impl Scalar {
             Scalar::Path => "Path",
             Scalar::PortRef => "PortRef",
             Scalar::IntOrPercent => "IntOrPercent",
+            Scalar::DnsSubdomain => "DnsSubdomain",
             Scalar::Schedule => "Schedule",
         }
     }
@@ -92,6 +97,9 @@ impl Scalar {
             Scalar::Path => "an absolute file-system path",
             Scalar::PortRef => "a container port: its number (1 to 65535) or its name (`http`)",
             Scalar::IntOrPercent => "a count (`1`) or a percentage (`\"25%\"`)",
+            Scalar::DnsSubdomain => {
+                "a DNS subdomain (RFC 1123): dot-separated DNS labels, at most 253 characters (`mailserver.config`)"
+            }
             Scalar::Schedule => {
                 "a schedule: a cron expression (`0 3 * * *`, `@daily`) or a systemd calendar event (`*-*-* 03:00:00`, `Sun *-*-* 01:00`)"
             }
@@ -305,6 +313,18 @@ pub fn hostname(s: &str) -> Result<(), ValueError> {
     }
     let body = s.strip_prefix("*.").unwrap_or(s);
     for label in body.split('.') {
+        dns_label(label).map_err(|e| invalid(format!("label `{label}`: {e}")))?;
+    }
+    Ok(())
+}
+
+/// An RFC 1123 DNS subdomain: what Kubernetes allows as the name of a ConfigMap, a Secret and
+/// most other objects.
+pub fn dns_subdomain(s: &str) -> Result<(), ValueError> {
+    if s.is_empty() || s.len() > 253 {
+        return Err(invalid("a DNS subdomain has 1 to 253 characters"));
+    }
+    for label in s.split('.') {
         dns_label(label).map_err(|e| invalid(format!("label `{label}`: {e}")))?;
     }
     Ok(())
