@@ -63,6 +63,9 @@ pub fn emit_stack(stack: &Stack) -> StackOutput {
     for h in &stack.helm {
         e.helm(h);
     }
+    for o in &stack.objects {
+        e.kube_object(o);
+    }
     StackOutput { objects: e.objects, diagnostics: e.diags }
 }
 
@@ -319,6 +322,61 @@ impl Emitter<'_> {
             yaml,
             origin,
         });
+    }
+
+    /// An object declared as written: its JSON read back into the Kubernetes type it names, so
+    /// that a shape Kubernetes would refuse is an error here rather than at apply time.
+    fn kube_object(&mut self, o: &hl_model::KubeObject) {
+        use k8s_openapi::api::core::v1::{LimitRange, ResourceQuota, ServiceAccount};
+        use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+        let pairs = |l: &[(String, String)]| -> Json {
+            Json::Object(l.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect())
+        };
+        let mut meta = serde_json::Map::new();
+        meta.insert("name".into(), Json::String(o.name.clone()));
+        if let Some(ns) = &o.namespace {
+            meta.insert("namespace".into(), Json::String(ns.clone()));
+        }
+        if !o.labels.is_empty() {
+            meta.insert("labels".into(), pairs(&o.labels));
+        }
+        if !o.annotations.is_empty() {
+            meta.insert("annotations".into(), pairs(&o.annotations));
+        }
+        let mut doc = o.body.clone();
+        doc.insert("metadata".into(), Json::Object(meta));
+        let doc = Json::Object(doc);
+        match o.kind.as_str() {
+            "ServiceAccount" => self.push_typed::<ServiceAccount>(doc, o),
+            "Role" => self.push_typed::<Role>(doc, o),
+            "RoleBinding" => self.push_typed::<RoleBinding>(doc, o),
+            "ClusterRole" => self.push_typed::<ClusterRole>(doc, o),
+            "ClusterRoleBinding" => self.push_typed::<ClusterRoleBinding>(doc, o),
+            "ResourceQuota" => self.push_typed::<ResourceQuota>(doc, o),
+            "LimitRange" => self.push_typed::<LimitRange>(doc, o),
+            _ => self.push_typed::<ConfigMap>(doc, o),
+        }
+    }
+
+    fn push_typed<T>(&mut self, doc: Json, o: &hl_model::KubeObject)
+    where
+        T: serde::Serialize
+            + serde::de::DeserializeOwned
+            + k8s_openapi::Resource
+            + k8s_openapi::Metadata<Ty = ObjectMeta>,
+    {
+        match serde_json::from_value::<T>(doc) {
+            Ok(obj) => self.push(obj, &o.name, o.namespace.as_deref(), o.span),
+            Err(e) => self.diags.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    format!("{} `{}` is not a Kubernetes {} the API server would take: {e}", o.kind, o.name, T::KIND),
+                    o.span,
+                    "declared here",
+                )
+                .with_help("compare the fields with the Kubernetes API reference of this kind"),
+            ),
+        }
     }
 
     /// Serialise a custom resource whose spec is built as JSON, with the ownership labels.

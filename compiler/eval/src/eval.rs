@@ -27,6 +27,24 @@ pub struct InputFile<'a> {
     pub declares: bool,
 }
 
+/// Standard base64 (RFC 4648, with padding) of `bytes`.
+fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// Reads a workspace file for `file(...)`: its bytes by logical path, or `None`.
 pub type ReadAsset<'a> = dyn Fn(&str) -> Option<Vec<u8>> + 'a;
 
@@ -205,7 +223,8 @@ struct Evaluator<'a> {
     limit_reported: bool,
 }
 
-const BUILTINS: &[&str] = &["len", "join", "lower", "upper", "keys", "contains", "str", "file", "template"];
+const BUILTINS: &[&str] =
+    &["len", "join", "lower", "upper", "keys", "contains", "str", "file", "file_base64", "template"];
 
 impl<'a> Evaluator<'a> {
     fn new(input: &'a EvalInput<'a>, limits: Limits) -> Self {
@@ -1764,7 +1783,11 @@ impl<'a> Evaluator<'a> {
                 .as_map()
                 .map(|m| ValueKind::List(m.keys().map(|k| Value::new(ValueKind::Str(k.clone()), v.span)).collect())),
             ("file", [p]) => match &p.kind {
-                ValueKind::Str(path) => return self.read_file(path, &args[0].value, span),
+                ValueKind::Str(path) => return self.read_file(path, &args[0].value, span, false),
+                _ => None,
+            },
+            ("file_base64", [p]) => match &p.kind {
+                ValueKind::Str(path) => return self.read_file(path, &args[0].value, span, true),
                 _ => None,
             },
             ("template", [t, vars]) => match (&t.kind, &vars.kind) {
@@ -1788,6 +1811,7 @@ impl<'a> Evaluator<'a> {
                     "str" => "str(scalar)",
                     "keys" => "keys(map)",
                     "file" => "file(path)",
+                    "file_base64" => "file_base64(path)",
                     "template" => "template(text, { name: value, ... })",
                     _ => "contains(list | map | string, value)",
                 };
@@ -1817,7 +1841,9 @@ impl<'a> Evaluator<'a> {
 
     /// `file(path)`: the text of a workspace file, the path relative to the file that makes the
     /// call (where it is written, not where a function is called from).
-    fn read_file(&mut self, path: &str, arg: &ast::Expr, span: Span) -> Value {
+    /// `file_base64(path)` (`base64`) reads any file, text or not, as base64 text (a ConfigMap's
+    /// `binary_data`).
+    fn read_file(&mut self, path: &str, arg: &ast::Expr, span: Span, base64: bool) -> Value {
         let here = self.files.get(&self.file).map(|f| f.path.as_str()).unwrap_or_default();
         let dir = here.rsplit_once('/').map_or("", |(d, _)| d);
         let mut parts: Vec<&str> =
@@ -1857,6 +1883,9 @@ impl<'a> Evaluator<'a> {
             );
             return Value::error(span);
         };
+        if base64 {
+            return Value::new(ValueKind::Str(base64_encode(&bytes)), span);
+        }
         match String::from_utf8(bytes) {
             Ok(text) if !text.contains('\0') => Value::new(ValueKind::Str(text), span),
             Ok(text) => {

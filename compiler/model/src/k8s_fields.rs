@@ -66,8 +66,12 @@ const INT64_FIELDS: &[&str] = &[
     "termination_grace_period_seconds",
 ];
 
-/// `initial_delay_seconds` → `initialDelaySeconds`.
+/// `initial_delay_seconds` → `initialDelaySeconds` (and the one name Kubernetes capitalises
+/// otherwise: `non_resource_urls` → `nonResourceURLs`).
 pub fn camel(name: &str) -> String {
+    if name == "non_resource_urls" {
+        return "nonResourceURLs".to_string();
+    }
     let mut out = String::with_capacity(name.len());
     let mut upper = false;
     for c in name.chars() {
@@ -207,6 +211,72 @@ fn action_ports<'v>(action: &'v Record, what: &'static str, out: &mut Vec<(&'sta
         if let Some(port) = action.fields.get(kind).and_then(Value::as_record).and_then(|a| a.fields.get("port")) {
             out.push((what, port));
         }
+    }
+}
+
+/// The stack-level objects hl passes to Kubernetes as written: the stack's field, the object's
+/// apiVersion and kind, and whether it lives in a namespace.
+pub const OBJECT_KINDS: &[(&str, &str, &str, bool)] = &[
+    ("service_account", "v1", "ServiceAccount", true),
+    ("role", "rbac.authorization.k8s.io/v1", "Role", true),
+    ("role_binding", "rbac.authorization.k8s.io/v1", "RoleBinding", true),
+    ("cluster_role", "rbac.authorization.k8s.io/v1", "ClusterRole", false),
+    ("cluster_role_binding", "rbac.authorization.k8s.io/v1", "ClusterRoleBinding", false),
+    ("resource_quota", "v1", "ResourceQuota", true),
+    ("limit_range", "v1", "LimitRange", true),
+    ("config_map", "v1", "ConfigMap", true),
+];
+
+/// The verbs a Role's rule may name.
+const VERBS: &[&str] = &[
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+    "*",
+    "use",
+    "bind",
+    "escalate",
+    "impersonate",
+    "approve",
+    "sign",
+];
+
+impl Reader<'_> {
+    /// An object's body: every field but its metadata (`namespace`, `labels`, `annotations`),
+    /// as written. A rule's verbs are checked.
+    pub fn object_body(&mut self, r: &Record) -> Map<String, Json> {
+        if let Some(rules) = r.fields.get("rules").and_then(Value::as_list) {
+            for rule in rules.iter().filter_map(Value::as_record) {
+                for verb in rule.fields.get("verbs").and_then(Value::as_list).unwrap_or_default() {
+                    let Some(v) = verb.as_str() else { continue };
+                    if !VERBS.contains(&v) {
+                        let d = Diagnostic::new(
+                            Code::InvalidValue,
+                            format!("`{v}` is not a verb Kubernetes authorizes"),
+                            verb.span,
+                            "unknown verb",
+                        );
+                        let hint = hl_diagnostics::did_you_mean(v, VERBS.iter().copied());
+                        self.diags.push(match hint {
+                            Some(c) => d.with_help(format!("did you mean `{c}`?")),
+                            None => d.with_help(format!("the verbs: {}", VERBS.join(", "))),
+                        });
+                    }
+                }
+            }
+        }
+        let names: Vec<&str> = r
+            .fields
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !matches!(*k, "namespace" | "labels" | "annotations"))
+            .collect();
+        self.object(r, &names)
     }
 }
 

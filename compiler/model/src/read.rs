@@ -411,6 +411,30 @@ impl Reader {
                 volumes.push(v);
             }
         }
+        let mut objects = Vec::new();
+        for &(fname, api_version, kind, namespaced) in crate::k8s_fields::OBJECT_KINDS {
+            for (n, r, ospan) in records(rec, fname) {
+                let (namespace, namespace_span) = if namespaced {
+                    let what = fname.replace('_', " ");
+                    let Some((ns, ns_span)) = self.namespace_of(&what, n, r, ospan, &namespaces) else { continue };
+                    (Some(ns), ns_span)
+                } else {
+                    (None, ospan)
+                };
+                let body = crate::k8s_fields::Reader { diags: &mut self.diags }.object_body(r);
+                objects.push(KubeObject {
+                    api_version: api_version.to_string(),
+                    kind: kind.to_string(),
+                    name: n.clone(),
+                    namespace,
+                    namespace_span,
+                    labels: string_map(r, "labels"),
+                    annotations: string_map(r, "annotations"),
+                    body,
+                    span: ospan,
+                });
+            }
+        }
         let mut secrets = Vec::new();
         for (n, r, span) in records(rec, "secret") {
             let ns = match string(r, "namespace") {
@@ -467,6 +491,7 @@ impl Reader {
                 })
                 .unwrap_or_default(),
             depends_on,
+            objects,
             description: string(rec, "description"),
             namespaces,
             services,

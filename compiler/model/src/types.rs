@@ -193,6 +193,8 @@ pub struct Stack {
     /// Helm charts the stack installs through Flux, in declaration order. A release without a
     /// namespace, chart or repository is left out.
     pub helm: Vec<HelmRelease>,
+    /// Kubernetes objects declared as written (RBAC, quotas, LimitRanges, ConfigMaps).
+    pub objects: Vec<KubeObject>,
     /// Services whose pods hl does not declare.
     pub frontends: Vec<Frontend>,
     /// Ingresses declared on the stack: their backends are Services a chart or operator creates.
@@ -422,6 +424,30 @@ pub enum WorkloadKind {
     /// A Job, run once to completion (a database initialisation, a model download); it has no
     /// Service.
     Job,
+}
+
+/// A Kubernetes object a stack declares as written (a ServiceAccount, a Role or binding, a
+/// ResourceQuota, a LimitRange, a ConfigMap of its own).
+#[derive(Clone, Debug, PartialEq)]
+pub struct KubeObject {
+    /// `v1`, `rbac.authorization.k8s.io/v1`.
+    pub api_version: String,
+    /// `ServiceAccount`, `Role`, ...
+    pub kind: String,
+    /// Its name (the entry's).
+    pub name: String,
+    /// Its namespace; `None` for a cluster-wide kind.
+    pub namespace: Option<String>,
+    /// Its `namespace = ...` field, or its declaration when defaulted.
+    pub namespace_span: Span,
+    /// Labels beside the ownership labels.
+    pub labels: Vec<(String, String)>,
+    /// Annotations as written.
+    pub annotations: Vec<(String, String)>,
+    /// Everything but the metadata, in Kubernetes' spelling.
+    pub body: serde_json::Map<String, serde_json::Value>,
+    /// The declaration.
+    pub span: Span,
 }
 
 /// A service: one workload with its containers, storage, network exposure and secrets, as a

@@ -211,6 +211,23 @@ fn placements(s: &Stack) -> impl Iterator<Item = Placement<'_>> {
         )
         .chain(s.ingresses.iter().map(move |i| p("ingress", i.name.as_str(), i.namespace.as_str(), i.span)))
         .chain(s.secrets.iter().map(move |x| p("secret", x.name.as_str(), x.namespace.as_str(), x.span)))
+        .chain(s.objects.iter().filter_map(move |o| {
+            let ns = o.namespace.as_deref()?;
+            Some(p(object_what(&o.kind), o.name.as_str(), ns, o.namespace_span))
+        }))
+}
+
+/// How a placement message names an object of `kind`.
+fn object_what(kind: &str) -> &'static str {
+    match kind {
+        "ServiceAccount" => "service account",
+        "Role" => "role",
+        "RoleBinding" => "role binding",
+        "ResourceQuota" => "resource quota",
+        "LimitRange" => "limit range",
+        "ConfigMap" => "config map",
+        _ => "object",
+    }
 }
 
 /// The structural problems of one stack that need the rest of the workspace: its State tier
