@@ -224,7 +224,7 @@ struct Evaluator<'a> {
 }
 
 const BUILTINS: &[&str] =
-    &["len", "join", "lower", "upper", "keys", "contains", "str", "file", "file_base64", "template"];
+    &["len", "join", "lower", "upper", "keys", "contains", "str", "file", "file_base64", "template", "yaml"];
 
 impl<'a> Evaluator<'a> {
     fn new(input: &'a EvalInput<'a>, limits: Limits) -> Self {
@@ -1790,6 +1790,10 @@ impl<'a> Evaluator<'a> {
                 ValueKind::Str(path) => return self.read_file(path, &args[0].value, span, true),
                 _ => None,
             },
+            ("yaml", [t]) => match &t.kind {
+                ValueKind::Str(text) => return self.parse_yaml(text, span),
+                _ => None,
+            },
             ("template", [t, vars]) => match (&t.kind, &vars.kind) {
                 (ValueKind::Str(text), ValueKind::Map(m)) => return self.render_template(text, m, span),
                 (ValueKind::Str(text), ValueKind::Record(r)) => return self.render_template(text, &r.fields, span),
@@ -1812,6 +1816,7 @@ impl<'a> Evaluator<'a> {
                     "keys" => "keys(map)",
                     "file" => "file(path)",
                     "file_base64" => "file_base64(path)",
+                    "yaml" => "yaml(text)",
                     "template" => "template(text, { name: value, ... })",
                     _ => "contains(list | map | string, value)",
                 };
@@ -1911,6 +1916,38 @@ impl<'a> Evaluator<'a> {
                         "not UTF-8 text",
                     )
                     .with_help("`file` reads UTF-8 text"),
+                );
+                Value::error(span)
+            }
+        }
+    }
+
+    /// `yaml(text)`: a YAML document as an hl value (mappings become maps, sequences lists), so
+    /// that a chart's values file moves over unchanged.
+    fn parse_yaml(&mut self, text: &str, span: Span) -> Value {
+        fn convert(j: &serde_json::Value, span: Span) -> Value {
+            use serde_json::Value as J;
+            let kind = match j {
+                J::Null => ValueKind::Null,
+                J::Bool(b) => ValueKind::Bool(*b),
+                J::Number(n) => match n.as_i64() {
+                    Some(i) => ValueKind::Int(i),
+                    None => ValueKind::Float(n.as_f64().unwrap_or(f64::NAN)),
+                },
+                J::String(s) => ValueKind::Str(s.clone()),
+                J::Array(a) => ValueKind::List(a.iter().map(|x| convert(x, span)).collect()),
+                J::Object(o) => ValueKind::Map(o.iter().map(|(k, x)| (k.clone(), convert(x, span))).collect()),
+            };
+            Value::new(kind, span)
+        }
+        match serde_saphyr::from_str::<serde_json::Value>(text) {
+            Ok(doc) => convert(&doc, span),
+            Err(e) => {
+                let first = e.to_string();
+                let first = first.lines().next().unwrap_or_default().to_string();
+                self.error(
+                    Diagnostic::new(Code::InvalidYaml, format!("the text is not YAML: {first}"), span, "in this text")
+                        .with_help("check the file with a YAML linter; `yaml` reads one document"),
                 );
                 Value::error(span)
             }

@@ -100,6 +100,7 @@ codes! {
     BadArguments       = "E0210" "bad-arguments"         Error   "a function is called with missing, extra or unknown arguments";
     NotCallable        = "E0211" "not-callable"          Error   "a value that is not a function is called";
     TemplateError      = "E0212" "template-error"        Error   "a template uses a value it is not given, or holds what templates cannot";
+    InvalidYaml        = "E0213" "invalid-yaml"          Error   "`yaml` is given text that is not a YAML document";
     // Evaluation
     EvaluationLimit    = "E0301" "evaluation-limit"      Error   "evaluation took more steps or deeper recursion than allowed";
     CyclicDefinition   = "E0302" "cyclic-definition"     Error   "a value is defined in terms of itself";
