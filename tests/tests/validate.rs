@@ -51,7 +51,9 @@ fn emitted_objects_validate_against_kubernetes_and_crd_schemas() {
 
     // The real homelab, and every emit fixture (each shows constructs the homelab may not use
     // yet), each into a directory of its own.
-    let out = root.join("target").join("hl-validate-out");
+    // One directory per run: several runs at once (a developer's and CI's, or parallel test
+    // binaries) must not write into each other's output.
+    let out = root.join("target").join(format!("hl-validate-out-{}", std::process::id()));
     let _ = fs::remove_dir_all(&out);
     let mut workspaces = vec![("stacks".to_string(), root.join("stacks"))];
     let mut fixtures: Vec<_> =
@@ -95,6 +97,7 @@ fn emitted_objects_validate_against_kubernetes_and_crd_schemas() {
     let stderr = String::from_utf8_lossy(&res.stderr);
     assert!(res.status.success(), "schema validation failed:\n{stdout}\n{stderr}");
     let summary = stdout.lines().last().unwrap_or_default();
+    let _ = fs::remove_dir_all(&out);
     assert!(
         summary.starts_with(&format!("validated {objects} objects: {objects} passed, 0 failed")),
         "unexpected summary: {summary}"

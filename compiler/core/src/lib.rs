@@ -85,6 +85,7 @@ pub const STDLIB: &[(&str, &str)] = &[
     ("std/proxmox.hl", include_str!("../../../stdlib/proxmox.hl")),
     ("std/pod.hl", include_str!("../../../stdlib/pod.hl")),
     ("std/objects.hl", include_str!("../../../stdlib/objects.hl")),
+    ("std/traefik.hl", include_str!("../../../stdlib/traefik.hl")),
 ];
 
 /// One input file: its path relative to the workspace root (with `/`), the path to show in

@@ -354,8 +354,47 @@ impl Emitter<'_> {
             "ClusterRoleBinding" => self.push_typed::<ClusterRoleBinding>(doc, o),
             "ResourceQuota" => self.push_typed::<ResourceQuota>(doc, o),
             "LimitRange" => self.push_typed::<LimitRange>(doc, o),
-            _ => self.push_typed::<ConfigMap>(doc, o),
+            "ConfigMap" => self.push_typed::<ConfigMap>(doc, o),
+            // A custom resource: its shape is the standard library's schema of it (and the
+            // schema test holds the output to the CRD's).
+            _ => self.push_custom(doc, o),
         }
+    }
+
+    fn push_custom(&mut self, doc: Json, o: &hl_model::KubeObject) {
+        let Json::Object(mut body) = doc else { return };
+        let mut meta = match body.remove("metadata") {
+            Some(Json::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        };
+        let mut labels = match meta.remove("labels") {
+            Some(Json::Object(l)) => l,
+            _ => serde_json::Map::new(),
+        };
+        labels.insert(MANAGED_BY_LABEL.into(), Json::String("hlc".into()));
+        labels.insert(STACK_LABEL.into(), Json::String(self.stack.into()));
+        let mut labels: Vec<(String, Json)> = labels.into_iter().collect();
+        labels.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut m = serde_json::Map::new();
+        if let Some(a) = meta.remove("annotations") {
+            m.insert("annotations".into(), a);
+        }
+        m.insert("labels".into(), Json::Object(labels.into_iter().collect()));
+        m.extend(meta);
+        let mut out = serde_json::Map::new();
+        out.insert("apiVersion".into(), Json::String(o.api_version.clone()));
+        out.insert("kind".into(), Json::String(o.kind.clone()));
+        out.insert("metadata".into(), Json::Object(m));
+        out.extend(body);
+        let yaml = to_yaml_buffered(&Json::Object(out), &mut self.buf);
+        self.add(Object {
+            api_version: o.api_version.clone(),
+            kind: o.kind.clone(),
+            name: o.name.clone(),
+            namespace: o.namespace.clone(),
+            yaml,
+            origin: o.span,
+        });
     }
 
     fn push_typed<T>(&mut self, doc: Json, o: &hl_model::KubeObject)

@@ -226,6 +226,8 @@ fn object_what(kind: &str) -> &'static str {
         "ResourceQuota" => "resource quota",
         "LimitRange" => "limit range",
         "ConfigMap" => "config map",
+        "Middleware" => "middleware",
+        "IngressRoute" | "IngressRouteTCP" => "ingress route",
         _ => "object",
     }
 }
