@@ -90,6 +90,7 @@ pub fn read_facts(prelude: &IndexMap<String, Value>) -> Facts {
         node_count: prelude.get("node_count").and_then(Value::as_int).unwrap_or(6),
         cluster_namespaces: list("cluster_namespaces")
             .unwrap_or_else(|| CLUSTER_NAMESPACES_DEFAULT.iter().map(|s| s.to_string()).collect()),
+        gpu_taint_key: text("gpu_taint_key", "nvidia.com/gpu"),
     }
 }
 

@@ -103,6 +103,8 @@ pub struct Facts {
     /// The namespaces Kubernetes creates itself (`default`, `kube-system`, ...): no stack owns
     /// them, and any stack may use them.
     pub cluster_namespaces: Vec<String>,
+    /// The taint of the GPU node, which a pod asking for a GPU must tolerate.
+    pub gpu_taint_key: String,
 }
 
 /// Kyverno's per-tier defaults and quota, in millicores and bytes.

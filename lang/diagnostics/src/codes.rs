@@ -126,12 +126,15 @@ codes! {
     SqliteOnNfs        = "E0514" "sqlite-on-nfs"         Error   "a SQLite database is placed on NFS";
     BackupCoverage     = "E0515" "backup-coverage"       Warning "a volume does not reach all three copies of 3-2-1 and declares no reason";
     BackupOverlap      = "E0516" "backup-overlap"        Warning "two backup jobs write to the same storage in the same minute";
+    SqliteFileCopy     = "E0517" "sqlite-file-copy"      Warning "a backup job copies a SQLite database file by file instead of with `sqlite3 .backup`";
     // Domain checks: namespaces
     NamespaceTier      = "E0521" "namespace-tier"        Warning "a namespace has no Namespace tier";
     QuotaExceeded      = "E0522" "quota-exceeded"        Error   "the requests of a namespace exceed its tier's ResourceQuota";
     MemoryNotGuaranteed= "E0523" "memory-not-guaranteed" Warning "in tiers 0-2 a memory limit differs from the request";
+    CustomBudget       = "E0524" "custom-budget"         Warning "a namespace opts out of its tier's ResourceQuota or LimitRange and declares none of its own";
     // Domain checks: critical path
     CriticalReplicas   = "E0531" "critical-replicas"     Error   "a Critical-path Service runs fewer than 3 replicas";
+    GpuPlacement       = "E0532" "gpu-placement"         Warning "a service asks for a GPU without tolerating the GPU node's taint or being placed on it";
     // Domain checks: uniqueness
     DuplicateHost      = "E0541" "duplicate-host"        Error   "two ingresses serve the same host and path";
     LbIpOutsidePool    = "E0542" "lb-ip-outside-pool"    Error   "a LoadBalancer address is outside the MetalLB pool";

@@ -12,6 +12,7 @@ mod owners;
 mod proxmox;
 mod secrets;
 mod storage;
+mod workloads;
 
 use std::sync::Arc;
 
@@ -47,6 +48,7 @@ pub fn run_stack(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     images::check(cx, out);
     secrets::check(cx, out);
     owners::check(cx, out);
+    workloads::check(cx, out);
     proxmox::nodes(cx, out);
     crate::backup::check_stack(cx, out);
 }

@@ -1,0 +1,146 @@
+//! Workloads as the cluster runs them: a GPU request lands on the GPU node, an environment
+//! variable reads a key its Secret has, a SQLite database is backed up with SQLite's own
+//! backup, and a namespace that opts out of its tier's budget declares its own.
+
+use hl_diagnostics::{Code, Diagnostic};
+use hl_model::{Service, VolumeSource};
+use serde_json::Value as Json;
+
+use super::Ctx;
+
+pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    for svc in &cx.stack.services {
+        gpu_placement(cx, svc, out);
+        env_secret_keys(cx, svc, out);
+        sqlite_backup(cx, svc, out);
+    }
+    own_budgets(cx, out);
+}
+
+/// E0532: a GPU request needs the GPU node's taint tolerated and the pod placed on that node.
+fn gpu_placement(cx: &Ctx<'_>, svc: &Service, out: &mut Vec<Diagnostic>) {
+    let gpus = std::iter::once(&svc.resources)
+        .chain(svc.containers.iter().map(|c| &c.resources))
+        .any(|r| r.gpu.is_some_and(|g| g > 0));
+    if !gpus {
+        return;
+    }
+    let taint = &cx.globals.facts.gpu_taint_key;
+    let tolerated = svc.pod_fields.get("tolerations").and_then(Json::as_array).is_some_and(|ts| {
+        ts.iter().any(|t| match t.get("key").and_then(Json::as_str) {
+            Some(k) => k == taint,
+            // No key with `Exists` tolerates every taint.
+            None => t.get("operator").and_then(Json::as_str) == Some("Exists"),
+        })
+    });
+    let placed =
+        !svc.node_selector.is_empty() || svc.pod_fields.get("affinity").and_then(|a| a.get("nodeAffinity")).is_some();
+    let missing = match (tolerated, placed) {
+        (true, true) => return,
+        (false, true) => format!("no toleration of the `{taint}` taint"),
+        (true, false) => "no node selector or node affinity for the GPU node".to_string(),
+        (false, false) => format!("no toleration of the `{taint}` taint and no node selector"),
+    };
+    out.push(
+        Diagnostic::new(
+            Code::GpuPlacement,
+            format!("`{}` asks for a GPU but has {missing}", svc.name),
+            svc.span,
+            "stays Pending: only the GPU node has GPUs, and it is tainted",
+        )
+        .with_help(format!(
+            "add `tolerations = [{{ key = \"{taint}\", operator = \"Exists\", effect = \"NoSchedule\" }}]` and the GPU node's `node_selector`"
+        )),
+    );
+}
+
+/// E0405: an `env_secret` reads a key that the ExternalSecret it names does not produce (when
+/// that ExternalSecret lists its keys rather than extracting whole Vault paths).
+fn env_secret_keys(cx: &Ctx<'_>, svc: &Service, out: &mut Vec<Diagnostic>) {
+    let secrets = svc.secrets.iter().chain(&cx.stack.secrets);
+    let envs =
+        svc.env_secret.iter().chain(svc.containers.iter().chain(&svc.init_containers).flat_map(|c| &c.env_secret));
+    let secrets: Vec<_> = secrets.filter(|s| s.namespace == svc.namespace).collect();
+    for e in envs {
+        let Some(s) = secrets.iter().find(|s| s.target == e.secret) else { continue };
+        if !s.extract.is_empty() || s.data.is_empty() {
+            continue;
+        }
+        if s.data.iter().any(|(k, _, _)| k == &e.key) {
+            continue;
+        }
+        let keys: Vec<&str> = s.data.iter().map(|(k, _, _)| k.as_str()).collect();
+        let d = Diagnostic::new(
+            Code::UnknownReference,
+            format!("`{}` of `{}` reads key `{}`, which Secret `{}` does not have", e.name, svc.name, e.key, e.secret),
+            svc.span,
+            "no such key",
+        )
+        .with_label(s.span, "its ExternalSecret, with these keys");
+        out.push(match hl_diagnostics::did_you_mean(&e.key, keys.iter().copied()) {
+            Some(k) => d.with_help(format!("did you mean `{k}`?")),
+            None => d.with_help(format!("the Secret's keys: {}", keys.join(", "))),
+        });
+    }
+}
+
+/// E0517: a backup job that copies a claim holding a SQLite database with a file copy, which
+/// can catch the database mid-write; `sqlite3 <db> ".backup <file>"` takes a consistent copy.
+fn sqlite_backup(cx: &Ctx<'_>, svc: &Service, out: &mut Vec<Diagnostic>) {
+    if !matches!(svc.kind, hl_model::WorkloadKind::CronJob | hl_model::WorkloadKind::Job) {
+        return;
+    }
+    let script: String = svc.command.iter().chain(&svc.args).cloned().collect::<Vec<_>>().join(" ");
+    if script.contains("sqlite3") || !(script.contains("cp ") || script.contains("rsync ") || script.contains("tar ")) {
+        return;
+    }
+    for v in &svc.volumes {
+        let VolumeSource::Claim(claim) = &v.source else { continue };
+        let holds_sqlite = cx
+            .stack
+            .services
+            .iter()
+            .filter(|o| o.namespace == svc.namespace)
+            .any(|o| o.volumes.iter().any(|w| w.sqlite && w.source.claim_name() == Some(claim.as_str())));
+        if holds_sqlite {
+            out.push(
+                Diagnostic::new(
+                    Code::SqliteFileCopy,
+                    format!("`{}` copies claim `{claim}`, which holds a SQLite database, file by file", svc.name),
+                    v.span,
+                    "a file copy can catch the database mid-write",
+                )
+                .with_help("copy the database with `sqlite3 /data/db.sqlite3 \".backup /backup/db.sqlite3\"`, then the other files"),
+            );
+        }
+    }
+}
+
+/// E0524: a namespace that opts out of its tier's ResourceQuota (`custom_quota`) or LimitRange
+/// (`custom_limitrange`) declares its own.
+fn own_budgets(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    for ns in cx.stack.owned_namespaces() {
+        let has = |kind: &str| {
+            cx.stack.objects.iter().any(|o| o.kind == kind && o.namespace.as_deref() == Some(ns.name.as_str()))
+        };
+        for (opted_out, kind, field) in [
+            (ns.custom_quota, "ResourceQuota", "custom_quota"),
+            (ns.custom_limitrange, "LimitRange", "custom_limitrange"),
+        ] {
+            if opted_out && !has(kind) {
+                out.push(
+                    Diagnostic::new(
+                        Code::CustomBudget,
+                        format!("namespace `{}` opts out of its tier's {kind} but declares none of its own", ns.name),
+                        ns.span,
+                        format!("`{field} = true`"),
+                    )
+                    .with_help(format!(
+                        "declare its own (`{} <name> {{ ... }}` in the stack), or drop `{field}`",
+                        if kind == "ResourceQuota" { "resource_quota" } else { "limit_range" }
+                    )),
+                );
+            }
+        }
+    }
+}
