@@ -136,6 +136,24 @@ fn idempotent_and_tree_preserving_over_the_repository() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// `text` without its blank lines, except inside multi-line strings (where they are content).
+fn squash_blank_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    for line in text.lines() {
+        if in_string {
+            in_string = !line.trim_start().starts_with("\"\"\"");
+        } else if line.trim().is_empty() {
+            continue;
+        } else {
+            in_string = line.matches("\"\"\"").count() % 2 == 1;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 /// Compiling a formatted `stacks/` gives byte-identical output.
 #[test]
 fn formatting_stacks_keeps_every_emitted_byte() {
@@ -143,10 +161,14 @@ fn formatting_stacks_keeps_every_emitted_byte() {
     let formatted: Vec<InputText> = files
         .iter()
         .map(|f| {
+            // Scripts and config files beside the stacks are read by `file()`, not formatted.
+            if !f.path.ends_with(".hl") {
+                return f.clone();
+            }
             let text = String::from_utf8(f.bytes.clone()).expect("utf-8");
             // Reformat from a deliberately different layout: everything already formatted
             // would make this test vacuous.
-            let squashed = text.replace("\n\n", "\n");
+            let squashed = squash_blank_lines(&text);
             InputText {
                 path: f.path.clone(),
                 display: f.display.clone(),
