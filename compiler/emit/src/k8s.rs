@@ -610,7 +610,21 @@ impl Emitter<'_> {
         let mut spec = serde_json::Map::new();
         spec.insert("refreshInterval".into(), json!(s.refresh));
         spec.insert("secretStoreRef".into(), json!({ "name": s.store, "kind": "ClusterSecretStore" }));
-        spec.insert("target".into(), json!({ "name": s.target, "creationPolicy": "Owner" }));
+        let mut target = json!({ "name": s.target, "creationPolicy": "Owner" });
+        if !s.template.is_empty() || s.template_type.is_some() {
+            let mut t = serde_json::Map::new();
+            t.insert("engineVersion".into(), json!("v2"));
+            if let Some(ty) = &s.template_type {
+                t.insert("type".into(), json!(ty));
+            }
+            if !s.template.is_empty() {
+                let data: serde_json::Map<String, Json> =
+                    s.template.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect();
+                t.insert("data".into(), Json::Object(data));
+            }
+            target["template"] = Json::Object(t);
+        }
+        spec.insert("target".into(), target);
         if !s.extract.is_empty() {
             let from: Vec<Json> = s.extract.iter().map(|k| json!({ "extract": { "key": k } })).collect();
             spec.insert("dataFrom".into(), Json::Array(from));

@@ -1108,6 +1108,8 @@ impl Reader {
             data,
             env: boolean(r, "env").unwrap_or(true),
             target: string(r, "target").unwrap_or_else(|| name.to_string()),
+            template: string_map(r, "template"),
+            template_type: string(r, "template_type"),
         }
     }
 

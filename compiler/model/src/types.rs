@@ -477,8 +477,8 @@ pub struct Service {
     /// For a CronJob: the schedule Kubernetes receives, as cron (a calendar-form schedule is
     /// converted), with the span of the value as written.
     pub schedule: Option<(String, Span)>,
-    /// For a CronJob: the IANA time zone its schedule is read in (the library's
-    /// `cluster_time_zone` unless set).
+    /// For a CronJob: the IANA time zone its schedule is read in, as written; `None` leaves it
+    /// to the controller (the library's `cluster_time_zone`).
     pub time_zone: Option<String>,
     /// For a CronJob: declared, but suspended.
     pub suspend: bool,
@@ -930,6 +930,10 @@ pub struct ExternalSecret {
     pub env: bool,
     /// The name of the Kubernetes Secret it creates; the ExternalSecret's name by default.
     pub target: String,
+    /// The Secret's keys rendered from the fetched values (template engine v2), in order.
+    pub template: Vec<(String, String)>,
+    /// The Secret's type, with a template.
+    pub template_type: Option<String>,
 }
 
 /// A Kubernetes Service: a service's own (`expose`), an extra one (`extra_service`), or a

@@ -63,13 +63,18 @@ fn env_secret_keys(cx: &Ctx<'_>, svc: &Service, out: &mut Vec<Diagnostic>) {
     let secrets: Vec<_> = secrets.filter(|s| s.namespace == svc.namespace).collect();
     for e in envs {
         let Some(s) = secrets.iter().find(|s| s.target == e.secret) else { continue };
-        if !s.extract.is_empty() || s.data.is_empty() {
+        // With a template the Secret holds the template's keys; otherwise the listed keys
+        // (whole extracted paths have keys hl cannot know).
+        let keys: Vec<&str> = if !s.template.is_empty() {
+            s.template.iter().map(|(k, _)| k.as_str()).collect()
+        } else if s.extract.is_empty() {
+            s.data.iter().map(|(k, _, _)| k.as_str()).collect()
+        } else {
+            continue;
+        };
+        if keys.is_empty() || keys.contains(&e.key.as_str()) {
             continue;
         }
-        if s.data.iter().any(|(k, _, _)| k == &e.key) {
-            continue;
-        }
-        let keys: Vec<&str> = s.data.iter().map(|(k, _, _)| k.as_str()).collect();
         let d = Diagnostic::new(
             Code::UnknownReference,
             format!("`{}` of `{}` reads key `{}`, which Secret `{}` does not have", e.name, svc.name, e.key, e.secret),
