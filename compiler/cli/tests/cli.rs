@@ -34,18 +34,15 @@ fn build_writes_one_object_per_file_and_a_kustomization() {
     let o = hlc(&["build"], &dir);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let k8s = dir.join("out/k8s/demo");
-    for f in [
-        "namespace-demo.yaml",
-        "deployment-web.yaml",
-        "service-web.yaml",
-        "ingress-web.yaml",
-        "secret-tls-secret.yaml",
-        "kustomization.yaml",
-    ] {
+    for f in
+        ["namespace-demo.yaml", "deployment-web.yaml", "service-web.yaml", "ingress-web.yaml", "kustomization.yaml"]
+    {
         assert!(k8s.join(f).is_file(), "missing {f}");
     }
     let kust = fs::read_to_string(k8s.join("kustomization.yaml")).expect("read");
     assert!(kust.contains("- deployment-web.yaml"), "{kust}");
+    // The wildcard TLS secret is Kyverno's to clone in, never hl's to emit.
+    assert!(!k8s.join("secret-tls-secret.yaml").exists());
 }
 
 #[test]

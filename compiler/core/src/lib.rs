@@ -407,7 +407,7 @@ struct StackFiles {
 
 /// One stack's objects as files: `k8s/<stack>/<kind>-<name>.yaml`, or
 /// `<kind>-<namespace>-<name>.yaml` for objects whose kind and name recur in several
-/// namespaces of the stack (a TLS secret per namespace), and its `kustomization.yaml`.
+/// namespaces of the stack (a ConfigMap per namespace, say), and its `kustomization.yaml`.
 fn stack_files(stack: &str, out: &hl_emit::StackOutput) -> StackFiles {
     let prefix = format!("k8s/{stack}/");
     let path = |obj: &hl_emit::Object, ns: Option<&str>| {
@@ -694,8 +694,8 @@ mod tests {
         let out = hl_emit::StackOutput {
             objects: vec![
                 object("Namespace", None, "web"),
-                object("Secret", Some("web"), "tls-secret"),
-                object("Secret", Some("admin"), "tls-secret"),
+                object("ConfigMap", Some("web"), "settings"),
+                object("ConfigMap", Some("admin"), "settings"),
                 object("Deployment", Some("web"), "web"),
             ],
             diagnostics: Vec::new(),
@@ -705,8 +705,8 @@ mod tests {
             files.paths,
             [
                 "k8s/web/namespace-web.yaml",
-                "k8s/web/secret-web-tls-secret.yaml",
-                "k8s/web/secret-admin-tls-secret.yaml",
+                "k8s/web/configmap-web-settings.yaml",
+                "k8s/web/configmap-admin-settings.yaml",
                 "k8s/web/deployment-web.yaml",
             ]
         );
@@ -716,7 +716,12 @@ mod tests {
         let listed: Vec<&str> = kustomization.lines().filter_map(|l| l.strip_prefix("- ")).collect();
         assert_eq!(
             listed,
-            ["deployment-web.yaml", "namespace-web.yaml", "secret-admin-tls-secret.yaml", "secret-web-tls-secret.yaml"]
+            [
+                "configmap-admin-settings.yaml",
+                "configmap-web-settings.yaml",
+                "deployment-web.yaml",
+                "namespace-web.yaml"
+            ]
         );
     }
 

@@ -7,7 +7,6 @@ use hl_model::{
     AuthMode, Container as MContainer, EnvSecret, ExternalSecret, FluxSource, Frontend, Ingress, Namespace, Resources,
     Service, Stack, Upstream, Volume, VolumeSource, WorkloadKind,
 };
-use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::{
     DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec, DeploymentStrategy, StatefulSet, StatefulSetSpec,
 };
@@ -16,7 +15,7 @@ use k8s_openapi::api::core::v1::{
     CSIPersistentVolumeSource, ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
     EnvFromSource, EnvVar, EnvVarSource, HostPathVolumeSource, KeyToPath, Namespace as K8sNamespace, PersistentVolume,
     PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PersistentVolumeSpec, PodSpec,
-    PodTemplateSpec, ResourceRequirements, Secret, SecretEnvSource, SecretKeySelector, SecretVolumeSource,
+    PodTemplateSpec, ResourceRequirements, SecretEnvSource, SecretKeySelector, SecretVolumeSource,
     Service as K8sService, ServicePort, ServiceSpec, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointPort, EndpointSlice};
@@ -506,23 +505,9 @@ impl Emitter<'_> {
         let obj =
             K8sNamespace { metadata: ObjectMeta { labels: Some(l), ..meta(&ns.name, None) }, ..Default::default() };
         self.push(obj, &ns.name, None, ns.span);
-        if ns.tls {
-            // The wildcard certificate. Its data is a reference, never a value: Kyverno's
-            // sync-tls-secret policy clones `kyverno/tls-secret` over it.
-            let data: BTreeMap<String, ByteString> =
-                [("tls.crt".to_string(), ByteString(Vec::new())), ("tls.key".to_string(), ByteString(Vec::new()))]
-                    .into();
-            let secret = Secret {
-                metadata: ObjectMeta {
-                    annotations: Some(labels(&[("hlc.viktorbarzin.me/content-from", "kyverno/tls-secret")])),
-                    ..meta("tls-secret", Some(&ns.name))
-                },
-                type_: Some("kubernetes.io/tls".into()),
-                data: Some(data),
-                ..Default::default()
-            };
-            self.push(secret, "tls-secret", Some(&ns.name), ns.span);
-        }
+        // The wildcard TLS secret is Kyverno's: its sync-tls-secret policy clones
+        // `kyverno/tls-secret` into every namespace (and keeps it in sync). An hl copy would
+        // be applied by Flux over Kyverno's on every reconcile, so none is emitted.
     }
 
     fn service(&mut self, svc: &Service) {
