@@ -2209,6 +2209,21 @@ impl<'a> Evaluator<'a> {
                 K::Quantity(q) => (q.number, q.unit.clone(), q.text.clone()),
                 _ => return self.mismatch(v, &Ty::Scalar(s), site),
             };
+            if s == Scalar::Memory && unit.is_none() {
+                // A bare number is a byte count to Kubernetes: `memory = 2` is two bytes, the
+                // neighbouring slip of `cpu = 256Mi`.
+                let shown = text.clone();
+                self.error(
+                    Diagnostic::new(
+                        Code::WrongUnit,
+                        format!("`{shown}` has no unit: a bare number of bytes is almost never meant here"),
+                        v.span,
+                        "a memory or storage quantity needs a unit",
+                    )
+                    .with_help(format!("write `{shown}Gi` or `{shown}Mi` (or `{shown}k`, `{shown}M` for decimal units)")),
+                );
+                return Value::error(span);
+            }
             let res = match s {
                 Scalar::Cpu => hl_types::cpu_millis(number, unit.as_deref()).map(|_| ()),
                 Scalar::Memory => hl_types::memory_bytes(number, unit.as_deref()).map(|_| ()),
