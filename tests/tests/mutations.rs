@@ -30,7 +30,8 @@ fn unmutated_stacks_are_clean() {
 
 #[test]
 fn dropping_an_auth_reason() {
-    let codes = codes_after(&[("freshrss.hl", r#"app("FreshRSS has its own login")"#, r#"app("  ")"#)]);
+    let reason = r#"app("FreshRSS has its own user login, and mobile readers use its Fever and GReader APIs")"#;
+    let codes = codes_after(&[("freshrss.hl", reason, r#"app("  ")"#)]);
     assert_eq!(codes, ["E0501"]);
 }
 
@@ -62,13 +63,15 @@ fn making_platform_wait_for_vault() {
 
 #[test]
 fn removing_the_backup_of_an_encrypted_claim() {
-    let block = "  service vaultwarden-backup = pvc_backup(
-    source = \"vaultwarden-data-encrypted\",
-    target = \"/srv/nfs/vaultwarden-backup\",
-    target_claim = \"vaultwarden-backup-host\",
-    schedule = \"0 */6 * * *\",
-  )
-";
+    // The whole `service vaultwarden-backup { ... }` block, up to its closing brace.
+    let text = stacks()
+        .into_iter()
+        .find(|f| f.path == "vaultwarden.hl")
+        .map(|f| String::from_utf8(f.bytes).expect("utf-8"))
+        .expect("stacks/vaultwarden.hl");
+    let start = text.find("  service vaultwarden-backup {").expect("the backup job; update this test");
+    let end = start + text[start..].find("\n  }\n").expect("its closing brace") + "\n  }\n".len();
+    let block = &text[start..end];
     let codes = codes_after(&[("vaultwarden.hl", block, "")]);
     // The claim has no backup job left, and the stack's waiver for that job's schedule
     // clash now waives nothing.
