@@ -354,6 +354,7 @@ impl Emitter<'_> {
             "ResourceQuota" => self.push_typed::<ResourceQuota>(doc, o),
             "LimitRange" => self.push_typed::<LimitRange>(doc, o),
             "ConfigMap" => self.push_typed::<ConfigMap>(doc, o),
+            "PodDisruptionBudget" => self.push_typed::<PodDisruptionBudget>(doc, o),
             // A custom resource: its shape is the standard library's schema of it (and the
             // schema test holds the output to the CRD's).
             _ => self.push_custom(doc, o),
@@ -526,7 +527,7 @@ impl Emitter<'_> {
             self.push(cm, name, Some(&svc.namespace), svc.span);
         }
         self.workload(svc);
-        let app = labels(&[("app", &svc.name)]);
+        let app = pod_identity(svc);
         if let Some(x) = &svc.expose {
             self.k8s_service(&svc.namespace, &app, Some(&app), x);
         }
@@ -723,7 +724,7 @@ impl Emitter<'_> {
     }
 
     fn workload(&mut self, svc: &Service) {
-        let app = labels(&[("app", &svc.name)]);
+        let app = pod_identity(svc);
         let mut obj_labels = app.clone();
         // Sablier finds the workloads to wake by these labels (the ingress factory's contract).
         if let Some(s) = svc.ingresses.iter().find_map(|i| i.sablier.as_ref()) {
@@ -850,17 +851,11 @@ impl Emitter<'_> {
         };
         let int = |v: Option<i64>| v.and_then(|n| i32::try_from(n).ok()).map(IntOrString::Int);
         let obj = PodDisruptionBudget {
-            metadata: ObjectMeta {
-                labels: Some(labels(&[("app", &svc.name)])),
-                ..meta(&svc.name, Some(&svc.namespace))
-            },
+            metadata: ObjectMeta { labels: Some(pod_identity(svc)), ..meta(&svc.name, Some(&svc.namespace)) },
             spec: Some(PodDisruptionBudgetSpec {
                 min_available: int(budget.min_available),
                 max_unavailable: int(budget.max_unavailable),
-                selector: Some(LabelSelector {
-                    match_labels: Some(labels(&[("app", &svc.name)])),
-                    ..Default::default()
-                }),
+                selector: Some(LabelSelector { match_labels: Some(pod_identity(svc)), ..Default::default() }),
                 ..Default::default()
             }),
             ..Default::default()
@@ -892,7 +887,10 @@ impl Emitter<'_> {
             .map(|p| ServicePort {
                 name: Some(p.name.clone()),
                 port: i32::from(p.port),
-                target_port: Some(IntOrString::Int(i32::from(p.target))),
+                target_port: Some(match &p.target_name {
+                    Some(name) => IntOrString::String(name.clone()),
+                    None => IntOrString::Int(i32::from(p.target)),
+                }),
                 protocol: Some(p.protocol.clone()),
                 node_port: p.node_port.map(i32::from),
                 ..Default::default()
@@ -1286,6 +1284,12 @@ fn sidecar(c: &MContainer, svc: &Service) -> Container {
         ..Default::default()
     };
     overlay(base, &with_env(&c.fields, &c.env_value_from))
+}
+
+/// The labels that identify a service's pods: its workload's and its Services' selector, and
+/// labels on both; `app: <name>` unless the service says otherwise (`match_labels`).
+fn pod_identity(svc: &Service) -> BTreeMap<String, String> {
+    if svc.match_labels.is_empty() { labels(&[("app", &svc.name)]) } else { svc.match_labels.iter().cloned().collect() }
 }
 
 /// A container's written fields, with its `valueFrom` environment variables as `env`.

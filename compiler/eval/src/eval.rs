@@ -224,7 +224,7 @@ struct Evaluator<'a> {
 }
 
 const BUILTINS: &[&str] =
-    &["len", "join", "lower", "upper", "keys", "contains", "str", "file", "file_base64", "template", "yaml"];
+    &["len", "join", "lower", "upper", "keys", "contains", "str", "file", "file_base64", "template", "yaml", "sha256"];
 
 impl<'a> Evaluator<'a> {
     fn new(input: &'a EvalInput<'a>, limits: Limits) -> Self {
@@ -1790,6 +1790,11 @@ impl<'a> Evaluator<'a> {
                 ValueKind::Str(path) => return self.read_file(path, &args[0].value, span, true),
                 _ => None,
             },
+            ("sha256", [t]) => t.as_str().map(|text| {
+                use sha2::Digest;
+                let digest = sha2::Sha256::digest(text.as_bytes());
+                ValueKind::Str(digest.iter().map(|b| format!("{b:02x}")).collect())
+            }),
             ("yaml", [t]) => match &t.kind {
                 ValueKind::Str(text) => return self.parse_yaml(text, span),
                 _ => None,
@@ -1817,6 +1822,7 @@ impl<'a> Evaluator<'a> {
                     "file" => "file(path)",
                     "file_base64" => "file_base64(path)",
                     "yaml" => "yaml(text)",
+                    "sha256" => "sha256(text)",
                     "template" => "template(text, { name: value, ... })",
                     _ => "contains(list | map | string, value)",
                 };
@@ -2220,7 +2226,9 @@ impl<'a> Evaluator<'a> {
                         v.span,
                         "a memory or storage quantity needs a unit",
                     )
-                    .with_help(format!("write `{shown}Gi` or `{shown}Mi` (or `{shown}k`, `{shown}M` for decimal units)")),
+                    .with_help(format!(
+                        "write `{shown}Gi` or `{shown}Mi` (or `{shown}k`, `{shown}M` for decimal units)"
+                    )),
                 );
                 return Value::error(span);
             }

@@ -225,6 +225,7 @@ pub const OBJECT_KINDS: &[(&str, &str, &str, bool)] = &[
     ("resource_quota", "v1", "ResourceQuota", true),
     ("limit_range", "v1", "LimitRange", true),
     ("config_map", "v1", "ConfigMap", true),
+    ("pod_disruption_budget", "policy/v1", "PodDisruptionBudget", true),
     ("middleware", "traefik.io/v1alpha1", "Middleware", true),
     ("ingress_route", "traefik.io/v1alpha1", "IngressRoute", true),
     ("ingress_route_tcp", "traefik.io/v1alpha1", "IngressRouteTCP", true),

@@ -648,6 +648,7 @@ impl Reader {
             annotations: string_map(r, "annotations"),
             pod_annotations: string_map(r, "pod_annotations"),
             pod_labels: string_map(r, "pod_labels"),
+            match_labels: string_map(r, "match_labels"),
             description: string(r, "description"),
             container_fields,
             env_value_from,
@@ -734,6 +735,7 @@ impl Reader {
                     target: int(pr, "target").and_then(|t| u16::try_from(t).ok()).unwrap_or(port),
                     protocol: variant(pr, "protocol").unwrap_or_else(|| "TCP".into()),
                     node_port: int(pr, "node_port").and_then(|t| u16::try_from(t).ok()),
+                    target_name: string(pr, "target_name"),
                 })
             })
             .collect();
@@ -747,6 +749,7 @@ impl Reader {
                     target: *p,
                     protocol: proto.into(),
                     node_port: None,
+                    target_name: None,
                 })
                 .collect()
         } else {

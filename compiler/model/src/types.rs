@@ -549,6 +549,9 @@ pub struct Service {
     pub pod_annotations: Vec<(String, String)>,
     /// Extra labels on the pod template, beside `app: <name>`.
     pub pod_labels: Vec<(String, String)>,
+    /// The labels that identify the pods (selectors of the workload, its Services and its
+    /// PodDisruptionBudget) when not `app: <name>`; empty: the default.
+    pub match_labels: Vec<(String, String)>,
     /// What the service is; `None` when not given.
     pub description: Option<String>,
     /// The main container's fields passed to Kubernetes as written (probes, security context,
@@ -984,6 +987,8 @@ pub struct ServicePort {
     pub protocol: String,
     /// For a NodePort Service: the fixed port on every Node; `None` lets Kubernetes pick.
     pub node_port: Option<u16>,
+    /// The container port by name, when the Service names it rather than numbers it.
+    pub target_name: Option<String>,
 }
 
 /// The Proxmox side of the homelab.

@@ -226,6 +226,7 @@ fn object_what(kind: &str) -> &'static str {
         "ResourceQuota" => "resource quota",
         "LimitRange" => "limit range",
         "ConfigMap" => "config map",
+        "PodDisruptionBudget" => "disruption budget",
         "Middleware" => "middleware",
         "IngressRoute" | "IngressRouteTCP" => "ingress route",
         _ => "object",
