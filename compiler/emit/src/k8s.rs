@@ -479,8 +479,14 @@ impl Emitter<'_> {
         let mut spec = serde_json::Map::new();
         spec.insert("interval".into(), json!(h.interval));
         spec.insert("chart".into(), json!({ "spec": Json::Object(chart) }));
+        for (k, v) in &h.fields {
+            spec.insert(k.clone(), v.clone());
+        }
         if h.create_namespace {
-            spec.insert("install".into(), json!({ "createNamespace": true }));
+            let install = spec.entry("install").or_insert_with(|| json!({}));
+            if let Some(i) = install.as_object_mut() {
+                i.insert("createNamespace".into(), json!(true));
+            }
         }
         if h.values.as_object().is_some_and(|o| !o.is_empty()) {
             spec.insert("values".into(), h.values.clone());

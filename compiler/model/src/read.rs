@@ -474,6 +474,8 @@ impl Reader {
                         values: h.get("values").map(to_json).unwrap_or(serde_json::Value::Null),
                         interval: quantity(h, "interval").unwrap_or_else(|| "1h".into()),
                         create_namespace: boolean(h, "create_namespace").unwrap_or(false),
+                        fields: crate::k8s_fields::Reader { diags: &mut self.diags }
+                            .object(h, &["timeout", "max_history", "install", "upgrade"]),
                     })
                 })
                 .collect(),

@@ -327,6 +327,9 @@ pub struct HelmRelease {
     pub interval: String,
     /// Let Helm create the namespace (for one that no stack declares).
     pub create_namespace: bool,
+    /// The HelmRelease spec's other fields as written (timeout, history, install and upgrade
+    /// settings), in Flux's spelling.
+    pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A Namespace tier: the `tier` label of a namespace, from which Kyverno derives its
