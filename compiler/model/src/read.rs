@@ -91,6 +91,11 @@ pub fn read_facts(prelude: &IndexMap<String, Value>) -> Facts {
         cluster_namespaces: list("cluster_namespaces")
             .unwrap_or_else(|| CLUSTER_NAMESPACES_DEFAULT.iter().map(|s| s.to_string()).collect()),
         gpu_taint_key: text("gpu_taint_key", "nvidia.com/gpu"),
+        custom_resources: prelude
+            .get("custom_resources")
+            .and_then(Value::as_map)
+            .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_enum()?.variant == "Namespaced"))).collect())
+            .unwrap_or_default(),
     }
 }
 
@@ -433,8 +438,35 @@ impl Reader {
                     annotations: string_map(r, "annotations"),
                     body,
                     span: ospan,
+                    manifest: false,
                 });
             }
+        }
+        for (n, r, mspan) in records(rec, "manifest") {
+            let (Some(api_version), Some(kind)) = (string(r, "api_version"), string(r, "kind")) else { continue };
+            let namespace = string(r, "namespace");
+            let namespace_span = span_of(r, "namespace", mspan);
+            let mut body = serde_json::Map::new();
+            if let Some(spec) = field(r, "spec").filter(|v| !v.is_null()) {
+                body.insert("spec".into(), to_json(spec));
+            }
+            if let Some(m) = field(r, "fields").and_then(Value::as_map) {
+                for (k, v) in m {
+                    body.insert(k.clone(), to_json(v));
+                }
+            }
+            objects.push(KubeObject {
+                api_version,
+                kind,
+                name: n.clone(),
+                namespace,
+                namespace_span,
+                labels: string_map(r, "labels"),
+                annotations: string_map(r, "annotations"),
+                body,
+                span: mspan,
+                manifest: true,
+            });
         }
         let mut secrets = Vec::new();
         for (n, r, span) in records(rec, "secret") {

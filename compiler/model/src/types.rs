@@ -105,6 +105,9 @@ pub struct Facts {
     pub cluster_namespaces: Vec<String>,
     /// The taint of the GPU node, which a pod asking for a GPU must tolerate.
     pub gpu_taint_key: String,
+    /// The custom resources the cluster defines (`<apiVersion> <kind>`), and whether each
+    /// lives in a namespace: what a `manifest` may be.
+    pub custom_resources: std::collections::BTreeMap<String, bool>,
 }
 
 /// Kyverno's per-tier defaults and quota, in millicores and bytes.
@@ -453,6 +456,9 @@ pub struct KubeObject {
     pub body: serde_json::Map<String, serde_json::Value>,
     /// The declaration.
     pub span: Span,
+    /// Declared with `manifest` (a custom resource written as its CRD spells it), rather than
+    /// with a schema of the standard library's.
+    pub manifest: bool,
 }
 
 /// A service: one workload with its containers, storage, network exposure and secrets, as a

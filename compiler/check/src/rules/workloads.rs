@@ -15,6 +15,50 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         sqlite_backup(cx, svc, out);
     }
     own_budgets(cx, out);
+    manifests(cx, out);
+}
+
+/// A `manifest` names a custom resource the cluster defines, with a namespace exactly when
+/// that kind lives in one.
+fn manifests(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    let known = &cx.globals.facts.custom_resources;
+    for o in cx.stack.objects.iter().filter(|o| o.manifest) {
+        let key = format!("{} {}", o.api_version, o.kind);
+        let Some(&namespaced) = known.get(&key) else {
+            let d = Diagnostic::new(
+                Code::UnknownReference,
+                format!("`{key}` is not a custom resource this cluster defines"),
+                o.span,
+                "unknown apiVersion and kind",
+            );
+            out.push(match hl_diagnostics::did_you_mean(&key, known.keys().map(String::as_str)) {
+                Some(k) => d.with_help(format!("did you mean `{k}`?")),
+                None => d.with_help("the standard library's `custom_resources` lists the kinds; a kind with a schema of its own (Middleware, IngressRoute, ...) is declared with it"),
+            });
+            continue;
+        };
+        match (namespaced, &o.namespace) {
+            (true, None) => out.push(
+                Diagnostic::new(
+                    Code::UnknownNamespace,
+                    format!("{} `{}` lives in a namespace, and none is given", o.kind, o.name),
+                    o.span,
+                    "no `namespace`",
+                )
+                .with_help("set `namespace = \"...\"`: a manifest's scope is its kind's, so it has no default"),
+            ),
+            (false, Some(ns)) => out.push(
+                Diagnostic::new(
+                    Code::UnknownNamespace,
+                    format!("{} `{}` is cluster-wide, but is given namespace `{ns}`", o.kind, o.name),
+                    o.namespace_span,
+                    "a cluster-wide kind has no namespace",
+                )
+                .with_help("remove `namespace`"),
+            ),
+            _ => {}
+        }
+    }
 }
 
 /// E0532: a GPU request needs the GPU node's taint tolerated and the pod placed on that node.
