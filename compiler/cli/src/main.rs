@@ -92,6 +92,14 @@ enum Command {
         /// What to print on standard output.
         #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
         format: GraphFormat,
+        /// Only this stack, what it depends on and what depends on it (in the picture and the
+        /// dot/svg output).
+        #[arg(long, value_name = "NAME")]
+        stack: Option<String>,
+        /// Also draw the edges from Tier 1 stacks to Tier 0 stacks (every Tier 1 stack comes
+        /// after Tier 0 anyway; left out, they are counted in the legend).
+        #[arg(long)]
+        all_edges: bool,
     },
     /// The 3-2-1 backup coverage of every volume: its jobs, schedules, the copies it reaches
     /// and its recovery point.
@@ -242,6 +250,8 @@ enum GraphFormat {
     Json,
     Dot,
     Mermaid,
+    /// A picture: waves top to bottom, wrapped into rows.
+    Svg,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -273,7 +283,9 @@ fn main() -> ExitCode {
         Command::Check { dir, format, deny_warnings, show_waived } => {
             run(&dir, None, format, ui, deny_warnings, show_waived)
         }
-        Command::Graph { dir, out, format } => graph(&dir, &out, format, ui),
+        Command::Graph { dir, out, format, stack, all_edges } => {
+            graph(&dir, &out, format, hl_graph_view(stack, all_edges), ui)
+        }
         Command::Backups { dir, format } => backups(&dir, format, ui),
         Command::Diff { dir, base, head, live: _, stacks, cluster, format } => match base {
             Some(base) => diff_command(&dir, &base, head.as_deref(), format, ui),
@@ -449,7 +461,17 @@ fn refuse(refusal: &fsio::Refusal, ui: ui::Ui) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
-fn graph(dir: &std::path::Path, out: &std::path::Path, format: GraphFormat, ui: ui::Ui) -> ExitCode {
+fn hl_graph_view(focus: Option<String>, all_edges: bool) -> hlc_core::GraphView {
+    hlc_core::GraphView { focus, all_edges }
+}
+
+fn graph(
+    dir: &std::path::Path,
+    out: &std::path::Path,
+    format: GraphFormat,
+    view: hlc_core::GraphView,
+    ui: ui::Ui,
+) -> ExitCode {
     // The graph files go into `out`, which a later build replaces as a whole: the same rules.
     let out = match fsio::guard_out(out, dir) {
         Ok(out) => out,
@@ -459,14 +481,25 @@ fn graph(dir: &std::path::Path, out: &std::path::Path, format: GraphFormat, ui: 
         Ok(c) => c,
         Err(code) => return code,
     };
+    if let Some(f) = &view.focus
+        && !c.graph.stacks.contains(f)
+    {
+        let hint = hlc_core::diagnostics::did_you_mean(f, c.graph.stacks.iter().map(String::as_str))
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        eprintln!("error: no stack `{f}` in the workspace{hint}");
+        return ExitCode::from(EXIT_USAGE);
+    }
     if let Err(e) = std::fs::create_dir_all(&out).and_then(|()| fsio::mark(&out, dir)) {
         eprintln!("error: cannot write {}: {e}", out.display());
         return ExitCode::from(EXIT_USAGE);
     }
+    let (svg, dot) = hlc_core::graph_picture(&c.graph, &view);
     let files = [
         ("graph.json", hl_graph_text(&c.graph, GraphFormat::Json)),
-        ("graph.dot", hl_graph_text(&c.graph, GraphFormat::Dot)),
+        ("graph.dot", dot.clone()),
         ("graph.mmd", hl_graph_text(&c.graph, GraphFormat::Mermaid)),
+        ("graph.svg", svg.clone()),
     ];
     for (name, text) in &files {
         if let Err(e) = fsio::write_file_atomic(&out.join(name), text) {
@@ -474,7 +507,11 @@ fn graph(dir: &std::path::Path, out: &std::path::Path, format: GraphFormat, ui: 
             return ExitCode::from(EXIT_USAGE);
         }
     }
-    emit(&hl_graph_text(&c.graph, format));
+    emit(&match format {
+        GraphFormat::Dot => dot,
+        GraphFormat::Svg => svg,
+        f => hl_graph_text(&c.graph, f),
+    });
     ExitCode::SUCCESS
 }
 
@@ -623,6 +660,7 @@ fn hl_graph_text(g: &hlc_core::Graph, format: GraphFormat) -> String {
         GraphFormat::Json => hlc_core::graph_json(g),
         GraphFormat::Dot => hlc_core::graph_dot(g),
         GraphFormat::Mermaid => hlc_core::graph_mermaid(g),
+        GraphFormat::Svg => hlc_core::graph_picture(g, &hlc_core::GraphView::default()).0,
     }
 }
 

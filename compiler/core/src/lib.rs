@@ -74,7 +74,7 @@ pub use hl_eval::Limits;
 /// Format one file in the canonical layout (`hlc fmt`); files with syntax errors are returned
 /// as their diagnostics.
 pub use hl_fmt::format as format_source;
-pub use hl_graph::Graph;
+pub use hl_graph::{Graph, View as GraphView};
 pub use hl_model as model;
 
 /// The standard library, embedded in the compiler: (logical path, text).
@@ -624,14 +624,21 @@ pub fn graph_mermaid(g: &Graph) -> String {
     hl_graph::to_mermaid(g)
 }
 
-/// The graph in three forms: `graph.json`, `graph.dot`, `graph.mmd`.
+/// A picture of part of the graph (a stack's neighbourhood, with or without the implied edges
+/// to Tier 0), as SVG and as Graphviz.
+pub fn graph_picture(g: &Graph, view: &hl_graph::View) -> (String, String) {
+    let (picked, hidden) = hl_graph::select(g, view);
+    (hl_graph::render::to_svg(&picked, hidden), hl_graph::render::to_dot(&picked, hidden))
+}
+
+/// The graph in four forms: `graph.json`, `graph.dot`, `graph.mmd`, `graph.svg`.
 pub fn graph_artifacts(graph: &Graph) -> Vec<Artifact> {
     let file = |path: &str, contents: String| Artifact { path: path.into(), contents };
-    let (json, (dot, mermaid)) = rayon::join(
-        || hl_graph::to_json(graph),
+    let ((json, svg), (dot, mermaid)) = rayon::join(
+        || (hl_graph::to_json(graph), hl_graph::to_svg(graph)),
         || rayon::join(|| hl_graph::to_dot(graph), || hl_graph::to_mermaid(graph)),
     );
-    vec![file("graph.json", json), file("graph.dot", dot), file("graph.mmd", mermaid)]
+    vec![file("graph.json", json), file("graph.dot", dot), file("graph.mmd", mermaid), file("graph.svg", svg)]
 }
 
 /// An object (kind, namespace, name) may belong to one stack only: two stacks applying it

@@ -500,6 +500,14 @@ fn cycle_path(g: &DiGraph<&str, usize>, scc: &[NodeIndex]) -> Vec<(NodeIndex, us
 
 use petgraph::visit::EdgeRef;
 
+mod picture;
+pub use picture::{View, select};
+
+/// A picture of a [`select`]ed graph: SVG and Graphviz, with the count of hidden edges.
+pub mod render {
+    pub use crate::picture::{to_dot, to_svg};
+}
+
 /// `graph.json`: stacks with tier, wave and dependencies, and the waves.
 pub fn to_json(graph: &Graph) -> String {
     #[derive(serde::Serialize)]
@@ -544,27 +552,17 @@ pub fn to_json(graph: &Graph) -> String {
     s
 }
 
-/// `graph.dot` for Graphviz: one cluster per wave, dashed edges for inferred dependencies.
+/// `graph.dot` for Graphviz: the picture of [`to_svg`] (waves top to bottom in rows, the edges
+/// from Tier 1 to Tier 0 left out and counted in the legend).
 pub fn to_dot(graph: &Graph) -> String {
-    let mut out = String::from("digraph stacks {\n  rankdir=LR;\n  node [shape=box];\n");
-    for (i, w) in graph.waves.iter().enumerate() {
-        out.push_str(&format!("  subgraph cluster_wave{i} {{\n    label=\"wave {i}\";\n"));
-        for s in w {
-            let tier = graph.tiers.get(s).copied().unwrap_or(1);
-            let style = if tier == 0 { ", style=bold" } else { "" };
-            out.push_str(&format!("    \"{s}\" [label=\"{s}\\ntier {tier}\"{style}];\n"));
-        }
-        out.push_str("  }\n");
-    }
-    for e in &graph.edges {
-        let style = match e.kind {
-            EdgeKind::Explicit => "",
-            EdgeKind::Inferred(_) => " [style=dashed]",
-        };
-        out.push_str(&format!("  \"{}\" -> \"{}\"{style};\n", e.from, e.to));
-    }
-    out.push_str("}\n");
-    out
+    let (picked, hidden) = picture::select(graph, &View::default());
+    picture::to_dot(&picked, hidden)
+}
+
+/// `graph.svg`: the picture of the whole graph as [`View::default`] shows it.
+pub fn to_svg(graph: &Graph) -> String {
+    let (picked, hidden) = picture::select(graph, &View::default());
+    picture::to_svg(&picked, hidden)
 }
 
 /// `graph.mmd`: the same graph for Mermaid.
