@@ -153,12 +153,14 @@ fn sqlite_backup(cx: &Ctx<'_>, svc: &Service, out: &mut Vec<Diagnostic>) {
             .any(|o| o.volumes.iter().any(|w| w.sqlite && w.source.claim_name() == Some(claim.as_str())));
         if holds_sqlite {
             out.push(
+                // At the job (a volume of a library function's job is written in the library).
                 Diagnostic::new(
                     Code::SqliteFileCopy,
                     format!("`{}` copies claim `{claim}`, which holds a SQLite database, file by file", svc.name),
-                    v.span,
+                    svc.span,
                     "a file copy can catch the database mid-write",
                 )
+                .with_label(v.span, "the claim it copies")
                 .with_help("copy the database with `sqlite3 /data/db.sqlite3 \".backup /backup/db.sqlite3\"`, then the other files"),
             );
         }
