@@ -127,6 +127,7 @@ codes! {
     BackupCoverage     = "E0515" "backup-coverage"       Warning "a volume does not reach all three copies of 3-2-1 and declares no reason";
     BackupOverlap      = "E0516" "backup-overlap"        Warning "two backup jobs write to the same storage in the same minute";
     SqliteFileCopy     = "E0517" "sqlite-file-copy"      Warning "a backup job copies a SQLite database file by file instead of with `sqlite3 .backup`";
+    BackupAffinity     = "E0518" "backup-affinity"       Warning "a job mounts another service's ReadWriteOnce claim without pod affinity to that service";
     // Domain checks: namespaces
     NamespaceTier      = "E0521" "namespace-tier"        Warning "a namespace has no Namespace tier";
     QuotaExceeded      = "E0522" "quota-exceeded"        Error   "the requests of a namespace exceed its tier's ResourceQuota";

@@ -13,6 +13,7 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         gpu_placement(cx, svc, out);
         env_secret_keys(cx, svc, out);
         sqlite_backup(cx, svc, out);
+        rwo_affinity(cx, svc, out);
     }
     own_budgets(cx, out);
     manifests(cx, out);
@@ -162,6 +163,64 @@ fn sqlite_backup(cx: &Ctx<'_>, svc: &Service, out: &mut Vec<Diagnostic>) {
                 )
                 .with_label(v.span, "the claim it copies")
                 .with_help("copy the database with `sqlite3 /data/db.sqlite3 \".backup /backup/db.sqlite3\"`, then the other files"),
+            );
+        }
+    }
+}
+
+/// E0518: a Job or CronJob that mounts a ReadWriteOnce claim another service of the stack
+/// owns runs on that service's node: a ReadWriteOnce volume attaches to one node, so without
+/// pod affinity to the owner's pods the job stays Pending (or, worse, gets the volume while the
+/// owner is being rescheduled).
+fn rwo_affinity(cx: &Ctx<'_>, svc: &Service, out: &mut Vec<Diagnostic>) {
+    if !matches!(svc.kind, hl_model::WorkloadKind::CronJob | hl_model::WorkloadKind::Job) {
+        return;
+    }
+    let terms: Vec<&Json> =
+        ["requiredDuringSchedulingIgnoredDuringExecution", "preferredDuringSchedulingIgnoredDuringExecution"]
+            .iter()
+            .filter_map(|k| svc.pod_fields.get("affinity")?.get("podAffinity")?.get(k)?.as_array())
+            .flatten()
+            .collect();
+    for v in &svc.volumes {
+        let VolumeSource::Claim(claim) = &v.source else { continue };
+        // The claim's owner: a long-running workload (jobs sharing a claim take turns).
+        let running =
+            |o: &&Service| matches!(o.kind, hl_model::WorkloadKind::Deployment | hl_model::WorkloadKind::StatefulSet);
+        let owner = cx.stack.services.iter().filter(running).filter(|o| o.namespace == svc.namespace).find(|o| {
+            o.volumes.iter().any(|w| {
+                matches!(&w.source, VolumeSource::Pvc { claim: c, access, .. } if c == claim && access == "ReadWriteOnce")
+            })
+        });
+        let Some(owner) = owner else { continue };
+        let identity: Vec<(String, String)> = if owner.match_labels.is_empty() {
+            vec![("app".to_string(), owner.name.clone())]
+        } else {
+            owner.match_labels.clone()
+        };
+        // A term (required, or preferred with its `podAffinityTerm`) whose selector matches
+        // the owner's pods.
+        let matches_owner = terms.iter().any(|t| {
+            let term = t.get("podAffinityTerm").unwrap_or(t);
+            let labels = term.get("labelSelector").and_then(|l| l.get("matchLabels")).and_then(Json::as_object);
+            labels.is_some_and(|l| {
+                !l.is_empty()
+                    && l.iter().all(|(k, want)| identity.iter().any(|(ik, iv)| ik == k && want.as_str() == Some(iv)))
+            })
+        });
+        if !matches_owner {
+            let (k, val) = &identity[0];
+            out.push(
+                Diagnostic::new(
+                    Code::BackupAffinity,
+                    format!("`{}` mounts ReadWriteOnce claim `{claim}` of `{}` without pod affinity to it", svc.name, owner.name),
+                    svc.span,
+                    "may be scheduled on another node than the claim is attached to",
+                )
+                .with_label(v.span, "the claim")
+                .with_help(format!(
+                    "add `affinity {{ pod_affinity {{ required_during_scheduling_ignored_during_execution = [{{ label_selector = {{ match_labels = {{ \"{k}\": \"{val}\" }} }}, topology_key = \"kubernetes.io/hostname\" }}] }} }}`"
+                )),
             );
         }
     }
