@@ -355,6 +355,8 @@ impl Emitter<'_> {
             "LimitRange" => self.push_typed::<LimitRange>(doc, o),
             "ConfigMap" => self.push_typed::<ConfigMap>(doc, o),
             "PodDisruptionBudget" => self.push_typed::<PodDisruptionBudget>(doc, o),
+            "PriorityClass" => self.push_typed::<k8s_openapi::api::scheduling::v1::PriorityClass>(doc, o),
+            "NetworkPolicy" => self.push_typed::<k8s_openapi::api::networking::v1::NetworkPolicy>(doc, o),
             // A custom resource: its shape is the standard library's schema of it (and the
             // schema test holds the output to the CRD's).
             _ => self.push_custom(doc, o),
@@ -781,13 +783,16 @@ impl Emitter<'_> {
                 let rolling_update = svc.rolling_update.clone().and_then(|r| serde_json::from_value(r).ok());
                 let obj = Deployment {
                     metadata,
-                    spec: Some(DeploymentSpec {
-                        replicas: Some(replicas),
-                        selector,
-                        strategy: strategy.map(|t| DeploymentStrategy { type_: Some(t), rolling_update }),
-                        template,
-                        ..Default::default()
-                    }),
+                    spec: Some(overlay(
+                        DeploymentSpec {
+                            replicas: Some(replicas),
+                            selector,
+                            strategy: strategy.map(|t| DeploymentStrategy { type_: Some(t), rolling_update }),
+                            template,
+                            ..Default::default()
+                        },
+                        &svc.workload_fields,
+                    )),
                     ..Default::default()
                 };
                 self.push(obj, &svc.name, Some(&svc.namespace), svc.span);
@@ -795,14 +800,17 @@ impl Emitter<'_> {
             WorkloadKind::StatefulSet => {
                 let obj = StatefulSet {
                     metadata,
-                    spec: Some(StatefulSetSpec {
-                        replicas: Some(replicas),
-                        selector,
-                        service_name: Some(svc.expose.as_ref().map_or(svc.name.clone(), |e| e.name.clone())),
-                        template,
-                        volume_claim_templates: non_empty_vec(claim_templates(svc)),
-                        ..Default::default()
-                    }),
+                    spec: Some(overlay(
+                        StatefulSetSpec {
+                            replicas: Some(replicas),
+                            selector,
+                            service_name: Some(svc.expose.as_ref().map_or(svc.name.clone(), |e| e.name.clone())),
+                            template,
+                            volume_claim_templates: non_empty_vec(claim_templates(svc)),
+                            ..Default::default()
+                        },
+                        &without(&svc.workload_fields, "progressDeadlineSeconds"),
+                    )),
                     ..Default::default()
                 };
                 self.push(obj, &svc.name, Some(&svc.namespace), svc.span);
@@ -810,7 +818,10 @@ impl Emitter<'_> {
             WorkloadKind::DaemonSet => {
                 let obj = DaemonSet {
                     metadata,
-                    spec: Some(DaemonSetSpec { selector, template, ..Default::default() }),
+                    spec: Some(overlay(
+                        DaemonSetSpec { selector, template, ..Default::default() },
+                        &without(&svc.workload_fields, "progressDeadlineSeconds"),
+                    )),
                     ..Default::default()
                 };
                 self.push(obj, &svc.name, Some(&svc.namespace), svc.span);
@@ -1296,6 +1307,13 @@ fn sidecar(c: &MContainer, svc: &Service) -> Container {
 /// labels on both; `app: <name>` unless the service says otherwise (`match_labels`).
 fn pod_identity(svc: &Service) -> BTreeMap<String, String> {
     if svc.match_labels.is_empty() { labels(&[("app", &svc.name)]) } else { svc.match_labels.iter().cloned().collect() }
+}
+
+/// `fields` without `key` (a field the object at hand does not have).
+fn without(fields: &serde_json::Map<String, Json>, key: &str) -> serde_json::Map<String, Json> {
+    let mut out = fields.clone();
+    out.remove(key);
+    out
 }
 
 /// A container's written fields, with its `valueFrom` environment variables as `env`.

@@ -43,12 +43,16 @@ pub const POD_FIELDS: &[&str] = &[
     "enable_service_links",
     "share_process_namespace",
     "restart_policy",
+    "node_name",
     "image_pull_secrets",
 ];
 
 /// Fields of a CronJob's spec.
 pub const CRONJOB_FIELDS: &[&str] =
     &["concurrency_policy", "starting_deadline_seconds", "successful_jobs_history_limit", "failed_jobs_history_limit"];
+
+/// Fields of a Deployment's, StatefulSet's or DaemonSet's spec (each takes those it has).
+pub const WORKLOAD_FIELDS: &[&str] = &["revision_history_limit", "min_ready_seconds", "progress_deadline_seconds"];
 
 /// Fields of a Job's spec (also the spec of a CronJob's Jobs).
 pub const JOB_FIELDS: &[&str] =
@@ -226,6 +230,8 @@ pub const OBJECT_KINDS: &[(&str, &str, &str, bool)] = &[
     ("limit_range", "v1", "LimitRange", true),
     ("config_map", "v1", "ConfigMap", true),
     ("pod_disruption_budget", "policy/v1", "PodDisruptionBudget", true),
+    ("priority_class", "scheduling.k8s.io/v1", "PriorityClass", false),
+    ("network_policy", "networking.k8s.io/v1", "NetworkPolicy", true),
     ("middleware", "traefik.io/v1alpha1", "Middleware", true),
     ("ingress_route", "traefik.io/v1alpha1", "IngressRoute", true),
     ("ingress_route_tcp", "traefik.io/v1alpha1", "IngressRouteTCP", true),

@@ -640,6 +640,7 @@ impl Reader {
         let cronjob_fields = k8s.object(r, crate::k8s_fields::CRONJOB_FIELDS);
         let job_fields = k8s.object(r, crate::k8s_fields::JOB_FIELDS);
         let rolling_update = k8s.object(r, &["rolling_update"]).remove("rollingUpdate");
+        let workload_fields = k8s.object(r, crate::k8s_fields::WORKLOAD_FIELDS);
         Service {
             name: name.to_string(),
             span,
@@ -690,6 +691,7 @@ impl Reader {
             cronjob_fields,
             job_fields,
             rolling_update,
+            workload_fields,
         }
     }
 

@@ -578,6 +578,8 @@ pub struct Service {
     pub job_fields: serde_json::Map<String, serde_json::Value>,
     /// A Deployment's `rollingUpdate` parameters as written.
     pub rolling_update: Option<serde_json::Value>,
+    /// The workload spec's fields as written (revision history, min ready, progress deadline).
+    pub workload_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A PodDisruptionBudget: how many of a service's pods must stay up during voluntary

@@ -227,6 +227,7 @@ fn object_what(kind: &str) -> &'static str {
         "LimitRange" => "limit range",
         "ConfigMap" => "config map",
         "PodDisruptionBudget" => "disruption budget",
+        "NetworkPolicy" => "network policy",
         "Middleware" => "middleware",
         "IngressRoute" | "IngressRouteTCP" => "ingress route",
         _ => "object",
