@@ -550,12 +550,12 @@ impl Emitter<'_> {
 
     fn volume_objects(&mut self, namespace: &str, v: &Volume) {
         match &v.source {
-            VolumeSource::Pvc { claim, size, class, limit, access } => {
+            VolumeSource::Pvc { claim, size, class, autoresize, access } => {
                 let mut ann = BTreeMap::new();
-                if class.starts_with("proxmox-lvm") {
-                    ann.insert("resize.topolvm.io/threshold".to_string(), "10%".to_string());
-                    ann.insert("resize.topolvm.io/increase".to_string(), "100%".to_string());
-                    ann.insert("resize.topolvm.io/storage_limit".to_string(), limit.clone());
+                if let Some(a) = autoresize {
+                    ann.insert("resize.topolvm.io/threshold".to_string(), a.threshold.clone());
+                    ann.insert("resize.topolvm.io/increase".to_string(), a.increase.clone());
+                    ann.insert("resize.topolvm.io/storage_limit".to_string(), a.limit.clone());
                 }
                 let pvc = PersistentVolumeClaim {
                     metadata: ObjectMeta { annotations: non_empty(ann), ..meta(claim, Some(namespace)) },
@@ -722,10 +722,10 @@ impl Emitter<'_> {
             volumes: non_empty_vec(volumes),
             node_selector: non_empty(node_selector),
             priority_class_name: svc.priority_class.clone(),
-            // A Job's pods may not restart `Always` (Kubernetes' default): `OnFailure` unless
-            // the service says otherwise.
-            restart_policy: matches!(svc.kind, WorkloadKind::CronJob | WorkloadKind::Job)
-                .then(|| "OnFailure".to_string()),
+            // A Job's pods may not restart `Always` (Kubernetes' default for pods): `Never`, what
+            // the Terraform kubernetes provider writes when a job says nothing, unless the
+            // service says otherwise.
+            restart_policy: matches!(svc.kind, WorkloadKind::CronJob | WorkloadKind::Job).then(|| "Never".to_string()),
             ..Default::default()
         };
         overlay(spec, &svc.pod_fields)

@@ -1946,7 +1946,10 @@ impl<'a> Evaluator<'a> {
             };
             Value::new(kind, span)
         }
-        match serde_saphyr::from_str::<serde_json::Value>(text) {
+        // Comments are skipped, never kept: keeping them buffers every comment of a long block
+        // while the parser looks ahead, and a chart's values file overflows that buffer.
+        let options = serde_saphyr::options! { emit_comments: false };
+        match serde_saphyr::from_str_with_options::<serde_json::Value>(text, options) {
             Ok(doc) => convert(&doc, span),
             Err(e) => {
                 let first = e.to_string();

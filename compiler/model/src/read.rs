@@ -1224,12 +1224,19 @@ fn volume_source(owner: &str, name: &str, r: &Record) -> Option<VolumeSource> {
                 _ => "",
             };
             let size = quantity(p, "size").unwrap_or_else(|| "1Gi".into());
-            let limit = quantity(p, "limit").unwrap_or_else(|| scaled(&size, 10));
+            // The autoresizer's annotations only where the program bounds the claim: the
+            // Terraform writes them claim by claim, and a bound hl made up would change what
+            // it deploys.
+            let autoresize = quantity(p, "limit").map(|limit| Autoresize {
+                limit,
+                threshold: string(p, "threshold").unwrap_or_else(|| "10%".into()),
+                increase: string(p, "increase").unwrap_or_else(|| "100%".into()),
+            });
             VolumeSource::Pvc {
                 claim: string(p, "claim").unwrap_or_else(|| format!("{owner}-{name}{suffix}")),
                 size,
                 class,
-                limit,
+                autoresize,
                 access: variant(p, "access").unwrap_or_else(|| "ReadWriteOnce".into()),
             }
         }
@@ -1470,14 +1477,5 @@ fn resources(r: &Record) -> Resources {
         cpu_limit: quantity(res, "cpu_limit"),
         ephemeral_storage: quantity(res, "ephemeral_storage"),
         ephemeral_storage_limit: quantity(res, "ephemeral_storage_limit"),
-    }
-}
-
-/// `size` times `factor`, keeping the unit: `2Gi` x 10 = `20Gi`.
-fn scaled(size: &str, factor: u64) -> String {
-    let digits: String = size.chars().take_while(char::is_ascii_digit).collect();
-    match digits.parse::<u64>() {
-        Ok(n) if digits.len() < size.len() || !digits.is_empty() => format!("{}{}", n * factor, &size[digits.len()..]),
-        _ => size.to_string(),
     }
 }

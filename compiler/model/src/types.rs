@@ -698,6 +698,17 @@ pub struct VolumeOptions {
     pub optional: Option<bool>,
 }
 
+/// How the pvc-autoresizer grows a claim.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Autoresize {
+    /// The most it grows to (`resize.topolvm.io/storage_limit`).
+    pub limit: String,
+    /// Free space below which it grows (`resize.topolvm.io/threshold`).
+    pub threshold: String,
+    /// How much it grows by (`resize.topolvm.io/increase`).
+    pub increase: String,
+}
+
 /// What backs a volume.
 #[derive(Clone, Debug, PartialEq)]
 pub enum VolumeSource {
@@ -711,9 +722,10 @@ pub enum VolumeSource {
         size: String,
         /// The StorageClass as written (`proxmox-lvm` by default).
         class: String,
-        /// Upper bound for the autoresizer (`resize.topolvm.io/storage_limit`): as written, or ten
-        /// times the size.
-        limit: String,
+        /// The pvc-autoresizer's annotations as written: its upper bound
+        /// (`resize.topolvm.io/storage_limit`), threshold and increase; `None` when the claim
+        /// sets no bound (and is not resized).
+        autoresize: Option<Autoresize>,
         /// Access mode (`ReadWriteOnce` by default).
         access: String,
     },
