@@ -1,0 +1,1 @@
+while true; do sealed=$(VAULT_ADDR=http://127.0.0.1:8200 vault status -format=json 2>/dev/null | grep '"sealed"' | grep -o 'true\|false'); if [ "$sealed" = "true" ]; then echo "$(date): Vault is sealed, unsealing..."; VAULT_ADDR=http://127.0.0.1:8200 vault operator unseal $(cat /vault/unseal-key/unseal-key); fi; sleep 10; done
