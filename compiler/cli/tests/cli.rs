@@ -259,9 +259,10 @@ fn diff_compares_two_git_revisions() {
     assert!(text.contains("== demo\nchanged k8s/demo/deployment-web.yaml  (from stacks/demo.hl@HEAD:4)"), "{text}");
     assert!(text.contains("-  replicas: 1\n+  replicas: 2"), "{text}");
     assert!(text.contains("added k8s/extra/namespace-extra.yaml"), "{text}");
-    // The graph files change too (a new stack joins wave 0).
+    // The graph files change too (a new stack joins wave 0): json, dot, mmd and the picture.
     assert!(text.contains("== graph\nchanged graph.dot"), "{text}");
-    assert!(text.lines().last().is_some_and(|l| l.ends_with("0 removed, 4 changed")), "{text}");
+    assert!(text.contains("changed graph.svg"), "{text}");
+    assert!(text.lines().last().is_some_and(|l| l.ends_with("0 removed, 5 changed")), "{text}");
 
     let md = hlc(&["diff", "--base", "HEAD~1", "--head", "HEAD", "--format", "markdown"], &dir);
     let text = String::from_utf8_lossy(&md.stdout);
