@@ -170,20 +170,29 @@ fn compilations_on_several_threads_agree() {
     }
 }
 
-/// Two namespaces of one stack each get the wildcard TLS secret: same kind and name, so their
-/// files carry the namespace instead of overwriting each other.
+/// Two services of one stack, in two namespaces, each have a ConfigMap `settings`: same kind
+/// and name, so their files carry the namespace instead of overwriting each other.
 #[test]
 fn objects_sharing_kind_and_name_in_one_stack_get_distinct_files() {
-    let host = MemoryHost::new()
-        .with_file("two.hl", "stack two {\n  namespace one { tier = aux }\n  namespace two { tier = aux }\n}\n");
-    let c = compile_host(&host).expect("compile");
+    let service = |name: &str, ns: &str| {
+        format!(
+            "  service {name} {{ namespace = \"{ns}\", image = \"nginx:1.27\", port http = 80, \
+             resources {{ cpu = 10m, memory = 64Mi }}, config settings = {{ \"a\": \"{ns}\" }} }}\n"
+        )
+    };
+    let text = format!(
+        "stack two {{\n  namespace one {{ tier = aux }}\n  namespace two {{ tier = aux }}\n{}{}}}\n",
+        service("a", "one"),
+        service("b", "two")
+    );
+    let c = compile_host(&MemoryHost::new().with_file("two.hl", text)).expect("compile");
     assert!(!c.has_errors(), "{:?}", c.diagnostics);
-    let secrets: Vec<&str> =
-        c.artifacts.iter().map(|a| a.path.as_str()).filter(|p| p.starts_with("k8s/two/secret-")).collect();
-    assert_eq!(secrets.len(), 2, "{secrets:?}");
-    assert!(secrets.iter().all(|p| p.contains("-one-") || p.contains("-two-")), "{secrets:?}");
+    let maps: Vec<&str> =
+        c.artifacts.iter().map(|a| a.path.as_str()).filter(|p| p.starts_with("k8s/two/configmap-")).collect();
+    assert_eq!(maps.len(), 2, "{maps:?}");
+    assert!(maps.iter().all(|p| p.contains("-one-") || p.contains("-two-")), "{maps:?}");
     let kustomization = c.artifact("k8s/two/kustomization.yaml").expect("kustomization");
-    for s in &secrets {
+    for s in &maps {
         assert!(kustomization.contents.contains(s.trim_start_matches("k8s/two/")), "{}", kustomization.contents);
     }
 }
