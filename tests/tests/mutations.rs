@@ -39,8 +39,8 @@ fn dropping_an_auth_reason() {
 fn duplicating_a_host() {
     let codes = codes_after(&[(
         "echo.hl",
-        "    ingress echo { auth = public,",
-        "    ingress echo { full_host = \"rss.viktorbarzin.me\", auth = public,",
+        "    ingress echo {\n      auth = public",
+        "    ingress echo {\n      full_host = \"rss.viktorbarzin.me\"\n      auth = public",
     )]);
     assert_eq!(codes, ["E0541"]);
 }
