@@ -1205,7 +1205,7 @@ impl<'a> Evaluator<'a> {
                 StrPart::Text(t) => out.push_str(t),
                 StrPart::Interp(e) => {
                     let v = self.eval_expr(e, None);
-                    match self.to_text(&v) {
+                    match v.as_text() {
                         Some(t) => out.push_str(&t),
                         None => {
                             if !v.is_error() {
@@ -1224,18 +1224,6 @@ impl<'a> Evaluator<'a> {
             }
         }
         Value::new(ValueKind::Str(out), span)
-    }
-
-    fn to_text(&self, v: &Value) -> Option<String> {
-        Some(match &v.kind {
-            ValueKind::Str(s) => s.clone(),
-            ValueKind::Int(i) => i.to_string(),
-            ValueKind::Float(f) => f.to_string(),
-            ValueKind::Bool(b) => b.to_string(),
-            ValueKind::Quantity(q) => q.display(),
-            ValueKind::Enum(e) if e.payload.is_none() => e.variant.clone(),
-            _ => return None,
-        })
     }
 
     fn enum_def(&self, name: &str) -> Option<&EnumDef> {
@@ -1771,14 +1759,14 @@ impl<'a> Evaluator<'a> {
             },
             ("join", [l, sep]) => match (&l.kind, &sep.kind) {
                 (ValueKind::List(items), ValueKind::Str(sep)) => {
-                    let parts: Option<Vec<String>> = items.iter().map(|i| self.to_text(i)).collect();
+                    let parts: Option<Vec<String>> = items.iter().map(|i| i.as_text()).collect();
                     parts.map(|p| ValueKind::Str(p.join(sep)))
                 }
                 _ => None,
             },
             ("lower", [v]) => v.as_str().map(|s| ValueKind::Str(s.to_lowercase())),
             ("upper", [v]) => v.as_str().map(|s| ValueKind::Str(s.to_uppercase())),
-            ("str", [v]) => self.to_text(v).map(ValueKind::Str),
+            ("str", [v]) => v.as_text().map(ValueKind::Str),
             ("keys", [v]) => v
                 .as_map()
                 .map(|m| ValueKind::List(m.keys().map(|k| Value::new(ValueKind::Str(k.clone()), v.span)).collect())),

@@ -238,26 +238,13 @@ impl Scope<'_> {
     }
 }
 
-/// The text of a scalar value, as `${...}` writes it.
-fn text_of(v: &Value) -> Option<String> {
-    Some(match &v.kind {
-        ValueKind::Str(s) => s.clone(),
-        ValueKind::Int(i) => i.to_string(),
-        ValueKind::Float(f) => f.to_string(),
-        ValueKind::Bool(b) => b.to_string(),
-        ValueKind::Quantity(q) => q.display(),
-        ValueKind::Enum(e) if e.payload.is_none() => e.variant.clone(),
-        _ => return None,
-    })
-}
-
 fn render_nodes(nodes: &[Node], scope: &mut Scope<'_>, out: &mut String) -> Result<(), TemplateError> {
     for n in nodes {
         match n {
             Node::Text(t) => out.push_str(t),
             Node::Interp(path, at) => {
                 let v = scope.get(path, *at)?;
-                let t = text_of(&v).ok_or_else(|| TemplateError {
+                let t = v.as_text().ok_or_else(|| TemplateError {
                     offset: *at,
                     message: format!("`{}` is {}, which cannot be written into text", path.join("."), v.describe()),
                 })?;

@@ -80,6 +80,21 @@ pub struct FnRef {
 }
 
 impl Value {
+    /// The text of a scalar, as an interpolation (`${...}`) writes it: strings as they are,
+    /// numbers, booleans, quantities as written, enum variants without data by name; `None`
+    /// for anything else.
+    pub fn as_text(&self) -> Option<String> {
+        Some(match &self.kind {
+            ValueKind::Str(s) => s.clone(),
+            ValueKind::Int(i) => i.to_string(),
+            ValueKind::Float(f) => f.to_string(),
+            ValueKind::Bool(b) => b.to_string(),
+            ValueKind::Quantity(q) => q.display(),
+            ValueKind::Enum(e) if e.payload.is_none() => e.variant.clone(),
+            _ => return None,
+        })
+    }
+
     pub fn new(kind: ValueKind, span: Span) -> Self {
         Value { kind, span }
     }
