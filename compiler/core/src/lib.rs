@@ -634,9 +634,10 @@ pub fn graph_picture(g: &Graph, view: &hl_graph::View) -> (String, String) {
 /// The graph in four forms: `graph.json`, `graph.dot`, `graph.mmd`, `graph.svg`.
 pub fn graph_artifacts(graph: &Graph) -> Vec<Artifact> {
     let file = |path: &str, contents: String| Artifact { path: path.into(), contents };
-    let ((json, svg), (dot, mermaid)) = rayon::join(
-        || (hl_graph::to_json(graph), hl_graph::to_svg(graph)),
-        || rayon::join(|| hl_graph::to_dot(graph), || hl_graph::to_mermaid(graph)),
+    // The SVG and DOT pictures show the same selection of the graph: made once.
+    let ((json, mermaid), (svg, dot)) = rayon::join(
+        || (hl_graph::to_json(graph), hl_graph::to_mermaid(graph)),
+        || graph_picture(graph, &hl_graph::View::default()),
     );
     vec![file("graph.json", json), file("graph.dot", dot), file("graph.mmd", mermaid), file("graph.svg", svg)]
 }
