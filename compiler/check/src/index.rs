@@ -244,7 +244,7 @@ impl StackSummary {
         let nfs_claims = stack
             .volumes_by_owner()
             .filter_map(|(_, ns, _, v)| match &v.source {
-                VolumeSource::Nfs { claim, .. } => Some((ns.to_string(), claim.clone())),
+                VolumeSource::Nfs { claim, inline: false, .. } => Some((ns.to_string(), claim.clone())),
                 _ => None,
             })
             .collect();
@@ -540,7 +540,7 @@ fn claim_keys(stack: &Stack) -> impl Iterator<Item = (String, String)> + '_ {
     let stack_volumes = stack.volumes.iter().map(|v| ("", v.namespace.as_str(), &v.volume));
     service_volumes.chain(stack_volumes).filter_map(|(service, ns, v)| {
         let claim = match &v.source {
-            VolumeSource::Pvc { claim, .. } | VolumeSource::Nfs { claim, .. } => claim.clone(),
+            VolumeSource::Pvc { claim, .. } | VolumeSource::Nfs { claim, inline: false, .. } => claim.clone(),
             VolumeSource::Template { .. } => format!("{}-{service}-*", v.name),
             _ => return None,
         };

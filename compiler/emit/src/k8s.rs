@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use hl_diagnostics::{Code, Diagnostic, Span};
 use hl_model::{
-    AuthMode, Container as MContainer, EnvSecret, ExternalSecret, FluxSource, Frontend, Ingress, Namespace, Resources,
-    Service, Stack, Upstream, Volume, VolumeSource, WorkloadKind,
+    AuthMode, Container as MContainer, EnvSecret, ExternalSecret, FluxSource, Frontend, Ingress, Mount, Namespace,
+    Resources, Service, Stack, Upstream, Volume, VolumeSource, WorkloadKind,
 };
 use k8s_openapi::api::apps::v1::{
     DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec, DeploymentStrategy, StatefulSet, StatefulSetSpec,
@@ -13,10 +13,10 @@ use k8s_openapi::api::apps::v1::{
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
     CSIPersistentVolumeSource, ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
-    EnvFromSource, EnvVar, EnvVarSource, HostPathVolumeSource, KeyToPath, Namespace as K8sNamespace, PersistentVolume,
-    PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PersistentVolumeSpec, PodSpec,
-    PodTemplateSpec, ResourceRequirements, SecretEnvSource, SecretKeySelector, SecretVolumeSource,
-    Service as K8sService, ServicePort, ServiceSpec, VolumeMount, VolumeResourceRequirements,
+    EnvFromSource, EnvVar, EnvVarSource, HostPathVolumeSource, KeyToPath, NFSVolumeSource, Namespace as K8sNamespace,
+    PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource,
+    PersistentVolumeSpec, PodSpec, PodTemplateSpec, ResourceRequirements, SecretEnvSource, SecretKeySelector,
+    SecretVolumeSource, Service as K8sService, ServicePort, ServiceSpec, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointPort, EndpointSlice};
 use k8s_openapi::api::networking::v1::{
@@ -564,7 +564,8 @@ impl Emitter<'_> {
                 };
                 self.push(pvc, claim, Some(namespace), v.span);
             }
-            VolumeSource::Nfs { claim, path, server, size, access } => {
+            VolumeSource::Nfs { inline: true, .. } => {}
+            VolumeSource::Nfs { claim, path, server, size, access, inline: false } => {
                 let pv = PersistentVolume {
                     metadata: meta(claim, None),
                     spec: Some(PersistentVolumeSpec {
@@ -637,17 +638,14 @@ impl Emitter<'_> {
 
     fn pod_spec(&self, svc: &Service) -> PodSpec {
         let env_from = secret_env_from(svc);
-        let mounts: Vec<VolumeMount> = svc
-            .volumes
-            .iter()
-            .map(|v| VolumeMount {
-                name: v.name.clone(),
-                mount_path: v.mount.clone(),
-                read_only: v.read_only.then_some(true),
-                sub_path: v.sub_path.clone(),
-                ..Default::default()
-            })
-            .collect();
+        let own = svc.volumes.iter().filter(|v| !v.mount.is_empty()).map(|v| VolumeMount {
+            name: v.name.clone(),
+            mount_path: v.mount.clone(),
+            read_only: v.read_only.then_some(true),
+            sub_path: v.sub_path.clone(),
+            ..Default::default()
+        });
+        let mounts: Vec<VolumeMount> = own.chain(svc.volume_mounts.iter().map(volume_mount)).collect();
         let mut container_ports = ports(&svc.ports, "TCP");
         container_ports.extend(ports(&svc.udp_ports, "UDP"));
         let main = Container {
@@ -679,6 +677,13 @@ impl Emitter<'_> {
                     .map(|(key, path, mode)| KeyToPath { key: key.clone(), path: path.clone(), mode: *mode })
                     .collect();
                 match &v.source {
+                    VolumeSource::Nfs { inline: true, path, server, .. } => {
+                        vol.nfs = Some(NFSVolumeSource {
+                            path: path.clone(),
+                            server: server.clone(),
+                            read_only: v.read_only.then_some(true),
+                        });
+                    }
                     VolumeSource::Pvc { claim, .. } | VolumeSource::Nfs { claim, .. } | VolumeSource::Claim(claim) => {
                         vol.persistent_volume_claim = Some(PersistentVolumeClaimVolumeSource {
                             claim_name: claim.clone(),
@@ -1277,17 +1282,18 @@ fn resources(r: &Resources) -> Option<ResourceRequirements> {
     Some(ResourceRequirements { requests: non_empty(requests), limits: non_empty(limits), ..Default::default() })
 }
 
+fn volume_mount(m: &Mount) -> VolumeMount {
+    VolumeMount {
+        name: m.volume.clone(),
+        mount_path: m.path.clone(),
+        read_only: m.read_only.then_some(true),
+        sub_path: m.sub_path.clone(),
+        ..Default::default()
+    }
+}
+
 fn sidecar(c: &MContainer, svc: &Service) -> Container {
-    let mounts: Vec<VolumeMount> = c
-        .mounts
-        .iter()
-        .map(|(vol, path)| VolumeMount {
-            name: vol.clone(),
-            mount_path: path.clone(),
-            read_only: svc.volumes.iter().find(|v| &v.name == vol).and_then(|v| v.read_only.then_some(true)),
-            ..Default::default()
-        })
-        .collect();
+    let mounts: Vec<VolumeMount> = c.mounts.iter().map(volume_mount).collect();
     let base = Container {
         name: c.name.clone(),
         image: Some(c.image.clone()),

@@ -562,6 +562,8 @@ impl Reader {
         }
         let volumes: Vec<Volume> =
             records(r, "volume").into_iter().filter_map(|(vn, vr, vs)| self.volume(name, vn, vr, vs)).collect();
+        let main_mounts = volume_mounts(r);
+        self.check_mounts(name, &format!("service `{name}`"), r, span, &volumes);
         let expose = match field(r, "expose").and_then(Value::as_record) {
             Some(e) if !matches!(kind, WorkloadKind::CronJob | WorkloadKind::Job) => {
                 // A defaulted `expose` is the service's own doing: point at the service.
@@ -661,6 +663,7 @@ impl Reader {
             env_secret: env_secrets(r),
             resources: resources(r),
             volumes,
+            volume_mounts: main_mounts,
             configs,
             ingresses,
             secrets,
@@ -697,10 +700,14 @@ impl Reader {
 
     fn volume(&mut self, service: &str, name: &str, r: &Record, span: Span) -> Option<Volume> {
         let source = volume_source(service, name, r)?;
+        if r.get("mount").is_some_and(Value::is_error) {
+            // Reported where it failed; a volume half-read would only cascade.
+            return None;
+        }
         Some(Volume {
             name: name.to_string(),
             span,
-            mount: string(r, "mount")?,
+            mount: string(r, "mount").unwrap_or_default(),
             read_only: boolean(r, "read_only").unwrap_or(false),
             sub_path: string(r, "sub_path"),
             sqlite: boolean(r, "sqlite").unwrap_or(false),
@@ -1095,7 +1102,7 @@ impl Reader {
         namespace_span: Span,
     ) -> Option<StackVolume> {
         let source = volume_source(stack, name, r)?;
-        if !matches!(source, VolumeSource::Pvc { .. } | VolumeSource::Nfs { .. }) {
+        if !matches!(source, VolumeSource::Pvc { .. } | VolumeSource::Nfs { inline: false, .. }) {
             self.diags.push(
                 Diagnostic::new(
                     Code::TypeMismatch,
@@ -1152,26 +1159,51 @@ impl Reader {
         }
     }
 
+    /// Reports each mount of `r` that names no volume of the service (`who` mounts it), at the
+    /// volume's name in `volume_mounts` or at the `mounts` map.
+    fn check_mounts(&mut self, service: &str, who: &str, r: &Record, span: Span, volumes: &[Volume]) {
+        let mut named: Vec<(String, Span)> = Vec::new();
+        let map_span = if r.is_explicit("mounts") { span_of(r, "mounts", span) } else { span };
+        named.extend(string_map(r, "mounts").into_iter().map(|(v, _)| (v, map_span)));
+        let list_span = span_of(r, "volume_mounts", span);
+        if let Some(list) = field(r, "volume_mounts").and_then(Value::as_list) {
+            for m in list.iter().filter_map(Value::as_record) {
+                if let Some(v) = string(m, "volume") {
+                    named.push((v, m.field_spans.get("volume").copied().unwrap_or(list_span)));
+                }
+            }
+        }
+        for (volume, at) in named {
+            if volumes.iter().any(|v| v.name == volume) {
+                continue;
+            }
+            let names: Vec<&str> = volumes.iter().map(|v| v.name.as_str()).collect();
+            let mut d = Diagnostic::new(
+                Code::UnknownReference,
+                format!("{who} mounts `{volume}`, which is not a volume of service `{service}`"),
+                at,
+                "no such volume",
+            );
+            d = match did_you_mean(&volume, names.iter().copied()) {
+                Some(c) => d.with_help(format!("did you mean `{c}`?")),
+                None => d.with_help("declare the volume on the service with `volume <name> { ... }`"),
+            };
+            self.diags.push(d);
+        }
+    }
+
     fn containers(&mut self, service: &str, r: &Record, field_name: &str, volumes: &[Volume]) -> Vec<Container> {
         let mut out = Vec::new();
         for (cn, cr, cspan) in records(r, field_name) {
-            let mounts: Vec<(String, String)> = string_map(cr, "mounts");
-            for (vol, _) in &mounts {
-                if !volumes.iter().any(|v| &v.name == vol) {
-                    let names: Vec<&str> = volumes.iter().map(|v| v.name.as_str()).collect();
-                    let mut d = Diagnostic::new(
-                        Code::UnknownReference,
-                        format!("container `{cn}` mounts `{vol}`, which is not a volume of service `{service}`"),
-                        cr.field_spans.get("mounts").copied().unwrap_or(cspan),
-                        "no such volume",
-                    );
-                    d = match did_you_mean(vol, names.iter().copied()) {
-                        Some(c) => d.with_help(format!("did you mean `{c}`?")),
-                        None => d.with_help("declare the volume on the service with `volume <name> = ...`"),
-                    };
-                    self.diags.push(d);
-                }
-            }
+            let mut mounts: Vec<Mount> = string_map(cr, "mounts")
+                .into_iter()
+                .map(|(volume, path)| {
+                    let read_only = volumes.iter().any(|v| v.name == volume && v.read_only);
+                    Mount { volume, path, sub_path: None, read_only }
+                })
+                .collect();
+            mounts.extend(volume_mounts(cr));
+            self.check_mounts(service, &format!("container `{cn}`"), cr, cspan, volumes);
             let mut k8s = crate::k8s_fields::Reader { diags: &mut self.diags };
             k8s.check_port_names(cr, cn, &port_map(cr, "port"), cspan);
             let fields = k8s.object(cr, crate::k8s_fields::CONTAINER_FIELDS);
@@ -1248,6 +1280,7 @@ fn volume_source(owner: &str, name: &str, r: &Record) -> Option<VolumeSource> {
                 server: string(p, "server").unwrap_or_else(|| "192.168.1.127".into()),
                 size: quantity(p, "size").unwrap_or_else(|| "10Gi".into()),
                 access: variant(p, "access").unwrap_or_else(|| "ReadWriteMany".into()),
+                inline: boolean(p, "inline").unwrap_or(false),
             }
         }
         "template" => {
@@ -1450,6 +1483,22 @@ fn split_quantity(q: &str) -> Option<(f64, Option<&str>)> {
     let n: f64 = q[..i].parse().ok()?;
     let unit = if i < q.len() { Some(&q[i..]) } else { None };
     Some((n, unit))
+}
+
+/// The `volume_mounts` of a service or container, as written.
+fn volume_mounts(r: &Record) -> Vec<Mount> {
+    let Some(list) = field(r, "volume_mounts").and_then(Value::as_list) else { return Vec::new() };
+    list.iter()
+        .filter_map(Value::as_record)
+        .filter_map(|m| {
+            Some(Mount {
+                volume: string(m, "volume")?,
+                path: string(m, "path")?,
+                sub_path: string(m, "sub_path"),
+                read_only: boolean(m, "read_only").unwrap_or(false),
+            })
+        })
+        .collect()
 }
 
 fn env_secrets(r: &Record) -> Vec<EnvSecret> {

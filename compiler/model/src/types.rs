@@ -506,9 +506,11 @@ pub struct Service {
     pub env_secret: Vec<EnvSecret>,
     /// The main container's requests and memory limit; the tier's LimitRange fills in the rest.
     pub resources: Resources,
-    /// Volumes mounted into the main container, in declaration order. A volume whose source
-    /// failed to evaluate is left out.
+    /// The pod's volumes, in declaration order; those with a `mount` are mounted into the main
+    /// container. A volume whose source failed to evaluate is left out.
     pub volumes: Vec<Volume>,
+    /// More mounts into the main container (`volume_mounts`), after the volumes' own.
+    pub volume_mounts: Vec<Mount>,
     /// ConfigMaps by name, each as (file name, content) pairs in declaration order.
     pub configs: Vec<(String, Vec<(String, String)>)>,
     /// Ingresses to this service; their backend and port default to its Service and first port.
@@ -612,15 +614,28 @@ pub struct Container {
     /// Its requests and memory limit. An extra container's count towards the namespace's quota;
     /// an init container's do not.
     pub resources: Resources,
-    /// Volumes of the service mounted into this container, as (volume name, mount path). A
-    /// name that is not a volume of the service is reported.
-    pub mounts: Vec<(String, String)>,
+    /// Volumes of the service mounted into this container: `mounts` (read-only when the volume
+    /// is) followed by `volume_mounts`. A name that is not a volume of the service is reported.
+    pub mounts: Vec<Mount>,
     /// Whether the service's environment ExternalSecrets are also this container's environment.
     pub secrets: bool,
     /// Its fields passed to Kubernetes as written (as [`Service::container_fields`]).
     pub fields: serde_json::Map<String, serde_json::Value>,
     /// Its environment variables from other sources (as [`Service::env_value_from`]).
     pub env_value_from: Vec<serde_json::Value>,
+}
+
+/// One mount of a service's volume into a container.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mount {
+    /// The volume's name on the service.
+    pub volume: String,
+    /// Where it appears in the container.
+    pub path: String,
+    /// Only this file or directory of the volume.
+    pub sub_path: Option<String>,
+    /// Mounted read-only.
+    pub read_only: bool,
 }
 
 /// An environment variable read from one key of a Secret.
@@ -666,7 +681,8 @@ pub struct Volume {
     pub name: String,
     /// The `volume <name>` declaration; storage and backup findings point here.
     pub span: Span,
-    /// Where the main container mounts it (an absolute path); empty for a stack volume.
+    /// Where the main container mounts it (an absolute path); empty when it does not (a stack
+    /// volume, a volume only extra or init containers mount).
     pub mount: String,
     /// Mounted read-only (a backup job reading a claim, say).
     pub read_only: bool,
@@ -752,6 +768,9 @@ pub enum VolumeSource {
         size: String,
         /// Access mode (`ReadWriteMany` by default).
         access: String,
+        /// Mounted straight into the pod (an `nfs` volume source): no PersistentVolume, no
+        /// claim; `claim` is then only the volume's identity.
+        inline: bool,
     },
     /// A claim declared elsewhere in the same namespace (by another service or the stack), by name.
     Claim(String),
@@ -783,9 +802,9 @@ impl VolumeSource {
     /// ```
     pub fn claim_name(&self) -> Option<&str> {
         match self {
-            VolumeSource::Pvc { claim, .. } | VolumeSource::Nfs { claim, .. } | VolumeSource::Claim(claim) => {
-                Some(claim)
-            }
+            VolumeSource::Pvc { claim, .. }
+            | VolumeSource::Nfs { claim, inline: false, .. }
+            | VolumeSource::Claim(claim) => Some(claim),
             _ => None,
         }
     }

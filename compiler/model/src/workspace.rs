@@ -34,7 +34,7 @@ impl StackSummary {
         let mut claims = Vec::new();
         for svc in &s.services {
             for v in &svc.volumes {
-                if let VolumeSource::Pvc { claim, .. } | VolumeSource::Nfs { claim, .. } = &v.source {
+                if let VolumeSource::Pvc { claim, .. } | VolumeSource::Nfs { claim, inline: false, .. } = &v.source {
                     claims.push((svc.namespace.clone(), claim.clone()));
                 }
             }
