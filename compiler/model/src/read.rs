@@ -1375,9 +1375,17 @@ fn read_proxmox(root: &Record) -> Proxmox {
         .map(|(n, t, span)| VmTemplate {
             name: n.clone(),
             vmid: int(t, "vmid").unwrap_or(0),
-            image: string(t, "image").unwrap_or_default(),
+            image_path: string(t, "image_path").unwrap_or_default(),
+            image_url: string(t, "image_url").unwrap_or_default(),
+            memory: quantity(t, "memory").unwrap_or_else(|| "8Gi".into()),
+            cores: int(t, "cores").unwrap_or(8),
+            bridge: string(t, "bridge").unwrap_or_else(|| "vmbr0".into()),
+            storage: string(t, "storage").unwrap_or_else(|| "local-lvm".into()),
+            scsihw: variant(t, "scsihw").unwrap_or_else(|| "virtio-scsi-pci".into()),
             kubernetes: boolean(t, "kubernetes").unwrap_or(false),
-            snippet: string(t, "snippet"),
+            snippet: string(t, "snippet").unwrap_or_default(),
+            user_data: crate::render::parse(&string(t, "user_data").unwrap_or_default()),
+            user_data_span: t.field_spans.get("user_data").copied().unwrap_or(span),
             span,
         })
         .collect();
@@ -1397,12 +1405,27 @@ fn read_proxmox(root: &Record) -> Proxmox {
             cores: int(v, "cores").unwrap_or(4),
             sockets: int(v, "sockets").unwrap_or(1),
             memory: quantity(v, "memory").unwrap_or_else(|| "8Gi".into()),
-            balloon: int(v, "balloon").unwrap_or(0),
+            balloon: field(v, "balloon").and_then(Value::as_enum).map(|e| match e.variant.as_str() {
+                "off" => Balloon::Off,
+                "min" => Balloon::Min(
+                    e.payload
+                        .as_ref()
+                        .map(|p| match &p.kind {
+                            ValueKind::Quantity(q) => q.display(),
+                            _ => String::new(),
+                        })
+                        .unwrap_or_default(),
+                ),
+                _ => Balloon::On,
+            }),
+            ostype: variant(v, "ostype").unwrap_or_else(|| "l26".into()),
+            scsihw: variant(v, "scsihw").unwrap_or_else(|| "virtio-scsi-pci".into()),
+            scsihw_span: v.field_spans.get("scsihw").copied().unwrap_or(span),
             cpu: string(v, "cpu").unwrap_or_else(|| "host".into()),
             machine: string(v, "machine"),
             disks: records(v, "disk")
                 .into_iter()
-                .map(|(slot, d, _)| VmDisk {
+                .map(|(slot, d, dspan)| VmDisk {
                     slot: slot.clone(),
                     storage: string(d, "storage").unwrap_or_else(|| "local-lvm".into()),
                     size: quantity(d, "size").unwrap_or_default(),
@@ -1423,6 +1446,7 @@ fn read_proxmox(root: &Record) -> Proxmox {
             template: field(v, "template").and_then(|t| t.as_str().map(|s| (s.to_string(), t.span))),
             cloud_init: field(v, "cloud_init").and_then(Value::as_record).map(|c| CloudInit {
                 user: string(c, "user").unwrap_or_else(|| "wizard".into()),
+            machine_span: v.field_spans.get("machine").copied().unwrap_or(span),
                 ssh_keys: strings(c, "ssh_keys"),
                 packages: strings(c, "packages"),
                 runcmd: strings(c, "runcmd"),
@@ -1431,6 +1455,11 @@ fn read_proxmox(root: &Record) -> Proxmox {
             pci: strings(v, "pci"),
             pci_span: v.field_spans.get("pci").copied().unwrap_or(span),
             kubernetes_node: boolean(v, "kubernetes_node").unwrap_or(false),
+                    iothread: boolean(d, "iothread").unwrap_or(false),
+                    aio: variant(d, "aio"),
+                    mbps_rd: int(d, "mbps_rd"),
+                    mbps_wr: int(d, "mbps_wr"),
+                    span: dspan,
             onboot: boolean(v, "onboot").unwrap_or(true),
             running: boolean(v, "running").unwrap_or(true),
             tags: strings(v, "tags"),
@@ -1456,6 +1485,7 @@ fn bytes(r: &Record, name: &str) -> u64 {
 /// assert_eq!(parse_cpu_milli("15m"), Some(15));
 /// assert_eq!(parse_cpu_milli("2"), Some(2000));
 /// assert_eq!(parse_cpu_milli("0.5"), Some(500));
+            managed: boolean(v, "managed").unwrap_or(false),
 /// assert_eq!(parse_cpu_milli("256Mi"), None); // memory, not CPU
 /// ```
 pub fn parse_cpu_milli(q: &str) -> Option<u64> {
