@@ -479,13 +479,7 @@ fn workspace_artifacts(graph: &Graph, model: &Model, applies: &Applies<'_>) -> V
             artifacts.push(Artifact { path: format!("backup/host/{stem}.timer"), contents: timer });
         }
     }
-    for vm in &model.proxmox.vms {
-        let px = &model.proxmox;
-        artifacts.push(Artifact { path: format!("proxmox/{}.json", vm.name), contents: hl_emit::vm_spec(vm, px) });
-        if let Some(ci) = hl_emit::cloud_init(vm, px) {
-            artifacts.push(Artifact { path: format!("proxmox/{}.cloud-init.yaml", vm.name), contents: ci });
-        }
-    }
+    artifacts.extend(hl_emit::proxmox_artifacts(&model.proxmox));
     artifacts
 }
 

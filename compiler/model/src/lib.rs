@@ -21,6 +21,7 @@
 
 mod k8s_fields;
 mod read;
+pub mod render;
 mod types;
 mod workspace;
 

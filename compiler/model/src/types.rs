@@ -1043,7 +1043,8 @@ pub struct Proxmox {
     pub segments: Vec<Segment>,
     /// VM templates, in declaration order.
     pub templates: Vec<VmTemplate>,
-    /// VMs, in declaration order; each becomes `proxmox/<vm>.json` (and a cloud-init file).
+    /// VMs, in declaration order: all are in `proxmox/inventory.json`; a `managed` one also
+    /// becomes `proxmox/vms/<vm>.json`.
     pub vms: Vec<Vm>,
     /// SSH public keys that cloud-init may install, as Vault references.
     pub ssh_keys: Vec<SshKeyRef>,
@@ -1091,7 +1092,8 @@ pub struct Segment {
     pub span: Span,
 }
 
-/// A VM template on the PVE host that VMs are cloned from.
+/// A VM template on the PVE host that VMs are cloned from: `proxmox/templates/<name>.json` and
+/// its cloud-init snippet `proxmox/snippets/<snippet>.ctmpl`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VmTemplate {
     /// The template's name, by which VMs choose it.
@@ -1143,6 +1145,16 @@ pub struct VmNic {
 pub struct CloudInit {
     /// The login user (`wizard` by default), with passwordless sudo.
     pub user: String,
+    /// Has an I/O thread of its own (`iothread=1`); needs a `virtio-scsi-single` controller.
+    pub iothread: bool,
+    /// The asynchronous I/O mode (`threads`, `native`, `io_uring`); `None` keeps Proxmox's.
+    pub aio: Option<String>,
+    /// Read cap in MB/s; `None` is uncapped.
+    pub mbps_rd: Option<i64>,
+    /// Write cap in MB/s; `None` is uncapped.
+    pub mbps_wr: Option<i64>,
+    /// The `disk <slot>` declaration.
+    pub span: Span,
     /// Names of declared `ssh_key`s that may log in as the user.
     pub ssh_keys: Vec<String>,
     /// Packages installed on first boot.
@@ -1168,8 +1180,14 @@ pub struct Vm {
     pub sockets: i64,
     /// Memory as a quantity (`8Gi` by default); the API gets it in MiB.
     pub memory: String,
-    /// Ballooning minimum in MiB; 0 (the default) turns ballooning off.
-    pub balloon: i64,
+    /// Memory ballooning; `None` when not recorded (Proxmox then keeps the device on).
+    pub balloon: Option<Balloon>,
+    /// The guest OS type, in Proxmox's spelling (`l26`, `win10`, `other`, ...).
+    pub ostype: String,
+    /// The SCSI controller, in Proxmox's spelling (`virtio-scsi-pci` by default).
+    pub scsihw: String,
+    /// Span of the `scsihw` field, or of the VM when not set.
+    pub scsihw_span: Span,
     /// The CPU type Proxmox emulates (`host` by default).
     pub cpu: String,
     /// The machine type (`q35` for PCI passthrough); `None` keeps Proxmox's default.
@@ -1196,6 +1214,8 @@ pub struct Vm {
     pub tags: Vec<String>,
     /// Shown in the Proxmox UI; `None` when not given.
     pub description: Option<String>,
+    /// Span of the `machine` field, or of the VM when not set.
+    pub machine_span: Span,
 }
 
 /// An SSH public key kept in Vault.
@@ -1214,12 +1234,25 @@ pub struct SshKeyRef {
 pub struct HostBackup {
     /// The step's name; its units are `hlc-backup-<name>.service` and `.timer`.
     pub name: String,
+    /// hlc emits its creation parameters (off by default: the VMs live in the Proxmox UI).
+    pub managed: bool,
     /// The `host_backup <name>` declaration.
     pub span: Span,
     /// What the step does; the units' `Description=`.
     pub description: String,
     /// As written (cron or calendar form).
     pub schedule: String,
+/// Memory ballooning of a VM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Balloon {
+    /// No balloon device (`balloon: 0`).
+    Off,
+    /// The device with Proxmox's default target, the VM's memory (the parameter left out).
+    On,
+    /// The host may reclaim memory down to this quantity (`balloon: <MiB>`).
+    Min(String),
+}
+
     /// Span of the schedule value.
     pub schedule_span: Span,
     /// The command the service runs: an absolute path and its arguments.
