@@ -1423,6 +1423,7 @@ fn read_proxmox(root: &Record) -> Proxmox {
             scsihw_span: v.field_spans.get("scsihw").copied().unwrap_or(span),
             cpu: string(v, "cpu").unwrap_or_else(|| "host".into()),
             machine: string(v, "machine"),
+            machine_span: v.field_spans.get("machine").copied().unwrap_or(span),
             disks: records(v, "disk")
                 .into_iter()
                 .map(|(slot, d, dspan)| VmDisk {
@@ -1431,6 +1432,11 @@ fn read_proxmox(root: &Record) -> Proxmox {
                     size: quantity(d, "size").unwrap_or_default(),
                     ssd: boolean(d, "ssd").unwrap_or(true),
                     discard: boolean(d, "discard").unwrap_or(true),
+                    iothread: boolean(d, "iothread").unwrap_or(false),
+                    aio: variant(d, "aio"),
+                    mbps_rd: int(d, "mbps_rd"),
+                    mbps_wr: int(d, "mbps_wr"),
+                    span: dspan,
                 })
                 .collect(),
             nics: records(v, "nic")
@@ -1446,7 +1452,6 @@ fn read_proxmox(root: &Record) -> Proxmox {
             template: field(v, "template").and_then(|t| t.as_str().map(|s| (s.to_string(), t.span))),
             cloud_init: field(v, "cloud_init").and_then(Value::as_record).map(|c| CloudInit {
                 user: string(c, "user").unwrap_or_else(|| "wizard".into()),
-            machine_span: v.field_spans.get("machine").copied().unwrap_or(span),
                 ssh_keys: strings(c, "ssh_keys"),
                 packages: strings(c, "packages"),
                 runcmd: strings(c, "runcmd"),
@@ -1455,13 +1460,9 @@ fn read_proxmox(root: &Record) -> Proxmox {
             pci: strings(v, "pci"),
             pci_span: v.field_spans.get("pci").copied().unwrap_or(span),
             kubernetes_node: boolean(v, "kubernetes_node").unwrap_or(false),
-                    iothread: boolean(d, "iothread").unwrap_or(false),
-                    aio: variant(d, "aio"),
-                    mbps_rd: int(d, "mbps_rd"),
-                    mbps_wr: int(d, "mbps_wr"),
-                    span: dspan,
             onboot: boolean(v, "onboot").unwrap_or(true),
             running: boolean(v, "running").unwrap_or(true),
+            managed: boolean(v, "managed").unwrap_or(false),
             tags: strings(v, "tags"),
             description: string(v, "description"),
         })
@@ -1485,7 +1486,6 @@ fn bytes(r: &Record, name: &str) -> u64 {
 /// assert_eq!(parse_cpu_milli("15m"), Some(15));
 /// assert_eq!(parse_cpu_milli("2"), Some(2000));
 /// assert_eq!(parse_cpu_milli("0.5"), Some(500));
-            managed: boolean(v, "managed").unwrap_or(false),
 /// assert_eq!(parse_cpu_milli("256Mi"), None); // memory, not CPU
 /// ```
 pub fn parse_cpu_milli(q: &str) -> Option<u64> {

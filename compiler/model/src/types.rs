@@ -1100,12 +1100,29 @@ pub struct VmTemplate {
     pub name: String,
     /// Its Proxmox VM ID, unique among VMs and templates.
     pub vmid: i64,
-    /// The cloud image it is built from.
-    pub image: String,
+    /// The cloud image on the host that its disk is imported from.
+    pub image_path: String,
+    /// Where the image is downloaded from when the host lacks it.
+    pub image_url: String,
+    /// Memory as a quantity (`8Gi` by default); the API gets it in MiB.
+    pub memory: String,
+    /// Cores (8 by default).
+    pub cores: i64,
+    /// The bridge of its NIC (`vmbr0` by default).
+    pub bridge: String,
+    /// The storage of its disk and cloud-init drive (`local-lvm` by default).
+    pub storage: String,
+    /// The SCSI controller (`virtio-scsi-pci` by default).
+    pub scsihw: String,
     /// Built for Kubernetes Nodes (kubeadm, kubelet, containerd).
     pub kubernetes: bool,
-    /// The cloud-init snippet it carries; `None` when it carries none.
-    pub snippet: Option<String>,
+    /// The snippet's file name on the host (`/var/lib/vz/snippets/<snippet>`).
+    pub snippet: String,
+    /// The `#cloud-config` user data: text and references resolved at render time; `Err` says
+    /// how a reference is malformed (E0610; nothing is emitted then).
+    pub user_data: Result<Vec<crate::render::Piece>, String>,
+    /// The span of `user_data`, or of the template when not found.
+    pub user_data_span: Span,
     /// The `vm_template <name>` declaration.
     pub span: Span,
 }
@@ -1123,6 +1140,16 @@ pub struct VmDisk {
     pub ssd: bool,
     /// Passes the guest's TRIM through to thin storage (`discard=on`; on by default).
     pub discard: bool,
+    /// Has an I/O thread of its own (`iothread=1`); needs a `virtio-scsi-single` controller.
+    pub iothread: bool,
+    /// The asynchronous I/O mode (`threads`, `native`, `io_uring`); `None` keeps Proxmox's.
+    pub aio: Option<String>,
+    /// Read cap in MB/s; `None` is uncapped.
+    pub mbps_rd: Option<i64>,
+    /// Write cap in MB/s; `None` is uncapped.
+    pub mbps_wr: Option<i64>,
+    /// The `disk <slot>` declaration.
+    pub span: Span,
 }
 
 /// A network interface of a VM, attached to a declared segment.
@@ -1145,16 +1172,6 @@ pub struct VmNic {
 pub struct CloudInit {
     /// The login user (`wizard` by default), with passwordless sudo.
     pub user: String,
-    /// Has an I/O thread of its own (`iothread=1`); needs a `virtio-scsi-single` controller.
-    pub iothread: bool,
-    /// The asynchronous I/O mode (`threads`, `native`, `io_uring`); `None` keeps Proxmox's.
-    pub aio: Option<String>,
-    /// Read cap in MB/s; `None` is uncapped.
-    pub mbps_rd: Option<i64>,
-    /// Write cap in MB/s; `None` is uncapped.
-    pub mbps_wr: Option<i64>,
-    /// The `disk <slot>` declaration.
-    pub span: Span,
     /// Names of declared `ssh_key`s that may log in as the user.
     pub ssh_keys: Vec<String>,
     /// Packages installed on first boot.
@@ -1192,6 +1209,8 @@ pub struct Vm {
     pub cpu: String,
     /// The machine type (`q35` for PCI passthrough); `None` keeps Proxmox's default.
     pub machine: Option<String>,
+    /// Span of the `machine` field, or of the VM when not set.
+    pub machine_span: Span,
     /// Disks in declaration order; the first is the boot disk.
     pub disks: Vec<VmDisk>,
     /// Network interfaces in declaration order.
@@ -1210,12 +1229,23 @@ pub struct Vm {
     pub onboot: bool,
     /// Kept running (on by default); only running VMs count against the host's capacity.
     pub running: bool,
+    /// hlc emits its creation parameters (off by default: the VMs live in the Proxmox UI).
+    pub managed: bool,
     /// Proxmox tags.
     pub tags: Vec<String>,
     /// Shown in the Proxmox UI; `None` when not given.
     pub description: Option<String>,
-    /// Span of the `machine` field, or of the VM when not set.
-    pub machine_span: Span,
+}
+
+/// Memory ballooning of a VM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Balloon {
+    /// No balloon device (`balloon: 0`).
+    Off,
+    /// The device with Proxmox's default target, the VM's memory (the parameter left out).
+    On,
+    /// The host may reclaim memory down to this quantity (`balloon: <MiB>`).
+    Min(String),
 }
 
 /// An SSH public key kept in Vault.
@@ -1234,25 +1264,12 @@ pub struct SshKeyRef {
 pub struct HostBackup {
     /// The step's name; its units are `hlc-backup-<name>.service` and `.timer`.
     pub name: String,
-    /// hlc emits its creation parameters (off by default: the VMs live in the Proxmox UI).
-    pub managed: bool,
     /// The `host_backup <name>` declaration.
     pub span: Span,
     /// What the step does; the units' `Description=`.
     pub description: String,
     /// As written (cron or calendar form).
     pub schedule: String,
-/// Memory ballooning of a VM.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Balloon {
-    /// No balloon device (`balloon: 0`).
-    Off,
-    /// The device with Proxmox's default target, the VM's memory (the parameter left out).
-    On,
-    /// The host may reclaim memory down to this quantity (`balloon: <MiB>`).
-    Min(String),
-}
-
     /// Span of the schedule value.
     pub schedule_span: Span,
     /// The command the service runs: an absolute path and its arguments.
