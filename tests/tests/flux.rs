@@ -347,3 +347,77 @@ fn kustomize_builds_every_directory() {
     assert!(failures.is_empty(), "kustomize build failed:\n{}", failures.join("\n"));
     eprintln!("kustomize built {} directories", dirs.len());
 }
+
+/// Keel updates the images of the workloads it owns (in a namespace labelled
+/// `keel.sh/enrolled=true`, unless annotated `keel.sh/policy: never`), so each of them must be
+/// named by an `ignore` rule of its stack's Kustomization whose paths are exactly its
+/// containers' and init containers' `image` fields (JSON Pointers that resolve in the emitted
+/// object); and no rule names anything else. Read from the written files, not the model.
+#[test]
+fn keel_owned_images_are_left_to_keel() {
+    let Built { out, .. } = build("flux-keel");
+    let k8s = out.join("k8s");
+    let read = |p: &Path| -> serde_json::Value {
+        let text = fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    };
+    let mut enrolled = BTreeSet::new();
+    let mut workloads = Vec::new();
+    for stack in files_in(&k8s).into_iter().filter(|d| d != "flux") {
+        for f in files_in(&k8s.join(&stack)).into_iter().filter(|f| f != "kustomization.yaml") {
+            let obj = read(&k8s.join(&stack).join(&f));
+            let kind = obj["kind"].as_str().unwrap_or_default().to_string();
+            if kind == "Namespace" && obj["metadata"]["labels"]["keel.sh/enrolled"] == "true" {
+                enrolled.insert(obj["metadata"]["name"].as_str().unwrap_or_default().to_string());
+            }
+            if ["Deployment", "StatefulSet", "DaemonSet"].contains(&kind.as_str()) {
+                workloads.push((stack.clone(), obj));
+            }
+        }
+    }
+    assert!(!enrolled.is_empty(), "no namespace is enrolled in Keel: the test would prove nothing");
+    let mut rules: BTreeMap<(String, String, String, String), Vec<String>> = BTreeMap::new();
+    for f in files_in(&k8s.join("flux")) {
+        let k = read(&k8s.join("flux").join(&f));
+        if k["kind"] != "Kustomization" || k["apiVersion"] != "kustomize.toolkit.fluxcd.io/v1" {
+            continue;
+        }
+        let stack = k["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        for rule in k["spec"]["ignore"].as_array().into_iter().flatten() {
+            let t = &rule["target"];
+            assert_eq!(t["group"], "apps", "{stack}: {rule}");
+            let key = [&t["kind"], &t["name"], &t["namespace"]].map(|v| v.as_str().unwrap_or_default().to_string());
+            let paths = rule["paths"].as_array().into_iter().flatten().filter_map(|p| p.as_str()).map(String::from);
+            let [kind, name, ns] = key;
+            assert!(rules.insert((stack.clone(), kind, name, ns), paths.collect()).is_none(), "{stack}: a repeated rule");
+        }
+    }
+    let mut owned = 0;
+    for (stack, w) in &workloads {
+        let ns = w["metadata"]["namespace"].as_str().unwrap_or_default();
+        let name = w["metadata"]["name"].as_str().unwrap_or_default();
+        let kind = w["kind"].as_str().unwrap_or_default();
+        let key = (stack.clone(), kind.to_string(), name.to_string(), ns.to_string());
+        let keel = enrolled.contains(ns) && w["metadata"]["annotations"]["keel.sh/policy"] != "never";
+        let Some(paths) = rules.remove(&key) else {
+            assert!(!keel, "{stack}: {kind} {ns}/{name} is Keel's, but its Kustomization would reset its images");
+            continue;
+        };
+        assert!(keel, "{stack}: {kind} {ns}/{name} is not Keel's, yet Flux is told to leave its images alone");
+        owned += 1;
+        let spec = &w["spec"]["template"]["spec"];
+        let mut expected = Vec::new();
+        for list in ["containers", "initContainers"] {
+            for (i, c) in spec[list].as_array().into_iter().flatten().enumerate() {
+                assert!(c["image"].is_string(), "{stack}: {name} {list}[{i}] has no image");
+                expected.push(format!("/spec/template/spec/{list}/{i}/image"));
+            }
+        }
+        assert_eq!(paths, expected, "{stack}: {kind} {ns}/{name}: ignored paths");
+        for p in &paths {
+            assert!(w.pointer(p).is_some_and(serde_json::Value::is_string), "{stack}: {name}: {p} resolves to no image");
+        }
+    }
+    assert!(rules.is_empty(), "rules that name no emitted workload: {:?}", rules.keys().collect::<Vec<_>>());
+    eprintln!("{owned} workloads in {} Keel-enrolled namespaces keep the images Keel gives them", enrolled.len());
+}

@@ -49,6 +49,9 @@ pub struct StackSummary {
     nfs_claims: Vec<(String, String)>,
     /// Its backup jobs ([`is_backup_job`]), in declaration order.
     backup_jobs: Vec<BackupJob>,
+    /// The Traefik Middlewares it declares, as ingresses name them
+    /// (`<namespace>-<name>@kubernetescrd`), sorted.
+    middlewares: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -276,8 +279,22 @@ impl StackSummary {
                 }
             })
             .collect();
-        StackSummary { namespaces, workloads, routes, addresses, nfs_claims, backup_jobs }
+        let mut middlewares: Vec<String> = stack
+            .objects
+            .iter()
+            .filter(|o| o.kind == "Middleware" && o.api_version.starts_with("traefik."))
+            .filter_map(|o| Some(middleware_ref(o.namespace.as_deref()?, &o.name)))
+            .chain(stack.unmanaged_middlewares.iter().map(|(ns, n, _)| middleware_ref(ns, n)))
+            .collect();
+        middlewares.sort_unstable();
+        middlewares.dedup();
+        StackSummary { namespaces, workloads, routes, addresses, nfs_claims, backup_jobs, middlewares }
     }
+}
+
+/// How Traefik's Kubernetes CRD provider names a Middleware in a router's chain.
+pub(crate) fn middleware_ref(namespace: &str, name: &str) -> String {
+    format!("{namespace}-{name}@kubernetescrd")
 }
 
 /// The owner of a namespace's tier: the last stack that owns the namespace with a tier.
@@ -353,6 +370,8 @@ pub struct CheckIndex {
     /// By stack, then (service, volume) of one of its backup writers: the first writer of an
     /// earlier stack that collides with it.
     overlaps: BTreeMap<String, BTreeMap<(usize, usize), EarlierWriter>>,
+    /// Every Middleware declared in the workspace, as ingresses name them.
+    middlewares: BTreeSet<String>,
 }
 
 impl CheckIndex {
@@ -368,6 +387,7 @@ impl CheckIndex {
             nfs_claims: BTreeSet::new(),
             copy_jobs: BTreeMap::new(),
             overlaps: BTreeMap::new(),
+            middlewares: BTreeSet::new(),
         };
         // Backup writers by storage, in model order, for the overlap check below.
         struct Writer<'a> {
@@ -406,6 +426,7 @@ impl CheckIndex {
                 ix.addresses.entry(a.ip.clone()).or_default().push(AddressUse { stack: name.to_string(), ..a.clone() });
             }
             ix.nfs_claims.extend(s.nfs_claims.iter().cloned());
+            ix.middlewares.extend(s.middlewares.iter().cloned());
             for job in &s.backup_jobs {
                 for claim in &job.claims {
                     ix.copy_jobs.entry((job.namespace.clone(), claim.clone())).or_default().push(CopyJob {
@@ -521,6 +542,14 @@ impl CheckIndex {
         if let Some(o) = self.overlaps.get(&stack.name) {
             v.overlaps = o.clone();
         }
+        for ing in stack.all_ingresses() {
+            for m in &ing.extra_middlewares {
+                if m.ends_with("@kubernetescrd") && !self.middlewares.contains(m) {
+                    let near = hl_diagnostics::did_you_mean(m, self.middlewares.iter().map(String::as_str));
+                    v.missing_middlewares.insert(m.clone(), near.map(str::to_string));
+                }
+            }
+        }
         v
     }
 
@@ -575,4 +604,7 @@ pub struct StackView {
     pub(crate) nfs_claims: BTreeSet<(String, String)>,
     pub(crate) copy_jobs: BTreeMap<(String, String), Vec<CopyJob>>,
     pub(crate) overlaps: BTreeMap<(usize, usize), EarlierWriter>,
+    /// The `@kubernetescrd` Middlewares this stack's ingresses name that no stack declares,
+    /// each with the declared one nearest in spelling.
+    pub(crate) missing_middlewares: BTreeMap<String, Option<String>>,
 }

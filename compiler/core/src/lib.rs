@@ -463,13 +463,28 @@ fn write_stack(stack: &str, out: &hl_emit::StackOutput, write: &Writer<'_>) {
 }
 
 /// The files that are not one stack's: the graph, the Flux objects (when the workspace sets
-/// `flux`; see [`flux_artifacts`]), the PVE host's backup units and the Proxmox VM specs.
+/// `flux`; see [`flux_artifacts`]), the PVE host's backup units and the Proxmox files.
 /// `applies(stack)` says whether a stack emits any object.
 fn workspace_artifacts(graph: &Graph, model: &Model, applies: &Applies<'_>) -> Vec<Artifact> {
     // The graph files and the Flux objects (one per stack) are built side by side.
     let (mut artifacts, flux) = rayon::join(
         || graph_artifacts(graph),
-        || model.flux.as_ref().map(|source| flux_artifacts(graph, source, applies)).unwrap_or_default(),
+        || {
+            let Some(source) = model.flux.as_ref() else { return Vec::new() };
+            let enrolled: rustc_hash::FxHashSet<&str> = model
+                .stacks
+                .iter()
+                .flat_map(|s| s.namespaces.iter())
+                .filter(|ns| ns.keel)
+                .map(|ns| ns.name.as_str())
+                .collect();
+            let by_name: rustc_hash::FxHashMap<&str, &hl_model::Stack> =
+                model.stacks.iter().map(|s| (s.name.as_str(), &**s)).collect();
+            let owners = |stack: &str| {
+                by_name.get(stack).map_or_else(Vec::new, |s| hl_emit::keel_owned(s, &|ns| enrolled.contains(ns)))
+            };
+            flux_artifacts(graph, source, applies, &owners)
+        },
     );
     artifacts.extend(flux);
     for b in &model.host_backups {
@@ -485,6 +500,9 @@ fn workspace_artifacts(graph: &Graph, model: &Model, applies: &Applies<'_>) -> V
 
 /// Whether a stack (by name) emits any object, so that Flux has something to apply for it.
 pub type Applies<'a> = dyn Fn(&str) -> bool + Sync + 'a;
+
+/// The workloads of a stack (by name) whose images Keel owns; see [`hl_emit::keel_owned`].
+pub type ImageOwners<'a> = dyn Fn(&str) -> Vec<hl_emit::ImageOwner> + Sync + 'a;
 
 /// How many Kubernetes objects [`flux_artifacts`] writes: a Kustomization per stack that
 /// `applies` and the GitRepository; none without a `flux` setting.
@@ -526,7 +544,14 @@ fn flux_objects(graph: &Graph, model: &Model, applies: &Applies<'_>) -> usize {
 /// assert_eq!(c.objects, files.count());
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn flux_artifacts(graph: &Graph, source: &hl_model::FluxSource, applies: &Applies<'_>) -> Vec<Artifact> {
+/// `image_owners(stack)` lists the stack's workloads whose images another controller (Keel)
+/// updates, which the stack's Kustomization leaves alone after creation.
+pub fn flux_artifacts(
+    graph: &Graph,
+    source: &hl_model::FluxSource,
+    applies: &Applies<'_>,
+    image_owners: &ImageOwners<'_>,
+) -> Vec<Artifact> {
     let through = through_empty(graph, applies);
     let mut files: Vec<Artifact> = graph
         .stacks
@@ -546,7 +571,7 @@ pub fn flux_artifacts(graph: &Graph, source: &hl_model::FluxSource, applies: &Ap
             let deps: Vec<&str> = deps.into_iter().collect();
             Artifact {
                 path: format!("k8s/flux/{stack}.yaml"),
-                contents: hl_emit::flux_kustomization(stack, &deps, source),
+                contents: hl_emit::flux_kustomization(stack, &deps, source, &image_owners(stack)),
             }
         })
         .collect();
@@ -760,7 +785,7 @@ mod tests {
             span: Span::default(),
         };
         let applies = |s: &str| !empty.contains(&s);
-        let files = flux_artifacts(g, &source, &applies);
+        let files = flux_artifacts(g, &source, &applies, &|_| Vec::new());
         let mut listed: Vec<&str> = files.iter().map(|a| a.path.as_str()).collect();
         listed.sort_unstable();
         let expected_files = 2 + g.stacks.iter().filter(|s| applies(s)).count();

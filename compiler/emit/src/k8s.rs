@@ -83,12 +83,12 @@ pub fn emit_stack(stack: &Stack) -> StackOutput {
 ///     path: "out".into(),
 ///     span: Default::default(),
 /// };
-/// let yaml = hl_emit::flux_kustomization("immich", &["dbaas", "external-secrets"], &source);
+/// let yaml = hl_emit::flux_kustomization("immich", &["dbaas", "external-secrets"], &source, &[]);
 /// assert!(yaml.contains("path: ./out/k8s/immich"));
 /// assert!(yaml.contains("- name: dbaas"));
 /// assert!(yaml.contains("kind: GitRepository\n    name: homelab"));
 /// ```
-pub fn flux_kustomization(stack: &str, depends_on: &[&str], source: &FluxSource) -> String {
+pub fn flux_kustomization(stack: &str, depends_on: &[&str], source: &FluxSource, ignore: &[ImageOwner]) -> String {
     // Typed rather than `json!`: there are as many of these as stacks.
     #[derive(serde::Serialize)]
     struct Kustomization<'a> {
@@ -107,6 +107,20 @@ pub fn flux_kustomization(stack: &str, depends_on: &[&str], source: &FluxSource)
         source_ref: Ref<'a>,
         #[serde(skip_serializing_if = "Vec::is_empty")]
         depends_on: Vec<Name<'a>>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        ignore: Vec<Ignore<'a>>,
+    }
+    #[derive(serde::Serialize)]
+    struct Ignore<'a> {
+        paths: &'a [String],
+        target: Target<'a>,
+    }
+    #[derive(serde::Serialize)]
+    struct Target<'a> {
+        group: &'static str,
+        kind: &'static str,
+        name: &'a str,
+        namespace: &'a str,
     }
     #[derive(serde::Serialize)]
     struct Ref<'a> {
@@ -127,8 +141,56 @@ pub fn flux_kustomization(stack: &str, depends_on: &[&str], source: &FluxSource)
             prune: true,
             source_ref: Ref { kind: "GitRepository", name: &source.name },
             depends_on: depends_on.iter().map(|name| Name { name }).collect(),
+            ignore: ignore
+                .iter()
+                .map(|o| Ignore {
+                    paths: &o.paths,
+                    target: Target { group: "apps", kind: o.kind, name: &o.name, namespace: &o.namespace },
+                })
+                .collect(),
         },
     })
+}
+
+/// A workload whose container images Keel updates in the cluster: Flux must not put back the
+/// tags hl wrote, so its Kustomization leaves `paths` (JSON Pointers) alone after creation,
+/// as the Terraform's `ignore_changes` on the image did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImageOwner {
+    /// `Deployment`, `StatefulSet` or `DaemonSet`.
+    pub kind: &'static str,
+    /// The workload's name.
+    pub name: String,
+    /// The workload's namespace.
+    pub namespace: String,
+    /// `/spec/template/spec/containers/<i>/image` and the same for init containers.
+    pub paths: Vec<String>,
+}
+
+/// The workloads of `stack` whose images Keel owns: those of a long-running kind in a namespace
+/// enrolled in Keel (`enrolled(namespace)`) whose policy is not `never`.
+pub fn keel_owned(stack: &Stack, enrolled: &dyn Fn(&str) -> bool) -> Vec<ImageOwner> {
+    stack
+        .services
+        .iter()
+        .filter(|svc| svc.keel.as_deref() != Some("never") && enrolled(&svc.namespace))
+        .filter_map(|svc| {
+            let kind = match svc.kind {
+                WorkloadKind::Deployment => "Deployment",
+                WorkloadKind::StatefulSet => "StatefulSet",
+                WorkloadKind::DaemonSet => "DaemonSet",
+                WorkloadKind::CronJob | WorkloadKind::Job => return None,
+            };
+            let containers = (0..=svc.containers.len()).map(|i| format!("/spec/template/spec/containers/{i}/image"));
+            let init = (0..svc.init_containers.len()).map(|i| format!("/spec/template/spec/initContainers/{i}/image"));
+            Some(ImageOwner {
+                kind,
+                name: svc.name.clone(),
+                namespace: svc.namespace.clone(),
+                paths: containers.chain(init).collect(),
+            })
+        })
+        .collect()
 }
 
 /// The Flux `GitRepository` every Kustomization of [`flux_kustomization`] names: the

@@ -417,6 +417,24 @@ impl Reader {
                 volumes.push(v);
             }
         }
+        let mut unmanaged_middlewares = Vec::new();
+        if let Some(m) = field(rec, "unmanaged_middleware").and_then(Value::as_map) {
+            for (n, why) in m {
+                let Some(why) = why.as_str() else { continue };
+                match home_namespace(&namespaces) {
+                    Ok(home) => unmanaged_middlewares.push((home.name.clone(), n.clone(), why.to_string())),
+                    Err(e) => self.diags.push(
+                        Diagnostic::new(
+                            Code::UnknownNamespace,
+                            format!("unmanaged middleware `{n}` has no namespace"),
+                            span_of(rec, "unmanaged_middleware", span),
+                            e,
+                        )
+                        .with_help("declare it in the stack that owns its namespace"),
+                    ),
+                }
+            }
+        }
         let mut objects = Vec::new();
         for &(fname, api_version, kind, namespaced) in crate::k8s_fields::OBJECT_KINDS {
             for (n, r, ospan) in records(rec, fname) {
@@ -527,6 +545,7 @@ impl Reader {
                 .unwrap_or_default(),
             depends_on,
             objects,
+            unmanaged_middlewares,
             description: string(rec, "description"),
             namespaces,
             services,
@@ -929,6 +948,10 @@ impl Reader {
                 .is_explicit("allowed_groups")
                 .then(|| r.field_spans.get("allowed_groups").copied().unwrap_or(span)),
             extra_middlewares: strings(r, "extra_middlewares"),
+            extra_middleware_spans: field(r, "extra_middlewares")
+                .and_then(Value::as_list)
+                .map(|l| l.iter().filter(|v| v.as_str().is_some()).map(|v| v.span).collect())
+                .unwrap_or_default(),
             anti_ai: boolean(r, "anti_ai"),
             local_only: boolean(r, "local_only").unwrap_or(false),
             skip_rate_limit: boolean(r, "skip_rate_limit").unwrap_or(false),

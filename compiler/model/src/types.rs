@@ -200,6 +200,9 @@ pub struct Stack {
     pub helm: Vec<HelmRelease>,
     /// Kubernetes objects declared as written (RBAC, quotas, LimitRanges, ConfigMaps).
     pub objects: Vec<KubeObject>,
+    /// Traefik Middlewares of the cluster that hl does not write (`unmanaged_middleware`), as
+    /// (namespace, name, what writes them).
+    pub unmanaged_middlewares: Vec<(String, String, String)>,
     /// Services whose pods hl does not declare.
     pub frontends: Vec<Frontend>,
     /// Ingresses declared on the stack: their backends are Services a chart or operator creates.
@@ -883,6 +886,8 @@ pub struct Ingress {
     pub allowed_groups_span: Option<Span>,
     /// Traefik middlewares appended after the factory's chain, in order (`name@kubernetescrd`).
     pub extra_middlewares: Vec<String>,
+    /// Where each of `extra_middlewares` is written, in the same order.
+    pub extra_middleware_spans: Vec<Span>,
     /// AI-scraper blocking; `None` turns it on for `app` and `none` (no Authentik in the path)
     /// and off otherwise.
     pub anti_ai: Option<bool>,

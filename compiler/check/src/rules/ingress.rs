@@ -16,6 +16,24 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         .collect();
     let stack = cx.stack;
     for ing in stack.all_ingresses() {
+        // E0405: a Middleware of the Kubernetes CRD provider must be declared somewhere.
+        for (m, span) in ing.extra_middlewares.iter().zip(&ing.extra_middleware_spans) {
+            let Some(near) = cx.view.missing_middlewares.get(m) else { continue };
+            let mut d = Diagnostic::new(
+                Code::UnknownReference,
+                format!("ingress `{}` names the Middleware `{m}`, which no stack declares", ing.name),
+                *span,
+                "no such Middleware",
+            );
+            d = match near {
+                Some(c) => d.with_help(format!("did you mean `{c}`?")),
+                None => d.with_help(
+                    "declare it in the stack of its namespace (`middleware <name> { spec = { ... } }`); Traefik \
+                     names it `<namespace>-<name>@kubernetescrd`",
+                ),
+            };
+            out.push(d);
+        }
         // E0501: `app` and `none` must say what gates the service.
         if matches!(ing.auth, AuthMode::App | AuthMode::None)
             && ing.auth_reason.as_deref().is_none_or(|r| r.trim().is_empty())
