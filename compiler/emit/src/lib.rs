@@ -16,7 +16,8 @@ use hl_diagnostics::{Diagnostic, Span};
 
 pub use backup::{service_unit, timer_unit, unit_name};
 pub use k8s::{
-    MANAGED_BY_LABEL, STACK_LABEL, chain, emit_stack, flux_git_repository, flux_kustomization, kustomization,
+    ImageOwner, MANAGED_BY_LABEL, STACK_LABEL, chain, emit_stack, flux_git_repository, flux_kustomization, keel_owned,
+    kustomization,
 };
 pub use proxmox::{
     install_command, inventory, proxmox_artifacts, render_command, snippet_path, snippet_text, template_spec, vm_spec,
@@ -82,7 +83,8 @@ impl Object {
             out.push_str(ns);
             out.push('-');
         }
-        out.push_str(&self.name);
+        // A `:` (allowed in RBAC names) is no character for a file name on every system.
+        out.extend(self.name.chars().map(|c| if c == ':' { '_' } else { c }));
         out.push_str(".yaml");
     }
 }

@@ -73,8 +73,18 @@ const INT64_FIELDS: &[&str] = &[
 /// `initial_delay_seconds` → `initialDelaySeconds` (and the one name Kubernetes capitalises
 /// otherwise: `non_resource_urls` → `nonResourceURLs`).
 pub fn camel(name: &str) -> String {
-    if name == "non_resource_urls" {
-        return "nonResourceURLs".to_string();
+    // Kubernetes writes these acronyms in capitals inside a name.
+    match name {
+        "non_resource_urls" => return "nonResourceURLs".to_string(),
+        "host_pid" => return "hostPID".to_string(),
+        "host_ipc" => return "hostIPC".to_string(),
+        "cluster_ip" => return "clusterIP".to_string(),
+        "cluster_ips" => return "clusterIPs".to_string(),
+        "external_ips" => return "externalIPs".to_string(),
+        "load_balancer_ip" => return "loadBalancerIP".to_string(),
+        "pod_ip" => return "podIP".to_string(),
+        "target_wwns" => return "targetWWNs".to_string(),
+        _ => {}
     }
     let mut out = String::with_capacity(name.len());
     let mut upper = false;
@@ -284,7 +294,7 @@ impl Reader<'_> {
             .fields
             .keys()
             .map(String::as_str)
-            .filter(|k| !matches!(*k, "namespace" | "labels" | "annotations"))
+            .filter(|k| !matches!(*k, "name" | "namespace" | "labels" | "annotations"))
             .collect();
         self.object(r, &names)
     }

@@ -446,10 +446,26 @@ impl Reader {
                     (None, ospan)
                 };
                 let body = crate::k8s_fields::Reader { diags: &mut self.diags }.object_body(r);
+                let name = match string(r, "name") {
+                    Some(x) if !valid_object_name(&x) => {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::InvalidValue,
+                                format!("`{x}` cannot name a Kubernetes object"),
+                                span_of(r, "name", ospan),
+                                "not a name",
+                            )
+                            .with_help("a name is 1 to 253 characters, without `/` or `%`, and not `.` or `..`"),
+                        );
+                        continue;
+                    }
+                    Some(x) => x,
+                    None => n.clone(),
+                };
                 objects.push(KubeObject {
                     api_version: api_version.to_string(),
                     kind: kind.to_string(),
-                    name: n.clone(),
+                    name,
                     namespace,
                     namespace_span,
                     labels: string_map(r, "labels"),
@@ -1329,6 +1345,11 @@ fn volume_source(owner: &str, name: &str, r: &Record) -> Option<VolumeSource> {
 /// Names a stack cannot have: `k8s/flux/` holds the Flux objects of all stacks, one file per
 /// stack (`k8s/flux/<stack>.yaml`) beside `kustomization.yaml`.
 const RESERVED_STACK_NAMES: [&str; 2] = ["flux", "kustomization"];
+
+/// A name the API server accepts for any kind: a path segment of at most 253 characters.
+fn valid_object_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 253 && name != "." && name != ".." && !name.contains(['/', '%'])
+}
 
 fn valid_stack_name(name: &str) -> bool {
     !RESERVED_STACK_NAMES.contains(&name)
