@@ -10,7 +10,7 @@ use hcl::Template;
 use hcl::expr::{BinaryOperator, Expression, ObjectKey, TemplateExpr, TraversalOperator, UnaryOperator};
 use hcl::template::{Directive, Element, Strip};
 
-use super::value::{V, json_text};
+use super::value::{PLACEHOLDER, V, json_text};
 
 /// What an expression's free names mean: the module instance it is evaluated in.
 pub trait Resolver {
@@ -292,8 +292,12 @@ fn template_expr(t: &TemplateExpr, s: &Scope) -> V {
 /// Render a template (string template, heredoc or `templatefile` contents).
 pub fn render(t: &Template, s: &Scope) -> V {
     let mut out = String::new();
-    match render_into(t.elements(), s, &mut out, false) {
-        Ok(()) => V::Str(out),
+    let mut unknown = None;
+    match render_into(t.elements(), s, &mut out, false, &mut unknown) {
+        Ok(()) => match unknown {
+            None => V::Str(out),
+            Some(u) => V::Partial(out, u),
+        },
         Err(u) => V::Unknown(u),
     }
 }
@@ -301,7 +305,15 @@ pub fn render(t: &Template, s: &Scope) -> V {
 /// Appends the elements to `out`; `strip_next` trims the leading whitespace of the first
 /// literal (a `~}` before it). A template made of one interpolation yields its value unchanged
 /// in Terraform; here it yields its text.
-fn render_into(elems: &[Element], s: &Scope, out: &mut String, mut strip_next: bool) -> Result<(), String> {
+/// An unknown interpolation writes [`PLACEHOLDER`] and is remembered in `unknown` (the first
+/// one); an unknown condition or loop makes the whole text unknown (`Err`).
+fn render_into(
+    elems: &[Element],
+    s: &Scope,
+    out: &mut String,
+    mut strip_next: bool,
+    unknown: &mut Option<String>,
+) -> Result<(), String> {
     for (i, e) in elems.iter().enumerate() {
         let strip_before_next = elems.get(i + 1).is_some_and(|n| n.clone_strip().strip_start());
         match e {
@@ -319,7 +331,10 @@ fn render_into(elems: &[Element], s: &Scope, out: &mut String, mut strip_next: b
             Element::Interpolation(interp) => {
                 let v = eval(&interp.expr, s);
                 if let Some(u) = v.unknown_part() {
-                    return Err(u.to_string());
+                    unknown.get_or_insert_with(|| u.to_string());
+                    out.push_str(PLACEHOLDER);
+                    strip_next = interp.strip.strip_end();
+                    continue;
                 }
                 match v {
                     V::Null => {}
@@ -334,10 +349,10 @@ fn render_into(elems: &[Element], s: &Scope, out: &mut String, mut strip_next: b
                         return Err(u.to_string());
                     }
                     match cond.truthy() {
-                        Some(true) => render_into(dir.true_template.elements(), s, out, dir.if_strip.strip_end())?,
+                        Some(true) => render_into(dir.true_template.elements(), s, out, dir.if_strip.strip_end(), unknown)?,
                         Some(false) => {
                             if let Some(f) = &dir.false_template {
-                                render_into(f.elements(), s, out, dir.else_strip.strip_end())?;
+                                render_into(f.elements(), s, out, dir.else_strip.strip_end(), unknown)?;
                             }
                         }
                         None => return Err("a template condition that is not a boolean".into()),
@@ -355,7 +370,7 @@ fn render_into(elems: &[Element], s: &Scope, out: &mut String, mut strip_next: b
                             bind.push((kv.as_str().to_string(), k));
                         }
                         let mut body = String::new();
-                        render_into(dir.template.elements(), &s.with(bind), &mut body, dir.for_strip.strip_end())?;
+                        render_into(dir.template.elements(), &s.with(bind), &mut body, dir.for_strip.strip_end(), unknown)?;
                         if dir.endfor_strip.strip_start() {
                             body.truncate(body.trim_end().len());
                         }

@@ -614,6 +614,18 @@ fn helm(f: &mut Facts, obj: &V, spec: &V, repo_urls: &BTreeMap<(String, String),
                     keys.insert("*".into(), FV::Unknown(format!("values that do not parse as YAML ({e})")));
                 }
             },
+            // Some interpolations are unknown (a secret, a data source): the keys are still the
+            // template's own text, so they are compared; their values are not.
+            V::Partial(t, u) => match serde_saphyr::from_str::<serde_json::Value>(t) {
+                Ok(serde_json::Value::Object(o)) => {
+                    for k in o.keys() {
+                        keys.insert(k.clone(), FV::Known("present".into()));
+                    }
+                }
+                _ => {
+                    keys.insert("*".into(), FV::Unknown(u.clone()));
+                }
+            },
             V::Unknown(u) => {
                 keys.insert("*".into(), FV::Unknown(u.clone()));
             }

@@ -164,8 +164,12 @@ pub struct Inst<'l> {
     children: RefCell<HashMap<String, Children<'l>>>,
 }
 
-/// The meta-arguments of a resource or module block: not part of what it creates.
+/// The meta-arguments of a module block: not inputs of the module.
 const META: &[&str] = &["count", "for_each", "depends_on", "provider", "providers", "source", "version"];
+
+/// The meta-arguments of a resource block: not part of what it creates (a `helm_release`'s
+/// `version` is the chart's, so it stays).
+const RESOURCE_META: &[&str] = &["count", "for_each", "depends_on", "provider"];
 
 impl<'l> Inst<'l> {
     pub fn root(loader: &'l Loader, dir: &Path, inputs: BTreeMap<String, V>) -> Inst<'l> {
@@ -435,7 +439,7 @@ impl Resolver for Inst<'_> {
 pub fn body_value(body: &Body, s: &Scope) -> V {
     let mut m: BTreeMap<String, V> = BTreeMap::new();
     for a in body.attributes() {
-        if !META.contains(&a.key.as_str()) {
+        if !RESOURCE_META.contains(&a.key.as_str()) {
             m.insert(a.key.as_str().to_string(), eval(&a.expr, s));
         }
     }

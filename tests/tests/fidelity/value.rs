@@ -20,7 +20,14 @@ pub enum V {
     /// `yamlencode(x)` / `jsonencode(x)`: a string, with the structure kept for comparison.
     Encoded(Box<V>),
     Unknown(String),
+    /// A template whose interpolations are partly unknown: its text with each unknown one
+    /// replaced by [`PLACEHOLDER`], and the first unknown. Unknown as a value; its literal
+    /// structure (the keys of a YAML document) can still be read.
+    Partial(String, String),
 }
+
+/// What stands in for an unknown interpolation in [`V::Partial`] text.
+pub const PLACEHOLDER: &str = "hlc-fidelity-unknown";
 
 impl V {
     pub fn unknown(from: impl Into<String>) -> V {
@@ -30,7 +37,7 @@ impl V {
     /// The first unknown inside (a whole value is known only when every part is).
     pub fn unknown_part(&self) -> Option<&str> {
         match self {
-            V::Unknown(s) => Some(s),
+            V::Unknown(s) | V::Partial(_, s) => Some(s),
             V::List(l) | V::Blocks(l) => l.iter().find_map(V::unknown_part),
             V::Map(m) => m.values().find_map(V::unknown_part),
             V::Encoded(v) => v.unknown_part(),
@@ -139,6 +146,6 @@ pub fn json_text(v: &V) -> String {
                 .join(",")
         ),
         V::Encoded(v) => serde_json::Value::String(json_text(v)).to_string(),
-        V::Unknown(from) => format!("\"<{from}>\""),
+        V::Unknown(from) | V::Partial(_, from) => format!("\"<{from}>\""),
     }
 }
