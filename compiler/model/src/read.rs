@@ -1464,7 +1464,8 @@ fn read_proxmox(root: &Record) -> Proxmox {
             }),
             ostype: variant(v, "ostype").unwrap_or_else(|| "l26".into()),
             scsihw: variant(v, "scsihw").unwrap_or_else(|| "virtio-scsi-pci".into()),
-            scsihw_span: v.field_spans.get("scsihw").copied().unwrap_or(span),
+            // A default's span lies in the standard library: the VM is pointed at instead.
+            scsihw_span: v.field_spans.get("scsihw").copied().filter(|s| s.file == span.file).unwrap_or(span),
             cpu: string(v, "cpu").unwrap_or_else(|| "host".into()),
             machine: string(v, "machine"),
             machine_span: v.field_spans.get("machine").copied().unwrap_or(span),

@@ -103,9 +103,9 @@ fn arg(chars: &mut Chars<'_>, kind: &str) -> Result<String, String> {
     let mut s = String::new();
     loop {
         match chars.peek() {
-            None => return Err(format!("a `{kind}` reference is never closed")),
+            None => return Err(format!("the `{kind}` reference is never closed")),
             Some(&(SEP | CLOSE)) => return Ok(s),
-            Some(&OPEN) => return Err(format!("a reference inside an argument of a `{kind}` reference")),
+            Some(&OPEN) => return Err(format!("a reference inside an argument of the `{kind}` reference")),
             Some(&c) => {
                 s.push(c);
                 chars.next();
@@ -117,8 +117,8 @@ fn arg(chars: &mut Chars<'_>, kind: &str) -> Result<String, String> {
 fn expect(chars: &mut Chars<'_>, want: char, kind: &str, what: &str) -> Result<(), String> {
     match chars.next() {
         Some(c) if c == want => Ok(()),
-        None => Err(format!("a `{kind}` reference is never closed")),
-        Some(_) => Err(format!("a `{kind}` reference {what}")),
+        None => Err(format!("the `{kind}` reference is never closed")),
+        Some(_) => Err(format!("the `{kind}` reference {what}")),
     }
 }
 

@@ -1208,7 +1208,7 @@ pub struct Vm {
     pub ostype: String,
     /// The SCSI controller, in Proxmox's spelling (`virtio-scsi-pci` by default).
     pub scsihw: String,
-    /// Span of the `scsihw` field, or of the VM when not set.
+    /// Span of the `scsihw` field, or of the VM when not written in the VM's file.
     pub scsihw_span: Span,
     /// The CPU type Proxmox emulates (`host` by default).
     pub cpu: String,

@@ -164,6 +164,9 @@ codes! {
     HostOvercommit     = "E0605" "host-overcommit"       Warning "the VMs ask for more CPU or memory than the host's overcommit ratio allows";
     PciShared          = "E0606" "pci-shared"            Error   "a PCI device is passed through to more than one VM";
     UnknownNode        = "E0607" "unknown-node"          Error   "a node selector names a Kubernetes Node that no VM declares";
+    PassthroughWithoutQ35 = "E0608" "passthrough-without-q35" Error "a VM passes a PCIe device through without the q35 machine type";
+    IothreadWithoutSingle = "E0609" "iothread-without-single" Error "a disk has an I/O thread on a SCSI controller that ignores it";
+    MalformedReference = "E0610" "malformed-reference"   Error   "a render-time reference in a VM template's user data is malformed";
     // Waivers
     InvalidWaiver      = "E0591" "invalid-waiver"        Error   "a waiver names no warning, names an error, or gives no reason";
     UnusedWaiver       = "E0592" "unused-waiver"         Warning "a waiver matches no warning of its stack";

@@ -1,5 +1,6 @@
 //! The Proxmox host and its VMs: unique IDs and addresses, addresses inside their segments and
-//! outside the MetalLB pool, capacity, GPU passthrough, and Nodes that exist.
+//! outside the MetalLB pool, capacity, GPU passthrough (on q35), I/O threads on a controller
+//! that honours them, well-formed render-time references in templates, and Nodes that exist.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -146,6 +147,73 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     }
     capacity(model, out);
     passthrough(model, out);
+    machines_and_disks(model, out);
+    references(model, out);
+}
+
+/// Whether a machine type is q35 (`q35`, or a pinned `pc-q35-<version>`, with options after a
+/// comma).
+fn is_q35(machine: &str) -> bool {
+    let m = machine.split(',').next().unwrap_or_default();
+    m == "q35" || m.starts_with("pc-q35-")
+}
+
+/// E0608: PCIe passthrough needs q35; E0609: an I/O thread needs `virtio-scsi-single`.
+fn machines_and_disks(model: &Model, out: &mut Vec<Diagnostic>) {
+    for vm in &model.proxmox.vms {
+        if let Some(dev) = vm.pci.first()
+            && !vm.machine.as_deref().is_some_and(is_q35)
+        {
+            let mut d = Diagnostic::new(
+                Code::PassthroughWithoutQ35,
+                format!("`{}` passes `{dev}` through as PCIe without the q35 machine type", vm.name),
+                vm.pci_span,
+                "passed through with `pcie=1`",
+            );
+            d = match &vm.machine {
+                Some(m) => d.with_label(vm.machine_span, format!("machine `{m}` has no PCIe bus")),
+                None => d,
+            };
+            out.push(d.with_help("set `machine = \"q35\"`: Proxmox starts a `pcie=1` device only on a q35 machine"));
+        }
+        if vm.scsihw != "virtio-scsi-single" {
+            for disk in vm.disks.iter().filter(|d| d.iothread) {
+                let mut d = Diagnostic::new(
+                    Code::IothreadWithoutSingle,
+                    format!(
+                        "disk {} of `{}` has an I/O thread, which Proxmox ignores on a `{}` controller",
+                        disk.slot, vm.name, vm.scsihw
+                    ),
+                    disk.span,
+                    "`iothread = true`",
+                );
+                if vm.scsihw_span != vm.span {
+                    d = d.with_label(vm.scsihw_span, format!("`{}`", vm.scsihw));
+                }
+                out.push(d.with_help("set `scsihw = virtio-scsi-single` on the VM, or drop `iothread`"));
+            }
+        }
+    }
+}
+
+/// E0610: every template's user data parses into text and references.
+fn references(model: &Model, out: &mut Vec<Diagnostic>) {
+    for t in &model.proxmox.templates {
+        if let Err(e) = &t.user_data {
+            out.push(
+                Diagnostic::new(
+                    Code::MalformedReference,
+                    format!("the user data of template `{}` has a malformed reference: {e}", t.name),
+                    t.user_data_span,
+                    "malformed reference",
+                )
+                .with_help(
+                    "write references with `render_vault`, `render_env`, `render_file` and `render_base64`, \
+                     and use their results whole",
+                ),
+            );
+        }
+    }
 }
 
 /// The first and last address of an IPv4 network of /30 or larger cannot be hosts.
