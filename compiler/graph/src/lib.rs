@@ -22,6 +22,12 @@ pub enum EdgeKind {
     Explicit,
     /// Inferred by the compiler; the string says from what.
     Inferred(String),
+    /// A service reaches another stack's service by its cluster DNS name (in an env value, a
+    /// command or a script): a run-time address, not something its objects need to be
+    /// applied. It orders the two stacks where it can; where it would make a Tier 0 stack wait
+    /// for a Tier 1 one or close a cycle, it is set aside ([`Graph::set_aside`]) instead of
+    /// being an error.
+    Runtime(String),
 }
 
 /// `from` must be applied after `to`.
@@ -57,8 +63,13 @@ pub struct Graph {
     pub stacks: Vec<String>,
     /// State tier of each stack, by name.
     pub tiers: BTreeMap<String, i64>,
-    /// Edges sorted by (from, to); at most one per pair (explicit wins over inferred).
+    /// Edges sorted by (from, to); at most one per pair (explicit wins over inferred, inferred
+    /// over run-time).
     pub edges: Vec<Edge>,
+    /// Run-time edges ([`EdgeKind::Runtime`]) that cannot order their stacks (a Tier 0 stack
+    /// would wait for a Tier 1 one, or they would close a cycle), sorted by (from, to). They
+    /// are shown, never applied as an order.
+    pub set_aside: Vec<Edge>,
     /// Apply waves: every stack of a wave depends only on stacks of earlier waves, and every
     /// Tier 0 stack comes in a wave before every Tier 1 stack. Stacks are sorted within a wave;
     /// stacks caught in a dependency cycle are in no wave.
@@ -224,7 +235,7 @@ pub fn build_from<'a>(
                 if let Some(owner) = ns_owner.get(ns.as_str())
                     && *owner != s.name
                 {
-                    edges.add(from, owner, svc.span, Some(|| format!("service `{}` uses `{host}`", svc.name)));
+                    edges.add_runtime(from, owner, svc.span, || format!("service `{}` uses `{host}`", svc.name));
                 }
             }
         }
@@ -235,11 +246,13 @@ pub fn build_from<'a>(
     }
     let mut keyed: Vec<((u32, u32), Edge)> = edges.by_pair.into_iter().collect();
     keyed.sort_unstable_by_key(|(pair, _)| *pair);
-    let edges: Vec<Edge> = keyed.into_iter().map(|(_, e)| e).collect();
+    let node_tiers: FxHashMap<&str, i64> = stacks.iter().map(|s| (s.name.as_str(), s.state_tier)).collect();
+    let (edges, set_aside) = set_aside_runtime(keyed.into_iter().map(|(_, e)| e).collect(), &node_tiers);
     let mut graph = Graph {
         stacks: stacks.iter().map(|s| s.name.clone()).collect(),
         tiers: stacks.iter().map(|s| (s.name.clone(), s.state_tier)).collect(),
         edges,
+        set_aside,
         waves: Vec::new(),
     };
     let spans: FxHashMap<&str, Span> = stacks.iter().map(|s| (s.name.as_str(), s.span)).collect();
@@ -270,13 +283,65 @@ impl Edges<'_> {
         let explicit = why.is_none();
         match self.by_pair.get(&(f, t)) {
             Some(prev) if prev.kind == EdgeKind::Explicit => {}
-            Some(_) if !explicit => {}
+            Some(prev) if !explicit && !matches!(prev.kind, EdgeKind::Runtime(_)) => {}
             _ => {
                 let kind = why.map_or(EdgeKind::Explicit, |why| EdgeKind::Inferred(why()));
                 self.by_pair.insert((f, t), Edge { from: from.into(), to: to.into(), kind, span });
             }
         }
     }
+
+    /// Add a run-time edge, unless the pair already has an edge of any kind.
+    fn add_runtime(&mut self, from: &str, to: &str, span: Span, why: impl FnOnce() -> String) {
+        let (Some(&f), Some(&t)) = (self.index.get(from), self.index.get(to)) else { return };
+        if f != t {
+            self.by_pair.entry((f, t)).or_insert_with(|| Edge {
+                from: from.into(),
+                to: to.into(),
+                kind: EdgeKind::Runtime(why()),
+                span,
+            });
+        }
+    }
+}
+
+/// Splits off the run-time edges that cannot order their stacks: one from a Tier 0 stack to a
+/// Tier 1 stack, or one that would close a cycle with the edges kept so far (written and
+/// inferred edges first, then run-time edges in (from, to) order, so the result does not
+/// depend on the order of the stacks). Returns (kept, set aside), each sorted as given.
+fn set_aside_runtime(edges: Vec<Edge>, tiers: &FxHashMap<&str, i64>) -> (Vec<Edge>, Vec<Edge>) {
+    let (runtime, mut kept): (Vec<Edge>, Vec<Edge>) =
+        edges.into_iter().partition(|e| matches!(e.kind, EdgeKind::Runtime(_)));
+    let mut out: FxHashMap<String, Vec<String>> = FxHashMap::default();
+    for e in &kept {
+        out.entry(e.from.clone()).or_default().push(e.to.clone());
+    }
+    // Whether `goal` is reachable from `start` over the kept edges.
+    let reaches = |out: &FxHashMap<String, Vec<String>>, start: &str, goal: &str| {
+        let mut seen: rustc_hash::FxHashSet<&str> = Default::default();
+        let mut stack = vec![start];
+        while let Some(n) = stack.pop() {
+            if n == goal {
+                return true;
+            }
+            if seen.insert(n) {
+                stack.extend(out.get(n).into_iter().flatten().map(String::as_str));
+            }
+        }
+        false
+    };
+    let mut aside = Vec::new();
+    for e in runtime {
+        let tier = |s: &str| tiers.get(s).copied().unwrap_or(1);
+        if (tier(&e.from) == 0 && tier(&e.to) != 0) || reaches(&out, &e.to, &e.from) {
+            aside.push(e);
+        } else {
+            out.entry(e.from.clone()).or_default().push(e.to.clone());
+            kept.push(e);
+        }
+    }
+    kept.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
+    (kept, aside)
 }
 
 /// `host.namespace`, `host.namespace.svc` and `host.namespace.svc.cluster.local` names in a
@@ -333,7 +398,7 @@ fn check_edges(graph: &Graph, spans: &FxHashMap<&str, Span>, tiers: &FxHashMap<&
 fn edge_label(e: &Edge) -> String {
     match &e.kind {
         EdgeKind::Explicit => format!("`{}` depends on `{}` here", e.from, e.to),
-        EdgeKind::Inferred(why) => format!("`{}` depends on `{}`: {why}", e.from, e.to),
+        EdgeKind::Inferred(why) | EdgeKind::Runtime(why) => format!("`{}` depends on `{}`: {why}", e.from, e.to),
     }
 }
 
@@ -521,6 +586,9 @@ pub fn to_json(graph: &Graph) -> String {
         state_tier: Option<i64>,
         wave: Option<usize>,
         depends_on: Vec<Dep<'a>>,
+        /// Run-time addresses that do not order the stack ([`Graph::set_aside`]).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        uses_at_run_time: Vec<Dep<'a>>,
     }
     #[derive(serde::Serialize)]
     struct Dep<'a> {
@@ -543,6 +611,20 @@ pub fn to_json(graph: &Graph) -> String {
                 .map(|e| match &e.kind {
                     EdgeKind::Explicit => Dep { stack: &e.to, kind: "explicit", reason: None },
                     EdgeKind::Inferred(why) => Dep { stack: &e.to, kind: "inferred", reason: Some(why) },
+                    EdgeKind::Runtime(why) => Dep { stack: &e.to, kind: "runtime", reason: Some(why) },
+                })
+                .collect(),
+            uses_at_run_time: graph
+                .set_aside
+                .iter()
+                .filter(|e| e.from == *s)
+                .map(|e| Dep {
+                    stack: &e.to,
+                    kind: "runtime",
+                    reason: match &e.kind {
+                        EdgeKind::Explicit => None,
+                        EdgeKind::Inferred(why) | EdgeKind::Runtime(why) => Some(why),
+                    },
                 })
                 .collect(),
         })
@@ -579,7 +661,7 @@ pub fn to_mermaid(graph: &Graph) -> String {
     for e in &graph.edges {
         let arrow = match e.kind {
             EdgeKind::Explicit => "-->",
-            EdgeKind::Inferred(_) => "-.->",
+            EdgeKind::Inferred(_) | EdgeKind::Runtime(_) => "-.->",
         };
         out.push_str(&format!("  {} {arrow} {}\n", id(&e.from), id(&e.to)));
     }
@@ -605,5 +687,44 @@ mod tests {
         let ns: Vec<&str> = names.iter().map(|(_, n)| n.as_str()).collect();
         assert_eq!(ns, vec!["dbaas", "redis"]);
         assert!(cluster_dns_names("https://rss.viktorbarzin.me").iter().all(|(_, n)| n != "dbaas"));
+    }
+
+    /// A stack that owns `ns` (its name) and whose one service names `uses` by cluster DNS.
+    fn node(name: &str, tier: i64, depends_on: &[&str], uses: &[&str]) -> StackNode {
+        StackNode {
+            name: name.into(),
+            span: Span::default(),
+            state_tier: tier,
+            depends_on: depends_on.iter().map(|d| (d.to_string(), Span::default())).collect(),
+            owned: vec![name.into()],
+            external: Vec::new(),
+            services: vec![ServiceUses {
+                name: name.into(),
+                span: Span::default(),
+                secret: None,
+                dns: uses.iter().map(|ns| (format!("svc.{ns}"), ns.to_string())).collect(),
+            }],
+            secrets: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn runtime_addresses_order_stacks_only_where_they_can() {
+        // dbaas (Tier 0) pushes metrics to monitoring (Tier 1); monitoring's dashboards read
+        // dbaas; app uses dbaas; web and api call each other by name.
+        let nodes = [
+            node("dbaas", 0, &[], &["monitoring"]),
+            node("monitoring", 1, &[], &["dbaas"]),
+            node("app", 1, &[], &["dbaas"]),
+            node("web", 1, &["api"], &["api"]),
+            node("api", 1, &[], &["web"]),
+        ];
+        let (g, diags) = build_from(&nodes, &[]);
+        assert!(diags.is_empty(), "{diags:?}");
+        let pairs = |edges: &[Edge]| edges.iter().map(|e| format!("{}->{}", e.from, e.to)).collect::<Vec<_>>();
+        assert_eq!(pairs(&g.edges), ["app->dbaas", "monitoring->dbaas", "web->api"]);
+        assert_eq!(pairs(&g.set_aside), ["api->web", "dbaas->monitoring"]);
+        assert!(matches!(g.edges[0].kind, EdgeKind::Runtime(_)));
+        assert_eq!(g.waves, [vec!["dbaas"], vec!["api", "app", "monitoring"], vec!["web"]]);
     }
 }

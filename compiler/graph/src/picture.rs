@@ -55,6 +55,7 @@ pub fn select(graph: &Graph, view: &View) -> (Graph, usize) {
         stacks: graph.stacks.iter().filter(|s| keep.contains(s.as_str())).cloned().collect(),
         tiers: graph.tiers.iter().filter(|(s, _)| keep.contains(s.as_str())).map(|(s, t)| (s.clone(), *t)).collect(),
         edges,
+        set_aside: Vec::new(),
         waves: graph
             .waves
             .iter()
@@ -173,7 +174,7 @@ pub fn to_svg(graph: &Graph, hidden: usize) -> String {
         let bend = ((y1 - y2).abs() / 2.0).max(20.0);
         let style = match e.kind {
             EdgeKind::Explicit => r##"stroke="#333" stroke-width="1.2" stroke-opacity="0.55""##,
-            EdgeKind::Inferred(_) => {
+            EdgeKind::Inferred(_) | EdgeKind::Runtime(_) => {
                 r##"stroke="#888" stroke-width="1.1" stroke-opacity="0.6" stroke-dasharray="5,4""##
             }
         };
@@ -243,7 +244,7 @@ pub fn to_dot(graph: &Graph, hidden: usize) -> String {
     for e in &graph.edges {
         let extra = match e.kind {
             EdgeKind::Explicit => "",
-            EdgeKind::Inferred(_) => ", style=dashed, color=\"#888888\"",
+            EdgeKind::Inferred(_) | EdgeKind::Runtime(_) => ", style=dashed, color=\"#888888\"",
         };
         // Drawn from the dependency down to the dependent, so that waves go top to bottom.
         let _ = writeln!(out, "  \"{}\" -> \"{}\" [dir=back{extra}];", e.to, e.from);
@@ -275,6 +276,7 @@ mod tests {
                 edge("web", "app", EdgeKind::Inferred("dns".into())),
                 edge("web", "infra", EdgeKind::Explicit),
             ],
+            set_aside: Vec::new(),
             waves: vec![vec!["infra".into()], vec!["db".into()], vec!["app".into()], vec!["web".into()]],
         }
     }
