@@ -389,7 +389,10 @@ fn keel_owned_images_are_left_to_keel() {
             let key = [&t["kind"], &t["name"], &t["namespace"]].map(|v| v.as_str().unwrap_or_default().to_string());
             let paths = rule["paths"].as_array().into_iter().flatten().filter_map(|p| p.as_str()).map(String::from);
             let [kind, name, ns] = key;
-            assert!(rules.insert((stack.clone(), kind, name, ns), paths.collect()).is_none(), "{stack}: a repeated rule");
+            assert!(
+                rules.insert((stack.clone(), kind, name, ns), paths.collect()).is_none(),
+                "{stack}: a repeated rule"
+            );
         }
     }
     let mut owned = 0;
@@ -415,7 +418,10 @@ fn keel_owned_images_are_left_to_keel() {
         }
         assert_eq!(paths, expected, "{stack}: {kind} {ns}/{name}: ignored paths");
         for p in &paths {
-            assert!(w.pointer(p).is_some_and(serde_json::Value::is_string), "{stack}: {name}: {p} resolves to no image");
+            assert!(
+                w.pointer(p).is_some_and(serde_json::Value::is_string),
+                "{stack}: {name}: {p} resolves to no image"
+            );
         }
     }
     assert!(rules.is_empty(), "rules that name no emitted workload: {:?}", rules.keys().collect::<Vec<_>>());

@@ -349,7 +349,9 @@ fn render_into(
                         return Err(u.to_string());
                     }
                     match cond.truthy() {
-                        Some(true) => render_into(dir.true_template.elements(), s, out, dir.if_strip.strip_end(), unknown)?,
+                        Some(true) => {
+                            render_into(dir.true_template.elements(), s, out, dir.if_strip.strip_end(), unknown)?
+                        }
                         Some(false) => {
                             if let Some(f) = &dir.false_template {
                                 render_into(f.elements(), s, out, dir.else_strip.strip_end(), unknown)?;
@@ -370,7 +372,13 @@ fn render_into(
                             bind.push((kv.as_str().to_string(), k));
                         }
                         let mut body = String::new();
-                        render_into(dir.template.elements(), &s.with(bind), &mut body, dir.for_strip.strip_end(), unknown)?;
+                        render_into(
+                            dir.template.elements(),
+                            &s.with(bind),
+                            &mut body,
+                            dir.for_strip.strip_end(),
+                            unknown,
+                        )?;
                         if dir.endfor_strip.strip_start() {
                             body.truncate(body.trim_end().len());
                         }
