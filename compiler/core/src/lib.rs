@@ -215,7 +215,7 @@ impl Compilation {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 
-    /// The output file at `path` (`k8s/<stack>/<kind>-<name>.yaml`, `proxmox/<vm>.json`, ...).
+    /// The output file at `path` (`k8s/<stack>/<kind>-<name>.yaml`, `proxmox/inventory.json`, ...).
     pub fn artifact(&self, path: &str) -> Option<&Artifact> {
         self.artifacts.binary_search_by(|a| a.path.as_str().cmp(path)).ok().map(|i| &self.artifacts[i])
     }

@@ -1498,8 +1498,6 @@ fn read_proxmox(root: &Record) -> Proxmox {
             cloud_init: field(v, "cloud_init").and_then(Value::as_record).map(|c| CloudInit {
                 user: string(c, "user").unwrap_or_else(|| "wizard".into()),
                 ssh_keys: strings(c, "ssh_keys"),
-                packages: strings(c, "packages"),
-                runcmd: strings(c, "runcmd"),
                 span: v.field_spans.get("cloud_init").copied().unwrap_or(span),
             }),
             pci: strings(v, "pci"),

@@ -1172,17 +1172,13 @@ pub struct VmNic {
     pub span: Span,
 }
 
-/// Cloud-init user data of a VM.
+/// Cloud-init settings of a managed VM cloned from a template (whose snippet is its user data).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CloudInit {
-    /// The login user (`wizard` by default), with passwordless sudo.
+    /// The login user (`wizard` by default): the VM's `ciuser`.
     pub user: String,
-    /// Names of declared `ssh_key`s that may log in as the user.
+    /// Names of declared `ssh_key`s, listed as Vault references beside the VM's parameters.
     pub ssh_keys: Vec<String>,
-    /// Packages installed on first boot.
-    pub packages: Vec<String>,
-    /// Commands run on first boot, in order.
-    pub runcmd: Vec<String>,
     /// Span of the VM's `cloud_init` field, or of the VM when not found.
     pub span: Span,
 }
@@ -1222,7 +1218,7 @@ pub struct Vm {
     pub nics: Vec<VmNic>,
     /// The template it is cloned from, with the span of the value; `None` for a VM not cloned.
     pub template: Option<(String, Span)>,
-    /// Cloud-init user data; `None` when the VM has none (and no cloud-init file is emitted).
+    /// Cloud-init settings; `None` when the VM has none.
     pub cloud_init: Option<CloudInit>,
     /// Names of the host's PCI devices passed through to it; a device goes to one VM only.
     pub pci: Vec<String>,
