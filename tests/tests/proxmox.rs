@@ -678,3 +678,25 @@ vm windows10 {
     assert_eq!(vms[0]["disks"][0]["iothread"], true);
     assert_eq!(vms[0]["passthrough"][0]["address"], "0000:06:00.0");
 }
+
+/// Literal braces of the user data come back unchanged when the snippet is rendered, next to
+/// references and at the very end of a text run before one.
+#[test]
+fn literal_braces_survive_rendering() {
+    let main = r##"
+vm_template t {
+  vmid = 1000
+  image_path = "/var/lib/vz/template/iso/noble.img"
+  image_url = "https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.img"
+  snippet = "t.yaml"
+  user_data = "#cloud-config\nbootcmd:\n  - echo '{{ x }} {{{ y }' {${render_env("JOIN")}} {{${render_file("f")}\n"
+}
+"##;
+    let c = hlc_core::compile(vec![input("main.hl", main)]);
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+    let ctmpl = &c.artifact("proxmox/snippets/t.yaml.ctmpl").expect("snippet").contents;
+    assert_eq!(
+        render_ctmpl(ctmpl),
+        "#cloud-config\nbootcmd:\n  - echo '{{ x }} {{{ y }' {SECRET[tfvar:join]} {{SECRET[file:f]\n"
+    );
+}
