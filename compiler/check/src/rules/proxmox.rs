@@ -196,9 +196,44 @@ fn machines_and_disks(model: &Model, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// E0610: every template's user data parses into text and references.
+/// Whether a snippet name is a plain file name, fit for `proxmox/snippets/<name>.ctmpl` and the
+/// host's `/var/lib/vz/snippets/<name>`.
+fn valid_snippet_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 200
+        && !name.starts_with('.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// E0208: a snippet name is a plain file name; E0403: two templates do not write the same
+/// snippet; E0610: every template's user data parses into text and references.
 fn references(model: &Model, out: &mut Vec<Diagnostic>) {
+    let mut snippets: BTreeMap<&str, (&str, Span)> = BTreeMap::new();
     for t in &model.proxmox.templates {
+        if !valid_snippet_name(&t.snippet) {
+            out.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    format!("snippet `{}` of template `{}` is not a plain file name", t.snippet, t.name),
+                    t.span,
+                    "not a file name",
+                )
+                .with_help("a snippet is a file in the host's `local:snippets/`: letters, digits, `.`, `_` and `-`"),
+            );
+        } else if let Some((other, span)) = snippets.get(t.snippet.as_str()) {
+            out.push(
+                Diagnostic::new(
+                    Code::OutputCollision,
+                    format!("templates `{other}` and `{}` both write snippet `{}`", t.name, t.snippet),
+                    t.span,
+                    format!("`{}`", t.name),
+                )
+                .with_label(*span, format!("`{other}`"))
+                .with_help("give each template its own snippet; templates that share user data share a function"),
+            );
+        } else {
+            snippets.insert(t.snippet.as_str(), (t.name.as_str(), t.span));
+        }
         if let Err(e) = &t.user_data {
             out.push(
                 Diagnostic::new(
