@@ -956,6 +956,19 @@ impl Emitter<'_> {
         selector: Option<&BTreeMap<String, String>>,
         x: &hl_model::Expose,
     ) {
+        self.k8s_service_to(namespace, obj_labels, selector, x, None);
+    }
+
+    /// A Service; with `external_name`, of type ExternalName (a CNAME to that host), whatever
+    /// type `x` says.
+    fn k8s_service_to(
+        &mut self,
+        namespace: &str,
+        obj_labels: &BTreeMap<String, String>,
+        selector: Option<&BTreeMap<String, String>>,
+        x: &hl_model::Expose,
+        external_name: Option<&str>,
+    ) {
         let mut ann = BTreeMap::new();
         if let Some(ip) = &x.lb_ip {
             ann.insert("metallb.io/loadBalancerIPs".to_string(), ip.clone());
@@ -987,7 +1000,12 @@ impl Emitter<'_> {
                 ..meta(&x.name, Some(namespace))
             },
             spec: Some(ServiceSpec {
-                type_: Some(if headless { "ClusterIP".to_string() } else { x.service_type.clone() }),
+                type_: Some(match external_name {
+                    Some(_) => "ExternalName".to_string(),
+                    None if headless => "ClusterIP".to_string(),
+                    None => x.service_type.clone(),
+                }),
+                external_name: external_name.map(str::to_string),
                 cluster_ip: if headless { Some("None".to_string()) } else { x.cluster_ip.clone() },
                 selector: if x.selector.is_empty() {
                     selector.cloned()
@@ -1014,6 +1032,9 @@ impl Emitter<'_> {
             Upstream::Pods(sel) => {
                 let selector: BTreeMap<String, String> = sel.iter().cloned().collect();
                 self.k8s_service(&f.namespace, &obj_labels, Some(&selector), &f.expose);
+            }
+            Upstream::ExternalName(host) => {
+                self.k8s_service_to(&f.namespace, &obj_labels, None, &f.expose, Some(host));
             }
             Upstream::Addresses(addrs) => {
                 self.k8s_service(&f.namespace, &obj_labels, None, &f.expose);

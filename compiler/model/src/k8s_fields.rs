@@ -242,6 +242,8 @@ pub const OBJECT_KINDS: &[(&str, &str, &str, bool)] = &[
     ("pod_disruption_budget", "policy/v1", "PodDisruptionBudget", true),
     ("priority_class", "scheduling.k8s.io/v1", "PriorityClass", false),
     ("network_policy", "networking.k8s.io/v1", "NetworkPolicy", true),
+    ("persistent_volume", "v1", "PersistentVolume", false),
+    ("token_secret", "v1", "Secret", true),
     ("middleware", "traefik.io/v1alpha1", "Middleware", true),
     ("ingress_route", "traefik.io/v1alpha1", "IngressRoute", true),
     ("ingress_route_tcp", "traefik.io/v1alpha1", "IngressRouteTCP", true),

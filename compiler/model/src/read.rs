@@ -445,7 +445,25 @@ impl Reader {
                 } else {
                     (None, ospan)
                 };
-                let body = crate::k8s_fields::Reader { diags: &mut self.diags }.object_body(r);
+                let mut body = crate::k8s_fields::Reader { diags: &mut self.diags }.object_body(r);
+                if fname == "token_secret" {
+                    body.insert("type".into(), serde_json::Value::String(string(r, "type").unwrap_or_default()));
+                    let ty = string(r, "type").unwrap_or_default();
+                    let names_account =
+                        string_map(r, "annotations").iter().any(|(k, _)| k == "kubernetes.io/service-account.name");
+                    if ty != "kubernetes.io/service-account-token" || !names_account {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::InvalidValue,
+                                format!("token secret `{n}` is not a service-account token Kubernetes would fill"),
+                                if names_account { span_of(r, "type", ospan) } else { ospan },
+                                if names_account { "not a token type" } else { "no service account named" },
+                            )
+                            .with_help("set `annotations = { \"kubernetes.io/service-account.name\": \"<account>\" }` and leave `type` as `kubernetes.io/service-account-token`; a Secret with values is a `secret` (an ExternalSecret from Vault)"),
+                        );
+                        continue;
+                    }
+                }
                 let name = match string(r, "name") {
                     Some(x) if !valid_object_name(&x) => {
                         self.diags.push(
@@ -1078,6 +1096,7 @@ impl Reader {
                 }
                 Upstream::Pods(labels)
             }
+            "external_name" => Upstream::ExternalName(payload.and_then(Value::as_str)?.to_string()),
             _ => {
                 let addrs: Vec<String> = payload
                     .and_then(Value::as_list)

@@ -295,6 +295,8 @@ pub enum Upstream {
     /// Addresses outside the cluster, written as an EndpointSlice; never empty, and all IPv4 or
     /// all IPv6.
     Addresses(Vec<String>),
+    /// A DNS name outside the cluster: an ExternalName Service.
+    ExternalName(String),
 }
 
 /// A volume declared on the stack: its claim (and PersistentVolume) is emitted, but no hl
