@@ -668,9 +668,23 @@ impl Emitter<'_> {
         spec.insert("refreshInterval".into(), json!(s.refresh));
         spec.insert("secretStoreRef".into(), json!({ "name": s.store, "kind": "ClusterSecretStore" }));
         let mut target = json!({ "name": s.target, "creationPolicy": "Owner" });
-        if !s.template.is_empty() || s.template_type.is_some() {
+        let with_metadata = !s.secret_labels.is_empty() || !s.secret_annotations.is_empty();
+        if !s.template.is_empty() || s.template_type.is_some() || with_metadata {
             let mut t = serde_json::Map::new();
             t.insert("engineVersion".into(), json!("v2"));
+            if with_metadata {
+                let map = |l: &[(String, String)]| {
+                    Json::Object(l.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect())
+                };
+                let mut m = serde_json::Map::new();
+                if !s.secret_annotations.is_empty() {
+                    m.insert("annotations".into(), map(&s.secret_annotations));
+                }
+                if !s.secret_labels.is_empty() {
+                    m.insert("labels".into(), map(&s.secret_labels));
+                }
+                t.insert("metadata".into(), Json::Object(m));
+            }
             if let Some(ty) = &s.template_type {
                 t.insert("type".into(), json!(ty));
             }

@@ -1214,6 +1214,8 @@ impl Reader {
             target: string(r, "target").unwrap_or_else(|| name.to_string()),
             template: string_map(r, "template"),
             template_type: string(r, "template_type"),
+            secret_labels: string_map(r, "secret_labels"),
+            secret_annotations: string_map(r, "secret_annotations"),
         }
     }
 

@@ -986,6 +986,10 @@ pub struct ExternalSecret {
     pub template: Vec<(String, String)>,
     /// The Secret's type, with a template.
     pub template_type: Option<String>,
+    /// Labels of the Secret it writes.
+    pub secret_labels: Vec<(String, String)>,
+    /// Annotations of the Secret it writes.
+    pub secret_annotations: Vec<(String, String)>,
 }
 
 /// A Kubernetes Service: a service's own (`expose`), an extra one (`extra_service`), or a
