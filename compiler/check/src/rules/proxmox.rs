@@ -149,6 +149,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     passthrough(model, out);
     machines_and_disks(model, out);
     references(model, out);
+    stray_references(model, out);
 }
 
 /// Whether a machine type is q35 (`q35`, or a pinned `pc-q35-<version>`, with options after a
@@ -357,9 +358,55 @@ fn passthrough(model: &Model, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Node selectors name Nodes that exist: a per-stack rule that reads the host's VMs.
+/// Whether a value's `Debug` text holds a render-time reference marker (`Debug` escapes the
+/// noncharacters as `\u{fdd0}`; the raw character is looked for too).
+fn holds_reference<T: std::fmt::Debug>(value: &T) -> bool {
+    let text = format!("{value:?}");
+    text.contains("\\u{fdd0}") || text.contains(hl_model::render::OPEN)
+}
+
+/// E0610: a render-time reference anywhere but a template's user data would reach the output
+/// as marker characters (only the snippet turns references into template syntax).
+fn stray_references(model: &Model, out: &mut Vec<Diagnostic>) {
+    let px = &model.proxmox;
+    let stray = px
+        .vms
+        .iter()
+        .filter(|v| holds_reference(v))
+        .map(|v| (format!("VM `{}`", v.name), v.span))
+        .chain(
+            px.templates
+                .iter()
+                .filter(|t| holds_reference(&(&t.image_path, &t.image_url, &t.snippet, &t.bridge, &t.storage)))
+                .map(|t| (format!("template `{}` outside its user data", t.name), t.span)),
+        )
+        .chain(px.segments.iter().filter(|s| holds_reference(s)).map(|s| (format!("segment `{}`", s.name), s.span)));
+    for (what, span) in stray {
+        out.push(stray_reference(what, span));
+    }
+}
+
+fn stray_reference(what: String, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::MalformedReference,
+        format!("{what} holds a render-time reference; only a VM template's user data may hold one"),
+        span,
+        "a `render_*` reference here",
+    )
+    .with_help(
+        "`render_vault`, `render_env`, `render_file` and `render_base64` are resolved only in a snippet; \
+                elsewhere use `vault(...)` (a Kubernetes ExternalSecret) or the value itself",
+    )
+}
+
+/// Per-stack Proxmox rules: node selectors name Nodes that exist (reading the host's VMs), and
+/// no render-time reference (E0610) sits in a stack, where it would reach the manifests as
+/// marker characters.
 pub fn nodes(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     let (model, stack) = (cx.globals, cx.stack);
+    if holds_reference(stack) {
+        out.push(stray_reference(format!("stack `{}`", stack.name), stack.span));
+    }
     let k8s_nodes: Vec<&str> =
         model.proxmox.vms.iter().filter(|v| v.kubernetes_node).map(|v| v.name.as_str()).collect();
     if k8s_nodes.is_empty() {
