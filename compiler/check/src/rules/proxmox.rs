@@ -372,7 +372,7 @@ fn stray_references(model: &Model, out: &mut Vec<Diagnostic>) {
     let stray = px
         .vms
         .iter()
-        .filter(|v| holds_reference(v))
+        .filter(holds_reference)
         .map(|v| (format!("VM `{}`", v.name), v.span))
         .chain(
             px.templates
@@ -380,7 +380,7 @@ fn stray_references(model: &Model, out: &mut Vec<Diagnostic>) {
                 .filter(|t| holds_reference(&(&t.image_path, &t.image_url, &t.snippet, &t.bridge, &t.storage)))
                 .map(|t| (format!("template `{}` outside its user data", t.name), t.span)),
         )
-        .chain(px.segments.iter().filter(|s| holds_reference(s)).map(|s| (format!("segment `{}`", s.name), s.span)));
+        .chain(px.segments.iter().filter(holds_reference).map(|s| (format!("segment `{}`", s.name), s.span)));
     for (what, span) in stray {
         out.push(stray_reference(what, span));
     }
