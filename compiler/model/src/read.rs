@@ -464,22 +464,7 @@ impl Reader {
                         continue;
                     }
                 }
-                let name = match string(r, "name") {
-                    Some(x) if !valid_object_name(&x) => {
-                        self.diags.push(
-                            Diagnostic::new(
-                                Code::InvalidValue,
-                                format!("`{x}` cannot name a Kubernetes object"),
-                                span_of(r, "name", ospan),
-                                "not a name",
-                            )
-                            .with_help("a name is 1 to 253 characters, without `/` or `%`, and not `.` or `..`"),
-                        );
-                        continue;
-                    }
-                    Some(x) => x,
-                    None => n.clone(),
-                };
+                let Some(name) = self.object_name(r, n, ospan) else { continue };
                 objects.push(KubeObject {
                     api_version: api_version.to_string(),
                     kind: kind.to_string(),
@@ -507,10 +492,11 @@ impl Reader {
                     body.insert(k.clone(), to_json(v));
                 }
             }
+            let Some(name) = self.object_name(r, n, mspan) else { continue };
             objects.push(KubeObject {
                 api_version,
                 kind,
-                name: n.clone(),
+                name,
                 namespace,
                 namespace_span,
                 labels: string_map(r, "labels"),
@@ -1216,6 +1202,27 @@ impl Reader {
             template_type: string(r, "template_type"),
             secret_labels: string_map(r, "secret_labels"),
             secret_annotations: string_map(r, "secret_annotations"),
+        }
+    }
+
+    /// A stack-level object's name: its `name` field, or its key; `None` (reported) for a name
+    /// the API server would refuse.
+    fn object_name(&mut self, r: &Record, key: &str, span: Span) -> Option<String> {
+        match string(r, "name") {
+            Some(x) if !valid_object_name(&x) => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        format!("`{x}` cannot name a Kubernetes object"),
+                        span_of(r, "name", span),
+                        "not a name",
+                    )
+                    .with_help("a name is 1 to 253 characters, without `/` or `%`, and not `.` or `..`"),
+                );
+                None
+            }
+            Some(x) => Some(x),
+            None => Some(key.to_string()),
         }
     }
 

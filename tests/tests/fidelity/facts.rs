@@ -585,8 +585,24 @@ fn helm(f: &mut Facts, obj: &V, spec: &V, repo_urls: &BTreeMap<(String, String),
             .unwrap_or_default();
         let url = repo_urls.get(&(ns, text(src.get("name")))).cloned().unwrap_or_else(|| "<none>".into());
         f.add("helm", "repository".into(), FV::Known(url), None);
-        for k in spec.get("values").and_then(V::as_map).into_iter().flatten().map(|(k, _)| k) {
-            f.present("helm", format!("value[{k}]"), None);
+        let mut keys: std::collections::BTreeSet<String> =
+            spec.get("values").and_then(V::as_map).into_iter().flatten().map(|(k, _)| k.clone()).collect();
+        // `valuesFrom` with a `targetPath` sets that value (its first segment is a key of the
+        // values) from a Secret or ConfigMap at install time; without one, the key holds a
+        // whole values document hl does not see, so its keys are unknown.
+        for r in spec.get("valuesFrom").and_then(V::as_list).unwrap_or_default() {
+            match r.get("targetPath").and_then(V::text) {
+                Some(p) => keys.insert(p.split(['.', '[']).next().unwrap_or(&p).to_string()),
+                None => keys.insert("*".into()),
+            };
+        }
+        for k in keys {
+            if k == "*" {
+                let from = "a values document read from a Secret at install time (valuesFrom)";
+                f.add("helm", "value[*]".into(), FV::Unknown(from.into()), None);
+            } else {
+                f.present("helm", format!("value[{k}]"), None);
+            }
         }
         return;
     }
@@ -603,7 +619,7 @@ fn helm(f: &mut Facts, obj: &V, spec: &V, repo_urls: &BTreeMap<(String, String),
                     keys.insert(k.clone(), FV::Known("present".into()));
                 }
             }
-            V::Str(t) => match serde_saphyr::from_str::<serde_json::Value>(t) {
+            V::Str(t) => match yaml_doc(t) {
                 Ok(serde_json::Value::Object(o)) => {
                     for k in o.keys() {
                         keys.insert(k.clone(), FV::Known("present".into()));
@@ -616,7 +632,7 @@ fn helm(f: &mut Facts, obj: &V, spec: &V, repo_urls: &BTreeMap<(String, String),
             },
             // Some interpolations are unknown (a secret, a data source): the keys are still the
             // template's own text, so they are compared; their values are not.
-            V::Partial(t, u) => match serde_saphyr::from_str::<serde_json::Value>(t) {
+            V::Partial(t, u) => match yaml_doc(t) {
                 Ok(serde_json::Value::Object(o)) => {
                     for k in o.keys() {
                         keys.insert(k.clone(), FV::Known("present".into()));
@@ -641,4 +657,10 @@ fn helm(f: &mut Facts, obj: &V, spec: &V, repo_urls: &BTreeMap<(String, String),
     for (k, v) in keys {
         f.add("helm", format!("value[{k}]"), v, None);
     }
+}
+
+/// A YAML document as JSON, comments skipped (the default buffers at most 96 comment events
+/// while looking ahead, which a commented chart values file exceeds).
+pub fn yaml_doc(text: &str) -> Result<serde_json::Value, serde_saphyr::Error> {
+    serde_saphyr::from_str_with_options(text, serde_saphyr::options! { emit_comments: false })
 }
