@@ -174,7 +174,7 @@ fn say(line: &str) {
 /// Whether two ConfigMap contents say the same thing: equal text, or equal documents (a
 /// `yamlencode` in Terraform against YAML written out in hl).
 fn same_document(a: &str, b: &str) -> bool {
-    let parse = |t: &str| facts::yaml_doc(t).ok().filter(|v| v.is_object() || v.is_array());
+    let parse = |t: &str| value::yaml_doc(t).ok().filter(|v| v.is_object() || v.is_array());
     matches!((parse(a), parse(b)), (Some(x), Some(y)) if x == y)
 }
 

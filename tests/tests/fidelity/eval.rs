@@ -675,7 +675,7 @@ fn call(name: &str, args: Vec<V>, s: &Scope) -> V {
                 let parsed: Result<serde_json::Value, String> = if name == "jsondecode" {
                     serde_json::from_str(&x).map_err(|e| e.to_string())
                 } else {
-                    super::facts::yaml_doc(&x).map_err(|e| e.to_string())
+                    super::value::yaml_doc(&x).map_err(|e| e.to_string())
                 };
                 parsed.map_or_else(|e| V::unknown(format!("error: {name} ({e})")), |j| V::from_json(&j))
             }

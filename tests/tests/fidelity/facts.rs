@@ -619,7 +619,7 @@ fn helm(f: &mut Facts, obj: &V, spec: &V, repo_urls: &BTreeMap<(String, String),
                     keys.insert(k.clone(), FV::Known("present".into()));
                 }
             }
-            V::Str(t) => match yaml_doc(t) {
+            V::Str(t) => match super::value::yaml_doc(t) {
                 Ok(serde_json::Value::Object(o)) => {
                     for k in o.keys() {
                         keys.insert(k.clone(), FV::Known("present".into()));
@@ -632,7 +632,7 @@ fn helm(f: &mut Facts, obj: &V, spec: &V, repo_urls: &BTreeMap<(String, String),
             },
             // Some interpolations are unknown (a secret, a data source): the keys are still the
             // template's own text, so they are compared; their values are not.
-            V::Partial(t, u) => match yaml_doc(t) {
+            V::Partial(t, u) => match super::value::yaml_doc(t) {
                 Ok(serde_json::Value::Object(o)) => {
                     for k in o.keys() {
                         keys.insert(k.clone(), FV::Known("present".into()));
@@ -657,10 +657,4 @@ fn helm(f: &mut Facts, obj: &V, spec: &V, repo_urls: &BTreeMap<(String, String),
     for (k, v) in keys {
         f.add("helm", format!("value[{k}]"), v, None);
     }
-}
-
-/// A YAML document as JSON, comments skipped (the default buffers at most 96 comment events
-/// while looking ahead, which a commented chart values file exceeds).
-pub fn yaml_doc(text: &str) -> Result<serde_json::Value, serde_saphyr::Error> {
-    serde_saphyr::from_str_with_options(text, serde_saphyr::options! { emit_comments: false })
 }

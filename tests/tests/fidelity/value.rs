@@ -149,3 +149,9 @@ pub fn json_text(v: &V) -> String {
         V::Unknown(from) | V::Partial(_, from) => format!("\"<{from}>\""),
     }
 }
+
+/// A YAML document as JSON, comments skipped (the default buffers at most 96 comment events
+/// while looking ahead, which a commented chart values file exceeds).
+pub fn yaml_doc(text: &str) -> Result<serde_json::Value, serde_saphyr::Error> {
+    serde_saphyr::from_str_with_options(text, serde_saphyr::options! { emit_comments: false })
+}
