@@ -53,6 +53,8 @@ pub const RESOURCES: &[(&str, &str, &str, &str, bool)] = &[
     ("kyverno.io", "v1", "ClusterPolicy", "clusterpolicies", false),
     ("projectcalico.org", "v3", "GlobalNetworkPolicy", "globalnetworkpolicies", false),
     ("postgresql.cnpg.io", "v1", "Cluster", "clusters", true),
+    ("metallb.io", "v1beta1", "IPAddressPool", "ipaddresspools", true),
+    ("metallb.io", "v1beta1", "L2Advertisement", "l2advertisements", true),
     ("external-secrets.io", "v1", "ExternalSecret", "externalsecrets", true),
     ("source.toolkit.fluxcd.io", "v1", "HelmRepository", "helmrepositories", true),
     ("helm.toolkit.fluxcd.io", "v2", "HelmRelease", "helmreleases", true),
