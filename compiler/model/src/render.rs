@@ -222,7 +222,7 @@ mod tests {
             r("file", &["secrets/fullchain.pem"]),
             r("base64", &[&format!("x{}y", r("env", &["P"]))]),
         );
-        let p = parse(&text).unwrap();
+        let p = parse(&text).expect("the references parse");
         assert_eq!(p.len(), 8);
         assert_eq!(
             p[1],
