@@ -1936,7 +1936,9 @@ impl<'a> Evaluator<'a> {
         }
         // Comments are skipped, never kept: keeping them buffers every comment of a long block
         // while the parser looks ahead, and a chart's values file overflows that buffer.
-        let options = serde_saphyr::options! { emit_comments: false };
+        // Integers are read as Helm and kubectl read them (YAML 1.1): `0755` is octal 493, as a
+        // file mode in a values file means, not 755.
+        let options = serde_saphyr::options! { emit_comments: false, legacy_octal_numbers: true };
         match serde_saphyr::from_str_with_options::<serde_json::Value>(text, options) {
             Ok(doc) => convert(&doc, span),
             Err(e) => {
