@@ -8,7 +8,8 @@ use hl_model::{
     Resources, Service, Stack, Upstream, Volume, VolumeSource, WorkloadKind,
 };
 use k8s_openapi::api::apps::v1::{
-    DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec, DeploymentStrategy, StatefulSet, StatefulSetSpec,
+    DaemonSet, DaemonSetSpec, DaemonSetUpdateStrategy, Deployment, DeploymentSpec, DeploymentStrategy, StatefulSet,
+    StatefulSetSpec,
 };
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
@@ -900,7 +901,17 @@ impl Emitter<'_> {
                 let obj = DaemonSet {
                     metadata,
                     spec: Some(overlay(
-                        DaemonSetSpec { selector, template, ..Default::default() },
+                        DaemonSetSpec {
+                            selector,
+                            template,
+                            // A DaemonSet rolls out with RollingUpdate by default; its parameters
+                            // (maxUnavailable, maxSurge) are the same as a Deployment's.
+                            update_strategy: svc.rolling_update.clone().map(|r| DaemonSetUpdateStrategy {
+                                type_: Some("RollingUpdate".into()),
+                                rolling_update: serde_json::from_value(r).ok(),
+                            }),
+                            ..Default::default()
+                        },
                         &without(&svc.workload_fields, "progressDeadlineSeconds"),
                     )),
                     ..Default::default()
