@@ -334,7 +334,7 @@ fn command(toks: &[Tok], i: &mut usize, piped: Option<Val>) -> Val {
         ("mustEnv", [Val::Text(n)]) => Val::Text(marker(&format!("tfvar:{}", n.to_lowercase()))),
         ("file", [Val::Text(p)]) => Val::Text(marker(&format!("file:{p}"))),
         ("print", _) => Val::Text(args.into_iter().map(text).collect()),
-        ("base64Encode", [Val::Text(t)]) => Val::Text(base64(t.as_bytes())),
+        ("base64Encode", [Val::Text(t)]) => Val::Text(eval::base64(t.as_bytes())),
         _ => panic!("hlc wrote an action this interpreter does not know: {name} {args:?}"),
     }
 }
@@ -392,19 +392,6 @@ fn action_end(s: &str) -> usize {
         i += 1;
     }
     panic!("an action is never closed: {s:.40}")
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            out.push(if i <= chunk.len() { T[((n >> (18 - 6 * i)) & 63) as usize] as char } else { '=' });
-        }
-    }
-    out
 }
 
 fn unbase64(s: &str) -> Option<String> {

@@ -154,7 +154,7 @@ pub fn snippet_text(pieces: &[Piece]) -> String {
             )),
             Piece::Ref(RenderRef::Base64(inner)) if hl_model::render::inputs(inner).is_empty() => {
                 let text: String = inner.iter().map(|p| if let Piece::Text(t) = p { t.as_str() } else { "" }).collect();
-                escape_text(&base64(text.as_bytes()), i + 1 < pieces.len(), &mut out);
+                escape_text(&hl_eval::base64_encode(text.as_bytes()), i + 1 < pieces.len(), &mut out);
             }
             Piece::Ref(r) => out.push_str(&format!("{{{{ {} }}}}", expression(r))),
         }
@@ -220,24 +220,6 @@ fn go_quote(s: &str) -> String {
         }
     }
     out.push('"');
-    out
-}
-
-/// Standard base64 with padding, as Terraform's `base64encode`.
-fn base64(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
     out
 }
 
@@ -492,6 +474,6 @@ mod tests {
             snippet_text(&with_ref),
             "{{ print \"pw: \\\"\" (index (secret \"secret/data/infra\").Data.data \"p\") \"\\\"\\n\" | base64Encode }}"
         );
-        assert_eq!(base64(b"ab"), "YWI=");
+        assert_eq!(hl_eval::base64_encode(b"ab"), "YWI=");
     }
 }

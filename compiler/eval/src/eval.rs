@@ -27,8 +27,9 @@ pub struct InputFile<'a> {
     pub declares: bool,
 }
 
-/// Standard base64 (RFC 4648, with padding) of `bytes`.
-fn base64_encode(bytes: &[u8]) -> String {
+/// Standard base64 (RFC 4648, with padding) of `bytes`: `file_base64()` here, and the
+/// emitter's render-time `base64` references.
+pub fn base64_encode(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {

@@ -17,7 +17,8 @@ mod ty;
 mod value;
 
 pub use eval::{
-    EvalInput, EvalOutput, InputFile, Limits, StdlibScopes, Types, WorkspacePaths, evaluate, import_candidates,
+    EvalInput, EvalOutput, InputFile, Limits, StdlibScopes, Types, WorkspacePaths, base64_encode, evaluate,
+    import_candidates,
 };
 pub use merge::{merge_roots, twice_declared};
 pub use ty::{EnumDef, FieldTy, SchemaDef, Ty, TypeDef, VariantDef};

@@ -745,7 +745,9 @@ fn format_fn(args: &[V]) -> V {
     V::Str(out)
 }
 
-fn base64(bytes: &[u8]) -> String {
+/// Standard base64 with padding (Terraform's `base64encode`), written here so that the
+/// reference side owes nothing to the compiler.
+pub fn base64(bytes: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
