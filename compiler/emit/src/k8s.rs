@@ -92,14 +92,6 @@ pub fn emit_stack(stack: &Stack) -> StackOutput {
 pub fn flux_kustomization(stack: &str, depends_on: &[&str], source: &FluxSource, ignore: &[ImageOwner]) -> String {
     // Typed rather than `json!`: there are as many of these as stacks.
     #[derive(serde::Serialize)]
-    struct Kustomization<'a> {
-        #[serde(rename = "apiVersion")]
-        api_version: &'static str,
-        kind: &'static str,
-        metadata: Metadata<'a>,
-        spec: Spec<'a>,
-    }
-    #[derive(serde::Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Spec<'a> {
         interval: &'static str,
@@ -132,7 +124,7 @@ pub fn flux_kustomization(stack: &str, depends_on: &[&str], source: &FluxSource,
     struct Name<'a> {
         name: &'a str,
     }
-    to_yaml(&Kustomization {
+    to_yaml(&FluxObject {
         api_version: "kustomize.toolkit.fluxcd.io/v1",
         kind: "Kustomization",
         metadata: Metadata { name: stack, namespace: &source.namespace },
@@ -216,14 +208,6 @@ pub fn keel_owned(stack: &Stack, enrolled: &dyn Fn(&str) -> bool) -> Vec<ImageOw
 /// ```
 pub fn flux_git_repository(source: &FluxSource) -> String {
     #[derive(serde::Serialize)]
-    struct GitRepository<'a> {
-        #[serde(rename = "apiVersion")]
-        api_version: &'static str,
-        kind: &'static str,
-        metadata: Metadata<'a>,
-        spec: Spec<'a>,
-    }
-    #[derive(serde::Serialize)]
     struct Spec<'a> {
         interval: String,
         url: &'a str,
@@ -240,7 +224,7 @@ pub fn flux_git_repository(source: &FluxSource) -> String {
     struct SecretRef<'a> {
         name: &'a str,
     }
-    to_yaml(&GitRepository {
+    to_yaml(&FluxObject {
         api_version: "source.toolkit.fluxcd.io/v1",
         kind: "GitRepository",
         metadata: Metadata { name: &source.name, namespace: &source.namespace },
@@ -251,6 +235,16 @@ pub fn flux_git_repository(source: &FluxSource) -> String {
             secret_ref: source.secret.as_deref().map(|name| SecretRef { name }),
         },
     })
+}
+
+/// A Flux object: its type, name and namespace, and its spec.
+#[derive(serde::Serialize)]
+struct FluxObject<'a, S> {
+    #[serde(rename = "apiVersion")]
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: Metadata<'a>,
+    spec: S,
 }
 
 /// A Flux object's metadata: its name and namespace.
@@ -391,19 +385,16 @@ impl Emitter<'_> {
     fn kube_object(&mut self, o: &hl_model::KubeObject) {
         use k8s_openapi::api::core::v1::{LimitRange, ResourceQuota, ServiceAccount};
         use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
-        let pairs = |l: &[(String, String)]| -> Json {
-            Json::Object(l.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect())
-        };
         let mut meta = serde_json::Map::new();
         meta.insert("name".into(), Json::String(o.name.clone()));
         if let Some(ns) = &o.namespace {
             meta.insert("namespace".into(), Json::String(ns.clone()));
         }
         if !o.labels.is_empty() {
-            meta.insert("labels".into(), pairs(&o.labels));
+            meta.insert("labels".into(), string_pairs(&o.labels));
         }
         if !o.annotations.is_empty() {
-            meta.insert("annotations".into(), pairs(&o.annotations));
+            meta.insert("annotations".into(), string_pairs(&o.annotations));
         }
         let mut doc = o.body.clone();
         doc.insert("metadata".into(), Json::Object(meta));
@@ -600,10 +591,10 @@ impl Emitter<'_> {
         self.workload(svc);
         let app = pod_identity(svc);
         if let Some(x) = &svc.expose {
-            self.k8s_service(&svc.namespace, &app, Some(&app), x);
+            self.k8s_service(&svc.namespace, &app, Some(&app), x, None);
         }
         for x in &svc.extra_services {
-            self.k8s_service(&svc.namespace, &app, Some(&app), x);
+            self.k8s_service(&svc.namespace, &app, Some(&app), x, None);
         }
         self.pdb(svc);
         for ing in &svc.ingresses {
@@ -674,15 +665,12 @@ impl Emitter<'_> {
             let mut t = serde_json::Map::new();
             t.insert("engineVersion".into(), json!("v2"));
             if with_metadata {
-                let map = |l: &[(String, String)]| {
-                    Json::Object(l.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect())
-                };
                 let mut m = serde_json::Map::new();
                 if !s.secret_annotations.is_empty() {
-                    m.insert("annotations".into(), map(&s.secret_annotations));
+                    m.insert("annotations".into(), string_pairs(&s.secret_annotations));
                 }
                 if !s.secret_labels.is_empty() {
-                    m.insert("labels".into(), map(&s.secret_labels));
+                    m.insert("labels".into(), string_pairs(&s.secret_labels));
                 }
                 t.insert("metadata".into(), Json::Object(m));
             }
@@ -690,9 +678,7 @@ impl Emitter<'_> {
                 t.insert("type".into(), json!(ty));
             }
             if !s.template.is_empty() {
-                let data: serde_json::Map<String, Json> =
-                    s.template.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect();
-                t.insert("data".into(), Json::Object(data));
+                t.insert("data".into(), string_pairs(&s.template));
             }
             target["template"] = Json::Object(t);
         }
@@ -973,20 +959,9 @@ impl Emitter<'_> {
     }
 
     /// A Kubernetes Service with these labels, selecting pods by `selector` (none: its endpoints
-    /// are written separately).
+    /// are written separately); with `external_name`, of type ExternalName (a CNAME to that
+    /// host), whatever type `x` says.
     fn k8s_service(
-        &mut self,
-        namespace: &str,
-        obj_labels: &BTreeMap<String, String>,
-        selector: Option<&BTreeMap<String, String>>,
-        x: &hl_model::Expose,
-    ) {
-        self.k8s_service_to(namespace, obj_labels, selector, x, None);
-    }
-
-    /// A Service; with `external_name`, of type ExternalName (a CNAME to that host), whatever
-    /// type `x` says.
-    fn k8s_service_to(
         &mut self,
         namespace: &str,
         obj_labels: &BTreeMap<String, String>,
@@ -1056,13 +1031,13 @@ impl Emitter<'_> {
         match &f.upstream {
             Upstream::Pods(sel) => {
                 let selector: BTreeMap<String, String> = sel.iter().cloned().collect();
-                self.k8s_service(&f.namespace, &obj_labels, Some(&selector), &f.expose);
+                self.k8s_service(&f.namespace, &obj_labels, Some(&selector), &f.expose, None);
             }
             Upstream::ExternalName(host) => {
-                self.k8s_service_to(&f.namespace, &obj_labels, None, &f.expose, Some(host));
+                self.k8s_service(&f.namespace, &obj_labels, None, &f.expose, Some(host));
             }
             Upstream::Addresses(addrs) => {
-                self.k8s_service(&f.namespace, &obj_labels, None, &f.expose);
+                self.k8s_service(&f.namespace, &obj_labels, None, &f.expose, None);
                 let slice = EndpointSlice {
                     metadata: ObjectMeta {
                         labels: Some(labels(&[
@@ -1388,6 +1363,11 @@ fn resources(r: &Resources) -> Option<ResourceRequirements> {
         return None;
     }
     Some(ResourceRequirements { requests: non_empty(requests), limits: non_empty(limits), ..Default::default() })
+}
+
+/// Name-value pairs in declaration order as a JSON object of strings.
+fn string_pairs(l: &[(String, String)]) -> Json {
+    Json::Object(l.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect())
 }
 
 fn volume_mount(m: &Mount) -> VolumeMount {
