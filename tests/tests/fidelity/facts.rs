@@ -590,19 +590,19 @@ fn helm(f: &mut Facts, obj: &V, spec: &V, repo_urls: &BTreeMap<(String, String),
         // `valuesFrom` with a `targetPath` sets that value (its first segment is a key of the
         // values) from a Secret or ConfigMap at install time; without one, the key holds a
         // whole values document hl does not see, so its keys are unknown.
+        let mut whole_document = false;
         for r in spec.get("valuesFrom").and_then(V::as_list).unwrap_or_default() {
             match r.get("targetPath").and_then(V::text) {
-                Some(p) => keys.insert(p.split(['.', '[']).next().unwrap_or(&p).to_string()),
-                None => keys.insert("*".into()),
-            };
+                Some(p) => _ = keys.insert(p.split(['.', '[']).next().unwrap_or(&p).to_string()),
+                None => whole_document = true,
+            }
         }
         for k in keys {
-            if k == "*" {
-                let from = "a values document read from a Secret at install time (valuesFrom)";
-                f.add("helm", "value[*]".into(), FV::Unknown(from.into()), None);
-            } else {
-                f.present("helm", format!("value[{k}]"), None);
-            }
+            f.present("helm", format!("value[{k}]"), None);
+        }
+        if whole_document {
+            let from = "a values document read from a Secret at install time (valuesFrom)";
+            f.add("helm", "value[*]".into(), FV::Unknown(from.into()), None);
         }
         return;
     }
