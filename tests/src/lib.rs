@@ -53,8 +53,31 @@ pub fn shared_dir() -> PathBuf {
     }
 }
 
-/// Whether tests that need external material must fail (CI) rather than skip when it is
-/// missing. `.ci/run` sets `HLC_REQUIRE_SHARED=1`.
-pub fn shared_required() -> bool {
-    std::env::var("HLC_REQUIRE_SHARED").is_ok_and(|v| v == "1")
+pub mod skip;
+
+pub use skip::skip;
+
+/// The snapshot files of one test binary (`<binary>__<name>.snap` in `tests/tests/snapshots`)
+/// that no snapshot the test took this run explains: the names in `live` are the snapshot names
+/// the test asserted. An orphan is a snapshot whose fixture, stack or test is gone; it would
+/// otherwise sit there reviewed by nobody.
+pub fn orphaned_snapshots<'a>(binary: &str, live: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let live: std::collections::BTreeSet<&str> = live.into_iter().collect();
+    let prefix = format!("{binary}__");
+    let mut orphans: Vec<String> = snapshot_files()
+        .into_iter()
+        .filter_map(|f| {
+            let name = f.strip_prefix(&prefix)?.strip_suffix(".snap")?.to_string();
+            (!live.contains(name.as_str())).then_some(f)
+        })
+        .collect();
+    orphans.sort();
+    orphans
+}
+
+/// The file names in `tests/tests/snapshots`.
+pub fn snapshot_files() -> Vec<String> {
+    let dir = repo_root().join("tests/tests/snapshots");
+    let entries = fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+    entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect()
 }

@@ -9,15 +9,10 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use hl_tests::repo_root;
-
-fn editors_required() -> bool {
-    std::env::var("HLC_REQUIRE_EDITORS").is_ok_and(|v| v == "1")
-}
+use hl_tests::{repo_root, skip};
 
 fn skip_or_fail(test: &str, why: &str) {
-    assert!(!editors_required(), "{test}: {why} (HLC_REQUIRE_EDITORS=1)");
-    eprintln!("SKIPPED {test} because {why}");
+    skip(test, why, skip::EDITORS);
 }
 
 /// The first line a program prints for `--version`, or `None` when it cannot be run.
@@ -41,7 +36,7 @@ fn modified(path: &Path) -> Option<std::time::SystemTime> {
 
 #[test]
 fn vscode_grammar_and_package() {
-    const TEST: &str = "the VS Code extension test";
+    const TEST: &str = "vscode_grammar_and_package";
     let Some(node) = version("node") else {
         return skip_or_fail(TEST, "Node.js (node) is not installed");
     };
@@ -71,7 +66,7 @@ fn vscode_grammar_and_package() {
 
 #[test]
 fn neovim_filetype_syntax_and_lsp_setup() {
-    const TEST: &str = "the Neovim plugin test";
+    const TEST: &str = "neovim_filetype_syntax_and_lsp_setup";
     let nvim = std::env::var("NVIM").unwrap_or_else(|_| "nvim".to_string());
     let Some(v) = version(&nvim) else {
         return skip_or_fail(TEST, &format!("Neovim ({nvim}) is not installed"));

@@ -4,7 +4,7 @@
 use std::fs;
 
 use hl_diagnostics::render::{self, Style};
-use hl_tests::{read_dir, repo_root};
+use hl_tests::{orphaned_snapshots, read_dir, repo_root};
 
 #[test]
 fn emit_fixtures() {
@@ -16,6 +16,7 @@ fn emit_fixtures() {
         .collect();
     dirs.sort();
     assert!(!dirs.is_empty());
+    let mut live = Vec::new();
     for dir in dirs {
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let c = hlc_core::compile(read_dir(&dir));
@@ -25,6 +26,10 @@ fn emit_fixtures() {
         for a in &c.artifacts {
             text.push_str(&format!("# ---- {}\n{}", a.path, a.contents));
         }
-        insta::assert_snapshot!(format!("emit-fixture-{name}"), text);
+        let snapshot = format!("emit-fixture-{name}");
+        insta::assert_snapshot!(snapshot.clone(), text);
+        live.push(snapshot);
     }
+    let orphans = orphaned_snapshots("emit", live.iter().map(String::as_str));
+    assert!(orphans.is_empty(), "snapshots no fixture under tests/emit produces (delete them): {orphans:?}");
 }

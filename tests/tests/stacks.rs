@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use hl_diagnostics::render::{self, Style};
-use hl_tests::{read_dir, repo_root};
+use hl_tests::{orphaned_snapshots, read_dir, repo_root};
 
 fn compile_stacks() -> hlc_core::Compilation {
     hlc_core::compile(read_dir(&repo_root().join("stacks")))
@@ -30,9 +30,18 @@ fn emitted_yaml_per_stack() {
         text.push_str(&format!("# ---- {file}\n{}", a.contents));
     }
     assert!(!per_stack.is_empty());
+    let mut live = Vec::new();
     for (stack, text) in per_stack {
-        insta::assert_snapshot!(format!("emit-{stack}"), text);
+        let snapshot = format!("emit-{stack}");
+        insta::assert_snapshot!(snapshot.clone(), text);
+        live.push(snapshot);
     }
+    // This binary's other snapshots (`host-*`) belong to `emitted_host_side_files`.
+    let orphans: Vec<String> = orphaned_snapshots("stacks", live.iter().map(String::as_str))
+        .into_iter()
+        .filter(|f| f.starts_with("stacks__emit-"))
+        .collect();
+    assert!(orphans.is_empty(), "snapshots of stacks that emit nothing or are gone (delete them): {orphans:?}");
 }
 
 /// The same input gives the same bytes, run after run. (Thread counts are tested on the real
@@ -52,6 +61,7 @@ fn output_is_identical_across_runs() {
 fn emitted_host_side_files() {
     let c = compile_stacks();
     assert!(!c.has_errors());
+    let mut live = Vec::new();
     for prefix in ["proxmox/", "backup/host/", "graph."] {
         let mut text = String::new();
         for a in c.artifacts.iter().filter(|a| a.path.starts_with(prefix)) {
@@ -59,6 +69,13 @@ fn emitted_host_side_files() {
         }
         assert!(!text.is_empty(), "nothing emitted under {prefix}");
         let name = prefix.trim_end_matches(['/', '.']).replace('/', "-");
-        insta::assert_snapshot!(format!("host-{name}"), text);
+        let snapshot = format!("host-{name}");
+        insta::assert_snapshot!(snapshot.clone(), text);
+        live.push(snapshot);
     }
+    let orphans: Vec<String> = orphaned_snapshots("stacks", live.iter().map(String::as_str))
+        .into_iter()
+        .filter(|f| f.starts_with("stacks__host-"))
+        .collect();
+    assert!(orphans.is_empty(), "host-side snapshots no prefix produces (delete them): {orphans:?}");
 }

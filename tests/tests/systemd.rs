@@ -3,19 +3,17 @@
 //! The scripts the units run live on the PVE host, not here, so each `ExecStart=` executable is
 //! replaced by a stub in a scratch directory before verifying; everything else (sections,
 //! directives, `OnCalendar=` expressions) is checked as emitted. Without `systemd-analyze`
-//! the test says so and skips, unless `HLC_REQUIRE_SHARED=1` (CI), where it fails.
+//! the tests say so (`SKIPPED: ...`) and skip, unless `HLC_REQUIRE_TOOLS=1` (CI), where they fail.
 
 use std::fs;
 use std::process::Command;
 
-use hl_tests::{read_dir, repo_root, shared_required};
+use hl_tests::{read_dir, repo_root, skip};
 
 #[test]
 fn backup_units_verify() {
     if Command::new("systemd-analyze").arg("--version").output().is_err() {
-        assert!(!shared_required(), "systemd-analyze is not installed (HLC_REQUIRE_SHARED=1)");
-        eprintln!("SKIPPED: systemd-analyze is not installed");
-        return;
+        return skip("backup_units_verify", "systemd-analyze is not installed", skip::TOOLS);
     }
     let c = hlc_core::compile(read_dir(&repo_root().join("stacks")));
     assert!(!c.has_errors());
@@ -57,8 +55,7 @@ fn backup_units_verify() {
 #[test]
 fn timer_calendars_are_normalised() {
     if Command::new("systemd-analyze").arg("--version").output().is_err() {
-        assert!(!shared_required(), "systemd-analyze is not installed (HLC_REQUIRE_SHARED=1)");
-        return;
+        return skip("timer_calendars_are_normalised", "systemd-analyze is not installed", skip::TOOLS);
     }
     let c = hlc_core::compile(read_dir(&repo_root().join("stacks")));
     for a in c.artifacts.iter().filter(|a| a.path.ends_with(".timer")) {

@@ -5,7 +5,7 @@
 use std::fs;
 
 use hl_diagnostics::render::{self, Style};
-use hl_tests::{read_dir, repo_root};
+use hl_tests::{orphaned_snapshots, read_dir, repo_root, snapshot_files};
 
 #[test]
 fn ui_fixtures() {
@@ -15,6 +15,7 @@ fn ui_fixtures() {
     dirs.sort();
     assert!(!dirs.is_empty(), "no ui fixtures found");
     let mut failures = Vec::new();
+    let mut live = Vec::new();
     for dir in dirs {
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let c = hlc_core::compile(read_dir(&dir));
@@ -30,7 +31,11 @@ fn ui_fixtures() {
                 failures.push(format!("{name}: expected {code}, got {codes:?}"));
             }
             insta::assert_snapshot!(name.clone(), rendered);
+            live.push(name);
         }
+    }
+    for orphan in orphaned_snapshots("ui", live.iter().map(String::as_str)) {
+        failures.push(format!("tests/tests/snapshots/{orphan}: no fixture directory produces it (delete it)"));
     }
     assert!(failures.is_empty(), "ui fixture failures:\n{}", failures.join("\n"));
 }
@@ -63,4 +68,19 @@ fn every_code_has_docs_and_fixture() {
         }
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+/// Every file in `tests/tests/snapshots` is named as one of the snapshot tests names its
+/// snapshots (each of which rejects the files of its own that it did not produce), and none is a pending update
+/// (`.snap.new`, `.pending-snap`) left behind by a run that was not reviewed.
+#[test]
+fn snapshot_files_belong_to_a_snapshot_test() {
+    let strays: Vec<String> = snapshot_files()
+        .into_iter()
+        .filter(|f| {
+            !(f.ends_with(".snap")
+                && ["ui__", "emit__emit-fixture-", "stacks__emit-", "stacks__host-"].iter().any(|p| f.starts_with(p)))
+        })
+        .collect();
+    assert!(strays.is_empty(), "files in tests/tests/snapshots that no snapshot test owns: {strays:?}");
 }

@@ -11,13 +11,10 @@
 use std::fs;
 use std::process::Command;
 
-use hl_tests::{read_dir, repo_root, shared_dir, shared_required};
+use hl_tests::{read_dir, repo_root, shared_dir, skip};
 
 fn skip_or_fail(why: &str) {
-    if shared_required() {
-        panic!("{why} (HLC_REQUIRE_SHARED=1)");
-    }
-    eprintln!("SKIPPED schema validation: {why}");
+    skip("emitted_objects_validate_against_kubernetes_and_crd_schemas", why, skip::SHARED);
 }
 
 #[test]
