@@ -55,7 +55,7 @@ use crate::convert::{Doc, LineIndex};
 
 /// Run the server on standard input and output until the client says `exit`.
 ///
-/// The transport is our own ([`transport`]), not lsp-server's: that one's reader stops at the
+/// The transport is our own (`transport.rs`), not lsp-server's: that one's reader stops at the
 /// first message it cannot parse, and the server with it.
 pub fn run_stdio() -> Result<(), String> {
     let (connection, io_threads) = transport::stdio()?;
