@@ -40,6 +40,7 @@ pub fn line(test: &str, reason: &str) -> String {
 pub fn skip(test: &str, reason: &str, require: &str) {
     assert!(!required(require), "{test}: {reason} ({require}=1 makes this test mandatory)");
     let mut err = std::io::stderr().lock();
-    // Standard error is unbuffered; a failed write has nowhere better to go.
-    let _ = writeln!(err, "{}", line(test, reason));
+    // On a line of its own even when the harness has just printed `test name ... `. Standard
+    // error is unbuffered; a failed write has nowhere better to go.
+    let _ = writeln!(err, "\n{}", line(test, reason));
 }
