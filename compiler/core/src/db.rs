@@ -745,12 +745,60 @@ pub struct Session {
     files: BTreeMap<String, File>,
     next_id: u32,
     pool: Option<Arc<rayon::ThreadPool>>,
+    /// The queries executed, when the session was made by [`Session::recording`].
+    log: Option<Arc<std::sync::Mutex<Vec<salsa::DatabaseKeyIndex>>>>,
 }
 
 impl Session {
     /// A session with no workspace files yet (the standard library is there).
     pub fn new(limits: Limits) -> Session {
-        let db = Database::default();
+        Session::with(Database::default(), limits, None)
+    }
+
+    /// A session that records every query it executes (salsa's `WillExecute` event), for
+    /// tests that hold the engine to its incrementality: [`Session::take_executions`] says
+    /// what ran since the last time it was asked. A plain session installs no event callback.
+    pub fn recording(limits: Limits) -> Session {
+        let log: Arc<std::sync::Mutex<Vec<salsa::DatabaseKeyIndex>>> = Arc::default();
+        let sink = Arc::clone(&log);
+        let callback = move |event: salsa::Event| {
+            if let salsa::EventKind::WillExecute { database_key } = event.kind {
+                sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(database_key);
+            }
+        };
+        let db = Database { storage: salsa::Storage::new(Some(Box::new(callback))) };
+        Session::with(db, limits, Some(log))
+    }
+
+    /// The queries executed since the session was made or this was last called, in order:
+    /// each run of a query's body (its memo was missing or out of date) as the query's name
+    /// and what it was asked about, a file's path or a stack's name ("" for a query of the
+    /// whole workspace). Empty for a session not made by [`Session::recording`].
+    pub fn take_executions(&mut self) -> Vec<(String, String)> {
+        let Some(log) = self.log.clone() else { return Vec::new() };
+        let take = || std::mem::take(&mut *log.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        let keys = take();
+        use salsa::plumbing::AsId;
+        let mut names: HashMap<salsa::Id, String> = HashMap::new();
+        for f in self.ws.files(&self.db) {
+            names.insert(f.as_id(), f.path(&self.db).clone());
+        }
+        for s in stack_ids(&self.db) {
+            names.insert(s.as_id(), s.text(&self.db).clone());
+        }
+        let out = keys
+            .into_iter()
+            .map(|k| {
+                let query = salsa::Database::ingredient_debug_name(&self.db, k.ingredient_index()).into_owned();
+                (query, names.get(&k.key_index()).cloned().unwrap_or_default())
+            })
+            .collect();
+        // What naming them executed is not part of the record.
+        take();
+        out
+    }
+
+    fn with(db: Database, limits: Limits, log: Option<Arc<std::sync::Mutex<Vec<salsa::DatabaseKeyIndex>>>>) -> Session {
         let mut stdlib = Vec::new();
         for (i, (path, text)) in STDLIB.iter().enumerate() {
             let display = format!("<stdlib>/{}", path.trim_start_matches("std/"));
@@ -764,6 +812,7 @@ impl Session {
             files: BTreeMap::new(),
             next_id: u32::try_from(STDLIB.len()).unwrap_or(u32::MAX),
             pool: new_pool(),
+            log,
         }
     }
 
