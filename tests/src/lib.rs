@@ -81,3 +81,25 @@ pub fn snapshot_files() -> Vec<String> {
     let entries = fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
     entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect()
 }
+
+/// Whether one of the files declares the workspace's `cluster` facts (a top-level
+/// `cluster { ... }`).
+pub fn declares_cluster(files: &[InputText]) -> bool {
+    files.iter().any(|f| {
+        f.path.ends_with(".hl")
+            && String::from_utf8_lossy(&f.bytes).lines().any(|l| l.starts_with("cluster {") || l == "cluster")
+    })
+}
+
+/// A fixture's files, compiled as a part of the homelab: unless the fixture declares its own
+/// `cluster`, the homelab's facts (`stacks/cluster.hl`: its domain, tiers, Authentik, ...) are
+/// added as `cluster.hl`, so that a fixture shows one mistake in the real homelab's setting.
+/// A fixture about another cluster declares its own.
+pub fn in_homelab(mut files: Vec<InputText>) -> Vec<InputText> {
+    if !declares_cluster(&files) {
+        let path = repo_root().join("stacks/cluster.hl");
+        let bytes = fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        files.push(InputText { path: "cluster.hl".into(), display: "stacks/cluster.hl".into(), bytes });
+    }
+    files
+}

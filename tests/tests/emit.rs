@@ -4,7 +4,7 @@
 use std::fs;
 
 use hl_diagnostics::render::{self, Style};
-use hl_tests::{orphaned_snapshots, read_dir, repo_root};
+use hl_tests::{in_homelab, orphaned_snapshots, read_dir, repo_root};
 
 #[test]
 fn emit_fixtures() {
@@ -19,7 +19,7 @@ fn emit_fixtures() {
     let mut live = Vec::new();
     for dir in dirs {
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let c = hlc_core::compile(read_dir(&dir));
+        let c = hlc_core::compile(in_homelab(read_dir(&dir)));
         let rendered = render::human(&c.diagnostics, &c.sources, Style::Plain, 100);
         assert!(c.diagnostics.is_empty(), "{name}:\n{rendered}");
         let mut text = String::new();

@@ -1,11 +1,12 @@
-//! UI fixtures: each directory under `tests/ui/` is a small workspace. Its rendered
+//! UI fixtures: each directory under `tests/ui/` is a small workspace, compiled with the homelab's
+//! cluster facts unless it declares its own ([`in_homelab`]). Its rendered
 //! diagnostics are an insta snapshot. A directory named `<CODE>-<name>` must produce that
 //! code; one ending in `-ok` must produce no diagnostic at all.
 
 use std::fs;
 
 use hl_diagnostics::render::{self, Style};
-use hl_tests::{orphaned_snapshots, read_dir, repo_root, snapshot_files};
+use hl_tests::{in_homelab, orphaned_snapshots, read_dir, repo_root, snapshot_files};
 
 #[test]
 fn ui_fixtures() {
@@ -18,7 +19,7 @@ fn ui_fixtures() {
     let mut live = Vec::new();
     for dir in dirs {
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let c = hlc_core::compile(read_dir(&dir));
+        let c = hlc_core::compile(in_homelab(read_dir(&dir)));
         let rendered = render::human(&c.diagnostics, &c.sources, Style::Plain, 100);
         let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code.info().code).collect();
         if name.ends_with("-ok") {

@@ -11,7 +11,7 @@
 use std::fs;
 use std::process::Command;
 
-use hl_tests::{read_dir, repo_root, shared_dir, skip};
+use hl_tests::{in_homelab, read_dir, repo_root, shared_dir, skip};
 
 fn skip_or_fail(why: &str) {
     skip("emitted_objects_validate_against_kubernetes_and_crd_schemas", why, skip::SHARED);
@@ -46,13 +46,16 @@ fn emitted_objects_validate_against_kubernetes_and_crd_schemas() {
         }
     };
 
-    // The real homelab, and every emit fixture (each shows constructs the homelab may not use
-    // yet), each into a directory of its own.
+    // The real homelab, a second one (tests/second-homelab), and every emit fixture (each
+    // shows constructs the homelab may not use yet), each into a directory of its own.
     // One directory per run: several runs at once (a developer's and CI's, or parallel test
     // binaries) must not write into each other's output.
     let out = root.join("target").join(format!("hl-validate-out-{}", std::process::id()));
     let _ = fs::remove_dir_all(&out);
-    let mut workspaces = vec![("stacks".to_string(), root.join("stacks"))];
+    let mut workspaces = vec![
+        ("stacks".to_string(), root.join("stacks")),
+        ("second-homelab".to_string(), root.join("tests/second-homelab")),
+    ];
     let mut fixtures: Vec<_> =
         fs::read_dir(root.join("tests/emit")).expect("tests/emit").flatten().map(|e| e.path()).collect();
     fixtures.sort();
@@ -63,7 +66,7 @@ fn emitted_objects_validate_against_kubernetes_and_crd_schemas() {
     let mut objects = 0;
     let mut dirs = Vec::new();
     for (name, dir) in &workspaces {
-        let c = hlc_core::compile(read_dir(dir));
+        let c = hlc_core::compile(in_homelab(read_dir(dir)));
         assert!(!c.has_errors(), "{name} does not compile");
         for a in &c.artifacts {
             let path = out.join(name).join(&a.path);

@@ -12,7 +12,8 @@
 //! - every write names the field manager [`FIELD_MANAGER`] and carries `dryRun=All` when the
 //!   run is a dry run;
 //! - pruning deletes only objects that carry both ownership labels of the emitter
-//!   ([`MANAGED_BY_LABEL`] = `hlc`, [`STACK_LABEL`] = a stack in scope), and only when asked.
+//!   ([`MANAGED_BY_LABEL`] = `hlc`, the workspace's stack label = a stack in scope), and only
+//!   when asked.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -23,7 +24,7 @@ use kube::discovery::{ApiCapabilities, ApiResource, Scope};
 use kube::{Client, Config};
 use serde_json::Value as Json;
 
-pub use hl_emit::{MANAGED_BY_LABEL, STACK_LABEL};
+pub use hl_emit::MANAGED_BY_LABEL;
 
 /// The field manager of every server-side apply (`fieldManager=hlc`).
 pub const FIELD_MANAGER: &str = "hlc";
@@ -256,6 +257,9 @@ pub struct ApplyOptions {
     /// The stacks whose stale objects pruning considers; `None`: every stack (the whole
     /// workspace is being applied, so objects of a stack that no longer exists are stale too).
     pub prune_stacks: Option<Vec<String>>,
+    /// The label that names an object's stack (`<label_domain>/stack`, from the workspace's
+    /// cluster facts): what pruning selects on besides [`MANAGED_BY_LABEL`].
+    pub stack_label: String,
 }
 
 /// What happened to one manifest.
@@ -486,7 +490,7 @@ async fn apply_async(target: &Target, manifests: &[Manifest], options: &ApplyOpt
         }
         i = end;
     }
-    let mut stale = find_stale(&mut r, manifests, options.prune_stacks.as_deref()).await?;
+    let mut stale = find_stale(&mut r, manifests, options.prune_stacks.as_deref(), &options.stack_label).await?;
     if options.prune {
         let dp = if options.dry_run { DeleteParams::default().dry_run() } else { DeleteParams::default() };
         for s in &mut stale {
@@ -513,7 +517,12 @@ async fn apply_async(target: &Target, manifests: &[Manifest], options: &ApplyOpt
 
 /// Objects in the cluster labelled as hlc's (of the stacks in `scope`, or of any stack) whose
 /// identity is not among `manifests`, in delete order: later waves first, namespaces last.
-async fn find_stale(r: &mut Resolver, manifests: &[Manifest], scope: Option<&[String]>) -> Result<Vec<Stale>, Error> {
+async fn find_stale(
+    r: &mut Resolver,
+    manifests: &[Manifest],
+    scope: Option<&[String]>,
+    stack_label: &str,
+) -> Result<Vec<Stale>, Error> {
     let keep: BTreeSet<ObjectKey> = manifests.iter().map(Manifest::key).collect();
     let wave_of: HashMap<&str, usize> = manifests.iter().map(|m| (m.stack.as_str(), m.wave)).collect();
     let mut kinds: BTreeSet<(String, String)> =
@@ -526,9 +535,9 @@ async fn find_stale(r: &mut Resolver, manifests: &[Manifest], scope: Option<&[St
             let mut s: Vec<&str> = stacks.iter().map(String::as_str).collect();
             s.sort_unstable();
             s.dedup();
-            format!("{MANAGED_BY_LABEL}=hlc,{STACK_LABEL} in ({})", s.join(","))
+            format!("{MANAGED_BY_LABEL}=hlc,{stack_label} in ({})", s.join(","))
         }
-        None => format!("{MANAGED_BY_LABEL}=hlc,{STACK_LABEL}"),
+        None => format!("{MANAGED_BY_LABEL}=hlc,{stack_label}"),
     };
     let mut stale = Vec::new();
     for (api_version, kind) in kinds {
@@ -556,7 +565,7 @@ async fn find_stale(r: &mut Resolver, manifests: &[Manifest], scope: Option<&[St
             if keep.contains(&ObjectKey::new(&api_version, &kind, ns.as_deref(), &name)) {
                 continue;
             }
-            let stack = item.metadata.labels.as_ref().and_then(|l| l.get(STACK_LABEL)).cloned().unwrap_or_default();
+            let stack = item.metadata.labels.as_ref().and_then(|l| l.get(stack_label)).cloned().unwrap_or_default();
             stale.push(Stale {
                 api_version: api_version.clone(),
                 kind: kind.clone(),
@@ -664,6 +673,7 @@ pub fn diff_live(
     target: &Target,
     manifests: &[Manifest],
     prune_stacks: Option<&[String]>,
+    stack_label: &str,
 ) -> Result<LiveReport, Error> {
     runtime()?.block_on(async {
         let (client, server) = connect(target).await?;
@@ -713,7 +723,7 @@ pub fn diff_live(
             };
             report.objects.push(LiveDiff { index, state, live, merged });
         }
-        let stale = find_stale(&mut r, manifests, prune_stacks).await?;
+        let stale = find_stale(&mut r, manifests, prune_stacks, stack_label).await?;
         for s in stale {
             let yaml = match r.resolve_in(&s.api_version, &s.kind, s.namespace.as_deref()).await? {
                 Ok(api) => match api.get_opt(&s.name).await {

@@ -20,6 +20,9 @@ fn manifests_of_the_real_stacks_round_trip_and_follow_the_waves() {
         .count();
     assert_eq!(manifests.len(), objects);
     let mut last_wave = 0;
+    // The workspace's own stack label (stacks/cluster.hl).
+    let stack_label = c.model.facts.stack_label();
+    assert_eq!(stack_label, "hlc.viktorbarzin.me/stack");
     for m in &manifests {
         let original = c.artifact(&m.path).expect("artifact").contents.as_str();
         assert_eq!(hl_apply::to_yaml(&m.doc), original, "{} does not round-trip", m.path);
@@ -27,7 +30,7 @@ fn manifests_of_the_real_stacks_round_trip_and_follow_the_waves() {
         last_wave = m.wave;
         let labels = &m.doc["metadata"]["labels"];
         assert_eq!(labels[hl_apply::MANAGED_BY_LABEL], "hlc", "{}", m.path);
-        assert_eq!(labels[hl_apply::STACK_LABEL], m.stack.as_str(), "{}", m.path);
+        assert_eq!(labels[stack_label.as_str()], m.stack.as_str(), "{}", m.path);
     }
 }
 

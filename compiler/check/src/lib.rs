@@ -2,7 +2,9 @@
 //!
 //! Each rule reads the model and reports [`Finding`]s; one module per area in `rules/`.
 //! Every finding belongs to a stack, so that a stack can waive a warning with a reason
-//! (`waive = { "E0513": "why" }`). Errors cannot be waived.
+//! (`waive = { "E0513": "why" }`). Errors cannot be waived. Before the stacks' waivers, the
+//! workspace's policy (`cluster { rules = { ... } }`) applies to every finding of a domain
+//! rule: turned off with a reason, or reported as an error or a warning.
 //!
 //! Invariant: checks are read-only over the model and every diagnostic points back at the
 //! declaration it is about.
@@ -29,7 +31,7 @@ pub(crate) mod rules;
 use std::sync::Arc;
 
 use hl_diagnostics::{Code, Diagnostic, Severity, did_you_mean, lookup};
-use hl_model::{Model, Stack};
+use hl_model::{Facts, Model, RuleSetting, Stack};
 
 pub use index::{CheckIndex, StackSummary, StackView};
 
@@ -107,7 +109,11 @@ pub fn check_stack(
 ) -> Checked {
     let mut findings = Vec::new();
     rules::run_stack(&rules::Ctx { globals, view, stack, other }, &mut findings);
-    apply_waivers(stack, findings)
+    let (findings, by_policy) = apply_policy(&globals.facts, &stack.name, findings);
+    let mut out = apply_waivers(stack, findings);
+    out.waived.extend(by_policy);
+    sort_waived(&mut out.waived);
+    out
 }
 
 /// The findings that belong to no stack, which cannot be waived: the Proxmox host and its VMs,
@@ -117,8 +123,100 @@ pub fn check_stack(
 /// A stack's backup job that starts with a host step is the stack's finding ([`check_stack`]);
 /// a host step is only ever reported against another host step.
 pub fn check_global(globals: &Model) -> Checked {
-    let mut out = Checked::default();
-    rules::run_global(globals, &mut out.diagnostics);
+    let mut findings = Vec::new();
+    rules::run_global(globals, &mut findings);
+    let (diagnostics, mut waived) = apply_policy(&globals.facts, "", findings);
+    let mut out = Checked { diagnostics, ..Checked::default() };
+    out.diagnostics.extend(policy_problems(&globals.facts));
+    sort_waived(&mut waived);
+    out.waived = waived;
+    out
+}
+
+/// Whether the workspace may set a rule's severity: the domain rules (E05xx, E06xx), except
+/// those about waivers themselves. The language's own errors are not policy.
+fn is_policy_rule(code: &str) -> bool {
+    (code.starts_with("E05") || code.starts_with("E06")) && !matches!(code, "E0591" | "E0592")
+}
+
+/// The workspace's setting of a rule, by its code or its name.
+fn setting<'f>(facts: &'f Facts, code: &str, name: &str) -> Option<&'f RuleSetting> {
+    facts.rules.get(code).or_else(|| facts.rules.get(name)).map(|(s, _)| s)
+}
+
+/// The workspace's policy over one stack's findings (or, with `stack` empty, the findings of
+/// no stack): a rule turned off is taken out and recorded as waived with the workspace's
+/// reason; a rule set to `error` or `warning` is reported with that severity.
+fn apply_policy(facts: &Facts, stack: &str, findings: Vec<Diagnostic>) -> (Vec<Diagnostic>, Vec<Waived>) {
+    if facts.rules.is_empty() {
+        return (findings, Vec::new());
+    }
+    let mut kept = Vec::with_capacity(findings.len());
+    let mut waived = Vec::new();
+    for mut d in findings {
+        let info = d.code.info();
+        match setting(facts, info.code, info.name).filter(|_| is_policy_rule(info.code)) {
+            Some(RuleSetting::Off(reason)) => waived.push(Waived {
+                stack: if stack.is_empty() { "(workspace)".to_string() } else { stack.to_string() },
+                code: info.code,
+                message: d.message.clone(),
+                reason: format!("workspace policy: {reason}"),
+            }),
+            Some(RuleSetting::Error) => {
+                d.severity = Severity::Error;
+                kept.push(d);
+            }
+            Some(RuleSetting::Warning) => {
+                d.severity = Severity::Warning;
+                kept.push(d);
+            }
+            None => kept.push(d),
+        }
+    }
+    (kept, waived)
+}
+
+/// What is wrong with the workspace's rule settings: an unknown code or name, a rule that is
+/// not a domain rule, an empty reason.
+fn policy_problems(facts: &Facts) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (key, (s, span)) in &facts.rules {
+        let Some(info) = lookup(key) else {
+            let names = hl_diagnostics::CODES.iter().filter(|c| is_policy_rule(c.code)).map(|c| c.name);
+            let mut d = Diagnostic::new(
+                Code::InvalidWaiver,
+                format!("`{key}` is not a diagnostic code"),
+                *span,
+                "unknown code",
+            );
+            d = match did_you_mean(key, names) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d.with_help("`hlc explain` lists every code"),
+            };
+            out.push(d);
+            continue;
+        };
+        if !is_policy_rule(info.code) {
+            out.push(
+                Diagnostic::new(
+                    Code::InvalidWaiver,
+                    format!("{} ({}) is not a domain rule: the workspace cannot change it", info.code, info.name),
+                    *span,
+                    "not a policy rule",
+                )
+                .with_help("only the homelab's conventions (E05xx, E06xx) are policy; fix the problem instead"),
+            );
+            continue;
+        }
+        if let RuleSetting::Off(reason) = s
+            && reason.trim().is_empty()
+        {
+            out.push(
+                Diagnostic::new(Code::InvalidWaiver, "turning a rule off needs a reason", *span, "empty reason")
+                    .with_help("say why the rule does not apply to this homelab"),
+            );
+        }
+    }
     out
 }
 

@@ -65,8 +65,14 @@ fn compile(files: &[(String, String)]) -> Model {
     hl_model::build(&root, &prelude.prelude).0
 }
 
+/// One file, in the homelab's setting: with its cluster facts (`stacks/cluster.hl`) unless it
+/// declares its own.
 fn one_file(text: &str) -> Vec<(String, String)> {
-    vec![("main.hl".to_string(), text.to_string())]
+    let mut files = vec![("main.hl".to_string(), text.to_string())];
+    if !text.lines().any(|l| l.starts_with("cluster {")) {
+        files.push(("cluster.hl".to_string(), include_str!("../../../stacks/cluster.hl").to_string()));
+    }
+    files
 }
 
 /// Cross-stack findings of every kind: `alpha` owns a namespace (its tier, Keel enrolment and

@@ -73,7 +73,7 @@ pub struct ApplyArgs<'a> {
 }
 
 pub fn apply_command(args: ApplyArgs<'_>, ui: Ui) -> ExitCode {
-    let (_, manifests) = match plan(args.dir, args.stacks, ui, "apply") {
+    let (c, manifests) = match plan(args.dir, args.stacks, ui, "apply") {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -82,6 +82,7 @@ pub fn apply_command(args: ApplyArgs<'_>, ui: Ui) -> ExitCode {
         prune: args.prune,
         force_conflicts: args.force_conflicts,
         prune_stacks: if args.stacks.is_empty() { None } else { Some(args.stacks.to_vec()) },
+        stack_label: c.model.facts.stack_label(),
     };
     let mode = if args.dry_run { " (dry run)" } else { "" };
     if args.dry_run && !ui.quiet {
@@ -164,7 +165,7 @@ pub fn diff_live_command(dir: &Path, stacks: &[String], format: DiffFormat, clus
         Err(code) => return code,
     };
     let scope = if stacks.is_empty() { None } else { Some(stacks) };
-    let report = match hl_apply::diff_live(&cluster.target(), &manifests, scope) {
+    let report = match hl_apply::diff_live(&cluster.target(), &manifests, scope, &c.model.facts.stack_label()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");

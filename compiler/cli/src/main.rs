@@ -10,6 +10,7 @@ mod apply;
 mod diff;
 mod fmt;
 mod fsio;
+mod init;
 mod ui;
 
 use std::io::{IsTerminal, Write};
@@ -216,6 +217,30 @@ enum Command {
     /// Print the man page (roff).
     #[command(after_help = "Examples:\n  hlc man > hlc.1 && man ./hlc.1")]
     Man,
+    /// Start a new homelab workspace: its cluster facts (`cluster.hl`: the domain, the address
+    /// pool, the NFS server, the auth provider) and one example stack (`hello.hl`) that builds
+    /// clean. The directory must be new or empty; nothing is overwritten.
+    #[command(
+        after_help = "Examples:\n  hlc init homelab --domain example.org\n  hlc init stacks --domain lab.example.org --metallb-pool 192.168.10.200-192.168.10.220 --nfs-server 192.168.10.5 --authentik\n\nThen edit cluster.hl (the standard library's `Cluster` schema documents every fact) and run `hlc build homelab`.\n\nExit codes: 0 written, 2 usage or IO problems, or a directory that is not empty (E0904)."
+    )]
+    Init {
+        /// The new workspace directory.
+        #[arg(default_value = "stacks")]
+        dir: PathBuf,
+        /// The public domain ingress hosts go under (`<name>.<domain>`). `home.arpa` is the
+        /// name reserved for home networks.
+        #[arg(long, default_value = "home.arpa")]
+        domain: String,
+        /// MetalLB's address pool, `FIRST-LAST` (LoadBalancer addresses must lie in it).
+        #[arg(long, value_name = "FIRST-LAST")]
+        metallb_pool: Option<String>,
+        /// The NFS server `nfs(...)` volumes mount from.
+        #[arg(long, value_name = "IP")]
+        nfs_server: Option<String>,
+        /// Authentik is the single-sign-on provider (`auth = required` ingresses go through it).
+        #[arg(long)]
+        authentik: bool,
+    },
     /// Explain a diagnostic code (`E0204`) or name (`unknown-field`); without one, list all.
     #[command(after_help = "Examples:\n  hlc explain E0204\n  hlc explain unknown-field\n  hlc explain")]
     Explain { code: Option<String> },
@@ -325,6 +350,16 @@ fn main() -> ExitCode {
             }
         }
         Command::Explain { code } => explain(code.as_deref()),
+        Command::Init { dir, domain, metallb_pool, nfs_server, authentik } => init::run(
+            &init::InitArgs {
+                dir: &dir,
+                domain: &domain,
+                metallb_pool: metallb_pool.as_deref(),
+                nfs_server: nfs_server.as_deref(),
+                authentik,
+            },
+            ui,
+        ),
     }
 }
 

@@ -13,7 +13,10 @@ use std::process::{Command, Output};
 use kubestub::{Reject, Req, Stub};
 use serde_json::{Value, json};
 
-const STACK_LABEL: &str = "hlc.viktorbarzin.me/stack";
+/// The stack label of a workspace on `example.org` (`hlc.<domain>/stack`).
+const STACK_LABEL: &str = "hlc.example.org/stack";
+/// The stack label of the homelab's own workspace.
+const HOMELAB_STACK_LABEL: &str = "hlc.viktorbarzin.me/stack";
 const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 
 fn hlc_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
@@ -55,6 +58,7 @@ fn setup(name: &str) -> (PathBuf, Stub, String) {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("apply").join(name);
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(dir.join("stacks")).expect("create scratch");
+    fs::write(dir.join("stacks/cluster.hl"), "cluster {\n  domain = \"example.org\"\n}\n").expect("write");
     fs::write(dir.join("stacks/base.hl"), BASE).expect("write");
     fs::write(dir.join("stacks/demo.hl"), DEMO).expect("write");
     let stub = Stub::start();
@@ -70,10 +74,12 @@ fn body(r: &Req) -> Value {
     serde_json::from_str(&r.body).expect("apply body is JSON")
 }
 
+/// The stack an object names in its stack label: the demo workspace's, or the homelab's
+/// (`stacks/cluster.hl` sets `label_domain`).
 fn stack_of(r: &Req) -> String {
     body(r)
         .pointer("/metadata/labels")
-        .and_then(|l| l.get(STACK_LABEL))
+        .and_then(|l| l.get(STACK_LABEL).or_else(|| l.get(HOMELAB_STACK_LABEL)))
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string()

@@ -12,8 +12,14 @@ fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(dir.join("stacks")).expect("create scratch");
+    // The cluster facts every workspace declares: here, only the domain ingresses go under.
+    fs::write(dir.join("stacks/cluster.hl"), CLUSTER).expect("write cluster.hl");
     dir
 }
+
+/// A workspace's cluster facts: its domain (hosts are `<name>.example.org`, objects are
+/// labelled `hlc.example.org/stack`).
+const CLUSTER: &str = "cluster {\n  domain = \"example.org\"\n}\n";
 
 const GOOD: &str = r#"
 stack demo {
@@ -306,7 +312,7 @@ fn fmt_check_write_and_stdin() {
     assert!(out.contains("stacks/sub/a.hl: not formatted"), "{out}");
     assert!(out.contains("+  namespace a { tier = aux }"), "the check prints a diff: {out}");
     assert!(err.contains("broken.hl: not formatted (syntax errors)"), "{err}");
-    assert!(err.contains("2 files checked: 1 not formatted, 1 with syntax errors"), "{err}");
+    assert!(err.contains("3 files checked: 1 not formatted, 1 with syntax errors"), "{err}");
     assert_eq!(fs::read_to_string(&a).expect("read"), messy, "--check must not write");
 
     let o = hlc(&["fmt", "stacks/sub"], &dir);
@@ -431,7 +437,7 @@ fn workspace_symlinks_are_followed_inside_and_named_outside() {
     let o = hlc(&["check"], &dir);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(stderr.contains("checked 1 stacks from 1 files"), "{stderr}");
+    assert!(stderr.contains("checked 1 stacks from 2 files"), "{stderr}");
 
     fs::create_dir_all(dir.join("elsewhere")).expect("mkdir");
     fs::write(dir.join("elsewhere/other.hl"), "let x = 1\n").expect("write");
@@ -447,4 +453,37 @@ fn workspace_symlinks_are_followed_inside_and_named_outside() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("stacks/dangling.hl") && stderr.contains("leads nowhere"), "{stderr}");
+}
+
+/// `hlc init` starts a workspace that builds clean on its own domain, in the canonical layout;
+/// it never writes into a directory that holds something (E0904).
+#[test]
+fn init_starts_a_homelab_that_builds_on_its_own_domain() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("init");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("mkdir");
+    let o = hlc(&["init", "demo", "--domain", "example.org"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = hlc(&["build", "demo", "--out", "out"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ingress = fs::read_to_string(dir.join("out/k8s/hello/ingress-hello.yaml")).expect("an ingress");
+    assert!(ingress.contains("host: hello.example.org"), "{ingress}");
+    let o = hlc(&["fmt", "--check", "demo"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+
+    // With Authentik, a pool and an NFS server: the example goes through the provider.
+    let o = hlc(
+        &["init", "lab", "--domain", "lab.example.org", "--authentik", "--metallb-pool", "192.0.2.200-192.0.2.220"],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = hlc(&["build", "lab", "--out", "out-lab"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ingress = fs::read_to_string(dir.join("out-lab/k8s/hello/ingress-hello.yaml")).expect("an ingress");
+    assert!(ingress.contains("authentik-forward-auth@kubernetescrd"), "{ingress}");
+
+    // Never into a directory that holds something: output_safety.rs. Flags that would write invalid hl are refused before anything is written.
+    let o = hlc(&["init", "bad", "--domain", "not a domain"], &dir);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!dir.join("bad").exists());
 }

@@ -16,8 +16,14 @@ fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(dir.join("stacks")).expect("create scratch");
+    // The cluster facts every workspace declares: here, only the domain ingresses go under.
+    fs::write(dir.join("stacks/cluster.hl"), CLUSTER).expect("write cluster.hl");
     dir
 }
+
+/// A workspace's cluster facts: its domain (hosts are `<name>.example.org`, objects are
+/// labelled `hlc.example.org/stack`).
+const CLUSTER: &str = "cluster {\n  domain = \"example.org\"\n}\n";
 
 /// Every file below `dir`, by relative path.
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -513,4 +519,15 @@ fn only_empty_or_marked_directories_are_replaced() {
     assert!(dir.join("graphs/.hlc-output").is_file() && dir.join("graphs/graph.json").is_file());
     let o = hlc(&["build", "--out", "graphs"], &dir);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// `hlc init` never writes into a directory that holds something: an existing workspace keeps
+/// its `cluster.hl` and every other file.
+#[test]
+fn init_refuses_a_directory_that_is_not_empty() {
+    let dir = scratch("init-not-empty");
+    write_workspace(&dir, 1, "1.27");
+    let before = tree(&dir);
+    refused(&hlc(&["init", "stacks", "--domain", "other.example"], &dir), "E0904");
+    assert_eq!(tree(&dir), before);
 }

@@ -68,7 +68,7 @@ fn run(dir: &str, rounds: usize) -> Result<(), String> {
     let mut bytes = 0usize;
     let mut digest = Digest(0xcbf2_9ce4_8422_2325);
     for s in stacks.iter() {
-        let out = hl_emit::emit_stack(s);
+        let out = hl_emit::emit_stack(s, &c.model.facts);
         for o in &out.objects {
             objects += 1;
             bytes += o.yaml.len();
@@ -88,7 +88,7 @@ fn run(dir: &str, rounds: usize) -> Result<(), String> {
         let t = Instant::now();
         let mut n = 0usize;
         for s in stacks.iter() {
-            n += std::hint::black_box(hl_emit::emit_stack(s)).objects.len();
+            n += std::hint::black_box(hl_emit::emit_stack(s, &c.model.facts)).objects.len();
         }
         times.push(t.elapsed());
         if n != objects {

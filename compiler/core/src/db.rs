@@ -139,6 +139,8 @@ fn decode(bytes: &[u8]) -> Result<String, (usize, &'static str)> {
 pub(crate) struct Outline {
     imports: Vec<String>,
     defines_types: bool,
+    /// It declares the workspace's `cluster` facts, which every file may read.
+    declares_cluster: bool,
 }
 
 #[salsa::tracked(returns(ref))]
@@ -149,6 +151,9 @@ fn outline(db: &dyn salsa::Database, file: File) -> Outline {
         match item {
             hl_syntax::ast::Item::Import(imp) => out.imports.push(imp.path.clone()),
             hl_syntax::ast::Item::Schema(_) | hl_syntax::ast::Item::Enum(_) => out.defines_types = true,
+            hl_syntax::ast::Item::Decl(d) if d.kw.name == hl_eval::CLUSTER && d.name.is_none() => {
+                out.declares_cluster = true;
+            }
             _ => {}
         }
     }
@@ -171,11 +176,16 @@ fn workspace_paths(db: &dyn salsa::Database) -> hl_eval::WorkspacePaths {
     )
 }
 
-/// Workspace files that define types: types are global, so every evaluation reads them.
+/// Workspace files that define types or declare the `cluster` facts: both are global, so every
+/// evaluation reads them.
 #[salsa::tracked(returns(ref))]
 fn type_files(db: &dyn salsa::Database) -> Vec<File> {
     let ws = Workspace::get(db);
-    ws.files(db).iter().copied().filter(|f| !f.stdlib(db) && outline(db, *f).defines_types).collect()
+    ws.files(db)
+        .iter()
+        .copied()
+        .filter(|f| !f.stdlib(db) && (outline(db, *f).defines_types || outline(db, *f).declares_cluster))
+        .collect()
 }
 
 /// A file as evaluation reads it.
@@ -384,7 +394,7 @@ fn file_read(db: &dyn salsa::Database, file: File) -> FileRead {
         .map(|m| {
             m.iter()
                 .map(|(name, value)| {
-                    let (stack, diagnostics) = hl_model::read_stack(name, value);
+                    let (stack, diagnostics) = hl_model::read_stack(name, value, facts(db));
                     (name.clone(), StackModel { stack: stack.map(Arc::new), diagnostics })
                 })
                 .collect()
@@ -575,7 +585,7 @@ fn stack_problems<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> Ve
 /// One stack's Kubernetes objects.
 #[salsa::tracked(returns(ref), no_eq)]
 pub(crate) fn emitted_stack<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> Option<hl_emit::StackOutput> {
-    stack(db, name).as_deref().map(hl_emit::emit_stack)
+    stack(db, name).as_deref().map(|s| hl_emit::emit_stack(s, facts(db)))
 }
 
 /// The kind, namespace and name of each object a stack emits, in order.
@@ -619,7 +629,7 @@ fn collisions(db: &dyn salsa::Database) -> Vec<Diagnostic> {
 pub(crate) fn graph(db: &dyn salsa::Database) -> (hl_graph::Graph, Vec<Diagnostic>) {
     let names = stack_names(db);
     let nodes = names.iter().filter_map(|n| graph_node(db, *n).as_ref());
-    hl_graph::build_from(nodes, &facts(db).state_backend_stacks)
+    hl_graph::build_from(nodes, facts(db))
 }
 
 /// The graph's problems (cycles, forbidden edges). Decided on the nodes without positions,
@@ -629,7 +639,7 @@ pub(crate) fn graph(db: &dyn salsa::Database) -> (hl_graph::Graph, Vec<Diagnosti
 fn graph_problems(db: &dyn salsa::Database) -> Vec<Diagnostic> {
     let names = stack_names(db);
     let shapes = names.iter().filter_map(|n| digest(db, *n).as_ref().map(|d| &d.shape));
-    if hl_graph::build_from(shapes, &facts(db).state_backend_stacks).1.is_empty() {
+    if hl_graph::build_from(shapes, facts(db)).1.is_empty() {
         return Vec::new();
     }
     graph(db).1.clone()

@@ -76,6 +76,7 @@ pub use hl_eval::Limits;
 pub use hl_fmt::format as format_source;
 pub use hl_graph::{Graph, View as GraphView};
 pub use hl_model as model;
+pub use hl_types as types;
 
 /// The standard library, embedded in the compiler: (logical path, text).
 pub const STDLIB: &[(&str, &str)] = &[
@@ -116,7 +117,7 @@ pub struct Compilation {
     /// use hlc_core::model::{AuthMode, NamespaceTier, WorkloadKind};
     /// use hlc_core::{MemoryHost, compile_host};
     ///
-    /// let host = MemoryHost::new().with_file(
+    /// let host = MemoryHost::new().with_file("cluster.hl", r#"cluster { domain = "example.org" }"#).with_file(
     ///     "freshrss.hl",
     ///     r#"
     ///     stack freshrss {
@@ -148,7 +149,7 @@ pub struct Compilation {
     /// assert!(!c.has_errors());
     ///
     /// let ing = stack.all_ingresses().next().expect("one ingress");
-    /// assert_eq!((ing.host.as_str(), ing.auth, ing.port), ("rss.viktorbarzin.me", AuthMode::App, 80));
+    /// assert_eq!((ing.host.as_str(), ing.auth, ing.port), ("rss.example.org", AuthMode::App, 80));
     /// assert_eq!(ing.auth_reason.as_deref(), Some("FreshRSS has its own login"));
     ///
     /// let at = c.line_col(svc.span).expect("a workspace file");
@@ -162,6 +163,8 @@ pub struct Compilation {
     /// use hlc_core::{MemoryHost, compile_host};
     ///
     /// let host = MemoryHost::new()
+    ///     // The cluster facts name the bootstrap (State tier 0) stacks.
+    ///     .with_file("cluster.hl", r#"cluster { tier0_stacks = ["platform"] }"#)
     ///     .with_file("platform.hl", "stack platform {\n  state_tier = 0\n  namespace platform { tier = core }\n}\n")
     ///     .with_file("blog.hl", "stack blog {\n  depends_on = [platform]\n  namespace blog { tier = aux }\n}\n");
     /// let c = compile_host(&host)?;
@@ -381,7 +384,8 @@ pub fn compile_with(files: Vec<InputText>, options: &Options<'_>) -> Compilation
 
 /// Emit every stack (in parallel) and lay the objects out as files.
 pub fn emit(model: &Model) -> (Vec<Artifact>, Vec<Diagnostic>) {
-    let outputs: Vec<hl_emit::StackOutput> = model.stacks.par_iter().map(|s| hl_emit::emit_stack(s)).collect();
+    let outputs: Vec<hl_emit::StackOutput> =
+        model.stacks.par_iter().map(|s| hl_emit::emit_stack(s, &model.facts)).collect();
     let named: Vec<(String, &hl_emit::StackOutput)> =
         model.stacks.iter().map(|s| s.name.clone()).zip(outputs.iter()).collect();
     let mut diags = cross_stack_collisions(&named);
@@ -480,8 +484,10 @@ fn workspace_artifacts(graph: &Graph, model: &Model, applies: &Applies<'_>) -> V
                 .collect();
             let by_name: rustc_hash::FxHashMap<&str, &hl_model::Stack> =
                 model.stacks.iter().map(|s| (s.name.as_str(), &**s)).collect();
-            let owners = |stack: &str| {
-                by_name.get(stack).map_or_else(Vec::new, |s| hl_emit::keel_owned(s, &|ns| enrolled.contains(ns)))
+            // Keel owns images only in a cluster that runs it.
+            let owners = |stack: &str| match by_name.get(stack) {
+                Some(s) if model.facts.keel => hl_emit::keel_owned(s, &|ns| enrolled.contains(ns)),
+                _ => Vec::new(),
             };
             flux_artifacts(graph, source, applies, &owners)
         },
@@ -526,6 +532,8 @@ fn flux_objects(graph: &Graph, model: &Model, applies: &Applies<'_>) -> usize {
 ///
 /// let host = MemoryHost::new()
 ///     .with_file("flux.hl", "flux {\n  url = \"https://example.org/infra.git\"\n  branch = \"main\"\n  path = \"out\"\n}\n")
+///     // The cluster facts name the bootstrap (State tier 0) stacks.
+///     .with_file("cluster.hl", r#"cluster { tier0_stacks = ["platform"] }"#)
 ///     .with_file("platform.hl", "stack platform {\n  state_tier = 0\n  namespace platform { tier = core }\n}\n")
 ///     // `rbac` emits nothing: `blog` depends on `platform` through it.
 ///     .with_file("rbac.hl", "stack rbac {\n  depends_on = [platform]\n}\n")

@@ -31,8 +31,15 @@ const DB: &str = "stack db { namespace db { tier = cluster } }";
 /// Where Flux fetches the output: with it, the output has Flux objects.
 const FLUX: &str = r#"flux { url = "https://git.example.org/lab.git", branch = "main", path = "out" }"#;
 
+/// The cluster facts: the domain ingresses go under, the NFS server backups write to.
+const CLUSTER: &str = r#"cluster { domain = "example.org", nfs_server = "192.0.2.10" }"#;
+
 fn workspace() -> MemoryHost {
-    MemoryHost::new().with_file("apps/web.hl", WEB).with_file("db.hl", DB).with_file("flux.hl", FLUX)
+    MemoryHost::new()
+        .with_file("apps/web.hl", WEB)
+        .with_file("db.hl", DB)
+        .with_file("flux.hl", FLUX)
+        .with_file("cluster.hl", CLUSTER)
 }
 
 #[test]

@@ -34,6 +34,8 @@ fn workspace(b_image: &str, c_prefix: &str) -> Vec<InputText> {
         file("a.hl", &stack("a", "nginx:1.27")),
         file("b.hl", &stack("b", b_image)),
         file("c.hl", &format!("{c_prefix}{}", stack("c", "nginx:1.27"))),
+        // The cluster facts: the domain the ingresses go under.
+        file("cluster.hl", "cluster { domain = \"example.org\" }\n"),
     ]
 }
 

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use hl_diagnostics::{Code, Diagnostic, Span};
 use hl_model::{
-    AuthMode, Container as MContainer, EnvSecret, ExternalSecret, FluxSource, Frontend, Ingress, Mount, Namespace,
-    Resources, Service, Stack, Upstream, Volume, VolumeSource, WorkloadKind,
+    AuthMode, Container as MContainer, EnvSecret, ExternalSecret, Facts, FluxSource, Frontend, Ingress, Mount,
+    Namespace, Resources, Service, Stack, Upstream, Volume, VolumeSource, WorkloadKind,
 };
 use k8s_openapi::api::apps::v1::{
     DaemonSet, DaemonSetSpec, DaemonSetUpdateStrategy, Deployment, DeploymentSpec, DeploymentStrategy, StatefulSet,
@@ -38,9 +38,15 @@ use crate::{Object, StackOutput};
 /// declaration order, then frontends, the stack's volumes, ingresses and secrets, and its Helm
 /// releases. Identical objects declared twice (a claim shared by two services) are emitted
 /// once; different objects with the same kind, namespace and name are an error.
-pub fn emit_stack(stack: &Stack) -> StackOutput {
-    let mut e =
-        Emitter { stack: &stack.name, objects: Vec::new(), diags: Vec::new(), buf: String::with_capacity(4096) };
+pub fn emit_stack(stack: &Stack, facts: &Facts) -> StackOutput {
+    let mut e = Emitter {
+        stack: &stack.name,
+        stack_label: facts.stack_label(),
+        facts,
+        objects: Vec::new(),
+        diags: Vec::new(),
+        buf: String::with_capacity(4096),
+    };
     // A namespace the stack only uses is its owner's (or Kubernetes') to emit.
     for ns in stack.owned_namespaces() {
         e.namespace(ns);
@@ -284,8 +290,12 @@ pub fn kustomization<S: AsRef<str>>(files: &[S]) -> String {
 }
 
 struct Emitter<'s> {
-    /// The stack being emitted: every object carries it in [`STACK_LABEL`].
+    /// The stack being emitted: every object carries it in its stack label.
     stack: &'s str,
+    /// The stack label's key ([`Facts::stack_label`]).
+    stack_label: String,
+    /// The cluster facts: the ingress controller, annotations, resources and NFS settings.
+    facts: &'s Facts,
     objects: Vec<Object>,
     diags: Vec<Diagnostic>,
     /// Scratch space every object's YAML is written into before it is copied out.
@@ -315,12 +325,9 @@ fn meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
 }
 
 /// The label every emitted object carries with the value `hlc`: what `hlc apply --prune` looks
-/// for (with [`STACK_LABEL`]) to find the objects hlc put into a cluster.
+/// for (with the workspace's stack label, [`Facts::stack_label`]) to find the objects hlc put
+/// into a cluster.
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
-/// The label every emitted object carries with the name of the stack that emits it.
-pub const STACK_LABEL: &str = "hlc.viktorbarzin.me/stack";
-// Label maps are sorted by key: [`OwnershipLabels`] writes the managed-by label first.
-const _: () = assert!(MANAGED_BY_LABEL.as_bytes()[0] < STACK_LABEL.as_bytes()[0]);
 
 /// A custom resource (Traefik, External Secrets, Flux) whose spec is built as JSON. Its keys come
 /// out in the order of the fields: `apiVersion`, `kind`, `metadata` (`labels`, `name`,
@@ -341,8 +348,9 @@ struct CustomMeta<'a> {
     namespace: &'a str,
 }
 
-/// [`MANAGED_BY_LABEL`] and [`STACK_LABEL`], sorted like every other label map.
+/// [`MANAGED_BY_LABEL`] and the stack label, sorted like every other label map.
 struct OwnershipLabels<'a> {
+    key: &'a str,
     stack: &'a str,
 }
 
@@ -350,8 +358,13 @@ impl serde::Serialize for OwnershipLabels<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry(MANAGED_BY_LABEL, "hlc")?;
-        map.serialize_entry(STACK_LABEL, self.stack)?;
+        if MANAGED_BY_LABEL < self.key {
+            map.serialize_entry(MANAGED_BY_LABEL, "hlc")?;
+            map.serialize_entry(self.key, self.stack)?;
+        } else {
+            map.serialize_entry(self.key, self.stack)?;
+            map.serialize_entry(MANAGED_BY_LABEL, "hlc")?;
+        }
         map.end()
     }
 }
@@ -368,7 +381,7 @@ impl Emitter<'_> {
     {
         let l = obj.metadata_mut().labels.get_or_insert_with(BTreeMap::new);
         l.insert(MANAGED_BY_LABEL.into(), "hlc".into());
-        l.insert(STACK_LABEL.into(), self.stack.into());
+        l.insert(self.stack_label.clone(), self.stack.into());
         let yaml = to_yaml_buffered(&obj, &mut self.buf);
         self.add(Object {
             api_version: T::API_VERSION.to_string(),
@@ -428,7 +441,7 @@ impl Emitter<'_> {
             _ => serde_json::Map::new(),
         };
         labels.insert(MANAGED_BY_LABEL.into(), Json::String("hlc".into()));
-        labels.insert(STACK_LABEL.into(), Json::String(self.stack.into()));
+        labels.insert(self.stack_label.clone(), Json::String(self.stack.into()));
         let mut labels: Vec<(String, Json)> = labels.into_iter().collect();
         labels.sort_by(|a, b| a.0.cmp(&b.0));
         let mut m = serde_json::Map::new();
@@ -479,7 +492,11 @@ impl Emitter<'_> {
         let doc = CustomResource {
             api_version,
             kind,
-            metadata: CustomMeta { labels: OwnershipLabels { stack: self.stack }, name, namespace },
+            metadata: CustomMeta {
+                labels: OwnershipLabels { key: &self.stack_label, stack: self.stack },
+                name,
+                namespace,
+            },
             spec: &spec,
         };
         let yaml = to_yaml_buffered(&doc, &mut self.buf);
@@ -626,11 +643,9 @@ impl Emitter<'_> {
                         capacity: Some([("storage".to_string(), Quantity(size.clone()))].into()),
                         access_modes: Some(vec![access.clone()]),
                         persistent_volume_reclaim_policy: Some("Retain".into()),
-                        storage_class_name: Some("nfs-truenas".into()),
+                        storage_class_name: self.facts.nfs_storage_class.clone(),
                         volume_mode: Some("Filesystem".into()),
-                        mount_options: Some(
-                            ["nfsvers=4", "soft", "timeo=30", "retrans=3", "actimeo=5"].map(String::from).to_vec(),
-                        ),
+                        mount_options: non_empty_vec(self.facts.nfs_mount_options.clone()),
                         csi: Some(CSIPersistentVolumeSource {
                             driver: "nfs.csi.k8s.io".into(),
                             volume_handle: claim.clone(),
@@ -646,7 +661,12 @@ impl Emitter<'_> {
                 self.push(pv, claim, None, v.span);
                 let pvc = PersistentVolumeClaim {
                     metadata: meta(claim, Some(namespace)),
-                    spec: Some(claim_spec(access, "nfs-truenas", size, Some(claim))),
+                    spec: Some(claim_spec(
+                        access,
+                        self.facts.nfs_storage_class.as_deref().unwrap_or(""),
+                        size,
+                        Some(claim),
+                    )),
                     ..Default::default()
                 };
                 self.push(pvc, claim, Some(namespace), v.span);
@@ -719,14 +739,14 @@ impl Emitter<'_> {
             ports: non_empty_vec(container_ports),
             env: non_empty_vec(env(&svc.env, &svc.env_secret)),
             env_from: non_empty_vec(env_from),
-            resources: resources(&svc.resources),
+            resources: resources(&svc.resources, self.facts),
             volume_mounts: non_empty_vec(mounts),
             ..Default::default()
         };
         let main = overlay(main, &with_env(&svc.container_fields, &svc.env_value_from));
         let mut containers = vec![main];
-        containers.extend(svc.containers.iter().map(|c| sidecar(c, svc)));
-        let init: Vec<Container> = svc.init_containers.iter().map(|c| sidecar(c, svc)).collect();
+        containers.extend(svc.containers.iter().map(|c| sidecar(c, svc, self.facts)));
+        let init: Vec<Container> = svc.init_containers.iter().map(|c| sidecar(c, svc, self.facts)).collect();
         let volumes: Vec<k8s_openapi::api::core::v1::Volume> = svc
             .volumes
             .iter()
@@ -1076,14 +1096,23 @@ impl Emitter<'_> {
     fn ingress(&mut self, ing: &Ingress) {
         let ns = ing.namespace.as_str();
         let mut ann: BTreeMap<String, String> = BTreeMap::new();
-        ann.insert("traefik.ingress.kubernetes.io/router.middlewares".into(), chain(ing).join(","));
-        ann.insert("traefik.ingress.kubernetes.io/router.entrypoints".into(), "websecure".into());
-        if ing.homepage {
+        let facts = self.facts;
+        let middlewares = chain(ing, facts);
+        if !middlewares.is_empty() {
+            ann.insert("traefik.ingress.kubernetes.io/router.middlewares".into(), middlewares.join(","));
+        }
+        if let Some(e) = &facts.ingress.entrypoint {
+            ann.insert("traefik.ingress.kubernetes.io/router.entrypoints".into(), e.clone());
+        }
+        if let Some(homepage) = facts.homepage.as_ref().filter(|_| ing.homepage) {
             ann.insert("gethomepage.dev/enabled".into(), "true".into());
             ann.insert("gethomepage.dev/name".into(), ing.name.replace(['-', '_'], " "));
             ann.insert(
                 "gethomepage.dev/group".into(),
-                ing.homepage_group.clone().unwrap_or_else(|| homepage_group(ns).to_string()),
+                ing.homepage_group
+                    .clone()
+                    .or_else(|| homepage.groups.get(ns).cloned())
+                    .unwrap_or_else(|| homepage.default_group.clone()),
             );
             ann.insert("gethomepage.dev/href".into(), format!("https://{}", ing.host));
             ann.insert("gethomepage.dev/icon".into(), format!("{}.png", ing.name.replace('-', "")));
@@ -1091,16 +1120,16 @@ impl Emitter<'_> {
                 ann.insert("gethomepage.dev/description".into(), d.clone());
             }
         }
-        if ing.dns_type != "none" {
-            ann.insert("cloudflare.viktorbarzin.me/dns-type".into(), ing.dns_type.clone());
+        if let Some(key) = facts.dns_type_annotation.as_ref().filter(|_| ing.dns_type != "none") {
+            ann.insert(key.clone(), ing.dns_type.clone());
         }
         let monitor =
             ing.external_monitor.or_else(|| matches!(ing.dns_type.as_str(), "proxied" | "non-proxied").then_some(true));
-        if let Some(m) = monitor {
-            ann.insert("uptime.viktorbarzin.me/external-monitor".into(), m.to_string());
+        if let (Some(m), Some(key)) = (monitor, &facts.external_monitor_annotation) {
+            ann.insert(key.clone(), m.to_string());
         }
-        if ing.auth == AuthMode::Required {
-            ann.insert("authentik.viktorbarzin.me/allowed-groups".into(), ing.allowed_groups.join(","));
+        if let Some(a) = facts.authentik.as_ref().filter(|_| ing.auth == AuthMode::Required) {
+            ann.insert(a.allowed_groups_annotation.clone(), ing.allowed_groups.join(","));
         }
         extend(&mut ann, &ing.annotations);
         let paths = ing
@@ -1121,11 +1150,10 @@ impl Emitter<'_> {
         let obj = K8sIngress {
             metadata: ObjectMeta { annotations: Some(ann), ..meta(&ing.name, Some(ns)) },
             spec: Some(IngressSpec {
-                ingress_class_name: Some("traefik".into()),
-                tls: Some(vec![IngressTLS {
-                    hosts: Some(vec![ing.host.clone()]),
-                    secret_name: Some("tls-secret".into()),
-                }]),
+                ingress_class_name: Some(facts.ingress.class.clone()),
+                tls: facts.ingress.tls_secret.as_ref().map(|secret| {
+                    vec![IngressTLS { hosts: Some(vec![ing.host.clone()]), secret_name: Some(secret.clone()) }]
+                }),
                 rules: Some(vec![IngressRule {
                     host: Some(ing.host.clone()),
                     http: Some(HTTPIngressRuleValue { paths }),
@@ -1161,7 +1189,9 @@ impl Emitter<'_> {
         if let Some(s) = &ing.sablier {
             let name = format!("sablier-{}", ing.name);
             let mut cfg = serde_json::Map::new();
-            cfg.insert("sablierUrl".into(), json!("http://sablier.sablier.svc.cluster.local:10000"));
+            if let Some(url) = &self.facts.sablier_url {
+                cfg.insert("sablierUrl".into(), json!(url));
+            }
             cfg.insert("group".into(), json!(s.group));
             cfg.insert("sessionDuration".into(), json!(s.session_duration));
             cfg.insert("failOpen".into(), json!(true));
@@ -1185,53 +1215,55 @@ impl Emitter<'_> {
     }
 }
 
-/// The Traefik middleware chain of an ingress, in the ingress factory's exact order, each
-/// middleware once: real IP (for an Anubis backend), retry, error pages, rate limit, CSP
-/// headers, AI blocking, forward-auth for `required` and `public`, local-only, then the
-/// ingress's own Sablier, CSP and buffering middlewares and its `extra_middlewares`.
-pub fn chain(ing: &Ingress) -> Vec<String> {
+/// The Traefik middleware chain of an ingress, each middleware once, in the order the
+/// cluster's `ingress.chain` gives: its Anubis middlewares (for an Anubis backend), those on
+/// every ingress, rate limiting (unless skipped), CSP headers (unless the ingress has its own),
+/// AI blocking, the auth provider's forward-auth for `required` and `public`, local-only; then
+/// the ingress's own Sablier, CSP and buffering middlewares and its `extra_middlewares`.
+pub fn chain(ing: &Ingress, facts: &Facts) -> Vec<String> {
+    let c = &facts.ingress;
     let anti_ai = ing.anti_ai.unwrap_or(matches!(ing.auth, AuthMode::App | AuthMode::None));
     let ns = &ing.namespace;
     let mut out: Vec<String> = Vec::new();
-    let mut push = |s: String| {
-        if !out.contains(&s) {
-            out.push(s);
+    let mut push = |s: &str| {
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_string());
         }
     };
-    if ing.backend.starts_with("anubis-") {
-        push("traefik-real-ip@kubernetescrd".into());
+    if facts.anubis_prefix.as_ref().is_some_and(|p| ing.backend.starts_with(p.as_str())) {
+        c.anubis_first.iter().for_each(|m| push(m));
     }
-    push("traefik-retry@kubernetescrd".into());
-    push("traefik-error-pages@kubernetescrd".into());
-    if !ing.skip_rate_limit {
-        push("traefik-rate-limit@kubernetescrd".into());
+    c.always.iter().for_each(|m| push(m));
+    if let Some(m) = c.rate_limit.as_ref().filter(|_| !ing.skip_rate_limit) {
+        push(m);
     }
-    if ing.custom_csp.is_none() {
-        push("traefik-csp-headers@kubernetescrd".into());
+    if let Some(m) = c.csp_headers.as_ref().filter(|_| ing.custom_csp.is_none()) {
+        push(m);
     }
     if anti_ai {
-        push("traefik-ai-bot-block@kubernetescrd".into());
-        push("traefik-anti-ai-headers@kubernetescrd".into());
+        c.anti_ai.iter().for_each(|m| push(m));
     }
-    match ing.auth {
-        AuthMode::Required => push("traefik-authentik-forward-auth@kubernetescrd".into()),
-        AuthMode::Public => push("traefik-authentik-forward-auth-public@kubernetescrd".into()),
-        AuthMode::App | AuthMode::None => {}
+    if let Some(a) = &facts.authentik {
+        match ing.auth {
+            AuthMode::Required => push(&a.forward_auth),
+            AuthMode::Public => push(&a.forward_auth_public),
+            AuthMode::App | AuthMode::None => {}
+        }
     }
-    if ing.local_only {
-        push("traefik-local-only@kubernetescrd".into());
+    if let Some(m) = c.local_only.as_ref().filter(|_| ing.local_only) {
+        push(m);
     }
     if ing.sablier.is_some() {
-        push(format!("{ns}-sablier-{}@kubernetescrd", ing.name));
+        push(&format!("{ns}-sablier-{}@kubernetescrd", ing.name));
     }
     if ing.custom_csp.is_some() {
-        push(format!("{ns}-custom-csp-{}@kubernetescrd", ing.name));
+        push(&format!("{ns}-custom-csp-{}@kubernetescrd", ing.name));
     }
     if ing.max_body_size.is_some() {
-        push(format!("{ns}-buffering-{}@kubernetescrd", ing.name));
+        push(&format!("{ns}-buffering-{}@kubernetescrd", ing.name));
     }
     for m in &ing.extra_middlewares {
-        push(m.clone());
+        push(m);
     }
     out
 }
@@ -1248,24 +1280,6 @@ fn body_bytes(s: &str) -> Option<u64> {
         _ => return None,
     };
     n.checked_mul(mult)
-}
-
-/// The homepage dashboard group of a namespace, as the ingress factory looks it up.
-fn homepage_group(ns: &str) -> &'static str {
-    match ns {
-        "monitoring" | "prometheus" | "technitium" | "traefik" | "metallb-system" | "kyverno" | "dbaas"
-        | "mailserver" => "Infrastructure",
-        "authentik" | "crowdsec" => "Identity & Security",
-        "woodpecker" | "forgejo" => "Development & CI",
-        "immich" | "servarr" | "navidrome" => "Media & Entertainment",
-        "frigate" | "home-assistant" | "reverse-proxy" => "Smart Home",
-        "ollama" => "AI & Data",
-        "nextcloud" => "Productivity",
-        "n8n" | "changedetection" => "Automation",
-        "finance" => "Finance & Personal",
-        "homepage" => "Core Platform",
-        _ => "Other",
-    }
 }
 
 fn ports(p: &[(String, u16)], protocol: &str) -> Vec<ContainerPort> {
@@ -1332,7 +1346,7 @@ fn claim_templates(svc: &Service) -> Vec<PersistentVolumeClaim> {
         .collect()
 }
 
-fn resources(r: &Resources) -> Option<ResourceRequirements> {
+fn resources(r: &Resources, facts: &Facts) -> Option<ResourceRequirements> {
     let mut requests = BTreeMap::new();
     let mut limits = BTreeMap::new();
     if let Some(c) = &r.cpu {
@@ -1347,8 +1361,8 @@ fn resources(r: &Resources) -> Option<ResourceRequirements> {
     if let Some(g) = r.gpu {
         limits.insert("nvidia.com/gpu".to_string(), Quantity(g.to_string()));
     }
-    if let Some(g) = r.gpumem {
-        limits.insert("viktorbarzin.me/gpumem".to_string(), Quantity(g.to_string()));
+    if let (Some(g), Some(resource)) = (r.gpumem, &facts.gpu_memory_resource) {
+        limits.insert(resource.clone(), Quantity(g.to_string()));
     }
     if let Some(c) = &r.cpu_limit {
         limits.insert("cpu".to_string(), Quantity(c.clone()));
@@ -1380,7 +1394,7 @@ fn volume_mount(m: &Mount) -> VolumeMount {
     }
 }
 
-fn sidecar(c: &MContainer, svc: &Service) -> Container {
+fn sidecar(c: &MContainer, svc: &Service, facts: &Facts) -> Container {
     let mounts: Vec<VolumeMount> = c.mounts.iter().map(volume_mount).collect();
     let base = Container {
         name: c.name.clone(),
@@ -1390,7 +1404,7 @@ fn sidecar(c: &MContainer, svc: &Service) -> Container {
         ports: non_empty_vec(ports(&c.ports, "TCP")),
         env: non_empty_vec(env(&c.env, &c.env_secret)),
         env_from: if c.secrets { non_empty_vec(secret_env_from(svc)) } else { None },
-        resources: resources(&c.resources),
+        resources: resources(&c.resources, facts),
         volume_mounts: non_empty_vec(mounts),
         ..Default::default()
     };

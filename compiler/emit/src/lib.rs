@@ -16,8 +16,7 @@ use hl_diagnostics::{Diagnostic, Span};
 
 pub use backup::{service_unit, timer_unit, unit_name};
 pub use k8s::{
-    ImageOwner, MANAGED_BY_LABEL, STACK_LABEL, chain, emit_stack, flux_git_repository, flux_kustomization, keel_owned,
-    kustomization,
+    ImageOwner, MANAGED_BY_LABEL, chain, emit_stack, flux_git_repository, flux_kustomization, keel_owned, kustomization,
 };
 pub use proxmox::{
     install_command, inventory, proxmox_artifacts, render_command, snippet_path, snippet_text, template_spec, vm_spec,

@@ -215,6 +215,8 @@ struct Evaluator<'a> {
     /// Files with an unresolved import: unknown names there may come from it.
     broken_imports: std::collections::HashSet<FileId>,
     memo: FxHashMap<Global, Slot>,
+    /// The workspace's `cluster` declaration, evaluated once on first use.
+    cluster: Option<Slot>,
     locals: Vec<(String, Value)>,
     file: FileId,
     diags: Vec<Diagnostic>,
@@ -223,6 +225,12 @@ struct Evaluator<'a> {
     limits: Limits,
     limit_reported: bool,
 }
+
+/// The name under which every file reads the workspace's cluster facts, and the keyword that
+/// declares them.
+pub const CLUSTER: &str = "cluster";
+/// The schema of the cluster facts.
+const CLUSTER_SCHEMA: &str = "Cluster";
 
 const BUILTINS: &[&str] =
     &["len", "join", "lower", "upper", "keys", "contains", "str", "file", "file_base64", "template", "yaml", "sha256"];
@@ -246,6 +254,7 @@ impl<'a> Evaluator<'a> {
             scopes: FxHashMap::default(),
             broken_imports: std::collections::HashSet::new(),
             memo: FxHashMap::default(),
+            cluster: None,
             locals: Vec::new(),
             file: FileId(0),
             diags: Vec::new(),
@@ -653,7 +662,65 @@ impl<'a> Evaluator<'a> {
     fn prelude_values(&mut self) -> IndexMap<String, Value> {
         let lets: Vec<(String, Global)> =
             self.prelude.iter().filter(|(_, g)| matches!(g, Global::Let(..))).map(|(n, g)| (n.clone(), *g)).collect();
-        lets.into_iter().map(|(n, g)| (n, self.global_value(g))).collect()
+        let mut out: IndexMap<String, Value> = lets.into_iter().map(|(n, g)| (n, self.global_value(g))).collect();
+        if !out.contains_key(CLUSTER) {
+            let c = self.cluster_value();
+            out.insert(CLUSTER.to_string(), c);
+        }
+        out
+    }
+
+    /// The workspace's cluster facts: its `cluster` declaration (the first, in workspace order,
+    /// among the files of this evaluation) as a `Cluster` record with every default filled
+    /// in, or all the defaults when it declares none. Evaluated once per evaluation, in the
+    /// declaring file's scope, whoever asks first.
+    fn cluster_value(&mut self) -> Value {
+        match &self.cluster {
+            Some(Slot::Done(v)) => return v.clone(),
+            Some(Slot::InProgress) => {
+                let span = self.cluster_decl().map_or_else(Span::default, |(_, d)| d.kw.span);
+                self.error(
+                    Diagnostic::new(
+                        Code::CyclicDefinition,
+                        "`cluster` is defined in terms of itself",
+                        span,
+                        "this declaration reads `cluster`",
+                    )
+                    .with_help("write the fact out instead of reading it from `cluster`"),
+                );
+                return Value::error(span);
+            }
+            None => {}
+        }
+        self.cluster = Some(Slot::InProgress);
+        let saved = (self.file, std::mem::take(&mut self.locals));
+        let root = self.types.get(self.root_schema).cloned();
+        let schema = self.types.get(CLUSTER_SCHEMA).cloned();
+        let v = if let Some((file, d)) = self.cluster_decl()
+            && let Some(TypeDef::Schema(root)) = root.as_deref()
+        {
+            let refs = [(file, EntryRef::Decl(d))];
+            let whole = self.eval_entries(&refs, Some(root), d.span, d.kw.span);
+            whole.as_record().and_then(|r| r.get(CLUSTER)).cloned().unwrap_or_else(|| Value::error(d.span))
+        } else if let Some(TypeDef::Schema(schema)) = schema.as_deref() {
+            self.eval_entries(&[], Some(schema), Span::default(), Span::default())
+        } else {
+            Value::error(Span::default())
+        };
+        self.file = saved.0;
+        self.locals = saved.1;
+        self.cluster = Some(Slot::Done(v.clone()));
+        v
+    }
+
+    /// The first top-level `cluster { ... }` declaration of a workspace file.
+    fn cluster_decl(&self) -> Option<(FileId, &'a ast::Decl)> {
+        self.files.values().filter(|f| !f.stdlib).find_map(|f| {
+            f.ast.items.iter().find_map(|item| match item {
+                Item::Decl(d) if d.kw.name == CLUSTER && d.name.is_none() => Some((f.id, d)),
+                _ => None,
+            })
+        })
     }
 
     fn eval_root(&mut self) -> Value {
@@ -1340,12 +1407,13 @@ impl<'a> Evaluator<'a> {
         if let Some((_, v)) = self.locals.iter().rev().find(|(n, _)| n == name) {
             return Some(v.clone());
         }
-        let g = self
-            .scopes
-            .get(&self.file)
-            .and_then(|s| s.get(name).copied())
-            .or_else(|| self.prelude.get(name).copied())?;
-        Some(self.global_value(g))
+        let g =
+            self.scopes.get(&self.file).and_then(|s| s.get(name).copied()).or_else(|| self.prelude.get(name).copied());
+        match g {
+            Some(g) => Some(self.global_value(g)),
+            None if name == CLUSTER => Some(self.cluster_value()),
+            None => None,
+        }
     }
 
     fn global_value(&mut self, g: Global) -> Value {

@@ -17,7 +17,7 @@ mod ty;
 mod value;
 
 pub use eval::{
-    EvalInput, EvalOutput, InputFile, Limits, StdlibScopes, Types, WorkspacePaths, base64_encode, evaluate,
+    CLUSTER, EvalInput, EvalOutput, InputFile, Limits, StdlibScopes, Types, WorkspacePaths, base64_encode, evaluate,
     import_candidates,
 };
 pub use merge::{merge_roots, twice_declared};

@@ -53,7 +53,7 @@ impl Quantity {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Record {
     /// The schema this record was checked against, if any.
     pub schema: Option<String>,

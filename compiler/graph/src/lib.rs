@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use hl_diagnostics::{Code, Diagnostic, Span};
-use hl_model::{Model, Stack};
+use hl_model::{Facts, Model, Stack};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use rustc_hash::FxHashMap;
@@ -100,7 +100,7 @@ impl Graph {
 /// depend on Tier 1 stacks, and `platform` depending on `vault`.
 pub fn build(model: &Model) -> (Graph, Vec<Diagnostic>) {
     let nodes: Vec<StackNode> = model.stacks.iter().map(|s| StackNode::of(s)).collect();
-    build_from(nodes.iter(), &model.facts.state_backend_stacks)
+    build_from(nodes.iter(), &model.facts)
 }
 
 /// What the graph needs of one stack: its name, State tier, and everything its edges come
@@ -187,12 +187,11 @@ impl StackNode {
     }
 }
 
-/// Build the graph from the stacks' nodes (in model order) and the state-backend stacks that
-/// every Tier 1 stack depends on; the same as [`build`] on the model they come from.
-pub fn build_from<'a>(
-    nodes: impl IntoIterator<Item = &'a StackNode>,
-    state_backend_stacks: &[String],
-) -> (Graph, Vec<Diagnostic>) {
+/// Build the graph from the stacks' nodes (in model order) and the cluster facts (the
+/// state-backend stacks every Tier 1 stack depends on, the dependencies that must never
+/// exist); the same as [`build`] on the model they come from.
+pub fn build_from<'a>(nodes: impl IntoIterator<Item = &'a StackNode>, facts: &Facts) -> (Graph, Vec<Diagnostic>) {
+    let state_backend_stacks = &facts.state_backend_stacks;
     let mut stacks: Vec<&StackNode> = nodes.into_iter().collect();
     stacks.sort_by(|a, b| a.name.cmp(&b.name));
     // Each stack's position in name order: edges are keyed and sorted by these numbers,
@@ -257,7 +256,7 @@ pub fn build_from<'a>(
     };
     let spans: FxHashMap<&str, Span> = stacks.iter().map(|s| (s.name.as_str(), s.span)).collect();
     let tiers: FxHashMap<&str, i64> = stacks.iter().map(|s| (s.name.as_str(), s.state_tier)).collect();
-    let mut diags = check_edges(&graph, &spans, &tiers);
+    let mut diags = check_edges(&graph, &spans, &tiers, &facts.forbidden_dependencies);
     let (waves, cycle_diags) = layer(&graph, &tiers);
     diags.extend(cycle_diags);
     graph.waves = waves;
@@ -366,8 +365,13 @@ fn cluster_dns_names(text: &str) -> Vec<(String, String)> {
     out
 }
 
-/// Edges the homelab forbids.
-fn check_edges(graph: &Graph, spans: &FxHashMap<&str, Span>, tiers: &FxHashMap<&str, i64>) -> Vec<Diagnostic> {
+/// Edges the homelab forbids: from Tier 0 to Tier 1, and those the cluster facts name.
+fn check_edges(
+    graph: &Graph,
+    spans: &FxHashMap<&str, Span>,
+    tiers: &FxHashMap<&str, i64>,
+    forbidden: &[(String, String, String)],
+) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for e in &graph.edges {
         let from_tier = tiers.get(e.from.as_str()).copied().unwrap_or(1);
@@ -385,10 +389,15 @@ fn check_edges(graph: &Graph, spans: &FxHashMap<&str, Span>, tiers: &FxHashMap<&
             }
             diags.push(d);
         }
-        if e.from == "platform" && e.to == "vault" {
+        for (_, _, why) in forbidden.iter().filter(|(from, to, _)| *from == e.from && *to == e.to) {
             diags.push(
-                Diagnostic::new(Code::PlatformVault, "`platform` must not depend on `vault`", e.span, edge_label(e))
-                    .with_help("Vault runs on what `platform` sets up, so `platform` is applied first and cannot wait for `vault`"),
+                Diagnostic::new(
+                    Code::ForbiddenDependency,
+                    format!("`{}` must not depend on `{}`", e.from, e.to),
+                    e.span,
+                    edge_label(e),
+                )
+                .with_help(why.clone()),
             );
         }
     }
@@ -719,7 +728,7 @@ mod tests {
             node("web", 1, &["api"], &["api"]),
             node("api", 1, &[], &["web"]),
         ];
-        let (g, diags) = build_from(&nodes, &[]);
+        let (g, diags) = build_from(&nodes, &Facts::default());
         assert!(diags.is_empty(), "{diags:?}");
         let pairs = |edges: &[Edge]| edges.iter().map(|e| format!("{}->{}", e.from, e.to)).collect::<Vec<_>>();
         assert_eq!(pairs(&g.edges), ["app->dbaas", "monitoring->dbaas", "web->api"]);

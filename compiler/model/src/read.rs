@@ -7,12 +7,6 @@ use indexmap::IndexMap;
 use crate::types::*;
 use crate::workspace::{StackSummary, WorkspaceIndex, check_stack};
 
-/// The Tier 0 (bootstrap) stacks, as the standard library's `tier0_stacks` lists them.
-const TIER0_DEFAULT: &[&str] = &["infra", "platform", "cnpg", "vault", "dbaas", "external-secrets"];
-
-/// The namespaces Kubernetes creates, as the standard library's `cluster_namespaces` lists them.
-const CLUSTER_NAMESPACES_DEFAULT: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
-
 /// Settings of a namespace that only its owner makes.
 const OWNER_SETTINGS: &[&str] = &["tier", "keel", "custom_quota", "custom_limitrange", "tls", "labels"];
 
@@ -27,7 +21,7 @@ pub fn build(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Dia
     let (mut model, mut diags) = read_globals(root, prelude);
     if let Some(stacks) = root.as_record().and_then(|rec| rec.get("stack")).and_then(Value::as_map) {
         for (name, v) in stacks {
-            let (s, d) = read_stack(name, v);
+            let (s, d) = read_stack(name, v, &model.facts);
             diags.extend(d);
             if let Some(s) = s {
                 model.stacks.push(std::sync::Arc::new(s));
@@ -45,25 +39,40 @@ pub fn build(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Dia
     (model, diags)
 }
 
-/// The cluster facts, from the standard library's `let`s (defaults where the library has none).
+/// The cluster facts: the workspace's `cluster` declaration as the evaluator filled it in (every
+/// default of the `Cluster` schema applied), and the standard library's `custom_resources`.
 pub fn read_facts(prelude: &IndexMap<String, Value>) -> Facts {
-    let list = |name: &str| -> Option<Vec<String>> {
-        prelude
-            .get(name)
-            .and_then(Value::as_list)
-            .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
-    };
-    let text = |name: &str, default: &str| -> String {
-        prelude.get(name).and_then(Value::as_str).unwrap_or(default).to_string()
-    };
+    let empty = Record::default();
+    let c = prelude.get(hl_eval::CLUSTER).and_then(Value::as_record).unwrap_or(&empty);
+    let domain = string(c, "domain");
+    let label_domain = string(c, "label_domain").unwrap_or_else(|| match &domain {
+        Some(d) => format!("hlc.{d}"),
+        None => "hlc.local".into(),
+    });
+    let ingress = field(c, "ingress").and_then(Value::as_record).unwrap_or(&empty);
+    let chain = field(ingress, "chain").and_then(Value::as_record).unwrap_or(&empty);
+    let first = string(c, "metallb_pool_first");
+    let last = string(c, "metallb_pool_last");
     Facts {
-        tier0_stacks: list("tier0_stacks").unwrap_or_else(|| TIER0_DEFAULT.iter().map(|s| s.to_string()).collect()),
-        authentik_ui_groups: list("authentik_ui_groups").unwrap_or_default(),
-        metallb_pool: (text("metallb_pool_first", "10.0.20.200"), text("metallb_pool_last", "10.0.20.220")),
-        state_backend_stacks: list("state_backend_stacks").unwrap_or_default(),
-        home_lans_middleware: text("home_lans_middleware", "traefik-home-lans-only@kubernetescrd"),
-        tier_policies: prelude
-            .get("tier_policies")
+        domain,
+        label_domain,
+        nfs_server: string(c, "nfs_server"),
+        nfs_mount_options: strings(c, "nfs_mount_options"),
+        nfs_storage_class: string(c, "nfs_storage_class"),
+        metallb_pool: first.zip(last),
+        tier0_stacks: strings(c, "tier0_stacks"),
+        state_backend_stacks: strings(c, "state_backend_stacks"),
+        forbidden_dependencies: field(c, "forbidden_dependencies")
+            .and_then(Value::as_list)
+            .map(|l| {
+                l.iter()
+                    .filter_map(Value::as_record)
+                    .filter_map(|r| Some((string(r, "from")?, string(r, "to")?, string(r, "reason")?)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        shared_vault_paths: strings(c, "shared_vault_paths"),
+        tier_policies: field(c, "tiers")
             .and_then(Value::as_map)
             .map(|m| {
                 m.iter()
@@ -74,6 +83,7 @@ pub fn read_facts(prelude: &IndexMap<String, Value>) -> Facts {
                             tier,
                             TierPolicy {
                                 priority_class: string(p, "priority_class").unwrap_or_default(),
+                                guaranteed_memory: boolean(p, "guaranteed_memory").unwrap_or(false),
                                 default_cpu_milli: cpu_milli(p, "default_cpu"),
                                 default_memory: bytes(p, "default_memory"),
                                 default_memory_limit: bytes(p, "default_memory_limit"),
@@ -87,10 +97,58 @@ pub fn read_facts(prelude: &IndexMap<String, Value>) -> Facts {
                     .collect()
             })
             .unwrap_or_default(),
-        node_count: prelude.get("node_count").and_then(Value::as_int).unwrap_or(6),
-        cluster_namespaces: list("cluster_namespaces")
-            .unwrap_or_else(|| CLUSTER_NAMESPACES_DEFAULT.iter().map(|s| s.to_string()).collect()),
-        gpu_taint_key: text("gpu_taint_key", "nvidia.com/gpu"),
+        node_count: int(c, "node_count").unwrap_or(1),
+        cluster_namespaces: strings(c, "namespaces"),
+        gpu_taint_key: string(c, "gpu_taint_key").unwrap_or_default(),
+        gpu_memory_resource: string(c, "gpu_memory_resource"),
+        ingress: IngressFacts {
+            class: string(ingress, "class").unwrap_or_default(),
+            entrypoint: string(ingress, "entrypoint"),
+            tls_secret: string(ingress, "tls_secret"),
+            home_lans_middleware: string(ingress, "home_lans_middleware"),
+            anubis_first: strings(chain, "anubis_first"),
+            always: strings(chain, "always"),
+            rate_limit: string(chain, "rate_limit"),
+            csp_headers: string(chain, "csp_headers"),
+            anti_ai: strings(chain, "anti_ai"),
+            local_only: string(chain, "local_only"),
+        },
+        authentik: field(c, "authentik").and_then(Value::as_record).map(|a| AuthentikFacts {
+            forward_auth: string(a, "forward_auth").unwrap_or_default(),
+            forward_auth_public: string(a, "forward_auth_public").unwrap_or_default(),
+            allowed_groups_annotation: string(a, "allowed_groups_annotation").unwrap_or_default(),
+            ui_groups: strings(a, "ui_groups"),
+            default_groups: strings(a, "default_groups"),
+        }),
+        homepage: field(c, "homepage").and_then(Value::as_record).map(|h| HomepageFacts {
+            groups: field(h, "groups")
+                .and_then(Value::as_map)
+                .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
+                .unwrap_or_default(),
+            default_group: string(h, "default_group").unwrap_or_default(),
+        }),
+        keel: boolean(c, "keel").unwrap_or(false),
+        anubis_prefix: string(c, "anubis_prefix"),
+        sablier_url: string(c, "sablier_url"),
+        dns_type_annotation: string(c, "dns_type_annotation"),
+        external_monitor_annotation: string(c, "external_monitor_annotation"),
+        rules: field(c, "rules")
+            .and_then(Value::as_map)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| {
+                        let e = v.as_enum()?;
+                        let setting = match e.variant.as_str() {
+                            "error" => RuleSetting::Error,
+                            "warning" => RuleSetting::Warning,
+                            "off" => RuleSetting::Off(e.payload.as_ref()?.as_str()?.to_string()),
+                            _ => return None,
+                        };
+                        Some((k.clone(), (setting, v.span)))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
         custom_resources: prelude
             .get("custom_resources")
             .and_then(Value::as_map)
@@ -102,8 +160,8 @@ pub fn read_facts(prelude: &IndexMap<String, Value>) -> Facts {
 /// Read one stack (`name`, its evaluated record). `None` when its name is invalid (reported)
 /// or the value is not a record (already reported by evaluation). The diagnostics are those
 /// about this stack alone.
-pub fn read_stack(name: &str, v: &Value) -> (Option<Stack>, Vec<Diagnostic>) {
-    let mut r = Reader { diags: Vec::new(), helm_names: Vec::new() };
+pub fn read_stack(name: &str, v: &Value, facts: &Facts) -> (Option<Stack>, Vec<Diagnostic>) {
+    let mut r = Reader { diags: Vec::new(), helm_names: Vec::new(), facts };
     let s = r.stack(name, v);
     (s, r.diags)
 }
@@ -111,8 +169,9 @@ pub fn read_stack(name: &str, v: &Value) -> (Option<Stack>, Vec<Diagnostic>) {
 /// Read everything of the workspace root but its stacks: the facts, Authentik groups, owners,
 /// the Proxmox host and the host backups. The model's `stacks` is left empty.
 pub fn read_globals(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Diagnostic>) {
-    let mut r = Reader { diags: Vec::new(), helm_names: Vec::new() };
-    let mut model = Model { facts: read_facts(prelude), ..Model::default() };
+    let facts = read_facts(prelude);
+    let mut r = Reader { diags: Vec::new(), helm_names: Vec::new(), facts: &facts };
+    let mut model = Model { facts: facts.clone(), ..Model::default() };
     if let Some(rec) = root.as_record() {
         for (_, g, span) in records(rec, "authentik_group") {
             if let Some(n) = string(g, "name") {
@@ -256,10 +315,13 @@ fn valid_branch(name: &str) -> bool {
         && !name.chars().any(|c| c.is_control() || matches!(c, ' ' | '~' | '^' | ':' | '?' | '*' | '[' | '\\'))
 }
 
-struct Reader {
+struct Reader<'f> {
     diags: Vec<Diagnostic>,
     /// The `helm` releases of the stack being read, which `helm_backend(...)` may name.
     helm_names: Vec<String>,
+    /// The cluster facts: the defaults a stack leaves to the workspace (domain, NFS server,
+    /// allowed groups).
+    facts: &'f Facts,
 }
 
 // Small accessors over records. Missing or erroneous values read as `None`.
@@ -323,7 +385,32 @@ fn span_of(r: &Record, name: &str, fallback: Span) -> Span {
     r.field_spans.get(name).copied().unwrap_or(fallback)
 }
 
-impl Reader {
+impl Reader<'_> {
+    /// An NFS volume that names no server mounts from the cluster's `nfs_server`; without one
+    /// either, it is reported (and left out).
+    fn with_nfs_server(&mut self, source: VolumeSource, name: &str, span: Span) -> Option<VolumeSource> {
+        match source {
+            VolumeSource::Nfs { server, claim, path, size, access, inline } if server.is_empty() => {
+                let Some(server) = self.facts.nfs_server.clone() else {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::MissingField,
+                            format!("NFS volume `{name}` names no server, and the workspace declares none"),
+                            span,
+                            "which server?",
+                        )
+                        .with_help(
+                            "declare it once, `cluster { nfs_server = \"192.0.2.10\" }`, or pass `server = ...`",
+                        ),
+                    );
+                    return None;
+                };
+                Some(VolumeSource::Nfs { server, claim, path, size, access, inline })
+            }
+            other => Some(other),
+        }
+    }
+
     fn stack(&mut self, name: &str, v: &Value) -> Option<Stack> {
         let rec = v.as_record()?;
         let span = v.span;
@@ -738,7 +825,7 @@ impl Reader {
     }
 
     fn volume(&mut self, service: &str, name: &str, r: &Record, span: Span) -> Option<Volume> {
-        let source = volume_source(service, name, r)?;
+        let source = self.with_nfs_server(volume_source(service, name, r)?, name, span)?;
         if r.get("mount").is_some_and(Value::is_error) {
             // Reported where it failed; a volume half-read would only cascade.
             return None;
@@ -909,8 +996,21 @@ impl Reader {
             Some(h) => h,
             None => {
                 let label = string(r, "host").unwrap_or_else(|| name.to_string());
-                let root = string(r, "root_domain").unwrap_or_else(|| "viktorbarzin.me".into());
-                format!("{label}.{root}")
+                match string(r, "root_domain").or_else(|| self.facts.domain.clone()) {
+                    Some(root) => format!("{label}.{root}"),
+                    None => {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::MissingField,
+                                format!("ingress `{name}` has no host: the workspace declares no domain"),
+                                span,
+                                "which host?",
+                            )
+                            .with_help("declare the domain once, `cluster { domain = \"example.org\" }`, or set `full_host` or `root_domain` here"),
+                        );
+                        return None;
+                    }
+                }
             }
         };
         let port = match chart_backend
@@ -949,7 +1049,7 @@ impl Reader {
             host,
             auth,
             auth_reason,
-            auth_span: field(r, "auth").map(|v| v.span).unwrap_or(span),
+            auth_span: field(r, "auth").filter(|_| r.is_explicit("auth")).map(|v| v.span).unwrap_or(span),
             dns_type: variant(r, "dns").unwrap_or_else(|| "none".into()),
             dns_span: r.field_spans.get("dns").copied().unwrap_or(span),
             port,
@@ -963,7 +1063,10 @@ impl Reader {
                 if p.is_empty() { vec!["/".into()] } else { p }
             },
             serves: variant(r, "serves").unwrap_or_else(|| "web".into()),
-            allowed_groups: strings(r, "allowed_groups"),
+            allowed_groups: match field(r, "allowed_groups").and_then(Value::as_list) {
+                Some(_) => strings(r, "allowed_groups"),
+                None => self.facts.authentik.as_ref().map(|a| a.default_groups.clone()).unwrap_or_default(),
+            },
             allowed_groups_span: r
                 .is_explicit("allowed_groups")
                 .then(|| r.field_spans.get("allowed_groups").copied().unwrap_or(span)),
@@ -1145,7 +1248,7 @@ impl Reader {
         namespace: String,
         namespace_span: Span,
     ) -> Option<StackVolume> {
-        let source = volume_source(stack, name, r)?;
+        let source = self.with_nfs_server(volume_source(stack, name, r)?, name, span)?;
         if !matches!(source, VolumeSource::Pvc { .. } | VolumeSource::Nfs { inline: false, .. }) {
             self.diags.push(
                 Diagnostic::new(
@@ -1344,7 +1447,7 @@ fn volume_source(owner: &str, name: &str, r: &Record) -> Option<VolumeSource> {
             VolumeSource::Nfs {
                 claim: string(p, "claim").unwrap_or_else(|| format!("{owner}-{name}")),
                 path: string(p, "path")?,
-                server: string(p, "server").unwrap_or_else(|| "192.168.1.127".into()),
+                server: string(p, "server").unwrap_or_default(),
                 size: quantity(p, "size").unwrap_or_else(|| "10Gi".into()),
                 access: variant(p, "access").unwrap_or_else(|| "ReadWriteMany".into()),
                 inline: boolean(p, "inline").unwrap_or(false),

@@ -75,39 +75,147 @@ impl FluxSource {
     }
 }
 
-/// Cluster facts the checks need, read from the standard library's `let`s.
+/// The cluster facts and workspace policy, read from the workspace's `cluster` declaration
+/// (the standard library's `Cluster` schema documents each) and, for `custom_resources`, from
+/// the standard library. Nothing of one homelab is built in: a fact nobody declared is empty,
+/// and what depends on it is off.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Facts {
-    /// The Tier 0 (bootstrap) stacks, whose Terraform state is local and encrypted
-    /// (`tier0_stacks`). Every other stack must be State tier 1.
+    /// The public root domain ingress hosts go under (`domain`).
+    pub domain: Option<String>,
+    /// The domain of hlc's own labels: `<label_domain>/stack` marks every object
+    /// (`label_domain`, else `hlc.<domain>`, else `hlc.local`).
+    pub label_domain: String,
+    /// The NFS server `nfs(...)` volumes use unless they name one.
+    pub nfs_server: Option<String>,
+    /// The mount options of NFS PersistentVolumes.
+    pub nfs_mount_options: Vec<String>,
+    /// The storage class NFS PersistentVolumes name, if any.
+    pub nfs_storage_class: Option<String>,
+    /// First and last address of the MetalLB pool, both inclusive, as written. LoadBalancer
+    /// addresses must lie inside it and VM addresses outside it.
+    pub metallb_pool: Option<(String, String)>,
+    /// The Tier 0 (bootstrap) stacks, whose Terraform state is local and encrypted. Every
+    /// other stack must be State tier 1.
     pub tier0_stacks: Vec<String>,
-    /// Authentik groups managed in the Authentik UI rather than declared in hl
-    /// (`authentik_ui_groups`). `allowed_groups` may name these or a declared group.
-    pub authentik_ui_groups: Vec<String>,
-    /// First and last address of the MetalLB pool, both inclusive, as written
-    /// (`metallb_pool_first`, `metallb_pool_last`). LoadBalancer addresses must lie inside it and
-    /// VM addresses outside it.
-    pub metallb_pool: (String, String),
-    /// The stacks that hold every Tier 1 stack's Terraform state (`state_backend_stacks`, the
-    /// PostgreSQL backend). The graph makes each Tier 1 stack depend on them.
+    /// The stacks that hold every Tier 1 stack's Terraform state: the graph makes each Tier 1
+    /// stack depend on them.
     pub state_backend_stacks: Vec<String>,
-    /// The Traefik allow-list middleware (`<name>@kubernetescrd`) that an `internal` ingress must
-    /// carry (`home_lans_middleware`).
-    pub home_lans_middleware: String,
-    /// What each Namespace tier gets from Kyverno (`tier_policies`); a tier the library gives no
-    /// policy has no entry, and its namespaces are not quota-checked.
+    /// Dependencies that must never exist (from, to, why).
+    pub forbidden_dependencies: Vec<(String, String, String)>,
+    /// Vault KV paths any stack may read (first segment under `secret/`).
+    pub shared_vault_paths: Vec<String>,
+    /// What each Namespace tier gets from Kyverno; a tier without a policy has no entry, and
+    /// its namespaces are not quota-checked.
     pub tier_policies: std::collections::BTreeMap<NamespaceTier, TierPolicy>,
-    /// How many Kubernetes Nodes run pods (`node_count`): a DaemonSet counts this many pods
-    /// against its namespace's quota.
+    /// How many Kubernetes Nodes run pods: a DaemonSet counts this many pods against its
+    /// namespace's quota.
     pub node_count: i64,
     /// The namespaces Kubernetes creates itself (`default`, `kube-system`, ...): no stack owns
     /// them, and any stack may use them.
     pub cluster_namespaces: Vec<String>,
     /// The taint of the GPU node, which a pod asking for a GPU must tolerate.
     pub gpu_taint_key: String,
+    /// The extended resource for GPU memory, when the cluster has one.
+    pub gpu_memory_resource: Option<String>,
+    /// The ingress controller's settings and the middleware chain.
+    pub ingress: IngressFacts,
+    /// Authentik, when it is the single-sign-on provider.
+    pub authentik: Option<AuthentikFacts>,
+    /// The Homepage dashboard, when the cluster runs it.
+    pub homepage: Option<HomepageFacts>,
+    /// Keel updates images in enrolled namespaces.
+    pub keel: bool,
+    /// The name prefix of Anubis proxy Services, when the cluster runs Anubis.
+    pub anubis_prefix: Option<String>,
+    /// The Sablier URL of scale-to-zero middlewares.
+    pub sablier_url: Option<String>,
+    /// The annotation an ingress's DNS type goes into.
+    pub dns_type_annotation: Option<String>,
+    /// The annotation an ingress's external-monitor setting goes into.
+    pub external_monitor_annotation: Option<String>,
+    /// Workspace-wide rule settings, by code (`E0523`) or name (`burstable-memory`), each
+    /// with where it is set.
+    pub rules: std::collections::BTreeMap<String, (RuleSetting, Span)>,
     /// The custom resources the cluster defines (`<apiVersion> <kind>`), and whether each
     /// lives in a namespace: what a `manifest` may be.
     pub custom_resources: std::collections::BTreeMap<String, bool>,
+}
+
+impl Facts {
+    /// The MetalLB pool's first and last address, when the workspace declares them readably.
+    pub fn metallb_range(&self) -> (Option<std::net::Ipv4Addr>, Option<std::net::Ipv4Addr>) {
+        match &self.metallb_pool {
+            Some((first, last)) => (first.parse().ok(), last.parse().ok()),
+            None => (None, None),
+        }
+    }
+
+    /// The label every emitted object carries with its stack's name.
+    pub fn stack_label(&self) -> String {
+        format!("{}/stack", self.label_domain)
+    }
+}
+
+/// What the workspace makes of one rule (`rules` of `cluster`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleSetting {
+    /// Reported as an error.
+    Error,
+    /// Reported as a warning.
+    Warning,
+    /// Off, for this reason.
+    Off(String),
+}
+
+/// The ingress controller's settings (`cluster.ingress`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IngressFacts {
+    /// `spec.ingressClassName`.
+    pub class: String,
+    /// The Traefik entrypoints annotation, if any.
+    pub entrypoint: Option<String>,
+    /// The TLS Secret every ingress names, if any.
+    pub tls_secret: Option<String>,
+    /// The allow-list middleware an `internal` ingress must carry, if any.
+    pub home_lans_middleware: Option<String>,
+    /// Chain: first, for an Anubis backend.
+    pub anubis_first: Vec<String>,
+    /// Chain: on every ingress.
+    pub always: Vec<String>,
+    /// Chain: unless the ingress skips rate limiting.
+    pub rate_limit: Option<String>,
+    /// Chain: unless the ingress has its own CSP.
+    pub csp_headers: Option<String>,
+    /// Chain: when AI blocking is on.
+    pub anti_ai: Vec<String>,
+    /// Chain: for a `local_only` ingress.
+    pub local_only: Option<String>,
+}
+
+/// Authentik as the single-sign-on provider (`cluster.authentik`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuthentikFacts {
+    /// The forward-auth middleware of `auth = required`.
+    pub forward_auth: String,
+    /// The forward-auth middleware of `auth = public`.
+    pub forward_auth_public: String,
+    /// The annotation carrying `allowed_groups`.
+    pub allowed_groups_annotation: String,
+    /// Groups managed in the Authentik UI rather than declared in hl: `allowed_groups` may
+    /// name these or a declared group.
+    pub ui_groups: Vec<String>,
+    /// The groups an ingress allows when it names none.
+    pub default_groups: Vec<String>,
+}
+
+/// The Homepage dashboard (`cluster.homepage`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HomepageFacts {
+    /// The dashboard group of each namespace.
+    pub groups: std::collections::BTreeMap<String, String>,
+    /// The group of any other namespace.
+    pub default_group: String,
 }
 
 /// Kyverno's per-tier defaults and quota, in millicores and bytes.
@@ -115,6 +223,8 @@ pub struct Facts {
 pub struct TierPolicy {
     /// The PriorityClass given to the tier's pods (`tier-4-aux`).
     pub priority_class: String,
+    /// Pods of the tier must be Guaranteed for memory (request equal to limit, E0523).
+    pub guaranteed_memory: bool,
     /// LimitRange default CPU request for a container that sets none, in millicores.
     pub default_cpu_milli: u64,
     /// LimitRange default memory request for a container that sets none, in bytes.
@@ -760,7 +870,7 @@ pub enum VolumeSource {
         /// Access mode (`ReadWriteOnce` by default).
         access: String,
     },
-    /// An NFS export of the PVE host, as a static PersistentVolume (class `nfs-truenas`) and its
+    /// An NFS export of the PVE host, as a static PersistentVolume (of the cluster's `nfs_storage_class`) and its
     /// claim.
     Nfs {
         /// The PersistentVolume's and the claim's name: as written, or `<owner>-<volume>`.

@@ -119,6 +119,7 @@ codes! {
     UnknownGroup       = "E0503" "unknown-group"         Error   "`allowed_groups` names an Authentik group that is not declared";
     AnubisEndpoint     = "E0504" "anubis-endpoint"       Error   "Anubis fronts an ingress that serves Git, WebDAV, CalDAV, CardDAV or an API";
     InternalAllowlist  = "E0505" "internal-allowlist"    Warning "an `internal` ingress does not carry the home-LANs allow-list";
+    AuthWithoutProvider = "E0506" "auth-without-provider" Error  "an ingress asks for `required` or `public` auth, and the workspace names no provider to enforce it";
     // Domain checks: storage
     LocalPath          = "E0511" "local-path"            Warning "a claim uses the node-local `local-path` StorageClass";
     SensitiveUnencrypted = "E0512" "sensitive-unencrypted" Error "a sensitive service keeps data on an unencrypted claim";
@@ -131,7 +132,7 @@ codes! {
     // Domain checks: namespaces
     NamespaceTier      = "E0521" "namespace-tier"        Warning "a namespace has no Namespace tier";
     QuotaExceeded      = "E0522" "quota-exceeded"        Error   "the requests of a namespace exceed its tier's ResourceQuota";
-    MemoryNotGuaranteed= "E0523" "memory-not-guaranteed" Warning "in tiers 0-2 a memory limit differs from the request";
+    MemoryNotGuaranteed= "E0523" "memory-not-guaranteed" Warning "a memory limit differs from the request in a tier whose pods are Guaranteed";
     CustomBudget       = "E0524" "custom-budget"         Warning "a namespace opts out of its tier's ResourceQuota or LimitRange and declares none of its own";
     // Domain checks: critical path
     CriticalReplicas   = "E0531" "critical-replicas"     Error   "a Critical-path Service runs fewer than 3 replicas";
@@ -155,7 +156,7 @@ codes! {
     // Stack graph
     DependencyCycle    = "E0581" "dependency-cycle"      Error   "stacks depend on each other in a cycle";
     TierOrder          = "E0582" "tier-order"            Error   "a Tier 0 stack depends on a Tier 1 stack";
-    PlatformVault      = "E0583" "platform-vault"        Error   "`platform` depends on `vault`";
+    ForbiddenDependency = "E0583" "forbidden-dependency" Error   "a stack depends on one the workspace forbids it to";
     // Proxmox
     DuplicateVmid      = "E0601" "duplicate-vmid"        Error   "two VMs or templates use the same VM ID";
     DuplicateIp        = "E0602" "duplicate-ip"          Error   "two machines use the same static IP address";
@@ -174,6 +175,7 @@ codes! {
     OutOverlapsWorkspace = "E0901" "out-overlaps-workspace" Error "the output directory is the workspace, contains it or lies inside it";
     OutIsRepository    = "E0902" "out-is-repository"     Error   "the output directory is, or contains, the root of a version-controlled tree";
     OutNotHlcOutput    = "E0903" "out-not-hlc-output"    Error   "the output path exists and is not an output hlc wrote (a file, a symbolic link, or a directory without hlc's marker)";
+    InitNotEmpty       = "E0904" "init-not-empty"        Error   "`hlc init` was given a directory that exists and is not empty";
 }
 
 /// Find a code by its code (`E0204`) or name (`unknown-field`), case-insensitively and

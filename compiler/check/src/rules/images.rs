@@ -8,6 +8,8 @@ use super::{Ctx, is_database_image};
 
 pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     let stack = cx.stack;
+    // Keel's rules are for a cluster that runs Keel.
+    let keel = cx.globals.facts.keel;
     for svc in &stack.services {
         let enrolled = cx.view.keel.get(&svc.namespace).copied().unwrap_or(false);
         // Keel manages the image when the namespace is enrolled (Kyverno adds the policy) or the
@@ -16,7 +18,8 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             Some("never") => false,
             Some(_) => true,
             None => enrolled,
-        } && !matches!(svc.kind, WorkloadKind::CronJob | WorkloadKind::Job);
+        } && keel
+            && !matches!(svc.kind, WorkloadKind::CronJob | WorkloadKind::Job);
         let is_pinned = |image: &str| hl_types::image(image).map(|i| i.is_pinned()).unwrap_or(false);
         let pinned =
             is_pinned(&svc.image) || svc.containers.iter().chain(&svc.init_containers).any(|c| is_pinned(&c.image));

@@ -7,9 +7,11 @@ use super::Ctx;
 
 pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     let model = cx.globals;
-    let declared: Vec<&str> = model
-        .facts
-        .authentik_ui_groups
+    // Groups are Authentik's: without it, no group is checked.
+    let authentik = model.facts.authentik.as_ref();
+    let declared: Vec<&str> = authentik
+        .map(|a| a.ui_groups.as_slice())
+        .unwrap_or_default()
         .iter()
         .map(String::as_str)
         .chain(model.authentik_groups.iter().map(|(n, _)| n.as_str()))
@@ -33,6 +35,23 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 ),
             };
             out.push(d);
+        }
+        // E0506: `required` and `public` need a forward-auth provider; without one the ingress
+        // would be open to anyone while saying it is not.
+        if authentik.is_none() && matches!(ing.auth, AuthMode::Required | AuthMode::Public) {
+            let mode = ing.auth.as_str();
+            out.push(
+                Diagnostic::new(
+                    Code::AuthWithoutProvider,
+                    format!("ingress `{}` is `auth = {mode}`, but the workspace names no auth provider", ing.name),
+                    ing.auth_span,
+                    "nothing enforces this",
+                )
+                .with_help(
+                    "declare the provider in the cluster facts (`cluster { authentik { ... } }`), or say what gates \
+                     the service: `auth = app(\"<its own login>\")`",
+                ),
+            );
         }
         // E0501: `app` and `none` must say what gates the service.
         if matches!(ing.auth, AuthMode::App | AuthMode::None)
@@ -67,7 +86,7 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 );
             }
             // E0503: every group must exist.
-            for g in &ing.allowed_groups {
+            for g in ing.allowed_groups.iter().filter(|_| authentik.is_some()) {
                 if !declared.contains(&g.as_str()) {
                     let mut d = Diagnostic::new(
                         Code::UnknownGroup,
@@ -86,7 +105,9 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
         // E0504: Anubis's challenge page cannot be solved by protocol clients.
-        if ing.backend.starts_with("anubis-") && ing.serves != "web" {
+        if model.facts.anubis_prefix.as_ref().is_some_and(|p| ing.backend.starts_with(p.as_str()))
+            && ing.serves != "web"
+        {
             out.push(
                 Diagnostic::new(
                     Code::AnubisEndpoint,
@@ -98,9 +119,10 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             );
         }
         // E0505: `internal` publishes a public record; the allow-list is the gate.
-        if ing.dns_type == "internal"
+        if let Some(allow) = &model.facts.ingress.home_lans_middleware
+            && ing.dns_type == "internal"
             && !ing.local_only
-            && !ing.extra_middlewares.iter().any(|m| m == &model.facts.home_lans_middleware)
+            && !ing.extra_middlewares.iter().any(|m| m == allow)
         {
             out.push(
                 Diagnostic::new(
@@ -109,10 +131,7 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                     ing.dns_span,
                     "the DNS record resolves publicly",
                 )
-                .with_help(format!(
-                    "add `extra_middlewares = [\"{}\"]` (or `local_only = true`)",
-                    model.facts.home_lans_middleware
-                )),
+                .with_help(format!("add `extra_middlewares = [\"{allow}\"]` (or `local_only = true`)")),
             );
         }
     }

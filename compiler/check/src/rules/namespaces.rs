@@ -1,7 +1,7 @@
 //! Namespaces: a tier on each, requests within the tier's quota, Guaranteed memory in tiers 0-2.
 
 use hl_diagnostics::{Code, Diagnostic};
-use hl_model::{NamespaceTier, parse_bytes};
+use hl_model::parse_bytes;
 
 use super::Ctx;
 use crate::index::containers;
@@ -26,15 +26,13 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     for svc in &stack.services {
         // The tier is that of the namespace's owner, which may be another stack.
         let Some(tier) = cx.view.tiers.get(&svc.namespace) else { continue };
-        if !model.facts.tier_policies.contains_key(tier) {
-            continue;
-        }
-        // E0523: tiers 0-2 are Guaranteed for memory.
+        let Some(policy) = model.facts.tier_policies.get(tier) else { continue };
+        // E0523: a tier whose policy says so is Guaranteed for memory.
         let burstable = containers(svc).find_map(|r| match (&r.memory, &r.memory_limit) {
             (Some(req), Some(lim)) if parse_bytes(req) != parse_bytes(lim) => Some((req, lim)),
             _ => None,
         });
-        if matches!(tier, NamespaceTier::Core | NamespaceTier::Cluster | NamespaceTier::Gpu)
+        if policy.guaranteed_memory
             && let Some((req, lim)) = burstable
         {
             out.push(
@@ -44,7 +42,9 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                     svc.span,
                     "request and limit differ",
                 )
-                .with_help("in tiers 0-2 set the memory request equal to the limit (drop `memory_limit`)"),
+                .with_help(
+                    "this tier's pods are Guaranteed: set the memory request equal to the limit (drop `memory_limit`)",
+                ),
             );
         }
     }

@@ -82,8 +82,7 @@ fn expose_span(stack: &Stack, index: usize) -> Option<Span> {
 
 fn load_balancers(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     let (model, stack) = (cx.globals, cx.stack);
-    let pool =
-        (model.facts.metallb_pool.0.parse::<Ipv4Addr>().ok(), model.facts.metallb_pool.1.parse::<Ipv4Addr>().ok());
+    let pool = model.facts.metallb_range();
     for (_, _, x) in stack.all_exposes() {
         let Some(ip) = &x.lb_ip else { continue };
         if let (Ok(addr), (Some(lo), Some(hi))) = (ip.parse::<Ipv4Addr>(), pool)

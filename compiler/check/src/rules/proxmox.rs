@@ -3,7 +3,7 @@
 //! that honours them, well-formed render-time references in templates, and Nodes that exist.
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 use hl_diagnostics::{Code, Diagnostic, Span, did_you_mean};
 use hl_model::{Model, parse_bytes};
@@ -54,8 +54,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
             );
         }
     }
-    let pool =
-        (model.facts.metallb_pool.0.parse::<Ipv4Addr>().ok(), model.facts.metallb_pool.1.parse::<Ipv4Addr>().ok());
+    let pool = model.facts.metallb_range();
     let mut addresses: BTreeMap<String, (Span, String)> = BTreeMap::new();
     if let Some(h) = &px.host {
         addresses.insert(h.ip.clone(), (h.span, "the PVE host".to_string()));

@@ -4,9 +4,6 @@ use hl_diagnostics::{Code, Diagnostic};
 
 use super::Ctx;
 
-/// Vault KV paths shared across stacks by design.
-const SHARED_PATHS: &[&str] = &["platform", "viktor", "infra"];
-
 pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     let stack = cx.stack;
     for svc in &stack.services {
@@ -38,7 +35,7 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             let keys = sec.extract.iter().chain(sec.data.iter().map(|(_, k, _)| k));
             for key in keys {
                 let first = key.trim_start_matches("secret/").split('/').next().unwrap_or("");
-                if !owners.contains(&first) && !SHARED_PATHS.contains(&first) {
+                if !owners.contains(&first) && !cx.globals.facts.shared_vault_paths.iter().any(|p| p == first) {
                     out.push(
                         Diagnostic::new(
                             Code::VaultPath,

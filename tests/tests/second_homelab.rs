@@ -1,0 +1,49 @@
+//! A second homelab (`tests/second-homelab/`): its own domain, addresses, NFS server and
+//! ingress controller, no Authentik, no Keel, no dashboard. It builds clean, its ingresses and
+//! labels are on its own domain, and its output carries nothing of the first homelab: not
+//! its domain, not its addresses, not its Authentik groups or middlewares. (Its schema
+//! validation is in `validate.rs`, with the other workspaces.)
+
+use hl_tests::{read_dir, repo_root};
+
+#[test]
+fn a_second_homelab_builds_on_its_own_facts_alone() {
+    let c = hlc_core::compile(read_dir(&repo_root().join("tests/second-homelab")));
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+    assert!(c.objects >= 8, "{} objects", c.objects);
+
+    // What would betray the first homelab: its domain, its addresses, its groups and the
+    // middlewares of its ingress chain, read from its own cluster facts.
+    let first = hlc_core::compile(read_dir(&repo_root().join("stacks")));
+    let f = &first.model.facts;
+    let mut traces: Vec<String> = vec!["viktorbarzin".into(), "10.0.".into(), "192.168.1.".into()];
+    traces.extend(f.nfs_server.iter().cloned());
+    let auth = f.authentik.as_ref().expect("the first homelab runs Authentik");
+    traces.extend(auth.ui_groups.iter().cloned());
+    traces.push(auth.forward_auth.clone());
+    traces.extend(f.ingress.always.iter().cloned());
+    traces.extend(f.homepage.iter().flat_map(|h| h.groups.values().cloned()));
+    assert!(traces.len() > 20, "{traces:?}");
+    let mut leaks = Vec::new();
+    for a in &c.artifacts {
+        for t in traces.iter().filter(|t| a.contents.contains(t.as_str())) {
+            leaks.push(format!("{}: {t}", a.path));
+        }
+    }
+    assert!(leaks.is_empty(), "the first homelab leaks into the second's output:\n{}", leaks.join("\n"));
+
+    // Its own facts are used: the domain, the label, the ingress controller, the NFS server
+    // and its mount options, the workspace's policy.
+    let ingress = c.artifact("k8s/wiki/ingress-wiki.yaml").expect("the wiki's ingress").contents.as_str();
+    assert!(ingress.contains("host: wiki.example.org"), "{ingress}");
+    assert!(ingress.contains("ingressClassName: nginx"), "{ingress}");
+    assert!(ingress.contains("secretName: wildcard-example-org"), "{ingress}");
+    assert!(!ingress.contains("traefik"), "no Traefik annotations without Traefik: {ingress}");
+    assert!(ingress.contains("hlc.example.org/stack: wiki"), "{ingress}");
+    let pv = c.artifacts.iter().find(|a| a.path.starts_with("k8s/wiki/persistentvolume-")).expect("the NFS volume");
+    assert!(pv.contents.contains("server: \"192.168.50.10\""), "{}", pv.contents);
+    assert!(pv.contents.contains("mountOptions:\n  - nfsvers=4.1\n  - hard\n"), "{}", pv.contents);
+    assert_eq!(c.model.facts.stack_label(), "hlc.example.org/stack");
+    assert_eq!(c.waived.len(), 1, "the workspace turned E0513 off once: {:?}", c.waived);
+    assert!(c.waived[0].reason.starts_with("workspace policy: "), "{:?}", c.waived);
+}
