@@ -30,7 +30,10 @@ pub use hl_emit::MANAGED_BY_LABEL;
 pub const FIELD_MANAGER: &str = "hlc";
 
 /// Kinds the emitter can produce, looked at by pruning even when the current output has none
-/// of them left (an object of a kind that left the output entirely is still found).
+/// of them left (an object of a kind that left the output entirely is still found): the kinds
+/// hl-emit builds and every kind of the standard library's `custom_resources`. A kind of a
+/// `custom_resources` entry a workspace adds itself is found only while some object of it is
+/// still in the output.
 pub const EMITTED_KINDS: &[(&str, &str)] = &[
     ("v1", "Namespace"),
     ("v1", "Secret"),
@@ -50,6 +53,45 @@ pub const EMITTED_KINDS: &[(&str, &str)] = &[
     ("external-secrets.io/v1", "ExternalSecret"),
     ("source.toolkit.fluxcd.io/v1", "HelmRepository"),
     ("helm.toolkit.fluxcd.io/v2", "HelmRelease"),
+    ("v1", "ServiceAccount"),
+    ("v1", "ResourceQuota"),
+    ("v1", "LimitRange"),
+    ("rbac.authorization.k8s.io/v1", "Role"),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+    ("scheduling.k8s.io/v1", "PriorityClass"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("traefik.io/v1alpha1", "IngressRoute"),
+    ("traefik.io/v1alpha1", "IngressRouteTCP"),
+    // The standard library's `custom_resources` (stdlib/objects.hl), which a `manifest` may be.
+    ("autoscaling.k8s.io/v1", "VerticalPodAutoscaler"),
+    ("bitnami.com/v1alpha1", "SealedSecret"),
+    ("cert-manager.io/v1", "Certificate"),
+    ("cert-manager.io/v1", "ClusterIssuer"),
+    ("cert-manager.io/v1", "Issuer"),
+    ("crd.projectcalico.org/v1", "GlobalNetworkPolicy"),
+    ("crd.projectcalico.org/v1", "NetworkPolicy"),
+    ("projectcalico.org/v3", "GlobalNetworkPolicy"),
+    ("projectcalico.org/v3", "NetworkPolicy"),
+    ("external-secrets.io/v1", "ClusterSecretStore"),
+    ("external-secrets.io/v1", "SecretStore"),
+    ("kyverno.io/v1", "ClusterPolicy"),
+    ("kyverno.io/v1", "Policy"),
+    ("metallb.io/v1beta1", "IPAddressPool"),
+    ("metallb.io/v1beta1", "L2Advertisement"),
+    ("monitoring.coreos.com/v1", "PodMonitor"),
+    ("monitoring.coreos.com/v1", "PrometheusRule"),
+    ("monitoring.coreos.com/v1", "ServiceMonitor"),
+    ("postgresql.cnpg.io/v1", "Cluster"),
+    ("postgresql.cnpg.io/v1", "Database"),
+    ("postgresql.cnpg.io/v1", "Pooler"),
+    ("postgresql.cnpg.io/v1", "ScheduledBackup"),
+    ("traefik.io/v1alpha1", "IngressRouteUDP"),
+    ("traefik.io/v1alpha1", "ServersTransport"),
+    ("traefik.io/v1alpha1", "TLSOption"),
+    ("traefik.io/v1alpha1", "TLSStore"),
+    ("traefik.io/v1alpha1", "TraefikService"),
 ];
 
 /// One Kubernetes object to apply: a file of hlc's output.
@@ -123,13 +165,15 @@ fn split_api_version(api_version: &str) -> (&str, &str) {
     api_version.split_once('/').unwrap_or(("", api_version))
 }
 
-/// Apply order inside a stack: namespaces, then CRD-like prerequisites (definitions, storage,
-/// configuration, Helm sources), then everything else.
+/// Apply order inside a stack: namespaces, then CRD-like prerequisites (definitions, service
+/// accounts, storage, configuration, Helm sources), then everything else. A ServiceAccount
+/// comes before the Secrets: kube-controller-manager deletes a service-account token Secret
+/// whose ServiceAccount does not exist (yet).
 fn kind_rank(kind: &str) -> u8 {
     match kind {
         "Namespace" => 0,
         "CustomResourceDefinition" => 1,
-        "PersistentVolume" => 2,
+        "ServiceAccount" | "PersistentVolume" => 2,
         "PersistentVolumeClaim" | "ConfigMap" | "Secret" | "ExternalSecret" => 3,
         "HelmRepository" | "Middleware" => 4,
         _ => 5,
@@ -182,7 +226,7 @@ pub struct Target {
 
 /// Something that stops a whole run: no configuration, an unreachable server, an answer that is
 /// not the Kubernetes API. Not about one object (those are [`Failure`]s).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Error(pub String);
 
 impl std::fmt::Display for Error {
@@ -308,12 +352,17 @@ pub struct ApplyReport {
     pub stale: Vec<Stale>,
     /// The API server's URL.
     pub server: String,
+    /// The connection to the API server was lost after some objects were answered: why, and
+    /// the manifests (indices) not applied. The first of them was in flight, so the server may
+    /// or may not have applied it.
+    pub interrupted: Option<(Error, Vec<usize>)>,
 }
 
 impl ApplyReport {
     /// Whether anything failed (an object, or a delete).
     pub fn has_failures(&self) -> bool {
         self.failed_wave.is_some()
+            || self.interrupted.is_some()
             || self.stale.iter().any(|s| matches!(s.deleted, Some(Err(_))))
             || self.applied.iter().any(|a| a.result.is_err())
     }
@@ -359,6 +408,13 @@ enum Problem {
 
 fn classify(e: kube::Error, server: &str) -> Problem {
     match e {
+        // Credentials the server does not take are wrong for every object: stop the run.
+        kube::Error::Api(s) if s.code == 401 => Problem::Fatal(Error(format!(
+            "the Kubernetes API server at {server} did not accept the credentials of this kubeconfig context \
+             (401 {}): {}",
+            if s.reason.is_empty() { "Unauthorized" } else { s.reason.as_str() },
+            s.message
+        ))),
         kube::Error::Api(s) => Problem::Object(Failure::from_status(&s)),
         other => {
             Problem::Fatal(Error(format!("cannot talk to the Kubernetes API server at {server}: {}", chain(&other))))
@@ -480,7 +536,15 @@ async fn apply_async(target: &Target, manifests: &[Manifest], options: &ApplyOpt
         let wave = manifests[i].wave;
         let end = manifests[i..].iter().position(|m| m.wave != wave).map_or(manifests.len(), |n| i + n);
         for (index, m) in manifests.iter().enumerate().take(end).skip(i) {
-            let result = apply_one(&mut r, m, &params).await?.map(|_| ());
+            let result = match apply_one(&mut r, m, &params).await {
+                Ok(result) => result.map(|_| ()),
+                // Nothing answered yet: the server was never there (or never let us in).
+                Err(e) if report.applied.is_empty() => return Err(e),
+                Err(e) => {
+                    report.interrupted = Some((e, (index..manifests.len()).collect()));
+                    return Ok(report);
+                }
+            };
             report.applied.push(Applied { index, result });
         }
         if report.applied.iter().any(|a| a.result.is_err()) {
@@ -778,5 +842,16 @@ mod tests {
         assert_eq!(paths, ["k8s/a/namespace-a.yaml", "k8s/a/deployment-a.yaml", "k8s/b/deployment-a.yaml"]);
         assert_eq!(m[2].wave, 1);
         assert_eq!(m[1].namespace(), Some("a"));
+    }
+
+    #[test]
+    fn a_service_account_comes_before_its_token_secret() {
+        let sa = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: z\n  namespace: a\n";
+        let token = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: a-token\n  namespace: a\n  annotations:\n    \
+                     kubernetes.io/service-account.name: z\ntype: kubernetes.io/service-account-token\n";
+        let arts = [("k8s/a/secret-a-token.yaml", token), ("k8s/a/serviceaccount-z.yaml", sa)];
+        let m = manifests(arts, &[vec!["a".to_string()]]).expect("parses");
+        let kinds: Vec<&str> = m.iter().map(Manifest::kind).collect();
+        assert_eq!(kinds, ["ServiceAccount", "Secret"]);
     }
 }

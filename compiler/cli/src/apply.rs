@@ -107,6 +107,12 @@ pub fn apply_command(args: ApplyArgs<'_>, ui: Ui) -> ExitCode {
         let verb = if a.result.is_ok() { "applied" } else { "failed " };
         out.push_str(&format!("{verb} {}  [{}]{mode}\n", m.display(), m.stack));
     }
+    if let Some((_, not_applied)) = &report.interrupted {
+        for &i in not_applied {
+            let m = &manifests[i];
+            out.push_str(&format!("not applied {}  [{}]{mode}\n", m.display(), m.stack));
+        }
+    }
     for s in &report.stale {
         let verb = match &s.deleted {
             None => "would prune",
@@ -133,6 +139,17 @@ pub fn apply_command(args: ApplyArgs<'_>, ui: Ui) -> ExitCode {
         }
     }
     let failed = report.applied.iter().filter(|a| a.result.is_err()).count();
+    if let Some((e, not_applied)) = &report.interrupted {
+        eprintln!("error: {e}");
+        eprintln!(
+            "apply interrupted: {} of {} objects answered ({failed} refused), {} not applied (listed as `not applied`; \
+             the first was in flight and may have been applied){mode}; nothing was pruned",
+            report.applied.len(),
+            manifests.len(),
+            not_applied.len()
+        );
+        return ExitCode::from(EXIT_USAGE);
+    }
     if let Some(w) = report.failed_wave {
         let sent = report.applied.iter().filter(|a| manifests[a.index].wave == w).count();
         eprintln!(
