@@ -2,9 +2,10 @@
 //!
 //! Each rule reads the model and reports [`Finding`]s; one module per area in `rules/`.
 //! Every finding belongs to a stack, so that a stack can waive a warning with a reason
-//! (`waive = { "E0513": "why" }`). Errors cannot be waived. Before the stacks' waivers, the
-//! workspace's policy (`cluster { rules = { ... } }`) applies to every finding of a domain
-//! rule: turned off with a reason, or reported as an error or a warning.
+//! (`waive = { "E0513": "why" }`). Errors cannot be waived. After the stack's own waivers
+//! (exceptions, with their own reasons), the workspace's policy (`cluster { rules = { ... } }`)
+//! applies to every finding of a domain rule left: turned off with a reason, or reported as an
+//! error or a warning.
 //!
 //! Invariant: checks are read-only over the model and every diagnostic points back at the
 //! declaration it is about.
@@ -109,8 +110,11 @@ pub fn check_stack(
 ) -> Checked {
     let mut findings = Vec::new();
     rules::run_stack(&rules::Ctx { globals, view, stack, other }, &mut findings);
-    let (findings, by_policy) = apply_policy(&globals.facts, &stack.name, findings);
+    // The stack's own waivers first (an exception, with its own reason), then the workspace's
+    // policy over what is left.
     let mut out = apply_waivers(stack, findings);
+    let (diagnostics, by_policy) = apply_policy(&globals.facts, &stack.name, out.diagnostics);
+    out.diagnostics = diagnostics;
     out.waived.extend(by_policy);
     sort_waived(&mut out.waived);
     out

@@ -132,29 +132,34 @@ pub fn read_facts(prelude: &IndexMap<String, Value>) -> Facts {
         sablier_url: string(c, "sablier_url"),
         dns_type_annotation: string(c, "dns_type_annotation"),
         external_monitor_annotation: string(c, "external_monitor_annotation"),
-        rules: field(c, "rules")
-            .and_then(Value::as_map)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| {
-                        let e = v.as_enum()?;
-                        let setting = match e.variant.as_str() {
-                            "error" => RuleSetting::Error,
-                            "warning" => RuleSetting::Warning,
-                            "off" => RuleSetting::Off(e.payload.as_ref()?.as_str()?.to_string()),
-                            _ => return None,
-                        };
-                        Some((k.clone(), (setting, v.span)))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+        rules: Default::default(),
         custom_resources: prelude
             .get("custom_resources")
             .and_then(Value::as_map)
             .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_enum()?.variant == "Namespaced"))).collect())
             .unwrap_or_default(),
     }
+}
+
+/// The workspace's rule settings (`policy { rules = { ... } }`), each with where it is set.
+fn read_rules(policy: &Record) -> std::collections::BTreeMap<String, (RuleSetting, Span)> {
+    field(policy, "rules")
+        .and_then(Value::as_map)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| {
+                    let e = v.as_enum()?;
+                    let setting = match e.variant.as_str() {
+                        "error" => RuleSetting::Error,
+                        "warning" => RuleSetting::Warning,
+                        "off" => RuleSetting::Off(e.payload.as_ref()?.as_str()?.to_string()),
+                        _ => return None,
+                    };
+                    Some((k.clone(), (setting, v.span)))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Read one stack (`name`, its evaluated record). `None` when its name is invalid (reported)
@@ -172,6 +177,9 @@ pub fn read_globals(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, 
     let facts = read_facts(prelude);
     let mut r = Reader { diags: Vec::new(), helm_names: Vec::new(), facts: &facts };
     let mut model = Model { facts: facts.clone(), ..Model::default() };
+    if let Some(policy) = root.as_record().and_then(|rec| field(rec, "policy")).and_then(Value::as_record) {
+        model.facts.rules = read_rules(policy);
+    }
     if let Some(rec) = root.as_record() {
         for (_, g, span) in records(rec, "authentik_group") {
             if let Some(n) = string(g, "name") {

@@ -134,8 +134,8 @@ pub struct Facts {
     pub dns_type_annotation: Option<String>,
     /// The annotation an ingress's external-monitor setting goes into.
     pub external_monitor_annotation: Option<String>,
-    /// Workspace-wide rule settings, by code (`E0523`) or name (`burstable-memory`), each
-    /// with where it is set.
+    /// Workspace-wide rule settings (the workspace's `policy`, not the cluster's facts), by
+    /// code (`E0523`) or name (`burstable-memory`), each with where it is set.
     pub rules: std::collections::BTreeMap<String, (RuleSetting, Span)>,
     /// The custom resources the cluster defines (`<apiVersion> <kind>`), and whether each
     /// lives in a namespace: what a `manifest` may be.
