@@ -105,7 +105,7 @@ fn cluster_file(args: &InitArgs<'_>) -> String {
              forward_auth = \"authentik-forward-auth@kubernetescrd\"\n    \
              forward_auth_public = \"authentik-forward-auth-public@kubernetescrd\"\n    \
              allowed_groups_annotation = \"authentik.{}/allowed-groups\"\n    \
-             ui_groups = [\"authentik Admins\"]\n    default_groups = [\"authentik Admins\"]\n  }}\n",
+             ui_groups = [\"admins\"]\n    default_groups = [\"admins\"]\n  }}\n",
             args.domain
         ));
     }

@@ -1212,7 +1212,7 @@ impl Reader<'_> {
                             up.span,
                             "not one EndpointSlice",
                         )
-                        .with_help("list one or more addresses of one IP family: `addresses([\"10.0.10.10\"])`"),
+                        .with_help("list one or more addresses of one IP family: `addresses([\"192.0.2.10\"])`"),
                     );
                     return None;
                 }

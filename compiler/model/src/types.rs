@@ -256,7 +256,7 @@ pub struct Owner {
     pub email: String,
     /// The namespaces this person owns; a namespace-owner's stack may use only these.
     pub namespaces: Vec<String>,
-    /// Public domains this person owns (`alice.viktorbarzin.me`): every host of a namespace-owner's
+    /// Public domains this person owns (`alice.example.org`): every host of a namespace-owner's
     /// ingresses must be one of them or lie under one.
     pub domains: Vec<String>,
 }
@@ -778,7 +778,7 @@ pub struct Resources {
     pub memory_limit: Option<String>,
     /// How many time-sliced `nvidia.com/gpu` the container gets, as a limit.
     pub gpu: Option<i64>,
-    /// GPU memory in MiB (`viktorbarzin.me/gpumem`), as a limit.
+    /// GPU memory in MiB (the cluster's `gpu_memory_resource`), as a limit.
     pub gpumem: Option<i64>,
     /// A CPU limit as written (most workloads have none).
     pub cpu_limit: Option<String>,
@@ -965,7 +965,7 @@ pub struct Ingress {
     /// stack its `namespace` or the stack's only namespace.
     pub namespace: String,
     /// The full host name: `full_host`, or `<host>.<root_domain>` with the ingress's name as the
-    /// default host (`rss.viktorbarzin.me`).
+    /// default host (`rss.example.org`).
     pub host: String,
     /// Who may reach it.
     pub auth: AuthMode,
@@ -1201,7 +1201,7 @@ pub struct Segment {
     pub bridge: String,
     /// The VLAN tag on the bridge; `None` for untagged traffic.
     pub vlan: Option<i64>,
-    /// The address range (`10.0.20.0/24`); static addresses on the segment must lie inside it.
+    /// The address range (`192.0.2.0/24`); static addresses on the segment must lie inside it.
     pub cidr: String,
     /// The default gateway of static addresses on the segment; `None` gives them none.
     pub gateway: Option<String>,

@@ -92,7 +92,7 @@ impl Scalar {
             Scalar::DnsLabel => "a DNS label (RFC 1123): lowercase letters, digits and `-`, at most 63 characters",
             Scalar::Hostname => "a DNS hostname: dot-separated DNS labels, at most 253 characters",
             Scalar::Ip => "an IPv4 or IPv6 address",
-            Scalar::Cidr => "an IP network in CIDR form, such as `10.0.20.0/24`",
+            Scalar::Cidr => "an IP network in CIDR form, such as `192.0.2.0/24`",
             Scalar::Image => "a container image reference: `[registry/]repository[:tag][@digest]`",
             Scalar::Path => "an absolute file-system path",
             Scalar::PortRef => "a container port: its number (1 to 65535) or its name (`http`)",
