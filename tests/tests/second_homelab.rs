@@ -47,3 +47,45 @@ fn a_second_homelab_builds_on_its_own_facts_alone() {
     assert_eq!(c.waived.len(), 1, "the workspace turned E0513 off once: {:?}", c.waived);
     assert!(c.waived[0].reason.starts_with("workspace policy: "), "{:?}", c.waived);
 }
+
+/// The compiler's sources (outside their unit tests) hold no value of this homelab: not its
+/// domain, not its addresses, not its Authentik groups. Those are `stacks/cluster.hl`'s.
+#[test]
+fn the_compiler_holds_no_value_of_this_homelab() {
+    let first = hlc_core::compile(read_dir(&repo_root().join("stacks")));
+    let auth = first.model.facts.authentik.as_ref().expect("the first homelab runs Authentik");
+    let mut traces: Vec<String> = vec!["viktorbarzin".into(), "10.0.".into()];
+    traces.extend(first.model.facts.nfs_server.iter().cloned());
+    traces.extend(auth.ui_groups.iter().map(|g| format!("\"{g}\"")));
+    let mut files = Vec::new();
+    for top in ["compiler", "lang"] {
+        collect_rs(&repo_root().join(top), &mut files);
+    }
+    assert!(files.len() > 50, "{} Rust files", files.len());
+    let mut found = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        // Unit tests may use the homelab's values as examples.
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (n, line) in code.lines().enumerate() {
+            for t in traces.iter().filter(|t| line.contains(t.as_str())) {
+                found.push(format!("{}:{}: {t}", f.display(), n + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "values of this homelab in the compiler:\n{}", found.join("\n"));
+}
+
+/// The `.rs` files under `dir`'s `src/` directories (not its tests, examples or benchmarks).
+fn collect_rs(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if p.is_dir() && !matches!(name.as_str(), "tests" | "examples" | "benches" | "target" | "kubestub") {
+            collect_rs(&p, out);
+        } else if name.ends_with(".rs") && p.components().any(|c| c.as_os_str() == "src") && name != "tests.rs" {
+            out.push(p);
+        }
+    }
+}
