@@ -91,3 +91,13 @@ fn waves_put_tier0_first() {
     }
     assert_eq!(g.waves.first().map(|w| w.as_slice()), Some(&["infra".to_string()][..]));
 }
+
+/// The workspace's policy covers what it names and nothing else: removing a backup job still
+/// warns (E0513 is each stack's own decision), while a pinned image in a Keel-enrolled
+/// namespace is the policy's (E0553 off for the whole homelab, with its reason).
+#[test]
+fn the_workspace_policy_turns_off_only_what_it_names() {
+    let c = hlc_core::compile(stacks());
+    assert!(c.waived.iter().any(|w| w.code == "E0553" && w.reason.starts_with("workspace policy: ")));
+    assert!(c.waived.iter().filter(|w| w.code == "E0513").all(|w| !w.reason.starts_with("workspace policy: ")));
+}
