@@ -3,7 +3,8 @@
 #
 #   tests/cluster/cluster.sh build          build etcd, kube-apiserver, kube-controller-manager and
 #                                           kubectl with Go into target/cluster/bin (once: cached
-#                                           until go.mod, go.sum or etcd/main.go change; Go's build
+#                                           until go.mod, go.sum or etcd/main.go change, and kept
+#                                           in ~/.cache/hlc-cluster for other checkouts; Go's build
 #                                           cache makes a rebuild quick) and collect the CRDs into
 #                                           target/cluster/crds
 #   tests/cluster/cluster.sh status         exit 0 when the binaries and CRDs are built and current
@@ -68,21 +69,35 @@ build() {
   }
   mkdir -p "$bin"
   local t0=$SECONDS
-  echo "cluster.sh: building ${programs[*]} into $bin (Go, the first time takes minutes)" >&2
-  (
-    cd "$here"
-    # The version the binaries report (/version, `--version`): k8s.io/kubernetes's in go.mod.
-    local v major minor pkg=k8s.io/component-base/version
-    v="$(go list -m -f '{{.Version}}' k8s.io/kubernetes)"
-    major="${v#v}" && major="${major%%.*}"
-    minor="${v#v*.}" && minor="${minor%%.*}"
-    local ldflags="-s -w -X $pkg.gitVersion=$v -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
-    ldflags+=" -X $pkg.buildDate=1970-01-01T00:00:00Z"
-    nice go build -o "$bin/etcd" ./etcd
-    for p in kube-apiserver kube-controller-manager kubectl; do
-      nice go build -ldflags "$ldflags" -o "$bin/$p" "k8s.io/kubernetes/cmd/$p"
-    done
-  ) >&2
+  # Binaries of the same sources built by another checkout on this machine (CI's fresh clone
+  # of the repository) are copied from the cache, keyed by the stamp (HLC_CLUSTER_CACHE, default
+  # ~/.cache/hlc-cluster); there is one entry per version of the sources.
+  local key cached p
+  key="$(stamp)"
+  cached="${HLC_CLUSTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hlc-cluster}/$key"
+  if [[ -f "$cached/complete" ]]; then
+    for p in "${programs[@]}"; do cp "$cached/$p" "$bin/$p"; done
+    echo "cluster.sh: binaries of these sources taken from $cached" >&2
+  else
+    echo "cluster.sh: building ${programs[*]} into $bin (Go, the first time takes minutes)" >&2
+    (
+      cd "$here"
+      # The version the binaries report (/version, `--version`): k8s.io/kubernetes's in go.mod.
+      local v major minor pkg=k8s.io/component-base/version
+      v="$(go list -m -f '{{.Version}}' k8s.io/kubernetes)"
+      major="${v#v}" && major="${major%%.*}"
+      minor="${v#v*.}" && minor="${minor%%.*}"
+      local ldflags="-s -w -X $pkg.gitVersion=$v -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
+      ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+      nice go build -o "$bin/etcd" ./etcd
+      for p in kube-apiserver kube-controller-manager kubectl; do
+        nice go build -ldflags "$ldflags" -o "$bin/$p" "k8s.io/kubernetes/cmd/$p"
+      done
+    ) >&2
+    mkdir -p "$cached"
+    for p in "${programs[@]}"; do cp "$bin/$p" "$cached/$p"; done
+    touch "$cached/complete"
+  fi
   echo "cluster.sh: built in $((SECONDS - t0)) s; collecting CRDs into $crds" >&2
   rm -rf "$crds.tmp" && mkdir -p "$crds.tmp/real" "$crds.tmp/generated"
   local entry mod dir f
