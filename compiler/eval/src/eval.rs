@@ -232,8 +232,21 @@ pub const CLUSTER: &str = "cluster";
 /// The schema of the cluster facts.
 const CLUSTER_SCHEMA: &str = "Cluster";
 
-const BUILTINS: &[&str] =
-    &["len", "join", "lower", "upper", "keys", "contains", "str", "file", "file_base64", "template", "yaml", "sha256"];
+const BUILTINS: &[&str] = &[
+    "len",
+    "join",
+    "lower",
+    "upper",
+    "keys",
+    "contains",
+    "str",
+    "file",
+    "file_base64",
+    "template",
+    "yaml",
+    "sha256",
+    "sha1",
+];
 
 impl<'a> Evaluator<'a> {
     fn new(input: &'a EvalInput<'a>, limits: Limits) -> Self {
@@ -1852,6 +1865,13 @@ impl<'a> Evaluator<'a> {
                 let digest = sha2::Sha256::digest(text.as_bytes());
                 ValueKind::Str(digest.iter().map(|b| format!("{b:02x}")).collect())
             }),
+            // Terraform's `sha1(...)`: the checksum annotations that roll a pod when its
+            // script or config changes.
+            ("sha1", [t]) => t.as_str().map(|text| {
+                use sha1::Digest;
+                let digest = sha1::Sha1::digest(text.as_bytes());
+                ValueKind::Str(digest.iter().map(|b| format!("{b:02x}")).collect())
+            }),
             ("yaml", [t]) => match &t.kind {
                 ValueKind::Str(text) => return self.parse_yaml(text, span),
                 _ => None,
@@ -1880,6 +1900,7 @@ impl<'a> Evaluator<'a> {
                     "file_base64" => "file_base64(path)",
                     "yaml" => "yaml(text)",
                     "sha256" => "sha256(text)",
+                    "sha1" => "sha1(text)",
                     "template" => "template(text, { name: value, ... })",
                     _ => "contains(list | map | string, value)",
                 };
