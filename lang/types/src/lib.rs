@@ -171,17 +171,13 @@ pub fn cpu_millis(number: f64, unit: Option<&str>) -> Result<u64, ValueError> {
         Some("m") => number,
         Some(u) => return Err(wrong_unit(u, Scalar::Cpu)),
     };
-    if millis.fract() != 0.0 {
-        return Err(invalid(format!(
-            "CPU is counted in whole millicores; `{}` is a fraction of one",
-            format_number(number, unit)
-        )));
-    }
-    if !(0.0..=1_000_000_000.0).contains(&millis) {
+    // A fraction of a millicore is out of range like a fraction of a byte (`Memory`) or of a
+    // millisecond (`Duration`): E0203, whose docs page uses `0.5m` as its example.
+    if !(0.0..=1_000_000_000.0).contains(&millis) || millis.fract() != 0.0 {
         return Err(ValueError::OutOfRange {
             value: format_number(number, unit),
             min: "0".into(),
-            max: "1000000 cores".into(),
+            max: "1000000 cores in whole millicores".into(),
         });
     }
     Ok(millis as u64)
@@ -444,6 +440,9 @@ mod tests {
         assert_eq!(cpu_millis(15.0, Some("m")), Ok(15));
         assert_eq!(cpu_millis(2.0, None), Ok(2000));
         assert!(matches!(cpu_millis(256.0, Some("Mi")), Err(ValueError::WrongUnit { .. })));
+        assert_eq!(cpu_millis(0.5, None), Ok(500));
+        assert!(matches!(cpu_millis(0.5, Some("m")), Err(ValueError::OutOfRange { .. })));
+        assert!(matches!(cpu_millis(0.0005, None), Err(ValueError::OutOfRange { .. })));
     }
 
     #[test]
