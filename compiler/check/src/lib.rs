@@ -213,10 +213,14 @@ fn policy_problems(facts: &Facts) -> Vec<Diagnostic> {
             continue;
         }
         if let RuleSetting::Off(reason) = s
-            && reason.trim().is_empty()
+            && hl_diagnostics::placeholder_reason(reason)
         {
+            let label = match reason.trim() {
+                "" => "empty reason".to_string(),
+                r => format!("`{r}` is a placeholder, not a reason"),
+            };
             out.push(
-                Diagnostic::new(Code::InvalidWaiver, "turning a rule off needs a reason", *span, "empty reason")
+                Diagnostic::new(Code::InvalidWaiver, "turning a rule off needs a reason", *span, label)
                     .with_help("say why the rule does not apply to this homelab"),
             );
         }
@@ -274,9 +278,13 @@ fn apply_waivers(stack: &Stack, findings: Vec<Diagnostic>) -> Checked {
             );
             continue;
         }
-        if w.reason.trim().is_empty() {
+        if hl_diagnostics::placeholder_reason(&w.reason) {
+            let label = match w.reason.trim() {
+                "" => "empty reason".to_string(),
+                r => format!("`{r}` is a placeholder, not a reason"),
+            };
             out.diagnostics.push(
-                Diagnostic::new(Code::InvalidWaiver, "a waiver needs a reason", w.span, "empty reason")
+                Diagnostic::new(Code::InvalidWaiver, "a waiver needs a reason", w.span, label)
                     .with_help("say why the warning is acceptable for this stack"),
             );
             continue;

@@ -346,8 +346,109 @@ fn tokens_hints_signatures_and_quick_fixes() {
         json!({ "textDocument": doc, "range": e0204[0]["range"], "context": { "diagnostics": e0204 } }),
     );
     let action = &a["result"][0];
-    assert_eq!(action["title"], "Change `replica` to `replicas`", "{a}");
+    assert_eq!(action["title"], "Change to `replicas`", "{a}");
+    assert_eq!(action["isPreferred"], true, "{a}");
     assert_eq!(action["edit"]["changes"][uri(&web)][0]["newText"], "replicas");
+    assert_eq!(action["edit"]["changes"][uri(&web)][0]["range"], e0204[0]["range"]);
+    c.stop();
+}
+
+/// Quick fixes are the compiler's structured fixes, carried in the published diagnostic's
+/// `data`: without it (a client that drops `data`) there are none, whatever the message
+/// says; a wrong variant offers the variants without a payload; and no fix writes a
+/// placeholder reason (the old E0501 fix wrote `app("TODO: say what gates this service")`,
+/// after which the workspace checked clean).
+#[test]
+fn quick_fixes_are_structured_and_never_write_placeholders() {
+    let (root, _db, web) = workspace("lsp-honest-fixes");
+    let mut c = Client::start(&root);
+    let doc = json!({ "uri": uri(&web) });
+    let actions = |c: &mut Client, diags: Vec<Value>| -> Vec<Value> {
+        let range = diags[0]["range"].clone();
+        let a = c.request(
+            "textDocument/codeAction",
+            json!({ "textDocument": doc, "range": range, "context": { "diagnostics": diags } }),
+        );
+        a["result"].as_array().cloned().unwrap_or_default()
+    };
+    let of = |d: &[Value], code: &str| -> Vec<Value> { d.iter().filter(|x| x["code"] == code).cloned().collect() };
+
+    // Evaluation errors: a wrong variant and a misspelt field.
+    let text = WEB
+        .replace("namespace web { tier = aux }", "namespace web { tier = gold }")
+        .replace("    port http = 80\n", "    port http = 80\n    replica = 2\n");
+    c.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri(&web), "languageId": "hl", "version": 1, "text": text } }),
+    );
+    let d = c.diagnostics_until(&web, |d| ["E0204", "E0206"].iter().all(|c| d.iter().any(|x| x["code"] == *c)));
+
+    // E0206: each variant of the tier, none preferred (no spelling is close to `gold`).
+    let titles: Vec<String> =
+        actions(&mut c, of(&d, "E0206")).iter().filter_map(|a| a["title"].as_str().map(String::from)).collect();
+    for t in ["Change to `aux`", "Change to `core`", "Change to `edge`"] {
+        assert!(titles.iter().any(|x| x == t), "{titles:?}");
+    }
+
+    // E0204 without `data`: the message still says "did you mean `replicas`?", but no fix is
+    // read from prose.
+    let mut e0204 = of(&d, "E0204");
+    assert!(e0204[0]["message"].as_str().unwrap_or_default().contains("did you mean `replicas`?"));
+    assert!(!actions(&mut c, e0204.clone()).is_empty());
+    e0204[0].as_object_mut().map(|o| o.remove("data"));
+    assert_eq!(actions(&mut c, e0204), Vec::<Value>::new());
+
+    // E0501 (a domain check, which runs once evaluation is clean): the reason is the user's
+    // to write; there is nothing to apply.
+    let text = WEB.replace(
+        "    port http = 80\n",
+        "    port http = 80\n    ingress web { full_host = \"web.example.org\", auth = app(\"\") }\n",
+    );
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri(&web), "version": 2 }, "contentChanges": [{ "text": text }] }),
+    );
+    let d = c.diagnostics_until(&web, |d| d.iter().any(|x| x["code"] == "E0501"));
+    let e0501 = of(&d, "E0501");
+    assert!(e0501[0]["data"].get("fixes").is_none(), "{e0501:?}");
+    assert_eq!(actions(&mut c, e0501), Vec::<Value>::new());
+    c.stop();
+}
+
+/// A file that is not UTF-8 is E0003 in the editor as in `hlc check`: the server gives the
+/// compiler the file's bytes, not a lossy decoding of them (which read as text with U+FFFD
+/// in it and reported whatever that text got wrong).
+#[test]
+fn a_file_that_is_not_utf8_is_e0003_as_in_the_cli() {
+    let (root, _db, web) = workspace("lsp-not-utf8");
+    let bad = web.with_file_name("latin1.hl");
+    // `tier = "caf\xe9"`: Latin-1, not UTF-8.
+    fs::write(&bad, b"stack latin1 {\n  namespace latin1 { tier = caf\xe9 }\n}\n").expect("write");
+    let cli = Command::new(env!("CARGO_BIN_EXE_hlc"))
+        .args(["check", "--format", "short"])
+        .arg(web.parent().expect("stacks"))
+        .output()
+        .expect("hlc check");
+    let cli_out = format!("{}{}", String::from_utf8_lossy(&cli.stdout), String::from_utf8_lossy(&cli.stderr));
+    assert!(cli_out.contains("latin1.hl:2:") && cli_out.contains("E0003"), "{cli_out}");
+
+    let mut c = Client::start(&root);
+    c.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri(&web), "languageId": "hl", "version": 1, "text": WEB } }),
+    );
+    let d = c.diagnostics_until(&bad, |d| !d.is_empty());
+    let codes: Vec<&str> = d.iter().filter_map(|x| x["code"].as_str()).collect();
+    assert_eq!(codes, ["E0003"], "{d:?}");
+    assert_eq!(d[0]["range"]["start"]["line"], 1, "{d:?}");
+
+    // Changed on disk (still not UTF-8): the server rereads the bytes, not a lossy text.
+    fs::write(&bad, b"stack latin1 {\n  namespace latin1 { tier = aux }\n  description = \"\xff\"\n}\n")
+        .expect("write");
+    c.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": uri(&bad), "type": 2 }] }));
+    let d = c.diagnostics_until(&bad, |d| d.iter().any(|x| x["range"]["start"]["line"] == 2));
+    let codes: Vec<&str> = d.iter().filter_map(|x| x["code"].as_str()).collect();
+    assert_eq!(codes, ["E0003"], "{d:?}");
     c.stop();
 }
 

@@ -439,7 +439,7 @@ impl<'a> Evaluator<'a> {
                                 "not a type",
                             );
                             if let Some(s) = did_you_mean(name, candidates) {
-                                d = d.with_help(format!("did you mean `{s}`?"));
+                                d = d.with_suggestion(s);
                             }
                             self.error(d);
                             Ty::Error
@@ -1057,7 +1057,7 @@ impl<'a> Evaluator<'a> {
             "unknown field",
         );
         if let Some(s) = did_you_mean(name, schema.fields.keys().map(String::as_str)) {
-            d = d.with_help(format!("did you mean `{s}`?"));
+            d = d.with_suggestion(s);
         } else {
             let names: Vec<&str> = schema.fields.keys().map(String::as_str).collect();
             d = d.with_help(format!("the fields of `{}` are {}", schema.name, list_names(&names)));
@@ -1177,7 +1177,7 @@ impl<'a> Evaluator<'a> {
                         );
                         let names: Vec<&str> = self.types.keys().map(String::as_str).collect();
                         if let Some(s) = did_you_mean(&last.name, names) {
-                            d = d.with_help(format!("did you mean `{s}`?"));
+                            d = d.with_suggestion(s);
                         }
                         self.error(d);
                         Value::error(span)
@@ -1365,8 +1365,9 @@ impl<'a> Evaluator<'a> {
                         format!("expected one of {}", list_names(&names)),
                     );
                     if let Some(s) = did_you_mean(&id.name, names.iter().copied()) {
-                        d = d.with_help(format!("did you mean `{s}`?"));
+                        d = d.with_suggestion(s);
                     }
+                    d = variant_fixes(d, e, span);
                     self.error(d);
                     return Value::error(span);
                 }
@@ -1398,7 +1399,7 @@ impl<'a> Evaluator<'a> {
             "not defined",
         );
         if let Some(s) = did_you_mean(&id.name, names.iter().map(String::as_str)) {
-            d = d.with_help(format!("did you mean `{s}`?"));
+            d = d.with_suggestion(s);
         } else {
             // Perhaps a variant of an enum used where no enum is expected.
             let owners: Vec<String> = self
@@ -1515,7 +1516,7 @@ impl<'a> Evaluator<'a> {
                         "unknown field",
                     );
                     if let Some(s) = did_you_mean(&field.name, r.fields.keys().map(String::as_str)) {
-                        d = d.with_help(format!("did you mean `{s}`?"));
+                        d = d.with_suggestion(s);
                     }
                     self.error(d);
                     Value::error(span)
@@ -1583,8 +1584,9 @@ impl<'a> Evaluator<'a> {
                 format!("expected one of {}", list_names(&names)),
             );
             if let Some(s) = did_you_mean(&name.name, names.iter().copied()) {
-                d = d.with_help(format!("did you mean `{s}`?"));
+                d = d.with_suggestion(s);
             }
+            d = variant_fixes(d, e, name.span);
             self.error(d);
             return Value::error(span);
         };
@@ -1739,7 +1741,7 @@ impl<'a> Evaluator<'a> {
                                 "unknown parameter",
                             );
                             d = match did_you_mean(&n.name, names.iter().copied()) {
-                                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                                Some(s) => d.with_suggestion(s),
                                 None => d.with_help(format!("the parameters are {}", list_names(&names))),
                             };
                             self.error(d);
@@ -2447,6 +2449,19 @@ impl<'a> Evaluator<'a> {
         self.error(d);
         Value::error(v.span)
     }
+}
+
+/// A wrong variant's other fixes: each variant without a payload, written over `span` (the
+/// suggestion, when there is one, is already the preferred fix). A variant that carries a
+/// reason or other data is not offered: its payload is for the user to write.
+fn variant_fixes(mut d: Diagnostic, e: &EnumDef, span: Span) -> Diagnostic {
+    let suggested: Vec<String> = d.fixes.iter().map(|f| f.replacement.clone()).collect();
+    for (name, v) in &e.variants {
+        if v.payload.is_none() && !suggested.contains(name) {
+            d = d.with_fix(format!("Change to `{name}`"), span, name.clone());
+        }
+    }
+    d
 }
 
 fn as_f64(k: &ValueKind) -> Option<f64> {

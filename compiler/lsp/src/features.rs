@@ -459,94 +459,39 @@ pub fn signature_help(index: &Index, fi: usize, offset: usize) -> Option<Signatu
     })
 }
 
-/// Quick fixes for the diagnostics the client sends along.
+/// Quick fixes for the diagnostics the client sends along: the structured fixes the compiler
+/// attached to each diagnostic ([`hlc_core::diagnostics::Fix`]), which the server published in
+/// the diagnostic's `data` (`fixes`: title, range, newText, preferred) and the client sends
+/// back. Nothing is read from the message: a diagnostic without fixes has no quick fix.
 #[allow(clippy::mutable_key_type)] // lsp-types' Uri caches its parse; keys are never mutated
-pub fn code_actions(index: &Index, fi: usize, uri: &Uri, diagnostics: &[Diagnostic]) -> Vec<CodeActionOrCommand> {
-    let file = &index.files[fi];
-    let doc = &file.text;
-    let text = doc.text();
+pub fn code_actions(uri: &Uri, diagnostics: &[Diagnostic]) -> Vec<CodeActionOrCommand> {
     let mut out = Vec::new();
-    let mut fix = |title: String, d: &Diagnostic, range: Range, new_text: String, preferred: bool| {
-        let mut changes = HashMap::new();
-        changes.insert(uri.clone(), vec![TextEdit { range, new_text }]);
-        out.push(CodeActionOrCommand::CodeAction(CodeAction {
-            title,
-            kind: Some(CodeActionKind::QUICKFIX),
-            diagnostics: Some(vec![d.clone()]),
-            edit: Some(WorkspaceEdit { changes: Some(changes), ..Default::default() }),
-            is_preferred: Some(preferred),
-            ..Default::default()
-        }));
-    };
     for d in diagnostics {
-        let code = match &d.code {
-            Some(NumberOrString::String(c)) => c.as_str(),
-            _ => continue,
-        };
-        let (start, end) = (doc.offset(d.range.start), doc.offset(d.range.end));
-        let found = text.get(start..end).unwrap_or_default();
-        // "did you mean `x`?" (unknown fields, names, variants)
-        if let Some(rest) = d.message.split("did you mean `").nth(1)
-            && let Some(suggestion) = rest.split('`').next()
-        {
-            fix(format!("Change `{found}` to `{suggestion}`"), d, d.range, suggestion.to_string(), true);
-        }
-        match code {
-            // A wrong variant: offer each valid one.
-            "E0206" => {
-                let listed = d.message.split("expected one of ").nth(1).unwrap_or_default();
-                for v in listed.split('`').skip(1).step_by(2) {
-                    fix(format!("Change `{found}` to `{v}`"), d, d.range, v.to_string(), false);
-                }
-            }
-            // An ingress mode without its reason.
-            "E0501" => {
-                let variant = found.split('(').next().unwrap_or("app").trim();
-                let new_text = format!("{variant}(\"TODO: say what gates this service\")");
-                fix(format!("Add the reason `{variant}(...)` needs"), d, d.range, new_text, true);
-            }
-            // A claim without a backup job: add the job after the service.
-            "E0513" => {
-                let Some(claim) = d.message.split('`').nth(1) else { continue };
-                let Some((svc_name, insert_at, indent)) = enclosing_service(file, start) else { continue };
-                let at = doc.position(insert_at);
-                let job = format!(
-                    "\n{indent}service {svc_name}-backup = pvc_backup(\n{indent}  source = \"{claim}\",\n{indent}  target = \"/srv/nfs/{svc_name}-backup\",\n{indent}  target_claim = \"{svc_name}-backup-host\",\n{indent}  schedule = \"0 3 * * *\",\n{indent})"
-                );
-                fix(format!("Add a backup job for `{claim}`"), d, Range { start: at, end: at }, job, true);
-            }
-            _ => {}
+        let fixes = d.data.as_ref().and_then(|v| v.get("fixes")).and_then(|v| v.as_array());
+        for f in fixes.into_iter().flatten() {
+            let Ok(fix) = serde_json::from_value::<WireFix>(f.clone()) else { continue };
+            let mut changes = HashMap::new();
+            changes.insert(uri.clone(), vec![TextEdit { range: fix.range, new_text: fix.new_text }]);
+            out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: fix.title,
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![d.clone()]),
+                edit: Some(WorkspaceEdit { changes: Some(changes), ..Default::default() }),
+                is_preferred: Some(fix.preferred),
+                ..Default::default()
+            }));
         }
     }
     out
 }
 
-/// The service declaration around `offset`: its name, the offset just after it, and its
-/// indentation.
-fn enclosing_service(file: &crate::analysis::File, offset: usize) -> Option<(String, usize, String)> {
-    fn walk(d: &Decl, offset: usize, text: &str) -> Option<(String, usize, String)> {
-        if !((d.span.start as usize) <= offset && offset <= d.span.end as usize) {
-            return None;
-        }
-        if d.kw.name == "service" {
-            let start = d.span.start as usize;
-            let line_start = text.get(..start)?.rfind('\n').map(|i| i + 1).unwrap_or(0);
-            let indent = text.get(line_start..start)?.to_string();
-            return Some((d.name.as_ref()?.name.clone(), d.span.end as usize, indent));
-        }
-        if let DeclBody::Block(b) = &d.body {
-            for e in &b.entries {
-                if let Entry::Decl(c) = e
-                    && let Some(r) = walk(c, offset, text)
-                {
-                    return Some(r);
-                }
-            }
-        }
-        None
-    }
-    file.ast.items.iter().find_map(|i| match i {
-        Item::Decl(d) => walk(d, offset, file.text.text()),
-        _ => None,
-    })
+/// A [`hlc_core::diagnostics::Fix`] as published in a diagnostic's `data`, its span turned
+/// into a range of the diagnostic's document.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireFix {
+    pub title: String,
+    pub range: Range,
+    pub new_text: String,
+    pub preferred: bool,
 }

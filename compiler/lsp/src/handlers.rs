@@ -85,8 +85,7 @@ pub fn handle(server: &mut Server, req: &Request) -> Answer {
         }
         CodeActionRequest::METHOD => {
             let p: CodeActionParams = params(req)?;
-            let (index, fi) = file_of(server, &p.text_document.uri)?;
-            json(features::code_actions(index, fi, &p.text_document.uri, &p.context.diagnostics))
+            json(features::code_actions(&p.text_document.uri, &p.context.diagnostics))
         }
         _ => Err((ErrorCode::MethodNotFound, format!("hlc lsp does not handle `{}`", req.method))),
     }

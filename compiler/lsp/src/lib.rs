@@ -171,6 +171,10 @@ struct WorkspaceState {
     session: Session,
     /// The texts of its files on disk, by absolute path (open documents override them).
     disk: BTreeMap<PathBuf, Arc<Doc>>,
+    /// The bytes of the files on disk that are not UTF-8 text, which `disk` holds decoded
+    /// lossily for the editor features: the compiler is given these bytes, so it reports
+    /// such a file as `hlc check` does (E0003), never the text of a lossy reading.
+    raw: BTreeMap<PathBuf, Vec<u8>>,
     /// The generation of its latest edit; a result of an older one is stale.
     generation: u64,
     /// Per file: the diagnostics last published (files without any are absent).
@@ -380,11 +384,16 @@ impl Server {
         if reread {
             match std::fs::read(path) {
                 Ok(bytes) => {
-                    let text = String::from_utf8_lossy(&bytes).into_owned();
-                    state.disk.insert(path.to_path_buf(), Arc::new(Doc::new(text)));
+                    let (doc, raw) = disk_file(bytes);
+                    state.disk.insert(path.to_path_buf(), doc);
+                    match raw {
+                        Some(bytes) => state.raw.insert(path.to_path_buf(), bytes),
+                        None => state.raw.remove(path),
+                    };
                 }
                 Err(_) => {
                     state.disk.remove(path);
+                    state.raw.remove(path);
                 }
             }
         }
@@ -392,12 +401,17 @@ impl Server {
             && let Ok(rel) = path.strip_prefix(&ws)
         {
             let rel = rel.to_string_lossy().replace('\\', "/");
-            match self.open.get(path).or_else(|| state.disk.get(path)) {
-                Some(doc) => state.session.set_file(InputText {
-                    path: rel,
-                    display: path.to_string_lossy().into_owned(),
-                    bytes: doc.text().as_bytes().to_vec(),
-                }),
+            let bytes = match (self.open.get(path), state.disk.get(path)) {
+                (Some(doc), _) => Some(doc.text().as_bytes().to_vec()),
+                (None, Some(doc)) => {
+                    Some(state.raw.get(path).cloned().unwrap_or_else(|| doc.text().as_bytes().to_vec()))
+                }
+                (None, None) => None,
+            };
+            match bytes {
+                Some(bytes) => {
+                    state.session.set_file(InputText { path: rel, display: path.to_string_lossy().into_owned(), bytes })
+                }
                 None => state.session.remove_file(&rel),
             }
         }
@@ -413,12 +427,16 @@ impl Server {
             return;
         }
         let mut disk = BTreeMap::new();
+        let mut raw = BTreeMap::new();
         let host = hlc_core::DiskHost::new(ws);
         if let Ok(paths) = hlc_core::Host::files(&host) {
             for rel in paths {
                 if let Ok(bytes) = hlc_core::Host::read(&host, &rel) {
-                    let text = String::from_utf8_lossy(&bytes).into_owned();
-                    disk.insert(ws.join(&rel), Arc::new(Doc::new(text)));
+                    let (doc, bytes) = disk_file(bytes);
+                    disk.insert(ws.join(&rel), doc);
+                    if let Some(bytes) = bytes {
+                        raw.insert(ws.join(&rel), bytes);
+                    }
                 }
             }
         }
@@ -427,18 +445,17 @@ impl Server {
             .iter()
             .filter_map(|(path, text)| {
                 let rel = path.strip_prefix(ws).ok()?.to_string_lossy().replace('\\', "/");
-                let doc = self.open.get(path).unwrap_or(text);
-                Some(InputText {
-                    path: rel,
-                    display: path.to_string_lossy().into_owned(),
-                    bytes: doc.text().as_bytes().to_vec(),
-                })
+                let bytes = match self.open.get(path) {
+                    Some(doc) => doc.text().as_bytes().to_vec(),
+                    None => raw.get(path).cloned().unwrap_or_else(|| text.text().as_bytes().to_vec()),
+                };
+                Some(InputText { path: rel, display: path.to_string_lossy().into_owned(), bytes })
             })
             .collect();
         session.set_files(files);
         self.workspaces.insert(
             ws.to_path_buf(),
-            WorkspaceState { session, disk, generation: 0, published: HashMap::new(), edited: BTreeSet::new() },
+            WorkspaceState { session, disk, raw, generation: 0, published: HashMap::new(), edited: BTreeSet::new() },
         );
     }
 
@@ -558,6 +575,18 @@ fn cancelled_id(msg: &Message) -> Option<lsp_server::RequestId> {
     })
 }
 
+/// A file read from disk: its text for the editor features (decoded lossily when it is not
+/// UTF-8), and its bytes when they are not UTF-8, for the compiler to judge as the CLI does.
+fn disk_file(bytes: Vec<u8>) -> (Arc<Doc>, Option<Vec<u8>>) {
+    match String::from_utf8(bytes) {
+        Ok(text) => (Arc::new(Doc::new(text)), None),
+        Err(e) => {
+            let bytes = e.into_bytes();
+            (Arc::new(Doc::new(String::from_utf8_lossy(&bytes).into_owned())), Some(bytes))
+        }
+    }
+}
+
 fn holds_hl_files(dir: &Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|entries| {
         entries.flatten().any(|e| e.path().extension().is_some_and(|x| x == "hl") && e.path().is_file())
@@ -610,6 +639,23 @@ fn convert_diagnostics(
             })
             .collect();
         let info = d.code.info();
+        // The compiler's fixes, for code actions (the client sends `data` back with them):
+        // only those in this diagnostic's own file.
+        let fixes: Vec<features::WireFix> = d
+            .fixes
+            .iter()
+            .filter(|f| f.span.file == d.primary.span.file)
+            .map(|f| features::WireFix {
+                title: f.title.clone(),
+                range: range(f.span.file, text, f.span.start, f.span.end),
+                new_text: f.replacement.clone(),
+                preferred: f.preferred,
+            })
+            .collect();
+        let mut data = serde_json::json!({ "name": info.name });
+        if !fixes.is_empty() {
+            data["fixes"] = serde_json::to_value(fixes).unwrap_or_default();
+        }
         out.entry(PathBuf::from(&file.path)).or_default().push(LspDiagnostic {
             range: range(d.primary.span.file, text, d.primary.span.start, d.primary.span.end),
             severity: Some(if d.is_error() { DiagnosticSeverity::ERROR } else { DiagnosticSeverity::WARNING }),
@@ -619,7 +665,7 @@ fn convert_diagnostics(
             message,
             related_information: if related.is_empty() { None } else { Some(related) },
             tags: None,
-            data: Some(serde_json::json!({ "name": info.name })),
+            data: Some(data),
         });
     }
     out

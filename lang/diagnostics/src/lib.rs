@@ -73,6 +73,22 @@ impl Label {
     }
 }
 
+/// A change that fixes a diagnostic, for editors: replace `span` with `replacement` (an empty
+/// span inserts). The language server offers each as a quick fix. A fix is only what the user
+/// evidently meant (the name a misspelling is closest to, a variant of the expected enum);
+/// none writes placeholder text that would merely silence a rule.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Fix {
+    /// What an editor shows (`` Change `replica` to `replicas` ``).
+    pub title: String,
+    /// The text to replace, in the diagnostic's sources.
+    pub span: Span,
+    /// The new text.
+    pub replacement: String,
+    /// Whether this is the one evident fix, which an editor may apply without a choice.
+    pub preferred: bool,
+}
+
 /// One problem found in user input.
 ///
 /// Built with [`Diagnostic::new`] and the `with_*` methods; every field is public, so tools
@@ -116,6 +132,8 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Facts without a place of their own, printed after the snippet as `= note: ...`.
     pub notes: Vec<String>,
+    /// Edits that fix it ([`Fix`]), for editors; the reports do not print them.
+    pub fixes: Vec<Fix>,
 }
 
 impl Diagnostic {
@@ -129,6 +147,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: None,
             notes: Vec::new(),
+            fixes: Vec::new(),
         }
     }
 
@@ -141,6 +160,36 @@ impl Diagnostic {
     /// Set the help line, replacing any earlier one.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// "did you mean `suggestion`?": the help line, and the preferred [`Fix`] that writes the
+    /// suggestion over the primary label's span (which must be the misspelt text).
+    ///
+    /// ```
+    /// use hl_diagnostics::{Code, Diagnostic, FileId, Span};
+    ///
+    /// let at = Span::new(FileId(0), 16, 23);
+    /// let d = Diagnostic::new(Code::UnknownField, "`Service` has no field `replica`", at, "unknown field")
+    ///     .with_suggestion("replicas");
+    /// assert_eq!(d.help.as_deref(), Some("did you mean `replicas`?"));
+    /// assert_eq!((d.fixes[0].span, d.fixes[0].replacement.as_str()), (at, "replicas"));
+    /// ```
+    pub fn with_suggestion(mut self, suggestion: impl Into<String>) -> Self {
+        let suggestion = suggestion.into();
+        self.help = Some(format!("did you mean `{suggestion}`?"));
+        self.fixes.push(Fix {
+            title: format!("Change to `{suggestion}`"),
+            span: self.primary.span,
+            replacement: suggestion,
+            preferred: true,
+        });
+        self
+    }
+
+    /// Add a fix: replace `span` with `replacement`, shown as `title`.
+    pub fn with_fix(mut self, title: impl Into<String>, span: Span, replacement: impl Into<String>) -> Self {
+        self.fixes.push(Fix { title: title.into(), span, replacement: replacement.into(), preferred: false });
         self
     }
 
@@ -160,6 +209,41 @@ impl Diagnostic {
     pub fn sort_key(&self) -> (FileId, u32, u32, &'static str, &str) {
         (self.primary.span.file, self.primary.span.start, self.primary.span.end, self.code.info().code, &self.message)
     }
+}
+
+/// Whether a reason that a rule asks for (the one an `app(...)` or `none(...)` ingress gives,
+/// a waiver's) says nothing: empty, only punctuation (`...`, `?`), a stand-in word (`n/a`,
+/// `reason`), or a to-do marker (`TODO`, `TBD`, `FIXME`, `XXX`) with or without text after it.
+/// Such a reason would satisfy the rule without anyone having answered it.
+///
+/// ```
+/// use hl_diagnostics::placeholder_reason;
+///
+/// for r in ["", "  ", "...", "…", "TODO", "todo", "TODO: say what gates this service", "TBD", "FIXME later", "n/a"] {
+///     assert!(placeholder_reason(r), "{r:?}");
+/// }
+/// for r in ["FreshRSS has its own login", "Todo app with its own login", "to do: nothing, it is public"] {
+///     assert!(!placeholder_reason(r), "{r:?}");
+/// }
+/// ```
+pub fn placeholder_reason(reason: &str) -> bool {
+    const MARKERS: &[&str] = &["todo", "tbd", "tba", "fixme", "xxx"];
+    const STAND_INS: &[&str] = &["n/a", "na", "none", "reason", "placeholder", "tbc", "-"];
+    let r = reason.trim();
+    if !r.chars().any(char::is_alphanumeric) {
+        return true;
+    }
+    let lower = r.to_lowercase();
+    if STAND_INS.contains(&lower.trim_end_matches(['.', '!'])) {
+        return true;
+    }
+    let word: String = r.chars().take_while(|c| c.is_alphanumeric()).collect();
+    let rest = &r[word.len()..];
+    if !MARKERS.contains(&word.to_lowercase().as_str()) {
+        return false;
+    }
+    // `TODO`, `todo:`, `TODO - ...`, `TODO say ...`; but `Todo app ...` is a name.
+    rest.trim().is_empty() || !rest.starts_with(char::is_whitespace) || word.chars().all(|c| c.is_uppercase())
 }
 
 /// Sort diagnostics into reporting order ([`Diagnostic::sort_key`]) and drop exact

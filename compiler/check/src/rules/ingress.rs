@@ -54,16 +54,21 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             );
         }
         // E0501: `app` and `none` must say what gates the service.
+        // A placeholder (`TODO`, `...`) says nothing either: it would pass the rule unanswered.
         if matches!(ing.auth, AuthMode::App | AuthMode::None)
-            && ing.auth_reason.as_deref().is_none_or(|r| r.trim().is_empty())
+            && ing.auth_reason.as_deref().is_none_or(hl_diagnostics::placeholder_reason)
         {
             let mode = ing.auth.as_str();
+            let label = match ing.auth_reason.as_deref().map(str::trim) {
+                Some(r) if !r.is_empty() => format!("`{r}` is a placeholder, not a reason"),
+                _ => "empty reason".to_string(),
+            };
             out.push(
                 Diagnostic::new(
                     Code::AuthReason,
                     format!("ingress `{}` is `auth = {mode}` without saying what gates it", ing.name),
                     ing.auth_span,
-                    "empty reason",
+                    label,
                 )
                 .with_help(match ing.auth {
                     AuthMode::App => "name the login that protects the service: `app(\"<the app's own login>\")`",
