@@ -89,3 +89,39 @@ fn collect_rs(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         }
     }
 }
+
+/// The workspace's policy sets a domain rule's severity for every stack: an error reported as
+/// a warning (the build goes on), a warning reported as an error (it stops).
+#[test]
+fn the_policy_sets_a_rules_severity() {
+    let file = |path: &str, text: &str| hlc_core::InputText {
+        path: path.into(),
+        display: path.into(),
+        bytes: text.as_bytes().to_vec(),
+    };
+    let stack = r#"
+cluster { domain = "example.org" }
+stack wiki {
+  namespace wiki { tier = aux }
+  service wiki {
+    image = "requarks/wiki:2.5.300"
+    port http = 3000
+    resources { cpu = 50m, memory = 256Mi }
+    volume data = pvc(1Gi, mount = "/data")
+    ingress wiki { dns = proxied }
+  }
+}
+"#;
+    let severities = |policy: &str| {
+        let c = hlc_core::compile(vec![file("main.hl", stack), file("policy.hl", policy)]);
+        let mut s: Vec<(String, hlc_core::Severity)> =
+            c.diagnostics.iter().map(|d| (d.code.info().code.to_string(), d.severity)).collect();
+        s.sort_by(|a, b| a.0.cmp(&b.0));
+        s
+    };
+    use hlc_core::Severity::{Error, Warning};
+    // As the rules are: no provider for `auth = required` (an error), no backup job (a warning).
+    assert_eq!(severities(""), [("E0506".to_string(), Error), ("E0513".to_string(), Warning)]);
+    let swapped = severities(r#"policy { rules = { "E0506": warning, "no-backup": error } }"#);
+    assert_eq!(swapped, [("E0506".to_string(), Warning), ("E0513".to_string(), Error)]);
+}
