@@ -477,7 +477,7 @@ fn globals(db: &dyn salsa::Database) -> (Arc<Model>, Vec<Diagnostic>) {
     let base = without_stacks(&prelude(db).root);
     let parts: Vec<&Value> = workspace_files(db).map(|f| &file_decls(db, f).globals).collect();
     let (root, mut diags) = hl_eval::merge_roots(&base, &parts);
-    let (model, read) = hl_model::read_globals(&root, &prelude(db).prelude);
+    let (model, read) = hl_model::read_globals(&root, facts(db));
     diags.extend(read);
     (Arc::new(model), diags)
 }

@@ -18,7 +18,7 @@ const OWNER_SETTINGS: &[&str] = &["tier", "keel", "custom_quota", "custom_limitr
 /// diagnostics are those that need the whole workspace: stack names, State tiers against the
 /// bootstrap set, `depends_on` targets, namespaces, claims and chart backends.
 pub fn build(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Diagnostic>) {
-    let (mut model, mut diags) = read_globals(root, prelude);
+    let (mut model, mut diags) = read_globals(root, &read_facts(prelude));
     if let Some(stacks) = root.as_record().and_then(|rec| rec.get("stack")).and_then(Value::as_map) {
         for (name, v) in stacks {
             let (s, d) = read_stack(name, v, &model.facts);
@@ -171,11 +171,11 @@ pub fn read_stack(name: &str, v: &Value, facts: &Facts) -> (Option<Stack>, Vec<D
     (s, r.diags)
 }
 
-/// Read everything of the workspace root but its stacks: the facts, Authentik groups, owners,
-/// the Proxmox host and the host backups. The model's `stacks` is left empty.
-pub fn read_globals(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Diagnostic>) {
-    let facts = read_facts(prelude);
-    let mut r = Reader { diags: Vec::new(), helm_names: Vec::new(), facts: &facts };
+/// Read everything of the workspace root but its stacks: the cluster `facts` (read once, by
+/// [`read_facts`]) with the workspace's policy added, Authentik groups, owners, the Proxmox host
+/// and the host backups. The model's `stacks` is left empty.
+pub fn read_globals(root: &Value, facts: &Facts) -> (Model, Vec<Diagnostic>) {
+    let mut r = Reader { diags: Vec::new(), helm_names: Vec::new(), facts };
     let mut model = Model { facts: facts.clone(), ..Model::default() };
     if let Some(policy) = root.as_record().and_then(|rec| field(rec, "policy")).and_then(Value::as_record) {
         model.facts.rules = read_rules(policy);
