@@ -159,7 +159,7 @@ m("names/claim-underscore", "plotting-book.hl", 'claim = "plotting-book-data-pro
 m("names/secret-key-secret-name", "plotting-book.hl", 'secret_key("plotting-book-secrets", "session_secret")', 'secret_key("plotting-book-secrets!", "session_secret")', "E0208", '"plotting-book-secrets!"')
 m("names/image-uppercase", "freshrss.hl", 'image = "freshrss/freshrss"', 'image = "FreshRSS/freshrss"', "E0208", '"FreshRSS/freshrss"')
 m("names/mount-relative", "freshrss.hl", 'mount = "/var/www/FreshRSS/extensions"', 'mount = "var/www/FreshRSS/extensions"', "E0208", '"var/www/FreshRSS/extensions"')
-m("names/label-too-long", "echo.hl", "port http { port = 80, target = 8080 }", "port http-port-with-a-name-far-too-long-to-be-an-iana-service-name { port = 80, target = 8080 }", "E0208", "http-port-with-a-name-far-too-long-to-be-an-iana-service-name")
+m("names/container-port-name-too-long", "echo.hl", "    port https = 8443\n", "    port https-and-websockets = 8443\n", "E0208", "https-and-websockets")
 m("names/external-secrets-tier", "external-secrets.hl", "  state_tier = 0\n  depends_on = [vault]", "  state_tier = 1\n  depends_on = [vault]", "E0401", "1", "  state_tier = |1\n  depends_on = [vault]")
 m("names/state-tier-range", "external-secrets.hl", "  state_tier = 0\n  depends_on = [vault]", "  state_tier = 2\n  depends_on = [vault]", "E0203", "2", "  state_tier = |2\n  depends_on = [vault]")
 m("names/secret-namespace", "job-hunter.hl", '    namespace = "monitoring"\n', '    namespace = "monitorng"\n', "E0404", '"monitorng"')

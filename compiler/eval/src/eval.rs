@@ -2357,6 +2357,7 @@ impl<'a> Evaluator<'a> {
                 let Some(text) = v.as_str() else { return self.mismatch(v, &Ty::Scalar(s), site) };
                 let res = match s {
                     Scalar::DnsLabel => hl_types::dns_label(text),
+                    Scalar::PortName => hl_types::port_name(text),
                     Scalar::DnsSubdomain => hl_types::dns_subdomain(text),
                     Scalar::Hostname => hl_types::hostname(text),
                     Scalar::Ip => hl_types::ip(text).map(|_| ()),

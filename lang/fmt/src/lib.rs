@@ -387,7 +387,10 @@ impl Printer<'_> {
         self.w(&d.kw.name);
         if let Some(n) = &d.name {
             self.w(" ");
-            self.w(&n.name);
+            // A quoted name (`stack "media..old"`) is printed as written, quotes and all.
+            let written = self.src.get(n.span.start as usize..n.span.end as usize).unwrap_or_default();
+            let name = if written.starts_with('"') { written.to_string() } else { n.name.clone() };
+            self.w(&name);
         }
         match &d.body {
             DeclBody::Expr(e) => {

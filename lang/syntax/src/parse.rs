@@ -595,7 +595,7 @@ impl<'t> Lower<'t> {
             match c.as_rule() {
                 Rule::string => {
                     path_span = self.span(&c);
-                    path = self.plain_string(c);
+                    path = self.plain_string(c, "an import path");
                 }
                 Rule::ident => alias = Some(self.ident(&c)),
                 _ => {}
@@ -604,8 +604,9 @@ impl<'t> Lower<'t> {
         Import { path, path_span, alias, span }
     }
 
-    /// A string that must not contain interpolation (import paths).
-    fn plain_string(&mut self, p: Pair<'_, Rule>) -> String {
+    /// A string that must not contain interpolation (import paths, quoted names); `what` says
+    /// which, in the label of the error.
+    fn plain_string(&mut self, p: Pair<'_, Rule>, what: &str) -> String {
         let span = self.span(&p);
         let mut out = String::new();
         for part in self.string_parts(p) {
@@ -616,7 +617,7 @@ impl<'t> Lower<'t> {
                         Code::SyntaxError,
                         "interpolation is not allowed here",
                         e.span,
-                        "an import path must be a plain string",
+                        format!("{what} must be a plain string"),
                     )
                     .with_label(span, "in this string"),
                 ),
@@ -768,6 +769,12 @@ impl<'t> Lower<'t> {
         for c in self.children(p) {
             match c.as_rule() {
                 Rule::ident => idents.push(self.ident(&c)),
+                // A quoted name: its text, at the string (quotes included).
+                Rule::string => {
+                    let sspan = self.span(&c);
+                    let name = self.plain_string(c, "a quoted name");
+                    idents.push(Ident { name, span: sspan });
+                }
                 Rule::block => body = Some(DeclBody::Block(self.block(c))),
                 Rule::expr => body = Some(DeclBody::Expr(self.expr(c))),
                 _ => {}

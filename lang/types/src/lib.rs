@@ -30,6 +30,9 @@ pub enum Scalar {
     DnsSubdomain,
     /// A count or a percentage (`1`, `"25%"`: a rollout's `max_surge`).
     IntOrPercent,
+    /// A container port's name (Kubernetes' IANA_SVC_NAME): at most 15 lowercase letters,
+    /// digits and `-`, with a letter (`http`, `metrics`).
+    PortName,
 }
 
 impl Scalar {
@@ -48,6 +51,7 @@ impl Scalar {
         Scalar::PortRef,
         Scalar::IntOrPercent,
         Scalar::DnsSubdomain,
+        Scalar::PortName,
     ];
 
     pub fn name(self) -> &'static str {
@@ -66,6 +70,7 @@ impl Scalar {
             Scalar::IntOrPercent => "IntOrPercent",
             Scalar::DnsSubdomain => "DnsSubdomain",
             Scalar::Schedule => "Schedule",
+            Scalar::PortName => "PortName",
         }
     }
 
@@ -97,6 +102,7 @@ impl Scalar {
             Scalar::Path => "an absolute file-system path",
             Scalar::PortRef => "a container port: its number (1 to 65535) or its name (`http`)",
             Scalar::IntOrPercent => "a count (`1`) or a percentage (`\"25%\"`)",
+            Scalar::PortName => "a container port's name: 1 to 15 lowercase letters, digits and `-`, with a letter",
             Scalar::DnsSubdomain => {
                 "a DNS subdomain (RFC 1123): dot-separated DNS labels, at most 253 characters (`mailserver.config`)"
             }
@@ -291,7 +297,11 @@ pub fn dns_label(s: &str) -> Result<(), ValueError> {
         return Err(invalid(format!("a DNS label has at most 63 characters; this one has {}", s.len())));
     }
     if let Some(c) = s.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
-        return Err(invalid(format!("`{c}` is not allowed in a DNS label (only lowercase letters, digits and `-`)")));
+        // A letter outside ASCII is often a look-alike of an ASCII one (Cyrillic `е`, `о`).
+        let which = if c.is_ascii() { String::new() } else { format!(" (U+{:04X}, not an ASCII letter)", u32::from(c)) };
+        return Err(invalid(format!(
+            "`{c}`{which} is not allowed in a DNS label (only lowercase letters, digits and `-`)"
+        )));
     }
     if s.starts_with('-') || s.ends_with('-') {
         return Err(invalid("a DNS label must start and end with a letter or digit"));
