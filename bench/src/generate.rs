@@ -354,7 +354,7 @@ impl App {
             self.line(1, &format!("namespace {name} {{ {} }}", fields.join(", ")));
         }
         if self.jobs_ns {
-            self.line(1, &format!("namespace {name}-jobs {{ tier = aux }}"));
+            self.line(1, &format!("namespace {name}-jobs {{ tier = \"aux\" }}"));
         }
         self.line(0, "");
     }
@@ -543,7 +543,7 @@ impl App {
             let size = self.rng.range(1, 20);
             self.line(
                 2,
-                &format!("volume data = claim_template({size}Gi, mount = \"/data\", class = proxmox-lvm-encrypted)"),
+                &format!("volume data = claim_template({size}Gi, mount = \"/data\", class = \"proxmox-lvm-encrypted\")"),
             );
             encrypted_only = true;
         } else if self.rng.chance(45) {

@@ -193,7 +193,7 @@ stack vault {
   depends_on = [platform]
   description = "Vault on integrated storage"
 
-  namespace vault { tier = core }
+  namespace vault { tier = "core" }
 
   helm vault {
     chart = "vault"
@@ -223,7 +223,7 @@ stack external-secrets {
   depends_on = [vault]
   description = "External Secrets Operator"
 
-  namespace external-secrets { tier = cluster, tls = false }
+  namespace external-secrets { tier = "cluster", tls = false }
 
   helm external-secrets {
     chart = "external-secrets"
@@ -239,7 +239,7 @@ stack cnpg {
   depends_on = [infra]
   description = "CloudNativePG operator"
 
-  namespace cnpg-system { tier = cluster, tls = false }
+  namespace cnpg-system { tier = "cluster", tls = false }
 
   helm cnpg {
     chart = "cloudnative-pg"
@@ -257,7 +257,7 @@ stack dbaas {
   depends_on = [infra, cnpg]
   description = "Shared MySQL and PostgreSQL"
 
-  namespace dbaas { tier = cluster, custom_quota = true }
+  namespace dbaas { tier = "cluster", custom_quota = true }
 
   service mysql {
     kind = statefulset
@@ -265,7 +265,7 @@ stack dbaas {
     keel = never
     port mysql = 3306
     resources { cpu = 250m, memory = 2Gi }
-    volume data = claim_template(20Gi, mount = "/var/lib/mysql", class = proxmox-lvm-encrypted)
+    volume data = claim_template(20Gi, mount = "/var/lib/mysql", class = "proxmox-lvm-encrypted")
   }
 
   service mysql-dump = db_dump(
@@ -315,7 +315,7 @@ stack authentik {
   depends_on = [platform, vault]
   description = "Identity provider"
 
-  namespace authentik { tier = core }
+  namespace authentik { tier = "core" }
 
   service authentik-server {
     image = "ghcr.io/goauthentik/server:2025.2.1"
@@ -347,7 +347,7 @@ stack traefik {
   depends_on = [platform]
   description = "Traefik ingress controller"
 
-  namespace traefik { tier = core }
+  namespace traefik { tier = "core" }
 
   helm traefik {
     chart = "traefik"
@@ -366,7 +366,7 @@ stack redis {
   depends_on = [platform]
   description = "Shared Redis"
 
-  namespace redis { tier = cluster }
+  namespace redis { tier = "cluster" }
 
   service redis-master {
     image = "redis:7.4.2"
@@ -395,7 +395,7 @@ stack monitoring {
   depends_on = [platform, vault]
   description = "Prometheus, Alertmanager and Grafana"
 
-  namespace monitoring { tier = core, custom_quota = true }
+  namespace monitoring { tier = "core", custom_quota = true }
 
   helm kube-prometheus-stack {
     chart = "kube-prometheus-stack"

@@ -83,15 +83,15 @@ async function main() {
     await page.waitForSelector('.monaco-editor .view-line:has-text("stack freshrss")', { timeout: TIMEOUT });
     await page.keyboard.press('Control+B');
 
-    // A diagnostic: an unknown Namespace tier, E0206 from `hlc lsp`, shown by hovering it.
-    await replace(page, 'tier = aux', 'tier = gold');
+    // A diagnostic: an unknown Namespace tier, E0214 from `hlc lsp`, shown by hovering it.
+    await replace(page, 'tier = "aux"', 'tier = "gold"');
     const started = Date.now();
     await page.waitForSelector('.monaco-editor .squiggly-error', { timeout: TIMEOUT });
     console.log(`the error squiggle appeared after ${Date.now() - started} ms`);
-    await hover(page, 'gold', 'E0206', path.join(out, 'vscode-diagnostic.png'));
+    await hover(page, 'gold', 'E0214', path.join(out, 'vscode-diagnostic.png'));
 
     // Put the tier back (the diagnostic goes), then hover an enum variant for its docs.
-    await replace(page, 'tier = gold', 'tier = aux');
+    await replace(page, 'tier = "gold"', 'tier = "aux"');
     await page.waitForSelector('.monaco-editor .squiggly-error', { state: 'detached', timeout: TIMEOUT });
     // The server's completions for `aux` may have arrived after the Escape of replace().
     await page.keyboard.press('Escape');

@@ -57,7 +57,7 @@ fn files(block: &str) -> Vec<InputText> {
 
 /// The ways a block is compiled: as written, and inside a stack.
 fn variants(block: &str) -> Vec<Vec<InputText>> {
-    let wrapped = format!("stack demo {{\n  namespace demo {{ tier = aux }}\n{block}}}\n");
+    let wrapped = format!("stack demo {{\n  namespace demo {{ tier = \"aux\" }}\n{block}}}\n");
     vec![files(block), files(&wrapped)]
 }
 
@@ -115,7 +115,7 @@ fn every_docs_example_reports_its_code() {
 fn a_bare_number_is_a_cpu_count_but_not_a_memory_size() {
     let program = |resources: &str| {
         let text = format!(
-            "stack demo {{\n  namespace demo {{ tier = aux }}\n  service web {{\n    image = \"nginx:1.27\"\n    port http = 80\n    resources {{ {resources} }}\n  }}\n}}\n"
+            "stack demo {{\n  namespace demo {{ tier = \"aux\" }}\n  service web {{\n    image = \"nginx:1.27\"\n    port http = 80\n    resources {{ {resources} }}\n  }}\n}}\n"
         );
         hlc_core::compile(hl_tests::in_homelab(vec![InputText {
             path: "main.hl".into(),

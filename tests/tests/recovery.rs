@@ -15,7 +15,7 @@ fn compile(src: &str) -> Vec<&'static str> {
 fn five_independent_mistakes_give_five_diagnostics() {
     let src = r#"
 stack demo {
-  namespace demo { tier = auxx }
+  namespace demo { tier = "auxx" }
   service web {
     image = "nginx:1.27"
     replica = 2
@@ -25,14 +25,14 @@ stack demo {
   }
 }
 "#;
-    assert_eq!(compile(src), vec!["E0206", "E0204", "E0203", "E0202", "E0207"]);
+    assert_eq!(compile(src), vec!["E0214", "E0204", "E0203", "E0202", "E0207"]);
 }
 
 #[test]
 fn syntax_errors_do_not_hide_each_other_or_later_items() {
     let src = r#"
 stack a {
-  namespace a { tier = aux }
+  namespace a { tier = "aux" }
   service web {
     image = = "nginx"
     replicas = 2
@@ -40,11 +40,11 @@ stack a {
   }
 }
 stack b {
-  namespace b { tier = auxx }
+  namespace b { tier = "auxx" }
 }
 "#;
     let codes = compile(src);
     // Two syntax errors in `a`, and `b` is still read and checked.
     assert_eq!(codes.iter().filter(|c| **c == "E0001").count(), 2, "{codes:?}");
-    assert!(codes.contains(&"E0206"), "{codes:?}");
+    assert!(codes.contains(&"E0214"), "{codes:?}");
 }

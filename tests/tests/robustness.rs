@@ -152,7 +152,7 @@ fn codes(c: &hlc_core::Compilation) -> Vec<&'static str> {
 
 /// The stack of the ui fixtures, small and valid: hostile variations are made from it.
 const DEMO: &str =
-    "stack demo {\n  namespace demo { tier = aux }\n  service web { image = \"nginx:1.27\", port http = 80 }\n}\n";
+    "stack demo {\n  namespace demo { tier = \"aux\" }\n  service web { image = \"nginx:1.27\", port http = 80 }\n}\n";
 
 #[test]
 fn text_that_is_not_utf8_or_holds_nul_is_e0003() {
@@ -200,7 +200,7 @@ fn self_reference_and_runaway_evaluation_are_bounded() {
         ),
     ] {
         let text = format!(
-            "{defs}\nstack demo {{\n  namespace demo {{ tier = aux }}\n  service web {{ image = \"nginx:1.27\", replicas = x, port http = 80 }}\n}}\n"
+            "{defs}\nstack demo {{\n  namespace demo {{ tier = \"aux\" }}\n  service web {{ image = \"nginx:1.27\", replicas = x, port http = 80 }}\n}}\n"
         );
         let c = compile_files(&[("main.hl", text.as_bytes())]);
         assert!(codes(&c).contains(&code), "{what}: {:?}", codes(&c));
@@ -208,7 +208,7 @@ fn self_reference_and_runaway_evaluation_are_bounded() {
     assert!(start.elapsed().as_secs() < 30, "took {:?}", start.elapsed());
     // Exponential but finite recursion runs into the step budget (20 million steps by default,
     // a few seconds in a release build; a smaller one keeps this test quick).
-    let text = "fn f(n: Int) -> Int = if n == 0 then 1 else f(n - 1) + f(n - 1)\nlet x = f(60)\nstack demo {\n  namespace demo { tier = aux }\n  service web { image = \"nginx:1.27\", replicas = x, port http = 80 }\n}\n";
+    let text = "fn f(n: Int) -> Int = if n == 0 then 1 else f(n - 1) + f(n - 1)\nlet x = f(60)\nstack demo {\n  namespace demo { tier = \"aux\" }\n  service web { image = \"nginx:1.27\", replicas = x, port http = 80 }\n}\n";
     let files = vec![InputText { path: "main.hl".into(), display: "main.hl".into(), bytes: text.as_bytes().to_vec() }];
     let options =
         hlc_core::Options { limits: hlc_core::Limits { steps: 200_000, ..Default::default() }, ..Default::default() };
@@ -221,7 +221,7 @@ fn self_reference_and_runaway_evaluation_are_bounded() {
 /// inside `out/`, and two stacks cannot differ only in case.
 #[test]
 fn unsafe_stack_names_are_refused() {
-    let body = "{ namespace = { demo = { tier = aux } } }";
+    let body = "{ namespace = { demo = { tier = \"aux\" } } }";
     let long = "a".repeat(300);
     for name in [
         "../escape",
@@ -243,7 +243,7 @@ fn unsafe_stack_names_are_refused() {
         assert!(c.artifacts.is_empty());
     }
     // A long name written as a declaration is refused the same way.
-    let c = compile_files(&[("main.hl", format!("stack {long} {{ namespace demo {{ tier = aux }} }}\n").as_bytes())]);
+    let c = compile_files(&[("main.hl", format!("stack {long} {{ namespace demo {{ tier = \"aux\" }} }}\n").as_bytes())]);
     assert!(codes(&c).contains(&"E0208"), "{:?}", codes(&c));
 }
 

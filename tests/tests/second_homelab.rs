@@ -23,6 +23,9 @@ fn a_second_homelab_builds_on_its_own_facts_alone() {
     traces.push(auth.forward_auth.clone());
     traces.extend(f.ingress.always.iter().cloned());
     traces.extend(f.homepage.iter().flat_map(|h| h.groups.values().cloned()));
+    // Its storage classes and tiers' labels, which the second homelab names differently.
+    traces.extend(f.storage_classes.keys().cloned());
+    traces.extend(f.tier_policies.values().map(|p| format!("tier: {}", p.label)));
     assert!(traces.len() > 20, "{traces:?}");
     let mut leaks = Vec::new();
     for a in &c.artifacts {
@@ -40,6 +43,10 @@ fn a_second_homelab_builds_on_its_own_facts_alone() {
     assert!(ingress.contains("secretName: wildcard-example-org"), "{ingress}");
     assert!(!ingress.contains("traefik"), "no Traefik annotations without Traefik: {ingress}");
     assert!(ingress.contains("hlc.example.org/stack: wiki"), "{ingress}");
+    let claim = c.artifact("k8s/wiki/persistentvolumeclaim-wiki-data-ssd.yaml").expect("the claim, named with its class's suffix");
+    assert!(claim.contents.contains("storageClassName: array-ssd"), "{}", claim.contents);
+    let ns = c.artifact("k8s/wiki/namespace-wiki.yaml").expect("the namespace").contents.as_str();
+    assert!(ns.contains("tier: aux"), "a tier without a label is labelled with its name: {ns}");
     let pv = c.artifacts.iter().find(|a| a.path.starts_with("k8s/wiki/persistentvolume-")).expect("the NFS volume");
     assert!(pv.contents.contains("server: \"192.168.50.10\""), "{}", pv.contents);
     assert!(pv.contents.contains("mountOptions:\n  - nfsvers=4.1\n  - hard\n"), "{}", pv.contents);
@@ -56,6 +63,12 @@ fn the_compiler_holds_no_value_of_this_homelab() {
     let auth = first.model.facts.authentik.as_ref().expect("the first homelab runs Authentik");
     let mut traces: Vec<String> = vec!["viktorbarzin".into(), "10.0.".into()];
     traces.extend(first.model.facts.nfs_server.iter().cloned());
+    // Its storage classes and tier labels, quoted as a Rust literal would hold them.
+    // (`local-path`, Rancher's class, is also the stable name of the rule about node-local
+    // classes, E0511.)
+    let classes = first.model.facts.storage_classes.keys().filter(|c| hl_diagnostics::lookup(c).is_none());
+    traces.extend(classes.map(|c| format!("\"{c}\"")));
+    traces.extend(first.model.facts.tier_policies.values().map(|p| format!("\"{}\"", p.label)));
     traces.extend(auth.ui_groups.iter().map(|g| format!("\"{g}\"")));
     let mut files = Vec::new();
     for top in ["compiler", "lang"] {
@@ -100,9 +113,14 @@ fn the_policy_sets_a_rules_severity() {
         bytes: text.as_bytes().to_vec(),
     };
     let stack = r#"
-cluster { domain = "example.org" }
+cluster {
+  domain = "example.org"
+  tiers = { "aux": TierPolicy {} }
+  storage_classes = { "ssd": StorageClassPolicy { needs_backup = true } }
+  default_storage_class = "ssd"
+}
 stack wiki {
-  namespace wiki { tier = aux }
+  namespace wiki { tier = "aux" }
   service wiki {
     image = "requarks/wiki:2.5.300"
     port http = 3000

@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use hl_model::{
-    NamespaceTier, Resources, Service, Stack, TierPolicy, VolumeSource, WorkloadKind, parse_bytes, parse_cpu_milli,
+    Resources, Service, Stack, TierPolicy, VolumeSource, WorkloadKind, parse_bytes, parse_cpu_milli,
 };
 use hl_types::schedule::{self, Schedule};
 
@@ -57,7 +57,7 @@ pub struct StackSummary {
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct OwnedNamespace {
     name: String,
-    tier: Option<NamespaceTier>,
+    tier: Option<String>,
     keel: bool,
     custom_quota: bool,
 }
@@ -202,7 +202,7 @@ impl StackSummary {
     pub fn of(stack: &Stack) -> StackSummary {
         let namespaces = stack
             .owned_namespaces()
-            .map(|n| OwnedNamespace { name: n.name.clone(), tier: n.tier, keel: n.keel, custom_quota: n.custom_quota })
+            .map(|n| OwnedNamespace { name: n.name.clone(), tier: n.tier.clone(), keel: n.keel, custom_quota: n.custom_quota })
             .collect();
         let workloads = stack
             .services
@@ -301,7 +301,7 @@ pub(crate) fn middleware_ref(namespace: &str, name: &str) -> String {
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct TierOwner {
     stack: String,
-    tier: NamespaceTier,
+    tier: String,
     custom_quota: bool,
 }
 
@@ -399,10 +399,10 @@ impl CheckIndex {
         let mut writers: BTreeMap<String, Vec<Writer<'a>>> = BTreeMap::new();
         for (name, s) in summaries {
             for n in &s.namespaces {
-                if let Some(tier) = n.tier {
+                if let Some(tier) = &n.tier {
                     ix.tiers.insert(
                         n.name.clone(),
-                        TierOwner { stack: name.to_string(), tier, custom_quota: n.custom_quota },
+                        TierOwner { stack: name.to_string(), tier: tier.clone(), custom_quota: n.custom_quota },
                     );
                 }
                 ix.keel.insert(n.name.clone(), n.keel);
@@ -492,7 +492,7 @@ impl CheckIndex {
         let mut v = StackView::default();
         for svc in &stack.services {
             if let Some(t) = self.tiers.get(&svc.namespace) {
-                v.tiers.insert(svc.namespace.clone(), t.tier);
+                v.tiers.insert(svc.namespace.clone(), t.tier.clone());
             }
             if let Some(k) = self.keel.get(&svc.namespace) {
                 v.keel.insert(svc.namespace.clone(), *k);
@@ -505,7 +505,7 @@ impl CheckIndex {
                 continue;
             }
             if let Some(usage) = self.usage.get(&n.name) {
-                v.quotas.insert(n.name.clone(), Quota { tier: owner.tier, usage: usage.clone() });
+                v.quotas.insert(n.name.clone(), Quota { tier: owner.tier.clone(), usage: usage.clone() });
             }
         }
         for ing in stack.all_ingresses() {
@@ -580,7 +580,7 @@ fn claim_keys(stack: &Stack) -> impl Iterator<Item = (String, String)> + '_ {
 /// A namespace quota that a stack reports, as the owner of the namespace's tier.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Quota {
-    pub tier: NamespaceTier,
+    pub tier: String,
     /// Every workload in the namespace, of any stack, in model order.
     pub usage: Vec<Contribution>,
 }
@@ -596,7 +596,7 @@ pub(crate) struct Quota {
 /// unchanged need not be checked again.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StackView {
-    pub(crate) tiers: BTreeMap<String, NamespaceTier>,
+    pub(crate) tiers: BTreeMap<String, String>,
     pub(crate) keel: BTreeMap<String, bool>,
     pub(crate) quotas: BTreeMap<String, Quota>,
     pub(crate) routes: BTreeMap<(String, String), IngressRef>,

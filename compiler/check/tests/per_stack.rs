@@ -107,7 +107,7 @@ host_backup disk-b {
 
 stack alpha {
   namespace shared {
-    tier = aux
+    tier = "aux"
     keel = true
   }
   service web {
@@ -150,7 +150,7 @@ stack zeta {
 }
 
 stack delta {
-  namespace infra { tier = cluster }
+  namespace infra { tier = "cluster" }
   service dns {
     image = "coredns/coredns"
     udp_port dns = 53
@@ -177,7 +177,7 @@ stack epsilon {
 }
 
 stack gamma {
-  namespace gamma { tier = aux }
+  namespace gamma { tier = "aux" }
   service other {
     image = "ghcr.io/example/other:2.0.0"
     port http = 80
@@ -208,7 +208,7 @@ stack one {
     "E0592": "about waivers",
     "E0553": "unused here",
   }
-  namespace dup { tier = core }
+  namespace dup { tier = "core" }
   service a {
     namespace = "dup"
     image = "nginx"
@@ -229,7 +229,7 @@ stack one {
 stack two {
   waive = { "E0522": "it is fine", "E0516": "staggered later" }
   namespace dup {
-    tier = aux
+    tier = "aux"
     keel = true
   }
   service a {
@@ -511,7 +511,7 @@ fn a_view_changes_with_what_other_stacks_declare() {
 fn a_backup_overlap_names_the_first_earlier_job_whatever_minute_it_shares() {
     let job = |stack: &str, schedule: &str| {
         format!(
-            "stack {stack} {{\n  namespace {stack} {{ tier = aux }}\n  service {stack}-backup = pvc_backup(source = \"{stack}-data\", target = \"/srv/nfs/{stack}\", target_claim = \"{stack}-host\", schedule = \"{schedule}\")\n}}\n"
+            "stack {stack} {{\n  namespace {stack} {{ tier = \"aux\" }}\n  service {stack}-backup = pvc_backup(source = \"{stack}-data\", target = \"/srv/nfs/{stack}\", target_claim = \"{stack}-host\", schedule = \"{schedule}\")\n}}\n"
         )
     };
     // a fires at 3:30 and b at 3:00, both before c (3:00 and 3:30); d fires at 4:15 only.

@@ -98,6 +98,18 @@ fn cluster_file(args: &InitArgs<'_>) -> String {
         None => s.push_str("  // metallb_pool_first = \"192.0.2.200\"\n  // metallb_pool_last = \"192.0.2.220\"\n"),
     }
     s.push_str("  node_count = 1\n");
+    s.push_str(
+        "  // The Namespace tiers a namespace's `tier` may name; each may set a label, a\n  \
+         // PriorityClass and the quota hlc checks (see `TierPolicy`).\n  \
+         tiers = {\n    \"core\": TierPolicy { guaranteed_memory = true },\n    \
+         \"apps\": TierPolicy {},\n  }\n",
+    );
+    s.push_str(
+        "  // The StorageClasses claims may name. `local-path` is k3s's node-local default: point\n  \
+         // `default_storage_class` at a replicated class when the cluster has one.\n  \
+         storage_classes = {\n    \"local-path\": StorageClassPolicy { node_local = true },\n  }\n  \
+         default_storage_class = \"local-path\"\n",
+    );
     s.push_str("  ingress {\n    class = \"traefik\"\n    entrypoint = \"websecure\"\n  }\n");
     if args.authentik {
         s.push_str(&format!(
@@ -123,7 +135,7 @@ fn hello_file(args: &InitArgs<'_>) -> String {
     format!(
         "// An example stack: one web service behind an ingress. `hlc build` writes its objects to\n\
          // out/k8s/hello/; `hlc graph` shows where it comes in the apply order.\n\n\
-         stack hello {{\n  namespace hello {{ tier = aux }}\n  service hello {{\n    \
+         stack hello {{\n  namespace hello {{ tier = \"apps\" }}\n  service hello {{\n    \
          image = \"traefik/whoami:v1.10.3\"\n    port http = 80\n    \
          resources {{ cpu = 10m, memory = 32Mi }}\n    ingress hello {{\n{auth}    }}\n  }}\n}}\n"
     )

@@ -527,7 +527,7 @@ fn the_homelab_on_a_real_api_server() {
     let before = cluster.hlc_objects(&types);
     fs::write(
         ws.stacks.join("drytest.hl"),
-        "stack drytest {\n  depends_on = [platform]\n  namespace drytest { tier = aux }\n}\n",
+        "stack drytest {\n  depends_on = [platform]\n  namespace drytest { tier = \"aux\" }\n}\n",
     )
     .expect("write drytest.hl");
     fs::remove_file(&freshrss).expect("remove freshrss.hl");

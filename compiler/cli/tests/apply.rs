@@ -36,12 +36,12 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-const BASE: &str = "stack base {\n  namespace base { tier = core }\n}\n";
+const BASE: &str = "stack base {\n  namespace base { tier = \"core\" }\n}\n";
 
 const DEMO: &str = r#"
 stack demo {
   depends_on = [base]
-  namespace demo { tier = aux }
+  namespace demo { tier = "aux" }
   service web {
     image = "nginx:1.27"
     port http = 80
@@ -52,13 +52,16 @@ stack demo {
 }
 "#;
 
+/// The cluster: its domain, and the tiers and storage classes the stacks name.
+const CLUSTER: &str = "cluster {\n  domain = \"example.org\"\n  tiers = { \"core\": TierPolicy {}, \"cluster\": TierPolicy {}, \"aux\": TierPolicy {} }\n  storage_classes = {\n    \"proxmox-lvm\": StorageClassPolicy { claim_suffix = \"-proxmox\", needs_backup = true },\n    \"proxmox-lvm-encrypted\": StorageClassPolicy { claim_suffix = \"-encrypted\", encrypted = true, needs_backup = true },\n  }\n  default_storage_class = \"proxmox-lvm\"\n  encrypted_storage_class = \"proxmox-lvm-encrypted\"\n}\n";
+
 /// A workspace of two stacks, `base` (wave 0) and `demo` (wave 1), and a stub with its
 /// kubeconfig.
 fn setup(name: &str) -> (PathBuf, Stub, String) {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("apply").join(name);
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(dir.join("stacks")).expect("create scratch");
-    fs::write(dir.join("stacks/cluster.hl"), "cluster {\n  domain = \"example.org\"\n}\n").expect("write");
+    fs::write(dir.join("stacks/cluster.hl"), CLUSTER).expect("write");
     fs::write(dir.join("stacks/base.hl"), BASE).expect("write");
     fs::write(dir.join("stacks/demo.hl"), DEMO).expect("write");
     let stub = Stub::start();
@@ -340,6 +343,7 @@ fn an_unreachable_server_is_a_clear_error_with_exit_2() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("apply").join("unreachable");
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(dir.join("stacks")).expect("create");
+    fs::write(dir.join("stacks/cluster.hl"), CLUSTER).expect("write");
     fs::write(dir.join("stacks/base.hl"), BASE).expect("write");
     // A port that was free a moment ago: nothing listens on it.
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
@@ -400,7 +404,7 @@ fn diff_live_shows_changed_added_and_counts_unchanged_objects() {
     // Someone else's change in the cluster, a new image in hl, a new stack, a stale object.
     stub.seed(deployment("demo", "old", json!({MANAGED_BY: "hlc", STACK_LABEL: "demo"})), "hlc");
     fs::write(dir.join("stacks/demo.hl"), DEMO.replace("nginx:1.27", "nginx:1.28")).expect("write");
-    fs::write(dir.join("stacks/extra.hl"), "stack extra {\n  namespace extra { tier = aux }\n}\n").expect("write");
+    fs::write(dir.join("stacks/extra.hl"), "stack extra {\n  namespace extra { tier = \"aux\" }\n}\n").expect("write");
     stub.clear_requests();
     let o = hlc(&["diff", "--live", "--kubeconfig", &kc], &dir);
     let stdout = text(&o.stdout);

@@ -31,8 +31,11 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
 }
 
+/// The cluster: the tiers the stacks name.
+const CLUSTER: &str = "cluster {\n  tiers = { \"aux\": TierPolicy {} }\n}\n";
+
 const BASE: &str = r#"stack web {
-  namespace web { tier = aux }
+  namespace web { tier = "aux" }
   service web {
     image = "nginx:1.27"
     port http = 80
@@ -50,6 +53,7 @@ fn scratch_repo(name: &str) -> PathBuf {
     git(&dir, &["config", "user.email", "ci@example.invalid"]);
     git(&dir, &["config", "user.name", "ci"]);
     fs::write(dir.join("stacks/web.hl"), BASE).expect("write");
+    fs::write(dir.join("stacks/cluster.hl"), CLUSTER).expect("write");
     git(&dir, &["add", "."]);
     git(&dir, &["commit", "-q", "-m", "base"]);
     git(&dir, &["update-ref", "refs/remotes/origin/main", "HEAD"]);
@@ -112,7 +116,7 @@ fn github_actions_example_runs() {
     let (cmds, dir) = run_example("github-actions.yml", "ci-github");
 
     // A broken change: the annotations step fails and names the file and line.
-    fs::write(dir.join("stacks/web.hl"), BASE.replace("tier = aux", "tier = gold")).expect("write");
+    fs::write(dir.join("stacks/web.hl"), BASE.replace("tier = \"aux\"", "tier = \"gold\"")).expect("write");
     let annotate = cmds.iter().find(|c| c.contains("--format github")).expect("annotation step");
     let o = run(&dir, annotate);
     assert_eq!(o.status.code(), Some(1));
@@ -125,7 +129,7 @@ fn woodpecker_example_runs() {
     let (cmds, dir) = run_example("woodpecker.yml", "ci-woodpecker");
 
     // An unformatted change fails the formatting step.
-    fs::write(dir.join("stacks/web.hl"), BASE.replace("tier = aux", "tier=aux")).expect("write");
+    fs::write(dir.join("stacks/web.hl"), BASE.replace("tier = \"aux\"", "tier=\"aux\"")).expect("write");
     let fmt = cmds.iter().find(|c| c.contains("fmt --check")).expect("fmt step");
     assert_eq!(run(&dir, fmt).status.code(), Some(1));
 }
@@ -177,10 +181,10 @@ fn sarif_output_validates_against_the_sarif_schema() {
     // A workspace with an error, a warning and a related location.
     let dir = scratch.join("ws");
     fs::create_dir_all(dir.join("stacks")).expect("mkdir");
-    fs::write(dir.join("stacks/a.hl"), BASE.replace("tier = aux", "tier = gold")).expect("write");
+    fs::write(dir.join("stacks/a.hl"), BASE.replace("tier = \"aux\"", "tier = \"gold\"")).expect("write");
     fs::write(
         dir.join("stacks/b.hl"),
-        "stack b {\n  namespace b { tier = aux }\n  service b {\n    image = \"nginx:1.27\"\n    port http = 80\n    volume data = pvc(1Gi, mount = \"/data\")\n  }\n}\n",
+        "stack b {\n  namespace b { tier = \"aux\" }\n  service b {\n    image = \"nginx:1.27\"\n    port http = 80\n    volume data = pvc(1Gi, mount = \"/data\")\n  }\n}\n",
     )
     .expect("write");
     let o = run(&dir, "hlc check stacks --format sarif > out.sarif");

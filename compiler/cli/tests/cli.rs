@@ -19,11 +19,21 @@ fn scratch(name: &str) -> PathBuf {
 
 /// A workspace's cluster facts: its domain (hosts are `<name>.example.org`, objects are
 /// labelled `hlc.example.org/stack`).
-const CLUSTER: &str = "cluster {\n  domain = \"example.org\"\n}\n";
+const CLUSTER: &str = r#"cluster {
+  domain = "example.org"
+  tiers = { "core": TierPolicy {}, "cluster": TierPolicy {}, "aux": TierPolicy {} }
+  storage_classes = {
+    "proxmox-lvm": StorageClassPolicy { claim_suffix = "-proxmox", needs_backup = true },
+    "proxmox-lvm-encrypted": StorageClassPolicy { claim_suffix = "-encrypted", encrypted = true, needs_backup = true },
+  }
+  default_storage_class = "proxmox-lvm"
+  encrypted_storage_class = "proxmox-lvm-encrypted"
+}
+"#;
 
 const GOOD: &str = r#"
 stack demo {
-  namespace demo { tier = aux }
+  namespace demo { tier = "aux" }
   service web {
     image = "nginx:1.27"
     port http = 80
@@ -99,12 +109,12 @@ fn a_build_that_cannot_write_says_so_and_leaves_nothing() {
 #[test]
 fn check_writes_nothing_and_reports_short_format() {
     let dir = scratch("check");
-    fs::write(dir.join("stacks/demo.hl"), GOOD.replace("tier = aux", "tier = auxx")).expect("write");
+    fs::write(dir.join("stacks/demo.hl"), GOOD.replace("tier = \"aux\"", "tier = \"auxx\"")).expect("write");
     let o = hlc(&["check", "--format", "short"], &dir);
     assert_eq!(o.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(
-        stderr.contains("stacks/demo.hl:3:27: error[E0206]: `auxx` is not a variant of `NamespaceTier`"),
+        stderr.contains("stacks/demo.hl:3:27: error[E0214]: tier `auxx` is not one the cluster declares"),
         "{stderr}"
     );
     assert!(!dir.join("out").exists());
@@ -137,7 +147,7 @@ fn graph_prints_waves_and_writes_files() {
     let dir = scratch("graph");
     fs::write(dir.join("stacks/demo.hl"), GOOD.replace("stack demo {", "stack demo {\n  depends_on = [base]"))
         .expect("write");
-    fs::write(dir.join("stacks/base.hl"), "stack base {\n  namespace base { tier = core }\n}\n").expect("write");
+    fs::write(dir.join("stacks/base.hl"), "stack base {\n  namespace base { tier = \"core\" }\n}\n").expect("write");
     let o = hlc(&["graph"], &dir);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(String::from_utf8_lossy(&o.stdout), "wave 0: base\nwave 1: demo\n");
@@ -168,7 +178,7 @@ host_backup offsite {
 }
 stack notes {
   waive = { "E0513": "copied by the host's daily step" }
-  namespace notes { tier = aux }
+  namespace notes { tier = "aux" }
   service notes {
     image = "ghcr.io/example/notes:1.0.0"
     port http = 80
@@ -200,20 +210,20 @@ fn machine_readable_formats() {
     let dir = scratch("formats");
     fs::write(
         dir.join("stacks/demo.hl"),
-        GOOD.replace("tier = aux", "tier = auxx").replace("port http = 80", "port http = 80000"),
+        GOOD.replace("tier = \"aux\"", "tier = \"auxx\"").replace("port http = 80", "port http = 80000"),
     )
     .expect("write");
     let json = hlc(&["check", "--format", "json"], &dir);
     assert_eq!(json.status.code(), Some(1));
     let text = String::from_utf8_lossy(&json.stdout);
-    assert!(text.starts_with("[\n  {\"file\":\"stacks/demo.hl\",\"line\":3,\"column\":27,\"end_line\":3,\"end_column\":31,\"code\":\"E0206\""), "{text}");
+    assert!(text.starts_with("[\n  {\"file\":\"stacks/demo.hl\",\"line\":3,\"column\":27,\"end_line\":3,\"end_column\":33,\"code\":\"E0214\""), "{text}");
     assert!(text.contains("\"code\":\"E0203\"") && text.contains("\"labels\":[{"), "{text}");
 
     let gh = hlc(&["check", "--format", "github"], &dir);
     let text = String::from_utf8_lossy(&gh.stdout);
     assert!(
         text.lines().any(|l| l.starts_with(
-            "::error file=stacks/demo.hl,line=3,col=27,endLine=3,endColumn=31,title=E0206 unknown-variant::"
+            "::error file=stacks/demo.hl,line=3,col=27,endLine=3,endColumn=33,title=E0214 not-in-cluster::"
         )),
         "{text}"
     );
@@ -222,7 +232,7 @@ fn machine_readable_formats() {
     let text = String::from_utf8_lossy(&sarif.stdout);
     assert!(
         text.contains("\"version\":\"2.1.0\"")
-            && text.contains("\"ruleId\":\"E0206\"")
+            && text.contains("\"ruleId\":\"E0214\"")
             && text.contains("\"startLine\":3"),
         "{text}"
     );
@@ -231,7 +241,7 @@ fn machine_readable_formats() {
 #[test]
 fn deny_warnings_fails_on_warnings() {
     let dir = scratch("deny");
-    fs::write(dir.join("stacks/demo.hl"), GOOD.replace("namespace demo { tier = aux }", "namespace demo { }"))
+    fs::write(dir.join("stacks/demo.hl"), GOOD.replace("namespace demo { tier = \"aux\" }", "namespace demo { }"))
         .expect("write");
     assert_eq!(hlc(&["check"], &dir).status.code(), Some(0));
     let o = hlc(&["check", "--deny-warnings"], &dir);
@@ -255,7 +265,7 @@ fn diff_compares_two_git_revisions() {
     let changed = GOOD
         .replace("resources { cpu = 10m, memory = 64Mi }", "replicas = 2\n    resources { cpu = 10m, memory = 64Mi }");
     fs::write(dir.join("stacks/demo.hl"), changed).expect("write");
-    fs::write(dir.join("stacks/extra.hl"), "stack extra {\n  namespace extra { tier = aux }\n}\n").expect("write");
+    fs::write(dir.join("stacks/extra.hl"), "stack extra {\n  namespace extra { tier = \"aux\" }\n}\n").expect("write");
     git(&["add", "."]);
     git(&["commit", "-q", "-m", "second"]);
 
@@ -296,8 +306,8 @@ fn completions_and_man_page() {
 fn fmt_check_write_and_stdin() {
     let dir = scratch("fmt");
     fs::create_dir_all(dir.join("stacks/sub")).expect("mkdir");
-    let messy = "stack a {namespace a {tier=aux}\n\n\n  depends_on=[ ]}\n";
-    let tidy = "stack a {\n  namespace a { tier = aux }\n\n  depends_on = []\n}\n";
+    let messy = "stack a {namespace a {tier=\"aux\"}\n\n\n  depends_on=[ ]}\n";
+    let tidy = "stack a {\n  namespace a { tier = \"aux\" }\n\n  depends_on = []\n}\n";
     let a = dir.join("stacks/sub/a.hl");
     let broken = dir.join("stacks/broken.hl");
     fs::write(&a, messy).expect("write");
@@ -310,7 +320,7 @@ fn fmt_check_write_and_stdin() {
     let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     assert_eq!(o.status.code(), Some(1), "{out}{err}");
     assert!(out.contains("stacks/sub/a.hl: not formatted"), "{out}");
-    assert!(out.contains("+  namespace a { tier = aux }"), "the check prints a diff: {out}");
+    assert!(out.contains("+  namespace a { tier = \"aux\" }"), "the check prints a diff: {out}");
     assert!(err.contains("broken.hl: not formatted (syntax errors)"), "{err}");
     assert!(err.contains("3 files checked: 1 not formatted, 1 with syntax errors"), "{err}");
     assert_eq!(fs::read_to_string(&a).expect("read"), messy, "--check must not write");

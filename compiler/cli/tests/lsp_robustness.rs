@@ -166,12 +166,25 @@ fn range(text: &str, needle: &str) -> Value {
 
 /// Multi-byte characters (2, 3 and 4 bytes; the last two UTF-16 units) right before the
 /// names, values and calls the handlers are asked about.
-const DB: &str = "// la base de données — 😀 中文\nstack /*é*/db {\n  description = \"les bases partagées 😀\"\n  namespace db { tier = cluster }\n}\n";
+const DB: &str = "// la base de données — 😀 中文\nstack /*é*/db {\n  description = \"les bases partagées 😀\"\n  namespace db { tier = \"cluster\" }\n}\n";
+/// The cluster: the tiers and storage classes the stacks name.
+const CLUSTER: &str = r#"cluster {
+  domain = "example.org"
+  tiers = { "core": TierPolicy {}, "cluster": TierPolicy {}, "aux": TierPolicy {} }
+  storage_classes = {
+    "proxmox-lvm": StorageClassPolicy { claim_suffix = "-proxmox", needs_backup = true },
+    "proxmox-lvm-encrypted": StorageClassPolicy { claim_suffix = "-encrypted", encrypted = true, needs_backup = true },
+  }
+  default_storage_class = "proxmox-lvm"
+  encrypted_storage_class = "proxmox-lvm-encrypted"
+}
+"#;
+
 const WEB: &str = r#"// 中文 😀 é
 stack web {
   description = "é😀中"
   depends_on = [/*😀*/db]
-  namespace web { /*é😀*/tier = aux } // 中文
+  namespace web { /*é😀*/tier = "aux" } // 中文
   service /*中*/web {
     image = "nginx:1.27" /* 😀 */
     port http = 80
@@ -186,6 +199,7 @@ fn workspace(name: &str) -> (PathBuf, PathBuf, PathBuf) {
     let _ = fs::remove_dir_all(&root);
     let ws = root.join("stacks");
     fs::create_dir_all(&ws).expect("mkdir");
+    fs::write(ws.join("cluster.hl"), CLUSTER).expect("write");
     fs::write(ws.join("db.hl"), DB).expect("write");
     fs::write(ws.join("web.hl"), WEB).expect("write");
     (root, ws.join("db.hl"), ws.join("web.hl"))
@@ -207,8 +221,8 @@ fn at(doc: &Value, text: &str, needle: &str, delta: usize) -> Value {
 #[test]
 fn multi_byte_hover() {
     let (mut c, _db, _web, doc) = opened("lsp-mb-hover", WEB);
-    let h = c.ask("textDocument/hover", at(&doc, WEB, "tier = aux", 1));
-    assert!(h["contents"]["value"].as_str().unwrap_or_default().contains("tier: NamespaceTier?"), "{h}");
+    let h = c.ask("textDocument/hover", at(&doc, WEB, "tier = \"aux\"", 1));
+    assert!(h["contents"]["value"].as_str().unwrap_or_default().contains("tier: String?"), "{h}");
     assert_eq!(h["range"], range(WEB, "tier"), "{h}");
     let h = c.ask("textDocument/hover", at(&doc, WEB, "1Gi", 1));
     assert_eq!(h["range"], range(WEB, "1Gi"), "{h}");
@@ -255,7 +269,7 @@ fn multi_byte_references_and_rename() {
 
 #[test]
 fn multi_byte_completion() {
-    let text = WEB.replace("/*é😀*/tier = aux", "/*é😀*/tier = ");
+    let text = WEB.replace("/*é😀*/tier = \"aux\"", "/*é😀*/tier = ");
     let (mut c, _db, _web, doc) = opened("lsp-mb-completion", &text);
     let r = c.ask("textDocument/completion", at(&doc, &text, "tier = ", 7));
     let labels: Vec<&str> =
@@ -321,8 +335,8 @@ fn multi_byte_semantic_tokens() {
     // The comment (UTF-16 length), a string of multi-byte characters, and names after them.
     assert!(has(token("// 中文", "// 中文 😀 é".encode_utf16().count()), 8), "{toks:?}");
     assert!(has(token("\"é😀中\"", "\"é😀中\"".encode_utf16().count()), 6), "{toks:?}");
-    assert!(has(token("tier = aux", 4), 5), "{toks:?}");
-    assert!(has(token("aux", 3), 2), "{toks:?}");
+    assert!(has(token("tier = \"aux\"", 4), 5), "{toks:?}");
+    assert!(has(token("\"aux\"", 5), 6), "{toks:?}");
     assert!(has(token("1Gi", 3), 7), "{toks:?}");
     // Interpolations next to multi-byte characters cut no character.
     for (version, interpolated) in [(2, "\"é${\"😀\"}中${ \"x\" }😀\""), (3, "\"é${\"😀\"}中${\"x\"😀}😀\"")]
@@ -381,7 +395,7 @@ fn multi_byte_code_actions() {
 fn multi_byte_formatting() {
     // Not formatted, and ending in multi-byte characters without a newline.
     let text =
-        format!("{}// fin 😀 é", WEB.replace("namespace web { /*é😀*/tier = aux }", "namespace web {/*é😀*/tier=aux}"));
+        format!("{}// fin 😀 é", WEB.replace("namespace web { /*é😀*/tier = \"aux\" }", "namespace web {/*é😀*/tier=\"aux\"}"));
     let (mut c, _db, _web, doc) = opened("lsp-mb-format", &text);
     let f = c.ask(
         "textDocument/formatting",
@@ -393,7 +407,7 @@ fn multi_byte_formatting() {
         "{f}"
     );
     let new = f[0]["newText"].as_str().unwrap_or_default();
-    assert!(new.contains("tier = aux") && new.contains("// fin 😀 é"), "{new}");
+    assert!(new.contains("tier = \"aux\"") && new.contains("// fin 😀 é"), "{new}");
     c.stop();
 }
 
@@ -466,7 +480,7 @@ fn malformed_messages_are_answered_and_the_server_goes_on() {
     );
     let new = f[0]["newText"].as_str().unwrap_or_default();
     assert!(new.contains("// \u{fffd}\u{fffd} y\n"), "{f}");
-    let h = c.ask("textDocument/hover", at(&doc, &text, "tier = aux", 1));
+    let h = c.ask("textDocument/hover", at(&doc, &text, "tier = \"aux\"", 1));
     assert_eq!(h["range"], range(&text, "tier"), "{h}");
     c.stop();
 }
@@ -541,7 +555,7 @@ fn incremental_edits_give_the_same_document_as_the_full_text() {
     let batches: &[&[Change]] = &[
         // Replace `aux` (after `/*é😀*/`: 3 characters, 4 units) by a wrong tier; insert
         // before a space that follows CJK characters.
-        &[((4, 32), (4, 35), "gold"), ((0, 5), (0, 5), "🎉")],
+        &[((4, 33), (4, 36), "gold"), ((0, 5), (0, 5), "🎉")],
         // Across lines and multi-byte characters: join lines 2-3, then insert a line.
         &[((2, 17), (3, 16), "é中😀\", depends_on = ["), ((2, 0), (2, 0), "  // 新しい行\n")],
         // Delete a surrogate pair and the space after it; append past the last line.
@@ -566,7 +580,7 @@ fn incremental_edits_give_the_same_document_as_the_full_text() {
     assert!(
         incremental[0]
             .as_array()
-            .is_some_and(|d| d.iter().any(|x| x["code"] == "E0206" && x["range"] == range(&text, "gold"))),
+            .is_some_and(|d| d.iter().any(|x| x["code"] == "E0214" && x["range"] == range(&text, "\"gold\""))),
         "the wrong tier, where it is: {} in {text}",
         incremental[0]
     );
@@ -597,7 +611,7 @@ fn big_document() -> (String, usize) {
         }
         let tier = if i % 10 == 5 { "gold" } else { "aux" };
         text.push_str(&format!(
-            "stack s{i} {{\n  description = \"stack number {i} — é\"\n  namespace s{i} {{ tier = {tier} }}\n  service s{i} {{\n    image = \"nginx:1.27\"\n    port http = 80\n    resources {{ cpu = 10m, memory = 64Mi }}\n  }}\n}}\n"
+            "stack s{i} {{\n  description = \"stack number {i} — é\"\n  namespace s{i} {{ tier = \"{tier}\" }}\n  service s{i} {{\n    image = \"nginx:1.27\"\n    port http = 80\n    resources {{ cpu = 10m, memory = 64Mi }}\n  }}\n}}\n"
         ));
         stacks += 1;
     }
@@ -613,6 +627,7 @@ fn a_five_megabyte_document() {
     let (text, stacks) = big_document();
     let file = ws.join("big.hl");
     fs::write(&file, &text).expect("write");
+    fs::write(ws.join("cluster.hl"), CLUSTER).expect("write");
     let mut c = Client::start(&root);
     let doc = json!({ "uri": uri(&file) });
     let mut times = Vec::new();
@@ -629,7 +644,7 @@ fn a_five_megabyte_document() {
     times.push(("diagnostics (compile included)", t.elapsed()));
     assert_eq!(d.len(), (stacks + 4) / 10, "one error every tenth stack");
     let last = d.iter().filter_map(|x| x["range"]["start"]["line"].as_u64()).max();
-    let last_gold = text.rfind("tier = gold").map(|at| position_of(&text, at)["line"].as_u64().unwrap_or(0));
+    let last_gold = text.rfind("tier = \"gold\"").map(|at| position_of(&text, at)["line"].as_u64().unwrap_or(0));
     assert_eq!(last, last_gold);
 
     let s = timed(
@@ -649,7 +664,7 @@ fn a_five_megabyte_document() {
     );
     let toks = tokens(&t["data"]);
     assert!(toks.len() > stacks * 60, "{}", toks.len());
-    let last_aux = text.rfind("tier = aux").expect("aux");
+    let last_aux = text.rfind("tier = \"aux\"").expect("aux");
     let p = position_of(&text, last_aux);
     assert!(toks.iter().any(|x| (x.0, x.1) == (p["line"].as_u64().unwrap_or(0), p["character"].as_u64().unwrap_or(0))));
     let s =
@@ -684,7 +699,7 @@ fn a_five_megabyte_document() {
 
     // An incremental edit in the middle: fixes the tier of the last stack with an error.
     let t = Instant::now();
-    let gold = text.rfind("tier = gold").expect("gold") + "tier = ".len();
+    let gold = text.rfind("tier = \"gold\"").expect("gold") + "tier = \"".len();
     let (start, end) = (position_of(&text, gold), position_of(&text, gold + 4));
     c.notify(
         "textDocument/didChange",
@@ -700,7 +715,7 @@ fn a_five_megabyte_document() {
         "textDocument/hover",
         json!({ "textDocument": doc, "position": position_of(&text, gold + 1) }),
     );
-    assert!(h["contents"]["value"].as_str().unwrap_or_default().contains("NamespaceTier.aux"), "{h}");
+    assert!(h["contents"]["value"].as_str().unwrap_or_default().contains("\"aux\": String"), "{h}");
     let h = timed(
         &mut c,
         &mut times,

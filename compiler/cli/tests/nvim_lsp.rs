@@ -1,7 +1,7 @@
 //! Neovim with the plugin in `editors/nvim` attached to the real `hlc lsp`: the headless test
 //! `editors/nvim/test/lsp.sh` (`lsp_spec.lua`) run on a scratch copy of `stacks/`, so the
 //! repository is never touched. It breaks a Namespace tier in `stacks/freshrss.hl`, waits for
-//! the server's E0206 in `vim.diagnostic`, hovers `proxied` and finds the standard library's
+//! the server's E0214 in `vim.diagnostic`, hovers `proxied` and finds the standard library's
 //! doc comment in the answer, then undoes the break and waits for the diagnostics to clear.
 //!
 //! Without Neovim (or bash) the test says so and skips, unless `HLC_REQUIRE_EDITORS=1`, where

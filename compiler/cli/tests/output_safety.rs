@@ -23,7 +23,17 @@ fn scratch(name: &str) -> PathBuf {
 
 /// A workspace's cluster facts: its domain (hosts are `<name>.example.org`, objects are
 /// labelled `hlc.example.org/stack`).
-const CLUSTER: &str = "cluster {\n  domain = \"example.org\"\n}\n";
+const CLUSTER: &str = r#"cluster {
+  domain = "example.org"
+  tiers = { "core": TierPolicy {}, "cluster": TierPolicy {}, "aux": TierPolicy {} }
+  storage_classes = {
+    "proxmox-lvm": StorageClassPolicy { claim_suffix = "-proxmox", needs_backup = true },
+    "proxmox-lvm-encrypted": StorageClassPolicy { claim_suffix = "-encrypted", encrypted = true, needs_backup = true },
+  }
+  default_storage_class = "proxmox-lvm"
+  encrypted_storage_class = "proxmox-lvm-encrypted"
+}
+"#;
 
 /// Every file below `dir`, by relative path.
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -49,7 +59,7 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 fn stack(i: usize, tag: &str) -> String {
     format!(
         r#"stack app{i} {{
-  namespace app{i} {{ tier = aux }}
+  namespace app{i} {{ tier = "aux" }}
   service web{i} {{
     image = "nginx:{tag}"
     port http = 80

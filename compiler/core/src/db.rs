@@ -742,9 +742,9 @@ fn new_pool() -> Option<Arc<rayon::ThreadPool>> {
 ///
 /// let file = |text: &str| InputText { path: "a.hl".into(), display: "a.hl".into(), bytes: text.into() };
 /// let mut session = Session::new(Limits::default());
-/// session.set_files(vec![file("stack a { namespace a { tier = aux } }")]);
+/// session.set_files(vec![file("stack a { namespace a { tier = \"aux\" } }")]);
 /// assert!(session.snapshot().diagnostics().expect("not cancelled").is_empty());
-/// session.set_files(vec![file("stack a { namespace a { tier = gold } }")]);
+/// session.set_files(vec![file("stack a { namespace a { tier = \"gold\" } }")]);
 /// let diags = session.snapshot().diagnostics().expect("not cancelled");
 /// assert_eq!(diags[0].code.info().code, "E0206");
 /// ```

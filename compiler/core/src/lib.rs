@@ -19,7 +19,7 @@
 //!     "web.hl",
 //!     r#"
 //!     stack web {
-//!       namespace web { tier = aux }
+//!       namespace web { tier = "aux" }
 //!       service web {
 //!         image = "nginx:1.27"
 //!         port http = 80
@@ -41,7 +41,7 @@
 //! ```
 //! use hlc_core::{MemoryHost, compile_host};
 //!
-//! let host = MemoryHost::new().with_file("web.hl", "stack web { namespace web { tier = gold } }");
+//! let host = MemoryHost::new().with_file("web.hl", "stack web { namespace web { tier = \"gold\" } }");
 //! let c = compile_host(&host)?;
 //! let d = &c.diagnostics[0];
 //! assert_eq!(d.code.info().code, "E0206");
@@ -121,7 +121,7 @@ pub struct Compilation {
     ///     "freshrss.hl",
     ///     r#"
     ///     stack freshrss {
-    ///       namespace freshrss { tier = aux }
+    ///       namespace freshrss { tier = "aux" }
     ///       service freshrss {
     ///         image = "freshrss/freshrss:1.26.0"
     ///         port http = 80
@@ -165,8 +165,8 @@ pub struct Compilation {
     /// let host = MemoryHost::new()
     ///     // The cluster facts name the bootstrap (State tier 0) stacks.
     ///     .with_file("cluster.hl", r#"cluster { tier0_stacks = ["platform"] }"#)
-    ///     .with_file("platform.hl", "stack platform {\n  state_tier = 0\n  namespace platform { tier = core }\n}\n")
-    ///     .with_file("blog.hl", "stack blog {\n  depends_on = [platform]\n  namespace blog { tier = aux }\n}\n");
+    ///     .with_file("platform.hl", "stack platform {\n  state_tier = 0\n  namespace platform { tier = \"core\" }\n}\n")
+    ///     .with_file("blog.hl", "stack blog {\n  depends_on = [platform]\n  namespace blog { tier = \"aux\" }\n}\n");
     /// let c = compile_host(&host)?;
     /// assert!(!c.has_errors());
     /// // Tier 0 (bootstrap) stacks are applied first.
@@ -270,7 +270,7 @@ pub enum Progress {
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// use hlc_core::{Limits, MemoryHost, Options, Progress, compile_with, load};
 ///
-/// let files = load(&MemoryHost::new().with_file("a.hl", "stack a { namespace a { tier = aux } }"))?;
+/// let files = load(&MemoryHost::new().with_file("a.hl", "stack a { namespace a { tier = \"aux\" } }"))?;
 /// let emitted = AtomicUsize::new(0);
 /// let on_progress = |p: Progress| {
 ///     if p == Progress::StackEmitted {
@@ -307,7 +307,7 @@ pub struct Options<'a> {
     /// use std::sync::Mutex;
     /// use hlc_core::{MemoryHost, Options, OutputFile, compile_with, load};
     ///
-    /// let files = load(&MemoryHost::new().with_file("a.hl", "stack a { namespace a { tier = aux } }"))?;
+    /// let files = load(&MemoryHost::new().with_file("a.hl", "stack a { namespace a { tier = \"aux\" } }"))?;
     /// let paths = Mutex::new(Vec::new());
     /// let writer = |batch: &[OutputFile<'_>]| {
     ///     paths.lock().expect("not poisoned").extend(batch.iter().map(|f| f.path.to_string()));
@@ -534,10 +534,10 @@ fn flux_objects(graph: &Graph, model: &Model, applies: &Applies<'_>) -> usize {
 ///     .with_file("flux.hl", "flux {\n  url = \"https://example.org/infra.git\"\n  branch = \"main\"\n  path = \"out\"\n}\n")
 ///     // The cluster facts name the bootstrap (State tier 0) stacks.
 ///     .with_file("cluster.hl", r#"cluster { tier0_stacks = ["platform"] }"#)
-///     .with_file("platform.hl", "stack platform {\n  state_tier = 0\n  namespace platform { tier = core }\n}\n")
+///     .with_file("platform.hl", "stack platform {\n  state_tier = 0\n  namespace platform { tier = \"core\" }\n}\n")
 ///     // `rbac` emits nothing: `blog` depends on `platform` through it.
 ///     .with_file("rbac.hl", "stack rbac {\n  depends_on = [platform]\n}\n")
-///     .with_file("blog.hl", "stack blog {\n  depends_on = [rbac]\n  namespace blog { tier = aux }\n}\n");
+///     .with_file("blog.hl", "stack blog {\n  depends_on = [rbac]\n  namespace blog { tier = \"aux\" }\n}\n");
 /// let c = compile_host(&host)?;
 /// assert!(!c.has_errors());
 /// let blog = c.artifact("k8s/flux/blog.yaml").expect("blog applies");

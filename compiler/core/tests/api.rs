@@ -8,7 +8,7 @@ use hlc_core::{Host, Limits, MemoryHost, Options, Severity, compile_host, compil
 const WEB: &str = r#"
 stack web {
   depends_on = [db]
-  namespace web { tier = aux }
+  namespace web { tier = "aux" }
   service web {
     image = "nginx:1.27"
     replicas = 2
@@ -26,13 +26,23 @@ stack web {
 }
 "#;
 
-const DB: &str = "stack db { namespace db { tier = cluster } }";
+const DB: &str = "stack db { namespace db { tier = \"cluster\" } }";
 
 /// Where Flux fetches the output: with it, the output has Flux objects.
 const FLUX: &str = r#"flux { url = "https://git.example.org/lab.git", branch = "main", path = "out" }"#;
 
 /// The cluster facts: the domain ingresses go under, the NFS server backups write to.
-const CLUSTER: &str = r#"cluster { domain = "example.org", nfs_server = "192.0.2.10" }"#;
+const CLUSTER: &str = r#"cluster {
+  domain = "example.org"
+  nfs_server = "192.0.2.10"
+  tiers = { "core": TierPolicy {}, "cluster": TierPolicy {}, "aux": TierPolicy {} }
+  storage_classes = {
+    "proxmox-lvm": StorageClassPolicy { claim_suffix = "-proxmox", needs_backup = true },
+    "proxmox-lvm-encrypted": StorageClassPolicy { claim_suffix = "-encrypted", encrypted = true, needs_backup = true },
+  }
+  default_storage_class = "proxmox-lvm"
+  encrypted_storage_class = "proxmox-lvm-encrypted"
+}"#;
 
 fn workspace() -> MemoryHost {
     MemoryHost::new()
@@ -72,7 +82,7 @@ stack grafana-logins {
   secret grafana-web-db { ..vault_db("pg-web"), namespace = "monitoring" }
   service cache { kind = daemonset, namespace = "kube-system", image = "registry.k8s.io/pause:3.10" }
 }
-stack monitoring { namespace monitoring { tier = cluster } }
+stack monitoring { namespace monitoring { tier = "cluster" } }
 "#;
     let c = compile_host(&MemoryHost::new().with_file("grafana.hl", grafana)).expect("compile");
     assert!(!c.has_errors(), "{:?}", c.diagnostics);
@@ -105,10 +115,10 @@ fn diagnostics_are_typed_with_spans_labels_and_help() {
 
 #[test]
 fn every_independent_error_is_reported_in_one_run() {
-    let broken = WEB.replace("tier = aux", "tier = gold").replace("port http = 80", "port http = 70000");
+    let broken = WEB.replace("tier = \"aux\"", "tier = \"gold\"").replace("port http = 80", "port http = 70000");
     let c = compile_host(&workspace().with_file("apps/web.hl", broken)).expect("compile");
     let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code.info().code).collect();
-    assert!(codes.contains(&"E0206") && codes.contains(&"E0203"), "{codes:?}");
+    assert!(codes.contains(&"E0214") && codes.contains(&"E0203"), "{codes:?}");
 }
 
 #[test]
@@ -117,7 +127,7 @@ fn a_loop_in_user_code_is_cut_off_by_the_step_limit() {
     let host = MemoryHost::new().with_file(
         "loop.hl",
         "fn f(n: Int) -> Int = if n > 60 then 1 else f(n + 1) + f(n + 1)\n\
-         stack a {\n  namespace a { tier = aux }\n  service web { image = \"nginx:1.27\", replicas = f(0) }\n}\n",
+         stack a {\n  namespace a { tier = \"aux\" }\n  service web { image = \"nginx:1.27\", replicas = f(0) }\n}\n",
     );
     let files = load(&host).expect("load");
     let options = Options { limits: Limits { steps: 100_000, call_depth: 10_000 }, ..Options::default() };
@@ -188,7 +198,7 @@ fn objects_sharing_kind_and_name_in_one_stack_get_distinct_files() {
         )
     };
     let text = format!(
-        "stack two {{\n  namespace one {{ tier = aux }}\n  namespace two {{ tier = aux }}\n{}{}}}\n",
+        "stack two {{\n  namespace one {{ tier = \"aux\" }}\n  namespace two {{ tier = \"aux\" }}\n{}{}}}\n",
         service("a", "one"),
         service("b", "two")
     );

@@ -77,8 +77,8 @@ fn an_edited_session_agrees_with_a_fresh_compilation_after_every_step() {
     };
     let steps: Vec<(&str, Step)> = vec![
         ("nothing changed", Box::new(|_: &mut BTreeMap<String, String>| {})),
-        ("a namespace tier misspelt", replace("freshrss.hl", "tier = aux", "tier = gold")),
-        ("fixed again", replace("freshrss.hl", "tier = gold", "tier = aux")),
+        ("a namespace tier misspelt", replace("freshrss.hl", "tier = \"aux\"", "tier = \"gold\"")),
+        ("fixed again", replace("freshrss.hl", "tier = \"gold\"", "tier = \"aux\"")),
         ("a comment added", replace("freshrss.hl", "stack freshrss", "// edited\nstack freshrss")),
         ("a port changed", replace("freshrss.hl", "port http = 80", "port http = 8080")),
         ("a syntax error", replace("immich.hl", "{", "{ {")),
@@ -88,13 +88,13 @@ fn an_edited_session_agrees_with_a_fresh_compilation_after_every_step() {
         (
             "a file added",
             Box::new(|f: &mut BTreeMap<String, String>| {
-                f.insert("extra.hl".into(), "stack extra {\n  namespace extra { tier = aux }\n}\n".into());
+                f.insert("extra.hl".into(), "stack extra {\n  namespace extra { tier = \"aux\" }\n}\n".into());
             }),
         ),
         (
             "a stack declared twice across files",
             Box::new(|f: &mut BTreeMap<String, String>| {
-                f.insert("extra2.hl".into(), "stack extra {\n  namespace extra2 { tier = aux }\n}\n".into());
+                f.insert("extra2.hl".into(), "stack extra {\n  namespace extra2 { tier = \"aux\" }\n}\n".into());
             }),
         ),
         (
@@ -115,11 +115,11 @@ fn an_edited_session_agrees_with_a_fresh_compilation_after_every_step() {
             Box::new(|f: &mut BTreeMap<String, String>| {
                 f.insert(
                     "extra.hl".into(),
-                    "stack extra {\n  depends_on = [extra3]\n  namespace extra { tier = aux }\n}\n".into(),
+                    "stack extra {\n  depends_on = [extra3]\n  namespace extra { tier = \"aux\" }\n}\n".into(),
                 );
                 f.insert(
                     "extra3.hl".into(),
-                    "stack extra3 {\n  depends_on = [extra]\n  namespace extra3 { tier = aux }\n}\n".into(),
+                    "stack extra3 {\n  depends_on = [extra]\n  namespace extra3 { tier = \"aux\" }\n}\n".into(),
                 );
             }),
         ),
@@ -159,7 +159,7 @@ fn single_file_updates_agree_with_replacing_the_whole_set() {
     one_by_one.set_files(inputs(&files));
     let mut edited = files.clone();
     if let Some(t) = edited.get_mut("freshrss.hl") {
-        *t = t.replacen("tier = aux", "tier = gold", 1);
+        *t = t.replacen("tier = \"aux\"", "tier = \"gold\"", 1);
     }
     for f in inputs(&edited) {
         one_by_one.set_file(f);

@@ -569,10 +569,10 @@ impl Emitter<'_> {
 
     fn namespace(&mut self, ns: &Namespace) {
         let mut l = BTreeMap::new();
-        if let Some(t) = ns.tier {
-            l.insert("tier".to_string(), t.label().to_string());
+        if let Some(policy) = ns.tier.as_ref().and_then(|t| self.facts.tier_policies.get(t)) {
+            l.insert("tier".to_string(), policy.label.clone());
         }
-        if ns.keel {
+        if ns.keel && self.facts.keel {
             l.insert("keel.sh/enrolled".into(), "true".into());
         }
         if ns.custom_quota {

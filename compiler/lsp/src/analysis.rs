@@ -138,6 +138,9 @@ pub struct Index {
     pub lets: HashMap<String, LetInfo>,
     /// Stack name → (file index, span of the name, description).
     pub stacks: BTreeMap<String, (usize, Span, Option<String>)>,
+    /// The names the workspace's `cluster` declares in its map-valued facts (`tiers`,
+    /// `storage_classes`), as written: what `tier = "..."` and `class = "..."` may be.
+    pub cluster_names: BTreeMap<String, Vec<String>>,
     pub files: Vec<File>,
 }
 
@@ -205,6 +208,19 @@ impl Index {
                         DeclBody::Expr(_) => None,
                     };
                     index.stacks.insert(n.name.clone(), (i, n.span, description));
+                }
+                if let Item::Decl(d) = item
+                    && d.kw.name == "cluster"
+                    && let DeclBody::Block(b) = &d.body
+                {
+                    for e in &b.entries {
+                        if let Entry::Field(f) = e
+                            && let ExprKind::Map(entries) = &f.value.kind
+                        {
+                            let keys = entries.iter().filter_map(|(k, _)| k.as_static());
+                            index.cluster_names.entry(f.name.name.clone()).or_default().extend(keys);
+                        }
+                    }
                 }
             }
             index.files.push(File { path, text, ast });

@@ -592,7 +592,9 @@ fn completion(
 
     // `field = <cursor>`: the values of the field's type.
     let value_of = before.rsplit_once('=').and_then(|(lhs, rhs)| {
-        let rhs_ok = rhs.trim().chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+        // A string being typed (`tier = "a`) counts too: the cluster's names are strings.
+        let rhs = rhs.trim().strip_prefix('"').unwrap_or(rhs.trim());
+        let rhs_ok = rhs.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
         // The name just before `=` (after a comment, a `{` or `,` too, not only a space).
         let lhs = lhs.trim_end();
         let field = &lhs[lhs.trim_end_matches(|c: char| c.is_alphanumeric() || c == '_' || c == '-').len()..];
@@ -605,7 +607,24 @@ fn completion(
     }
     .or_else(|| value_of.as_deref().and_then(|f| index.member_type(schema.as_deref(), f)));
 
-    if in_depends_on || expected.as_deref() == Some("StackRef") {
+    // A namespace's tier and a claim's class: the names the workspace's cluster declares.
+    let cluster_fact = match value_of.as_deref() {
+        Some("tier") if schema.as_deref() == Some("Namespace") => Some("tiers"),
+        Some("class") if schema.as_deref() != Some("IngressPolicy") => Some("storage_classes"),
+        _ => None,
+    };
+    let quote_typed = before.rsplit_once('=').is_some_and(|(_, rhs)| rhs.trim_start().starts_with('"'));
+    if let Some(fact) = cluster_fact.filter(|f| index.cluster_names.contains_key(*f)) {
+        for name in index.cluster_names.get(fact).into_iter().flatten() {
+            items.push(CompletionItem {
+                label: name.clone(),
+                kind: Some(CompletionItemKind::ENUM_MEMBER),
+                detail: Some(format!("cluster.{fact}")),
+                insert_text: Some(if quote_typed { name.clone() } else { format!("\"{name}\"") }),
+                ..Default::default()
+            });
+        }
+    } else if in_depends_on || expected.as_deref() == Some("StackRef") {
         for (name, (_, _, description)) in &index.stacks {
             items.push(CompletionItem {
                 label: name.clone(),

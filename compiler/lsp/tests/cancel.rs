@@ -12,7 +12,7 @@ fn a_request_cancelled_before_it_is_reached_is_answered_as_cancelled() {
     let dir = std::env::temp_dir().join(format!("hl-lsp-cancel-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let file = dir.join("a.hl");
-    let text = "stack a { namespace a { tier = aux } }\n";
+    let text = "stack a { namespace a { tier = \"aux\" } }\n";
     std::fs::write(&file, text).expect("write");
     let uri = format!("file://{}", file.display());
 

@@ -77,26 +77,61 @@ pub fn read_facts(prelude: &IndexMap<String, Value>) -> Facts {
             .map(|m| {
                 m.iter()
                     .filter_map(|(k, v)| {
-                        let tier = NamespaceTier::from_variant(k)?;
                         let p = v.as_record()?;
                         Some((
-                            tier,
+                            k.clone(),
                             TierPolicy {
-                                priority_class: string(p, "priority_class").unwrap_or_default(),
+                                label: string(p, "label").unwrap_or_else(|| k.clone()),
+                                priority_class: string(p, "priority_class"),
                                 guaranteed_memory: boolean(p, "guaranteed_memory").unwrap_or(false),
                                 default_cpu_milli: cpu_milli(p, "default_cpu"),
                                 default_memory: bytes(p, "default_memory"),
                                 default_memory_limit: bytes(p, "default_memory_limit"),
-                                quota_cpu_milli: cpu_milli(p, "quota_cpu"),
-                                quota_memory: bytes(p, "quota_memory"),
-                                quota_memory_limit: bytes(p, "quota_memory_limit"),
-                                quota_pods: int(p, "quota_pods").and_then(|i| u64::try_from(i).ok()).unwrap_or(0),
+                                quota_cpu_milli: if field(p, "quota_cpu").is_some() {
+                                    cpu_milli(p, "quota_cpu")
+                                } else {
+                                    u64::MAX
+                                },
+                                quota_memory: if field(p, "quota_memory").is_some() {
+                                    bytes(p, "quota_memory")
+                                } else {
+                                    u64::MAX
+                                },
+                                quota_memory_limit: if field(p, "quota_memory_limit").is_some() {
+                                    bytes(p, "quota_memory_limit")
+                                } else {
+                                    u64::MAX
+                                },
+                                quota_pods: int(p, "quota_pods")
+                                    .and_then(|i| u64::try_from(i).ok())
+                                    .unwrap_or(u64::MAX),
                             },
                         ))
                     })
                     .collect()
             })
             .unwrap_or_default(),
+        storage_classes: field(c, "storage_classes")
+            .and_then(Value::as_map)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| {
+                        let p = v.as_record()?;
+                        Some((
+                            k.clone(),
+                            StorageClassFacts {
+                                claim_suffix: string(p, "claim_suffix").unwrap_or_default(),
+                                encrypted: boolean(p, "encrypted").unwrap_or(false),
+                                needs_backup: boolean(p, "needs_backup").unwrap_or(false),
+                                node_local: boolean(p, "node_local").unwrap_or(false),
+                            },
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        default_storage_class: string(c, "default_storage_class"),
+        encrypted_storage_class: string(c, "encrypted_storage_class"),
         node_count: int(c, "node_count").unwrap_or(1),
         cluster_namespaces: strings(c, "namespaces"),
         gpu_taint_key: string(c, "gpu_taint_key").unwrap_or_default(),
@@ -393,6 +428,36 @@ fn span_of(r: &Record, name: &str, fallback: Span) -> Span {
     r.field_spans.get(name).copied().unwrap_or(fallback)
 }
 
+/// The span of the value the program gave `name`, or `fallback` for a default.
+fn value_span_of(r: &Record, name: &str, fallback: Span) -> Span {
+    if r.is_explicit(name) { field(r, name).map_or(fallback, |v| v.span) } else { fallback }
+}
+
+/// The spans of the values the program gave the fields of `r` (see [`ValueSpans`]).
+fn value_spans(r: &Record) -> ValueSpans {
+    let mut out = std::collections::BTreeMap::new();
+    for (k, v) in &r.fields {
+        if !r.is_explicit(k) {
+            continue;
+        }
+        out.insert(k.clone(), v.span);
+        match &v.kind {
+            ValueKind::List(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    out.insert(format!("{k}[{i}]"), item.span);
+                }
+            }
+            ValueKind::Map(m) => {
+                for (key, item) in m {
+                    out.insert(format!("{k}[{key}]"), item.span);
+                }
+            }
+            _ => {}
+        }
+    }
+    ValueSpans(out)
+}
+
 impl Reader<'_> {
     /// An NFS volume that names no server mounts from the cluster's `nfs_server`; without one
     /// either, it is reported (and left out).
@@ -465,16 +530,20 @@ impl Reader<'_> {
             // that its services do not report a second, cascading error.
             let tier = match nr.get("tier") {
                 _ if external => None,
-                // Already reported; any tier avoids a second, cascading report.
-                Some(v) if v.is_error() => Some(NamespaceTier::Aux),
-                _ => variant(nr, "tier").and_then(|t| NamespaceTier::from_variant(&t)),
+                // Already reported; a tier (with no policy) avoids a second, cascading report.
+                Some(v) if v.is_error() => Some(String::new()),
+                Some(v) => v.as_str().map(|t| {
+                    self.declared_in_cluster("tier", t, v.span, "tiers", self.facts.tier_policies.keys());
+                    t.to_string()
+                }),
+                None => None,
             };
             namespaces.push(Namespace {
                 name: n.clone(),
                 span: nspan,
                 external,
                 tier,
-                keel: !external && boolean(nr, "keel").unwrap_or(false),
+                keel: !external && boolean(nr, "keel").unwrap_or(false) && self.keel_declared(nr, nspan),
                 custom_quota: !external && boolean(nr, "custom_quota").unwrap_or(false),
                 custom_limitrange: !external && boolean(nr, "custom_limitrange").unwrap_or(false),
                 tls: !external && boolean(nr, "tls").unwrap_or(true),
@@ -577,7 +646,7 @@ impl Reader<'_> {
         for (n, r, mspan) in records(rec, "manifest") {
             let (Some(api_version), Some(kind)) = (string(r, "api_version"), string(r, "kind")) else { continue };
             let namespace = string(r, "namespace");
-            let namespace_span = span_of(r, "namespace", mspan);
+            let namespace_span = value_span_of(r, "namespace", mspan);
             let mut body = serde_json::Map::new();
             if let Some(spec) = field(r, "spec").filter(|v| !v.is_null()) {
                 body.insert("spec".into(), to_json(spec));
@@ -619,11 +688,7 @@ impl Reader<'_> {
             name: name.to_string(),
             span,
             state_tier: int(rec, "state_tier").unwrap_or(1),
-            state_tier_span: if rec.is_explicit("state_tier") {
-                rec.field_spans.get("state_tier").copied().unwrap_or(span)
-            } else {
-                span
-            },
+            state_tier_span: value_span_of(rec, "state_tier", span),
             owner: field(rec, "owner").and_then(|v| v.as_str().map(|s| (s.to_string(), v.span))),
             helm: records(rec, "helm")
                 .into_iter()
@@ -653,6 +718,7 @@ impl Reader<'_> {
                                 code: k.clone(),
                                 reason: reason.to_string(),
                                 span: v.span,
+                                code_span: v.span,
                             })
                         })
                         .collect()
@@ -693,6 +759,18 @@ impl Reader<'_> {
                     .with_help(format!("name them apart, such as `{n}-tcp` and `{n}-udp`")),
                 );
             }
+        }
+        // A negative count is no count: Kubernetes refuses the object. Read as the default.
+        if let Some(n) = int(r, "replicas").filter(|n| *n < 0) {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::OutOfRange,
+                    format!("{n} is out of range for `replicas`"),
+                    value_span_of(r, "replicas", span),
+                    "must be 0 or more",
+                )
+                .with_help("`replicas = 0` keeps the workload declared with no pods running"),
+            );
         }
         let volumes: Vec<Volume> =
             records(r, "volume").into_iter().filter_map(|(vn, vr, vs)| self.volume(name, vn, vr, vs)).collect();
@@ -780,12 +858,13 @@ impl Reader<'_> {
         Service {
             name: name.to_string(),
             span,
+            values: value_spans(r),
             kind,
             namespace: namespace.to_string(),
             namespace_span: span,
             image: string(r, "image").unwrap_or_default(),
             container_name: string(r, "container_name").unwrap_or_else(|| name.to_string()),
-            replicas: int(r, "replicas").unwrap_or(1),
+            replicas: int(r, "replicas").filter(|n| *n >= 0).unwrap_or(1),
             schedule,
             time_zone: string(r, "time_zone"),
             suspend: boolean(r, "suspend").unwrap_or(false),
@@ -833,7 +912,8 @@ impl Reader<'_> {
     }
 
     fn volume(&mut self, service: &str, name: &str, r: &Record, span: Span) -> Option<Volume> {
-        let source = self.with_nfs_server(volume_source(service, name, r)?, name, span)?;
+        let source = self.volume_source(service, name, r, span)?;
+        let source = self.with_nfs_server(source, name, span)?;
         if r.get("mount").is_some_and(Value::is_error) {
             // Reported where it failed; a volume half-read would only cascade.
             return None;
@@ -938,6 +1018,7 @@ impl Reader<'_> {
         Some(Expose {
             name: string(e, "name").unwrap_or_else(|| service.to_string()),
             span,
+            values: value_spans(e),
             service_type: variant(e, "type").unwrap_or_else(|| "ClusterIP".into()),
             ports,
             lb_ip: string(e, "lb_ip"),
@@ -980,7 +1061,9 @@ impl Reader<'_> {
         }
         if chart_backend.is_none() && backend_default.is_none() {
             // Declared on the stack: nothing to route to unless a chart's Service is named.
-            if !r.get("chart_backend").is_some_and(Value::is_error) {
+            // A chart backend that was written but could not be read (an error inside it, such
+            // as a port out of range, already reported) is not reported again as missing.
+            if !r.get("chart_backend").is_some_and(|v| v.is_error() || (r.is_explicit("chart_backend") && !v.is_null())) {
                 self.diags.push(
                     Diagnostic::new(
                         Code::IngressBackend,
@@ -1053,6 +1136,7 @@ impl Reader<'_> {
         Some(Ingress {
             name: name.to_string(),
             span,
+            values: value_spans(r),
             namespace: namespace.to_string(),
             host,
             auth,
@@ -1132,9 +1216,11 @@ impl Reader<'_> {
                 format!(
                     "ingress `{ingress}` routes to a Service of Helm release `{release}`, which this stack does not declare"
                 ),
-                v.span,
+                // The release's name as the caller wrote it (`helm_backend("...", ...)`).
+                created_by.payload.as_ref().map_or(v.span, |p| p.span),
                 "no such `helm` release",
-            );
+            )
+            .with_label(v.span, "the chart's Service");
             d = match did_you_mean(release, self.helm_names.iter().map(String::as_str)) {
                 Some(h) => d.with_help(format!("did you mean `{h}`?")),
                 None => d.with_help("declare the release with `helm <name> { chart = ..., repo = ... }`, or use `operator_backend(...)` for a Service an operator creates"),
@@ -1154,7 +1240,7 @@ impl Reader<'_> {
         namespaces: &[Namespace],
     ) -> Option<(String, Span)> {
         if let Some(n) = string(r, "namespace") {
-            return Some((n, span_of(r, "namespace", span)));
+            return Some((n, value_span_of(r, "namespace", span)));
         }
         let why = match home_namespace(namespaces) {
             Ok(home) => return Some((home.name.clone(), span)),
@@ -1256,7 +1342,8 @@ impl Reader<'_> {
         namespace: String,
         namespace_span: Span,
     ) -> Option<StackVolume> {
-        let source = self.with_nfs_server(volume_source(stack, name, r)?, name, span)?;
+        let source = self.volume_source(stack, name, r, span)?;
+        let source = self.with_nfs_server(source, name, span)?;
         if !matches!(source, VolumeSource::Pvc { .. } | VolumeSource::Nfs { inline: false, .. }) {
             self.diags.push(
                 Diagnostic::new(
@@ -1390,6 +1477,7 @@ impl Reader<'_> {
                 fields,
                 env_value_from,
                 name: cn.clone(),
+                values: value_spans(cr),
                 image: string(cr, "image").unwrap_or_default(),
                 command: strings(cr, "command"),
                 args: strings(cr, "args"),
@@ -1419,66 +1507,181 @@ fn home_namespace(namespaces: &[Namespace]) -> Result<&Namespace, String> {
     }
 }
 
-/// The source of a volume record; claim names default to `<owner>-<volume>` (with the class's
-/// suffix for Proxmox claims), the owner being the service or the stack that declares it.
-fn volume_source(owner: &str, name: &str, r: &Record) -> Option<VolumeSource> {
-    let src = field(r, "source").and_then(Value::as_enum)?;
-    let payload = src.payload.as_ref();
-    let source = match src.variant.as_str() {
-        "pvc" => {
-            let p = payload.and_then(Value::as_record)?;
-            let class = variant(p, "class").unwrap_or_else(|| "proxmox-lvm".into());
-            let suffix = match class.as_str() {
-                "proxmox-lvm" => "-proxmox",
-                "proxmox-lvm-encrypted" => "-encrypted",
-                _ => "",
-            };
-            let size = quantity(p, "size").unwrap_or_else(|| "1Gi".into());
-            // The autoresizer's annotations only where the program bounds the claim: the
-            // Terraform writes them claim by claim, and a bound hl made up would change what
-            // it deploys.
-            let autoresize = quantity(p, "limit").map(|limit| Autoresize {
-                limit,
-                threshold: string(p, "threshold").unwrap_or_else(|| "10%".into()),
-                increase: string(p, "increase").unwrap_or_else(|| "100%".into()),
+impl Reader<'_> {
+    /// The source of a volume record; claim names default to `<owner>-<volume>` and the class's
+    /// `claim_suffix`, the owner being the service or the stack that declares it.
+    fn volume_source(&mut self, owner: &str, name: &str, r: &Record, span: Span) -> Option<VolumeSource> {
+        let src = field(r, "source").and_then(Value::as_enum)?;
+        let payload = src.payload.as_ref();
+        let source = match src.variant.as_str() {
+            "pvc" => {
+                let p = payload.and_then(Value::as_record)?;
+                let class = self.storage_class(name, p, span)?;
+                let suffix = self.facts.storage_classes.get(&class).map(|c| c.claim_suffix.clone()).unwrap_or_default();
+                let size = quantity(p, "size").unwrap_or_else(|| "1Gi".into());
+                // The autoresizer's annotations only where the program bounds the claim: the
+                // Terraform writes them claim by claim, and a bound hl made up would change what
+                // it deploys.
+                let autoresize = quantity(p, "limit").map(|limit| Autoresize {
+                    limit,
+                    threshold: string(p, "threshold").unwrap_or_else(|| "10%".into()),
+                    increase: string(p, "increase").unwrap_or_else(|| "100%".into()),
+                });
+                VolumeSource::Pvc {
+                    claim: string(p, "claim").unwrap_or_else(|| format!("{owner}-{name}{suffix}")),
+                    size,
+                    class,
+                    autoresize,
+                    access: variant(p, "access").unwrap_or_else(|| "ReadWriteOnce".into()),
+                }
+            }
+            "nfs" => {
+                let p = payload.and_then(Value::as_record)?;
+                VolumeSource::Nfs {
+                    claim: string(p, "claim").unwrap_or_else(|| format!("{owner}-{name}")),
+                    path: string(p, "path")?,
+                    server: string(p, "server").unwrap_or_default(),
+                    size: quantity(p, "size").unwrap_or_else(|| "10Gi".into()),
+                    access: variant(p, "access").unwrap_or_else(|| "ReadWriteMany".into()),
+                    inline: boolean(p, "inline").unwrap_or(false),
+                }
+            }
+            "template" => {
+                let p = payload.and_then(Value::as_record)?;
+                VolumeSource::Template {
+                    size: quantity(p, "size").unwrap_or_else(|| "1Gi".into()),
+                    class: self.storage_class(name, p, span)?,
+                    access: variant(p, "access").unwrap_or_else(|| "ReadWriteOnce".into()),
+                }
+            }
+            "claim" => VolumeSource::Claim(payload.and_then(Value::as_str)?.to_string()),
+            "config_map" => VolumeSource::ConfigMap(payload.and_then(Value::as_str)?.to_string()),
+            "secret" => VolumeSource::Secret(payload.and_then(Value::as_str)?.to_string()),
+            "host_path" => {
+                let p = payload.and_then(Value::as_record)?;
+                VolumeSource::HostPath { path: string(p, "path")?, kind: string(p, "type") }
+            }
+            _ => VolumeSource::EmptyDir,
+        };
+        Some(source)
+    }
+
+    /// A claim's StorageClass: the one it names, else the cluster's encrypted class (for an
+    /// `encrypted` claim) or its default class. Each must be declared in `cluster.storage_classes`;
+    /// a class that is not, or a claim left with none, is E0214 (and the volume left out).
+    fn storage_class(&mut self, volume: &str, p: &Record, span: Span) -> Option<String> {
+        if p.get("class").is_some_and(Value::is_error) {
+            return None;
+        }
+        if let Some(v) = field(p, "class") {
+            let class = v.as_str()?.to_string();
+            let known = self.declared_in_cluster(
+                "storage class",
+                &class,
+                v.span,
+                "storage_classes",
+                self.facts.storage_classes.keys(),
+            );
+            return known.then_some(class);
+        }
+        let encrypted = boolean(p, "encrypted").unwrap_or(false);
+        let (chosen, fact) = if encrypted {
+            (self.facts.encrypted_storage_class.clone(), "encrypted_storage_class")
+        } else {
+            (self.facts.default_storage_class.clone(), "default_storage_class")
+        };
+        let Some(class) = chosen else {
+            self.diags.push(
+            Diagnostic::new(
+                Code::NotInCluster,
+                format!(
+                    "volume `{volume}` names no storage class, and the cluster declares no `{fact}`"
+                ),
+                span,
+                "which StorageClass?",
+            )
+            .with_help(format!(
+                "pass `class = \"...\"` (one of `cluster.storage_classes`), or declare `cluster {{ {fact} = \"...\" }}`"
+            )),
+        );
+            return None;
+        };
+        if self.facts.storage_classes.contains_key(&class) {
+            return Some(class);
+        }
+        // The cluster's own facts disagree: nothing in the stack to change.
+        self.diags.push(
+            Diagnostic::new(
+                Code::NotInCluster,
+                format!(
+                    "volume `{volume}` gets the cluster's `{fact}` `{class}`, which is not one of its `storage_classes`"
+                ),
+                span,
+                "no such class",
+            )
+            .with_help(format!("declare `{class}` in `cluster {{ storage_classes = {{ ... }} }}`, or change `{fact}`")),
+        );
+        None
+    }
+
+    /// Whether a namespace's `keel = true` has a Keel to enroll in (`cluster.keel`); E0214 when not.
+    fn keel_declared(&mut self, nr: &Record, nspan: Span) -> bool {
+        if self.facts.keel {
+            return true;
+        }
+        self.diags.push(
+            Diagnostic::new(
+                Code::NotInCluster,
+                "the namespace enrolls in Keel, and the cluster runs no Keel",
+                span_of(nr, "keel", nspan),
+                "`cluster.keel` is not set",
+            )
+            .with_help("remove `keel = true`, or declare `cluster { keel = true }` if the cluster runs Keel"),
+        );
+        false
+    }
+
+    /// Whether `name` is one of the cluster's `fact` (`tiers`, `storage_classes`); when it is
+    /// not, E0214 at `span`, with the declared names and the closest one.
+    fn declared_in_cluster<'k>(
+        &mut self,
+        what: &str,
+        name: &str,
+        span: Span,
+        fact: &str,
+        declared: impl Iterator<Item = &'k String> + Clone,
+    ) -> bool {
+        if declared.clone().any(|d| d == name) {
+            return true;
+        }
+        let list: Vec<String> = declared.clone().map(|d| format!("`{d}`")).collect();
+        let mut d = Diagnostic::new(
+            Code::NotInCluster,
+            format!("{what} `{name}` is not one the cluster declares"),
+            span,
+            format!("not in `cluster.{fact}`"),
+        );
+        let close = hl_diagnostics::did_you_mean(name, declared.clone().map(String::as_str));
+        if let Some(close) = close {
+            d = d.with_help(format!("did you mean `{close}`?"));
+        }
+        // One fix per declared name, the close one preferred (an editor may apply it at once).
+        for other in declared {
+            d.fixes.push(hl_diagnostics::Fix {
+                title: format!("Change to `{other}`"),
+                span,
+                replacement: format!("\"{other}\""),
+                preferred: close == Some(other.as_str()),
             });
-            VolumeSource::Pvc {
-                claim: string(p, "claim").unwrap_or_else(|| format!("{owner}-{name}{suffix}")),
-                size,
-                class,
-                autoresize,
-                access: variant(p, "access").unwrap_or_else(|| "ReadWriteOnce".into()),
-            }
         }
-        "nfs" => {
-            let p = payload.and_then(Value::as_record)?;
-            VolumeSource::Nfs {
-                claim: string(p, "claim").unwrap_or_else(|| format!("{owner}-{name}")),
-                path: string(p, "path")?,
-                server: string(p, "server").unwrap_or_default(),
-                size: quantity(p, "size").unwrap_or_else(|| "10Gi".into()),
-                access: variant(p, "access").unwrap_or_else(|| "ReadWriteMany".into()),
-                inline: boolean(p, "inline").unwrap_or(false),
-            }
-        }
-        "template" => {
-            let p = payload.and_then(Value::as_record)?;
-            VolumeSource::Template {
-                size: quantity(p, "size").unwrap_or_else(|| "1Gi".into()),
-                class: variant(p, "class").unwrap_or_else(|| "proxmox-lvm".into()),
-                access: variant(p, "access").unwrap_or_else(|| "ReadWriteOnce".into()),
-            }
-        }
-        "claim" => VolumeSource::Claim(payload.and_then(Value::as_str)?.to_string()),
-        "config_map" => VolumeSource::ConfigMap(payload.and_then(Value::as_str)?.to_string()),
-        "secret" => VolumeSource::Secret(payload.and_then(Value::as_str)?.to_string()),
-        "host_path" => {
-            let p = payload.and_then(Value::as_record)?;
-            VolumeSource::HostPath { path: string(p, "path")?, kind: string(p, "type") }
-        }
-        _ => VolumeSource::EmptyDir,
-    };
-    Some(source)
+        d = d.with_note(if list.is_empty() {
+            format!("the cluster declares no {fact}: add `{name}` to `cluster {{ {fact} = {{ ... }} }}`")
+        } else {
+            format!("the cluster declares {}", list.join(", "))
+        });
+        self.diags.push(d);
+        false
+    }
 }
 
 /// Names a stack cannot have: `k8s/flux/` holds the Flux objects of all stacks, one file per
@@ -1584,6 +1787,7 @@ fn read_proxmox(root: &Record) -> Proxmox {
         .map(|(n, v, span)| Vm {
             name: n.clone(),
             span,
+            values: value_spans(v),
             vmid: int(v, "vmid").unwrap_or(0),
             cores: int(v, "cores").unwrap_or(4),
             sockets: int(v, "sockets").unwrap_or(1),
@@ -1631,6 +1835,7 @@ fn read_proxmox(root: &Record) -> Proxmox {
                     ip: string(nic, "ip"),
                     mac: string(nic, "mac"),
                     span: nspan,
+                    values: value_spans(nic),
                 })
                 .collect(),
             template: field(v, "template").and_then(|t| t.as_str().map(|s| (s.to_string(), t.span))),

@@ -2,6 +2,27 @@
 
 use hl_diagnostics::Span;
 
+/// Where the program wrote the values of a declaration's fields, so that a finding points at
+/// the value the user must change (`replicas = 1`, a literal secret, a `vmid`) rather than at
+/// the declaration: for each field set explicitly (not a schema default), the span of its value,
+/// and for a list's items and a map's entries the spans of `field[index]` and `field[key]`
+/// (`pci[0]`, `env[DB_PASSWORD]`). A value made by a function points where the function's
+/// caller wrote it when it was an argument (`k8s_worker(204, ...)`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ValueSpans(pub std::collections::BTreeMap<String, Span>);
+
+impl ValueSpans {
+    /// The span of the value at `key`, if the program wrote one.
+    pub fn get(&self, key: &str) -> Option<Span> {
+        self.0.get(key).copied()
+    }
+
+    /// The span of the value at `key`, or `fallback` (the declaration) when it was not written.
+    pub fn at(&self, key: &str, fallback: Span) -> Span {
+        self.get(key).unwrap_or(fallback)
+    }
+}
+
 /// The whole homelab as declared: what every later stage (emitters, the stack graph, the
 /// domain checks) reads.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -105,9 +126,15 @@ pub struct Facts {
     pub forbidden_dependencies: Vec<(String, String, String)>,
     /// Vault KV paths any stack may read (first segment under `secret/`).
     pub shared_vault_paths: Vec<String>,
-    /// What each Namespace tier gets from Kyverno; a tier without a policy has no entry, and
-    /// its namespaces are not quota-checked.
-    pub tier_policies: std::collections::BTreeMap<NamespaceTier, TierPolicy>,
+    /// The Namespace tiers by name, with what each gets from Kyverno; a namespace may only
+    /// name one of them.
+    pub tier_policies: std::collections::BTreeMap<String, TierPolicy>,
+    /// The StorageClasses claims may name, by name.
+    pub storage_classes: std::collections::BTreeMap<String, StorageClassFacts>,
+    /// The class of a claim that names none.
+    pub default_storage_class: Option<String>,
+    /// The class of an encrypted claim that names none.
+    pub encrypted_storage_class: Option<String>,
     /// How many Kubernetes Nodes run pods: a DaemonSet counts this many pods against its
     /// namespace's quota.
     pub node_count: i64,
@@ -155,6 +182,19 @@ impl Facts {
     pub fn stack_label(&self) -> String {
         format!("{}/stack", self.label_domain)
     }
+}
+
+/// What hlc knows of one StorageClass (`cluster.storage_classes`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StorageClassFacts {
+    /// Appended to a claim's default name.
+    pub claim_suffix: String,
+    /// Encrypted at rest: what a sensitive service's claims need (E0512).
+    pub encrypted: bool,
+    /// Every claim must be copied by a backup job (E0513).
+    pub needs_backup: bool,
+    /// Node-local and unreplicated (E0511).
+    pub node_local: bool,
 }
 
 /// What the workspace makes of one rule (`rules` of `cluster`).
@@ -221,8 +261,11 @@ pub struct HomepageFacts {
 /// Kyverno's per-tier defaults and quota, in millicores and bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TierPolicy {
-    /// The PriorityClass given to the tier's pods (`tier-4-aux`).
-    pub priority_class: String,
+    /// The value of the namespace's `tier` label (`4-aux`): the policy's `label`, else the
+    /// tier's name.
+    pub label: String,
+    /// The PriorityClass given to the tier's pods (`tier-4-aux`), if any.
+    pub priority_class: Option<String>,
     /// Pods of the tier must be Guaranteed for memory (request equal to limit, E0523).
     pub guaranteed_memory: bool,
     /// LimitRange default CPU request for a container that sets none, in millicores.
@@ -232,7 +275,8 @@ pub struct TierPolicy {
     /// LimitRange default memory limit, in bytes: what a container that sets neither a memory
     /// request nor a limit counts against the quota.
     pub default_memory_limit: u64,
-    /// ResourceQuota hard limit on the namespace's summed CPU requests, in millicores.
+    /// ResourceQuota hard limit on the namespace's summed CPU requests, in millicores. Each
+    /// limit the tier leaves out is `u64::MAX`: nothing exceeds it.
     pub quota_cpu_milli: u64,
     /// ResourceQuota hard limit on the namespace's summed memory requests, in bytes.
     pub quota_memory: u64,
@@ -268,8 +312,11 @@ pub struct Waiver {
     pub code: String,
     /// Why the stack accepts the warning. A blank reason is itself an error (E0591).
     pub reason: String,
-    /// The reason string, where diagnostics about the waiver point.
+    /// The reason string, where diagnostics about the reason point.
     pub span: Span,
+    /// The code or name as written (the map key), where diagnostics about the code point; the
+    /// reason's span when the key's place is not known.
+    pub code_span: Span,
 }
 
 /// A stack: the unit that is applied on its own (one `k8s/<stack>/` directory, one Flux
@@ -450,60 +497,6 @@ pub struct HelmRelease {
     pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
-/// A Namespace tier: the `tier` label of a namespace, from which Kyverno derives its
-/// PriorityClass, default container resources (LimitRange) and ResourceQuota. It is a separate
-/// axis from the State tier of the stack. Ordered from `Core` (0) to `Aux` (4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum NamespaceTier {
-    /// Tier 0, `0-core`: what everything else needs, such as ingress, DNS, VPN, auth and
-    /// monitoring.
-    Core,
-    /// Tier 1, `1-cluster`: shared cluster services such as Redis, metrics and security.
-    Cluster,
-    /// Tier 2, `2-gpu`: the GPU workloads (Immich, Ollama, Frigate).
-    Gpu,
-    /// Tier 3, `3-edge`: user-facing services such as mail, file sync and dashboards.
-    Edge,
-    /// Tier 4, `4-aux`: the least critical, such as blogs, tools and experiments.
-    Aux,
-}
-
-impl NamespaceTier {
-    /// The value of the namespace's `tier` label.
-    pub fn label(self) -> &'static str {
-        match self {
-            NamespaceTier::Core => "0-core",
-            NamespaceTier::Cluster => "1-cluster",
-            NamespaceTier::Gpu => "2-gpu",
-            NamespaceTier::Edge => "3-edge",
-            NamespaceTier::Aux => "4-aux",
-        }
-    }
-
-    /// The tier of an hl `NamespaceTier` variant (`core`, `cluster`, `gpu`, `edge`, `aux`); `None`
-    /// for any other text, including a label such as `4-aux`.
-    ///
-    /// ```
-    /// use hl_model::NamespaceTier;
-    ///
-    /// let tier = NamespaceTier::from_variant("aux");
-    /// assert_eq!(tier, Some(NamespaceTier::Aux));
-    /// assert_eq!(tier.map(NamespaceTier::label), Some("4-aux"));
-    /// assert_eq!(NamespaceTier::from_variant("4-aux"), None);
-    /// assert!(NamespaceTier::Core < NamespaceTier::Aux); // ordered by tier number
-    /// ```
-    pub fn from_variant(v: &str) -> Option<Self> {
-        Some(match v {
-            "core" => NamespaceTier::Core,
-            "cluster" => NamespaceTier::Cluster,
-            "gpu" => NamespaceTier::Gpu,
-            "edge" => NamespaceTier::Edge,
-            "aux" => NamespaceTier::Aux,
-            _ => return None,
-        })
-    }
-}
-
 /// A Kubernetes namespace that a stack creates (or, when `external`, only uses), with its
 /// Namespace tier and its opt-outs from the tier's Kyverno defaults.
 #[derive(Clone, Debug, PartialEq)]
@@ -517,7 +510,7 @@ pub struct Namespace {
     /// The Namespace tier; `None` when not set, which is a warning (the namespace then gets the
     /// fallback LimitRange, no quota and no priority). A tier that failed to evaluate reads as
     /// `Aux`, so that the mistake is reported once.
-    pub tier: Option<NamespaceTier>,
+    pub tier: Option<String>,
     /// Enrolled in Keel (`keel.sh/enrolled=true`): Keel keeps its workloads' images updated.
     pub keel: bool,
     /// Opted out of the tier's ResourceQuota (`resource-governance/custom-quota`); its requests
@@ -585,6 +578,8 @@ pub struct Service {
     pub name: String,
     /// The `service <name>` declaration; most findings about the service point here.
     pub span: Span,
+    /// Where its fields' values are written: findings about one value point there.
+    pub values: ValueSpans,
     /// The workload it becomes.
     pub kind: WorkloadKind,
     /// Where the workload goes: the service's `namespace`, or the stack's only namespace.
@@ -714,6 +709,8 @@ pub struct Pdb {
 pub struct Container {
     /// The container's name (its entry's name).
     pub name: String,
+    /// Where its fields' values are written.
+    pub values: ValueSpans,
     /// Its image reference as written; empty when it failed to evaluate.
     pub image: String,
     /// Its command, replacing the image's entrypoint; empty keeps the image's.
@@ -961,6 +958,8 @@ pub struct Ingress {
     pub name: String,
     /// The `ingress <name>` declaration; most findings about the ingress point here.
     pub span: Span,
+    /// Where its fields' values are written.
+    pub values: ValueSpans,
     /// The namespace of its backend: that of its service or frontend, or for an ingress on the
     /// stack its `namespace` or the stack's only namespace.
     pub namespace: String,
@@ -1111,6 +1110,8 @@ pub struct Expose {
     pub name: String,
     /// Its declaration, or the service (or frontend) when it was defaulted.
     pub span: Span,
+    /// Where its fields' values are written (`lb_ip`).
+    pub values: ValueSpans,
     /// The Service type as written: `ClusterIP` (the default), `LoadBalancer`, `NodePort`, or
     /// `headless` (a ClusterIP Service without a cluster IP).
     pub service_type: String,
@@ -1284,8 +1285,10 @@ pub struct VmNic {
     pub ip: Option<String>,
     /// A fixed MAC address; `None` lets Proxmox choose.
     pub mac: Option<String>,
-    /// The `nic <slot>` declaration; address findings point here.
+    /// The `nic <slot>` declaration.
     pub span: Span,
+    /// Where its fields' values are written: address and segment findings point there.
+    pub values: ValueSpans,
 }
 
 /// Cloud-init settings of a managed VM cloned from a template (whose snippet is its user data).
@@ -1306,6 +1309,8 @@ pub struct Vm {
     pub name: String,
     /// The `vm <name>` declaration.
     pub span: Span,
+    /// Where its fields' values are written (`vmid`, `pci[0]`).
+    pub values: ValueSpans,
     /// Its Proxmox VM ID, unique among VMs and templates.
     pub vmid: i64,
     /// Cores per socket (4 by default).

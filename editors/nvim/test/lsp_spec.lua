@@ -1,7 +1,7 @@
 -- Headless checks of the Neovim plugin against the real language server, run by test/lsp.sh
 -- in a scratch directory that holds a copy of stacks/ (the buffer is changed, never written).
 -- The server is $HLC_BIN, started through require('hl').setup(). The steps: open
--- stacks/freshrss.hl, break a Namespace tier and wait for the server's E0206, hover an enum
+-- stacks/freshrss.hl, break a Namespace tier and wait for the server's E0214, hover an enum
 -- variant and compare the text with the standard library's doc comment, undo the break and
 -- wait for the diagnostics to go, then stop the server and check that it exited cleanly.
 
@@ -125,21 +125,21 @@ local function run()
     ('root %s, file %s'):format(tostring(client.config.root_dir), tostring(path))
   )
 
-  -- Break the Namespace tier: `tier = gold` is E0206 (not a variant of NamespaceTier).
-  local lnum, col = find(bufnr, 'tier = aux')
-  if not check(lnum ~= nil, file .. ' has `tier = aux`') then
+  -- Break the Namespace tier: `tier = "gold"` is E0214 (not a tier the cluster declares).
+  local lnum, col = find(bufnr, 'tier = "aux"')
+  if not check(lnum ~= nil, file .. ' has `tier = "aux"`') then
     return
   end
   local original = vim.api.nvim_buf_get_lines(bufnr, lnum - 1, lnum, false)[1]
-  local broken = original:gsub('tier = aux', 'tier = gold')
+  local broken = original:gsub('tier = "aux"', 'tier = "gold"')
   vim.api.nvim_buf_set_lines(bufnr, lnum - 1, lnum, false, { broken })
 
   start = uv.hrtime()
-  local e0206
+  local e0214
   vim.wait(TIMEOUT, function()
     for _, d in ipairs(vim.diagnostic.get(bufnr)) do
-      if d.code == 'E0206' then
-        e0206 = d
+      if d.code == 'E0214' then
+        e0214 = d
         return true
       end
     end
@@ -147,22 +147,22 @@ local function run()
   end, 50)
   if
     not check(
-      e0206 ~= nil,
-      'E0206 is reported for `tier = gold`',
+      e0214 ~= nil,
+      'E0214 is reported for `tier = "gold"`',
       ('after %s the diagnostics are [%s]'):format(elapsed(start), codes(vim.diagnostic.get(bufnr)))
     )
   then
     return
   end
-  io.stdout:write(('     (E0206 after %s: %s)\n'):format(elapsed(start), e0206.message:gsub('\n.*', '')))
+  io.stdout:write(('     (E0214 after %s: %s)\n'):format(elapsed(start), e0214.message:gsub('\n.*', '')))
   local gold = col + #'tier = '
   check(
-    e0206.lnum == lnum - 1 and e0206.col == gold,
-    'E0206 points at `gold`',
-    ('at %d:%d, expected %d:%d'):format(e0206.lnum, e0206.col, lnum - 1, gold)
+    e0214.lnum == lnum - 1 and e0214.col == gold,
+    'E0214 points at `"gold"`',
+    ('at %d:%d, expected %d:%d'):format(e0214.lnum, e0214.col, lnum - 1, gold)
   )
-  check(e0206.severity == vim.diagnostic.severity.ERROR, 'E0206 is an error', tostring(e0206.severity))
-  check(e0206.message:find('aux', 1, true) ~= nil, 'the message lists the valid tiers', e0206.message)
+  check(e0214.severity == vim.diagnostic.severity.ERROR, 'E0214 is an error', tostring(e0214.severity))
+  check(e0214.message:find('aux', 1, true) ~= nil, 'the message lists the valid tiers', e0214.message)
 
   -- Hover on `proxied` (an Ingress's `dns`): the variant of DnsType and the stdlib's words on it.
   local plnum, pcol = find(bufnr, '= proxied')
@@ -201,7 +201,7 @@ local function run()
   end, 50)
   check(
     cleared,
-    'the diagnostics clear once `tier = aux` is back',
+    'the diagnostics clear once `tier = "aux"` is back',
     ('after %s: [%s]'):format(elapsed(start), codes(vim.diagnostic.get(bufnr)))
   )
   if cleared then

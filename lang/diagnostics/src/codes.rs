@@ -101,6 +101,7 @@ codes! {
     NotCallable        = "E0211" "not-callable"          Error   "a value that is not a function is called";
     TemplateError      = "E0212" "template-error"        Error   "a template uses a value it is not given, or holds what templates cannot";
     InvalidYaml        = "E0213" "invalid-yaml"          Error   "`yaml` is given text that is not a YAML document";
+    NotInCluster       = "E0214" "not-in-cluster"        Error   "a Namespace tier, StorageClass or cluster software (Keel) is not one the workspace's cluster declares";
     // Evaluation
     EvaluationLimit    = "E0301" "evaluation-limit"      Error   "evaluation took more steps or deeper recursion than allowed";
     CyclicDefinition   = "E0302" "cyclic-definition"     Error   "a value is defined in terms of itself";
@@ -121,9 +122,9 @@ codes! {
     InternalAllowlist  = "E0505" "internal-allowlist"    Warning "an `internal` ingress does not carry the home-LANs allow-list";
     AuthWithoutProvider = "E0506" "auth-without-provider" Error  "an ingress asks for `required` or `public` auth, and the workspace names no provider to enforce it";
     // Domain checks: storage
-    LocalPath          = "E0511" "local-path"            Warning "a claim uses the node-local `local-path` StorageClass";
+    LocalPath          = "E0511" "local-path"            Warning "a claim uses a StorageClass the cluster marks node-local (such as `local-path`)";
     SensitiveUnencrypted = "E0512" "sensitive-unencrypted" Error "a sensitive service keeps data on an unencrypted claim";
-    NoBackup           = "E0513" "no-backup"             Warning "a Proxmox-LVM claim has no backup job";
+    NoBackup           = "E0513" "no-backup"             Warning "a claim of a StorageClass the cluster marks `needs_backup` has no backup job";
     SqliteOnNfs        = "E0514" "sqlite-on-nfs"         Error   "a SQLite database is placed on NFS";
     BackupCoverage     = "E0515" "backup-coverage"       Warning "a volume does not reach all three copies of 3-2-1 and declares no reason";
     BackupOverlap      = "E0516" "backup-overlap"        Warning "two backup jobs write to the same storage in the same minute";

@@ -131,7 +131,7 @@ impl SourceFile {
 /// use hl_diagnostics::{LineCol, Sources, Span};
 ///
 /// let mut sources = Sources::new();
-/// let id = sources.add("stacks/freshrss.hl", "stack freshrss {\n  namespace freshrss { tier = aux }\n}\n");
+/// let id = sources.add("stacks/freshrss.hl", "stack freshrss {\n  namespace freshrss { tier = \"aux\" }\n}\n");
 /// let file = sources.get(id).expect("just added");
 ///
 /// let offset = file.text.find("aux").expect("in the text");

@@ -11,7 +11,7 @@ fn parses_a_stack() {
 // The RSS reader.
 stack freshrss {
   depends_on = [platform]
-  namespace freshrss { tier = aux }
+  namespace freshrss { tier = "aux" }
   /// the app
   service freshrss {
     image = "freshrss/freshrss"

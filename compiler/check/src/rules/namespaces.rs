@@ -1,4 +1,4 @@
-//! Namespaces: a tier on each, requests within the tier's quota, Guaranteed memory in tiers 0-2.
+//! Namespaces: a tier on each, requests within the tier's quota, Guaranteed memory where the tier says so.
 
 use hl_diagnostics::{Code, Diagnostic};
 use hl_model::parse_bytes;
@@ -11,7 +11,11 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     // A namespace the stack only uses has its owner's tier, or none (Kubernetes' own, which
     // no stack may own: that is reported as E0407 instead).
     for ns in stack.owned_namespaces() {
-        if ns.tier.is_none() && !model.facts.cluster_namespaces.contains(&ns.name) {
+        // Only a cluster that declares tiers has a tier to give (Kyverno's, in this homelab).
+        if ns.tier.is_none()
+            && !model.facts.tier_policies.is_empty()
+            && !model.facts.cluster_namespaces.contains(&ns.name)
+        {
             out.push(
                 Diagnostic::new(
                     Code::NamespaceTier,
@@ -19,7 +23,10 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                     ns.span,
                     "no `tier`",
                 )
-                .with_help("set `tier = core | cluster | gpu | edge | aux`; without it the namespace gets the fallback LimitRange, no quota and no priority"),
+                .with_help(format!(
+                    "set `tier` to one of the cluster's tiers ({}); without it the namespace gets the fallback LimitRange, no quota and no priority",
+                    tier_names(&model.facts)
+                )),
             );
         }
     }
@@ -38,7 +45,7 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             out.push(
                 Diagnostic::new(
                     Code::MemoryNotGuaranteed,
-                    format!("`{}` requests {req} of memory but may use {lim} in tier `{}`", svc.name, tier.label()),
+                    format!("`{}` requests {req} of memory but may use {lim} in tier `{}`", svc.name, policy.label),
                     svc.span,
                     "request and limit differ",
                 )
@@ -83,12 +90,11 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         if over.is_empty() {
             continue;
         }
-        let tier = quota.tier;
         let mut d = Diagnostic::new(
             Code::QuotaExceeded,
-            format!("namespace `{ns}` exceeds the `{}` quota: {}", tier.label(), over.join(", ")),
+            format!("namespace `{ns}` exceeds the `{}` quota: {}", p.label, over.join(", ")),
             span,
-            format!("tier `{}`", tier.label()),
+            format!("tier `{}`", p.label),
         )
         .with_help("lower the requests or replicas, move the namespace to a larger tier, or opt out with `custom_quota = true`");
         // The largest contributors, for labels; a stable sort keeps model order among equals.
@@ -108,4 +114,12 @@ fn milli(m: u64) -> String {
 fn mib(b: u64) -> String {
     let mi = b / (1024 * 1024);
     if mi.is_multiple_of(1024) && mi > 0 { format!("{}Gi", mi / 1024) } else { format!("{mi}Mi") }
+}
+
+/// The cluster's tiers, for a help line: `"core"`, `"aux"`, ... (or a word that there are none).
+fn tier_names(facts: &hl_model::Facts) -> String {
+    if facts.tier_policies.is_empty() {
+        return "the cluster declares none: `cluster { tiers = { ... } }`".into();
+    }
+    facts.tier_policies.keys().map(|t| format!("`\"{t}\"`")).collect::<Vec<_>>().join(", ")
 }

@@ -7,6 +7,7 @@ use super::Ctx;
 
 pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     let stack = cx.stack;
+    let facts = &cx.globals.facts;
     for (owner, namespace, sensitive, v) in stack.volumes_by_owner() {
         let on_nfs = match &v.source {
             VolumeSource::Nfs { .. } => true,
@@ -33,7 +34,7 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                     v.span,
                     "NFS is not encrypted at rest",
                 )
-                .with_help("use `encrypted(...)` (class `proxmox-lvm-encrypted`) for sensitive data"),
+                .with_help(encrypted_help(facts)),
             );
         }
         let (class, claim) = match &v.source {
@@ -41,18 +42,26 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             VolumeSource::Template { class, .. } => (class.as_str(), None),
             _ => continue,
         };
-        if class == "local-path" {
+        // Classes the cluster does not declare were reported when the stack was read.
+        let Some(policy) = facts.storage_classes.get(class) else { continue };
+        if policy.node_local {
+            let others: Vec<String> =
+                facts.storage_classes.iter().filter(|(_, p)| !p.node_local).map(|(c, _)| format!("`{c}`")).collect();
             out.push(
                 Diagnostic::new(
                     Code::LocalPath,
-                    format!("volume `{}` of `{}` uses `local-path`", v.name, owner),
+                    format!("volume `{}` of `{}` uses the node-local class `{class}`", v.name, owner),
                     v.span,
                     "node-local, unreplicated, not backed up",
                 )
-                .with_help("use `proxmox-lvm`, `proxmox-lvm-encrypted` or an NFS volume"),
+                .with_help(if others.is_empty() {
+                    "use an NFS volume, or a replicated class the cluster declares".to_string()
+                } else {
+                    format!("use {} or an NFS volume", others.join(", "))
+                }),
             );
         }
-        if sensitive && class != "proxmox-lvm-encrypted" {
+        if sensitive && !policy.encrypted {
             out.push(
                 Diagnostic::new(
                     Code::SensitiveUnencrypted,
@@ -60,11 +69,11 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                     v.span,
                     "unencrypted claim",
                 )
-                .with_help("use `encrypted(...)` (class `proxmox-lvm-encrypted`) for sensitive data"),
+                .with_help(encrypted_help(facts)),
             );
         }
         if let Some(claim) = claim
-            && class.starts_with("proxmox-lvm")
+            && policy.needs_backup
             // Backed up when some backup job, in any stack, copies it.
             && !cx.view.copy_jobs.contains_key(&(namespace.to_string(), claim.to_string()))
         {
@@ -80,5 +89,13 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 )),
             );
         }
+    }
+}
+
+/// Where a sensitive service's data belongs: the cluster's encrypted class, if it has one.
+fn encrypted_help(facts: &hl_model::Facts) -> String {
+    match &facts.encrypted_storage_class {
+        Some(class) => format!("use `encrypted(...)` (class `{class}`) for sensitive data"),
+        None => "declare an encrypted class (`cluster { encrypted_storage_class = ... }`) and use `encrypted(...)`".into(),
     }
 }
