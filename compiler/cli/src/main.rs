@@ -46,7 +46,9 @@ enum Command {
     ///
     /// The output directory is replaced as a whole only when compilation succeeds; on any
     /// error the previous output stays as it was.
-    #[command(after_help = "Examples:\n  hlc build\n  hlc build stacks --out out")]
+    #[command(
+        after_help = "Examples:\n  hlc build\n  hlc build stacks --out out\n  hlc build --stdout | kubectl apply --dry-run=server -f -"
+    )]
     Build {
         /// The workspace directory.
         #[arg(default_value = "stacks")]
@@ -54,6 +56,12 @@ enum Command {
         /// Where to write the output.
         #[arg(long, default_value = "out")]
         out: PathBuf,
+        /// Write the Kubernetes objects to standard output as one YAML stream (each document
+        /// the text of its file under `k8s/`, in the files' order, after a `# Source:` comment;
+        /// kustomize's `kustomization.yaml` files left out) instead of writing `--out`: nothing
+        /// is written to disk, and the Proxmox, backup and graph files are not produced.
+        #[arg(long, conflicts_with = "out")]
+        stdout: bool,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         /// Treat warnings as errors (exit code 1).
@@ -302,7 +310,10 @@ fn main() -> ExitCode {
     };
     let ui = ui::Ui { quiet: cli.quiet, verbose: cli.verbose, color };
     match cli.command {
-        Command::Build { dir, out, format, deny_warnings, show_waived } => {
+        Command::Build { dir, out: _, stdout: true, format, deny_warnings, show_waived } => {
+            stream(&dir, format, ui, deny_warnings, show_waived)
+        }
+        Command::Build { dir, out, stdout: false, format, deny_warnings, show_waived } => {
             run(&dir, Some(&out), format, ui, deny_warnings, show_waived)
         }
         Command::Check { dir, format, deny_warnings, show_waived } => {
@@ -361,6 +372,65 @@ fn main() -> ExitCode {
             ui,
         ),
     }
+}
+
+/// A `kustomization.yaml`: kustomize's list of a directory's files, not an object to apply.
+fn is_kustomize(path: &str) -> bool {
+    path.rsplit('/').next() == Some("kustomization.yaml")
+}
+
+/// `hlc build --stdout`: check as `hlc check` does (diagnostics to standard error), then, when
+/// the build succeeds, the Kubernetes objects as one YAML stream on standard output: every
+/// `k8s/**.yaml` file but kustomize's `kustomization.yaml`, in path order, as `# Source: <path>` and the file's text, separated by
+/// `---`. The concatenated documents are byte for byte the files `hlc build --out` writes.
+fn stream(dir: &std::path::Path, format: Format, ui: ui::Ui, deny_warnings: bool, show_waived: bool) -> ExitCode {
+    if matches!(format, Format::Json | Format::Sarif | Format::Github) {
+        eprintln!("error: --stdout holds the YAML stream; use --format human or short with it");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let files = match hlc_core::load(&hlc_core::DiskHost::new(dir)) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let c = std::mem::ManuallyDrop::new(ui.compile(files, true, None));
+    let mut stderr = std::io::stderr().lock();
+    let style = if ui.color { Style::Color } else { Style::Plain };
+    let _ = stderr.write_all(
+        match format {
+            Format::Short => render::short(&c.diagnostics, &c.sources),
+            _ => render::human(&c.diagnostics, &c.sources, style, 100),
+        }
+        .as_bytes(),
+    );
+    if show_waived {
+        for w in &c.waived {
+            let _ = writeln!(stderr, "waived[{}] stack `{}`: {} (reason: {})", w.code, w.stack, w.message, w.reason);
+        }
+    }
+    let denied = deny_warnings && !c.diagnostics.is_empty();
+    if c.has_errors() || denied {
+        let _ = writeln!(stderr, "build failed: {}", render::summary(&c.diagnostics));
+        return ExitCode::from(EXIT_ERRORS);
+    }
+    let mut yaml: Vec<&hlc_core::Artifact> = c
+        .artifacts
+        .iter()
+        .filter(|a| a.path.starts_with("k8s/") && a.path.ends_with(".yaml") && !is_kustomize(&a.path))
+        .collect();
+    yaml.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut text = String::with_capacity(yaml.iter().map(|a| a.contents.len() + a.path.len() + 16).sum());
+    for a in &yaml {
+        text.push_str("---\n# Source: ");
+        text.push_str(&a.path);
+        text.push('\n');
+        text.push_str(&a.contents);
+    }
+    emit(&text);
+    ui.note(&format!("streamed {} documents ({})", yaml.len(), render::summary(&c.diagnostics)));
+    ExitCode::SUCCESS
 }
 
 fn run(

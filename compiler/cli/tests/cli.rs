@@ -497,3 +497,52 @@ fn init_starts_a_homelab_that_builds_on_its_own_domain() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!dir.join("bad").exists());
 }
+
+/// `hlc build --stdout` streams the real homelab's objects: the stream is, byte for byte, the
+/// files `hlc build --out` writes under `k8s/` (kustomize's `kustomization.yaml` left out), in
+/// path order, each after `---` and a `# Source:` line; nothing is written to disk. A failed
+/// build streams nothing.
+#[test]
+fn build_stdout_streams_the_files_of_the_output() {
+    let stacks = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../stacks");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("stdout-stream");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("mkdir");
+    let out = dir.join("out");
+    let built = hlc(&["build", stacks.to_str().expect("utf-8"), "--out", out.to_str().expect("utf-8")], &dir);
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let streamed = hlc(&["build", stacks.to_str().expect("utf-8"), "--stdout"], &dir);
+    assert!(streamed.status.success(), "{}", String::from_utf8_lossy(&streamed.stderr));
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+        for e in fs::read_dir(dir).expect("read_dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else if p.extension().is_some_and(|x| x == "yaml")
+                && p.file_name().is_some_and(|n| n != "kustomization.yaml")
+            {
+                let rel = p.strip_prefix(root).expect("inside").to_string_lossy().replace('\\', "/");
+                out.push((rel, fs::read_to_string(&p).expect("read")));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&out, &out.join("k8s"), &mut files);
+    files.sort();
+    assert!(files.len() > 1500, "{} files", files.len());
+    let expected: String = files.iter().map(|(p, t)| format!("---\n# Source: {p}\n{t}")).collect();
+    let got = String::from_utf8(streamed.stdout).expect("utf-8");
+    assert_eq!(got.len(), expected.len());
+    assert!(got == expected, "the stream differs from the files");
+    assert_eq!(fs::read_dir(&dir).expect("read_dir").count(), 1, "--stdout wrote nothing beside --out's tree");
+
+    // A build that fails streams nothing, and `--out` with `--stdout` is refused.
+    let bad = scratch("stdout-failed");
+    fs::write(bad.join("stacks/demo.hl"), GOOD.replace("port http = 80", "port http = 80000")).expect("write");
+    let o = hlc(&["build", "--stdout"], &bad);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty(), "{}", String::from_utf8_lossy(&o.stdout));
+    assert!(!bad.join("out").exists());
+    let o = hlc(&["build", "--stdout", "--out", "x"], &bad);
+    assert_eq!(o.status.code(), Some(2));
+}
