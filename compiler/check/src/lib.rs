@@ -244,7 +244,7 @@ fn apply_waivers(stack: &Stack, findings: Vec<Diagnostic>) -> Checked {
             let mut d = Diagnostic::new(
                 Code::InvalidWaiver,
                 format!("`{}` is not a diagnostic code", w.code),
-                w.span,
+                w.code_span,
                 "unknown code",
             );
             d = match did_you_mean(&w.code, names) {
@@ -259,7 +259,7 @@ fn apply_waivers(stack: &Stack, findings: Vec<Diagnostic>) -> Checked {
                 Diagnostic::new(
                     Code::InvalidWaiver,
                     format!("{} ({}) is about waivers and cannot itself be waived", info.code, info.name),
-                    w.span,
+                    w.code_span,
                     "not waivable",
                 )
                 .with_help("fix or remove the waiver it reports"),
@@ -271,7 +271,7 @@ fn apply_waivers(stack: &Stack, findings: Vec<Diagnostic>) -> Checked {
                 Diagnostic::new(
                     Code::InvalidWaiver,
                     format!("{} ({}) is an error and cannot be waived", info.code, info.name),
-                    w.span,
+                    w.code_span,
                     "errors cannot be waived",
                 )
                 .with_help("fix the problem instead; only warnings can be accepted with a reason"),
@@ -318,7 +318,7 @@ fn apply_waivers(stack: &Stack, findings: Vec<Diagnostic>) -> Checked {
                 Diagnostic::new(
                     Code::UnusedWaiver,
                     format!("stack `{}` waives {code}, which it does not trigger", stack.name),
-                    w.span,
+                    w.code_span,
                     "nothing to waive",
                 )
                 .with_help("remove the waiver"),

@@ -395,7 +395,11 @@ fn file_read(db: &dyn salsa::Database, file: File) -> FileRead {
             m.iter()
                 .map(|(name, value)| {
                     let (stack, diagnostics) = hl_model::read_stack(name, value, facts(db));
-                    (name.clone(), StackModel { stack: stack.map(Arc::new), diagnostics })
+                    let stack = stack.map(|mut s| {
+                        locate_waiver_codes(&mut s, file.id(db), &parsed(db, file).text);
+                        Arc::new(s)
+                    });
+                    (name.clone(), StackModel { stack, diagnostics })
                 })
                 .collect()
         })
@@ -406,6 +410,30 @@ fn file_read(db: &dyn salsa::Database, file: File) -> FileRead {
         // it out keeps a file's settings equal while text moves in a file that declares none.
         globals: Value { span: Span::default(), ..without_stacks(root) },
         diagnostics: ev.diagnostics,
+    }
+}
+
+/// Point each waiver's `code_span` at its key as written (`"E0513"` in `waive = { "E0513":
+/// "why" }`), so that a wrong code is reported at the code and not at the reason. A value keeps
+/// no span of its map key, so the key is found in the text just before the reason: `"key"` or
+/// `key`, then `:`. A waiver whose reason lies in another file, or whose key is not found there
+/// as written, keeps the reason's span.
+fn locate_waiver_codes(stack: &mut hl_model::Stack, file: FileId, text: &str) {
+    for w in &mut stack.waivers {
+        if w.span.file != file {
+            continue;
+        }
+        let before = text.get(..w.span.start as usize).unwrap_or_default().trim_end();
+        let Some(before) = before.strip_suffix(':') else { continue };
+        let before = before.trim_end();
+        let start = if let Some(inner) = before.strip_suffix('"') {
+            inner.rfind('"').filter(|&q| inner.get(q + 1..) == Some(w.code.as_str()))
+        } else {
+            before.strip_suffix(w.code.as_str()).map(str::len)
+        };
+        if let Some(start) = start {
+            w.code_span = Span::new(file, start, before.len());
+        }
     }
 }
 

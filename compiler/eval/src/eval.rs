@@ -2513,6 +2513,11 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
 /// written and with `.hl` added.
 pub fn import_candidates(from: &str, path: &str) -> Vec<String> {
     let mut candidates = Vec::new();
+    // Import paths are relative to the importing file: an absolute path names no file of the
+    // workspace (it was read as relative, silently).
+    if path.starts_with('/') {
+        return candidates;
+    }
     if path.starts_with("std/") {
         candidates.push(path.to_string());
     } else {

@@ -1063,7 +1063,8 @@ impl Reader<'_> {
             // Declared on the stack: nothing to route to unless a chart's Service is named.
             // A chart backend that was written but could not be read (an error inside it, such
             // as a port out of range, already reported) is not reported again as missing.
-            if !r.get("chart_backend").is_some_and(|v| v.is_error() || (r.is_explicit("chart_backend") && !v.is_null())) {
+            if !r.get("chart_backend").is_some_and(|v| v.is_error() || (r.is_explicit("chart_backend") && !v.is_null()))
+            {
                 self.diags.push(
                     Diagnostic::new(
                         Code::IngressBackend,

@@ -83,7 +83,7 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                     Diagnostic::new(
                         Code::GroupsWithoutAuth,
                         format!("ingress `{}` sets `allowed_groups` but its auth is `{}`", ing.name, ing.auth.as_str()),
-                        span,
+                        ing.values.at("allowed_groups", span),
                         "ignored without `auth = required`",
                     )
                     .with_label(ing.auth_span, "auth is set here")
@@ -91,12 +91,12 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 );
             }
             // E0503: every group must exist.
-            for g in ing.allowed_groups.iter().filter(|_| authentik.is_some()) {
+            for (i, g) in ing.allowed_groups.iter().enumerate().filter(|_| authentik.is_some()) {
                 if !declared.contains(&g.as_str()) {
                     let mut d = Diagnostic::new(
                         Code::UnknownGroup,
                         format!("`{g}` is not a known Authentik group"),
-                        span,
+                        ing.values.at(&format!("allowed_groups[{i}]"), span),
                         format!("unknown group `{g}`"),
                     );
                     d = match did_you_mean(g, declared.iter().copied()) {

@@ -23,17 +23,20 @@ fn critical(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     };
     for svc in stack.services.iter().filter(counted).filter(|s| s.critical && s.replicas < 3) {
         let plural = if svc.replicas == 1 { "replica" } else { "replicas" };
-        out.push(
-            Diagnostic::new(
-                Code::CriticalReplicas,
-                format!("Critical-path Service `{}` runs {} {plural}", svc.name, svc.replicas),
-                svc.span,
-                "critical, fewer than 3 replicas",
-            )
-            .with_help(
-                "a Critical-path Service needs `replicas = 3` or more, so that a PodDisruptionBudget can keep it up",
-            ),
+        // At the `replicas` value when it is written, with the service marked; else the service.
+        let mut d = Diagnostic::new(
+            Code::CriticalReplicas,
+            format!("Critical-path Service `{}` runs {} {plural}", svc.name, svc.replicas),
+            svc.values.at("replicas", svc.span),
+            "fewer than 3 replicas",
+        )
+        .with_help(
+            "a Critical-path Service needs `replicas = 3` or more, so that a PodDisruptionBudget can keep it up",
         );
+        if let Some(critical) = svc.values.get("replicas").and(svc.values.get("critical")) {
+            d = d.with_label(critical, "a Critical-path Service");
+        }
+        out.push(d);
     }
 }
 
@@ -54,10 +57,12 @@ fn hosts(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             };
             match other {
                 Some((span, other)) => {
+                    // At the host as written (`full_host` or `host`), else the ingress.
+                    let at = ing.values.get("full_host").or_else(|| ing.values.get("host")).unwrap_or(ing.span);
                     let mut d = Diagnostic::new(
                         Code::DuplicateHost,
                         format!("`{}{path}` is served by two ingresses", ing.host),
-                        ing.span,
+                        at,
                         format!("ingress `{}`", ing.name),
                     );
                     if let Some(span) = span {
@@ -75,9 +80,9 @@ fn hosts(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The span of the `index`-th Service of a stack.
+/// The span of the `index`-th Service of a stack's `lb_ip` value (else of the Service).
 fn expose_span(stack: &Stack, index: usize) -> Option<Span> {
-    stack.all_exposes().nth(index).map(|(_, _, x)| x.span)
+    stack.all_exposes().nth(index).map(|(_, _, x)| x.values.at("lb_ip", x.span))
 }
 
 fn load_balancers(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
@@ -92,7 +97,7 @@ fn load_balancers(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 Diagnostic::new(
                     Code::LbIpOutsidePool,
                     format!("Service `{}` asks for {ip}, outside the MetalLB pool {lo}-{hi}", x.name),
-                    x.span,
+                    x.values.at("lb_ip", x.span),
                     "not in the pool",
                 )
                 .with_help("MetalLB only hands out addresses from its pool; pick a free one in it"),
@@ -106,16 +111,24 @@ fn load_balancers(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     let span_of = |u: &AddressUse| cx.with_stack(&u.stack, |s| expose_span(s, u.expose));
     for (ip, uses) in &cx.view.addresses {
         // E0543: every user must opt into sharing, and all must use the Cluster policy.
-        for u in uses.iter().filter(|u| ours(u)) {
+        let problem_of = |u: &AddressUse| {
             let policy = u.traffic_policy.as_deref().unwrap_or("Cluster");
-            let problem = if !u.shared_ip {
+            if !u.shared_ip {
                 Some("does not set `shared_ip = true`".to_string())
             } else if policy != "Cluster" {
                 Some(format!("uses `traffic_policy = {policy}`"))
             } else {
                 None
-            };
-            let Some(problem) = problem else { continue };
+            }
+        };
+        for (i, u) in uses.iter().enumerate().filter(|(_, u)| ours(u)) {
+            let Some(problem) = problem_of(u) else { continue };
+            // One mistake, one diagnostic: when a later user of the address is reported too
+            // (a dedicated address taken again), the first user keeps it and only the later
+            // ones are reported.
+            if i == 0 && uses.iter().skip(1).any(|o| !same(o, u) && problem_of(o).is_some()) {
+                continue;
+            }
             let Some(span) = expose_span(stack, u.expose) else { continue };
             let other = uses.iter().find(|o| !same(o, u));
             let mut d = Diagnostic::new(

@@ -18,7 +18,8 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
         .templates
         .iter()
         .map(|t| (t.vmid, t.span, t.name.as_str()))
-        .chain(px.vms.iter().map(|v| (v.vmid, v.span, v.name.as_str())));
+        // At the `vmid` value as written (a VM's may be an argument of a function's call).
+        .chain(px.vms.iter().map(|v| (v.vmid, v.values.at("vmid", v.span), v.name.as_str())));
     for (id, span, name) in all {
         match ids.get(&id) {
             Some((prev, other)) => out.push(
@@ -68,7 +69,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                         "`{}` {} is attached to segment `{}`, which is not declared",
                         vm.name, nic.slot, nic.segment
                     ),
-                    nic.span,
+                    nic.values.at("segment", nic.span),
                     "unknown segment",
                 );
                 if let Some(s) = did_you_mean(&nic.segment, segments.keys().copied()) {
@@ -78,19 +79,21 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let Some(ip) = &nic.ip else { continue };
+            // Address findings point at the address as written.
+            let ip_span = nic.values.at("ip", nic.span);
             if let Some((prev, other)) = addresses.get(ip) {
                 out.push(
                     Diagnostic::new(
                         Code::DuplicateIp,
                         format!("{ip} is used by {other} and by `{}`", vm.name),
-                        nic.span,
+                        ip_span,
                         format!("`{}` {}", vm.name, nic.slot),
                     )
                     .with_label(*prev, other.clone())
                     .with_help("give each machine its own static address"),
                 );
             } else {
-                addresses.insert(ip.clone(), (nic.span, format!("`{}`", vm.name)));
+                addresses.insert(ip.clone(), (ip_span, format!("`{}`", vm.name)));
             }
             if let (Ok(addr), Ok((net, len))) = (ip.parse::<IpAddr>(), hl_types::cidr(&seg.cidr))
                 && (!in_network(addr, net, len) || is_network_or_broadcast(addr, net, len))
@@ -99,7 +102,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                     Diagnostic::new(
                         Code::IpOutsideSegment,
                         format!("{ip} of `{}` is outside segment `{}` ({})", vm.name, seg.name, seg.cidr),
-                        nic.span,
+                        ip_span,
                         "not in the segment",
                     )
                     .with_label(seg.span, format!("`{}` is {}", seg.name, seg.cidr))
@@ -114,15 +117,17 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                     Diagnostic::new(
                         Code::IpInLbPool,
                         format!("{ip} of `{}` lies in the MetalLB pool {lo}-{hi}", vm.name),
-                        nic.span,
+                        ip_span,
                         "MetalLB may hand this address to a Service",
                     )
                     .with_help("VMs take addresses outside the LoadBalancer pool"),
                 );
             }
         }
+        // A template named in a function every VM is made by is one mistake: reported once.
         if let Some((t, span)) = &vm.template
             && !px.templates.iter().any(|x| &x.name == t)
+            && !out.iter().any(|d| d.code == Code::UnknownReference && d.primary.span == *span)
         {
             out.push(Diagnostic::new(
                 Code::UnknownReference,
@@ -167,11 +172,13 @@ fn machines_and_disks(model: &Model, out: &mut Vec<Diagnostic>) {
             let mut d = Diagnostic::new(
                 Code::PassthroughWithoutQ35,
                 format!("`{}` passes `{dev}` through as PCIe without the q35 machine type", vm.name),
-                vm.pci_span,
+                vm.values.at("pci", vm.pci_span),
                 "passed through with `pcie=1`",
             );
             d = match &vm.machine {
-                Some(m) => d.with_label(vm.machine_span, format!("machine `{m}` has no PCIe bus")),
+                Some(m) => {
+                    d.with_label(vm.values.at("machine", vm.machine_span), format!("machine `{m}` has no PCIe bus"))
+                }
                 None => d,
             };
             out.push(d.with_help("set `machine = \"q35\"`: Proxmox starts a `pcie=1` device only on a q35 machine"));
@@ -325,12 +332,12 @@ fn passthrough(model: &Model, out: &mut Vec<Diagnostic>) {
     // Owners by PCI address: two names for one address are still one device.
     let mut owner: BTreeMap<&str, (&str, &str, Span)> = BTreeMap::new();
     for vm in px.vms.iter() {
-        for dev in &vm.pci {
+        for (i, dev) in vm.pci.iter().enumerate() {
             let Some((_, addr)) = devices.iter().find(|(n, _)| n == dev) else {
                 out.push(Diagnostic::new(
                     Code::UnknownReference,
                     format!("`{}` passes through `{dev}`, which the host does not declare", vm.name),
-                    vm.pci_span,
+                    vm.values.at(&format!("pci[{i}]"), vm.pci_span),
                     "unknown PCI device",
                 ));
                 continue;
@@ -420,7 +427,9 @@ pub fn nodes(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 } else {
                     format!("`{}` is pinned to Node `{v}`, which no VM declares", svc.name)
                 };
-                let mut d = Diagnostic::new(Code::UnknownNode, msg, svc.span, "unknown Node");
+                // At the Node's name as written in the selector.
+                let at = svc.values.at(&format!("node_selector[{k}]"), svc.span);
+                let mut d = Diagnostic::new(Code::UnknownNode, msg, at, "unknown Node");
                 d = match did_you_mean(v, k8s_nodes.iter().copied()) {
                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
                     None => d.with_help(format!("the Nodes are {}", k8s_nodes.join(", "))),

@@ -7,13 +7,16 @@ use super::Ctx;
 pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     let stack = cx.stack;
     for svc in &stack.services {
-        let envs = svc.env.iter().chain(svc.containers.iter().chain(&svc.init_containers).flat_map(|c| c.env.iter()));
-        for (name, value) in envs {
+        // Each variable with where its value is written: the service's, then its containers'.
+        let envs = svc.env.iter().map(|e| (e, &svc.values)).chain(
+            svc.containers.iter().chain(&svc.init_containers).flat_map(|c| c.env.iter().map(move |e| (e, &c.values))),
+        );
+        for ((name, value), values) in envs {
             if (names_a_secret(name) && looks_like_a_secret(value)) || has_url_password(value) {
                 out.push(Diagnostic::new(
                         Code::LiteralSecret,
                         format!("`{name}` of `{}` is set to what looks like a secret value", svc.name),
-                        svc.span,
+                        values.at(&format!("env[{name}]"), svc.span),
                         "secret value in source",
                     )
                     .with_help(format!(
