@@ -30,10 +30,8 @@ pub use hl_emit::MANAGED_BY_LABEL;
 pub const FIELD_MANAGER: &str = "hlc";
 
 /// Kinds the emitter can produce, looked at by pruning even when the current output has none
-/// of them left (an object of a kind that left the output entirely is still found): the kinds
-/// hl-emit builds and every kind of the standard library's `custom_resources`. A kind of a
-/// `custom_resources` entry a workspace adds itself is found only while some object of it is
-/// still in the output.
+/// of them left (an object of a kind that left the output entirely is still found), beside
+/// the cluster's `custom_resources` ([`ApplyOptions::custom_kinds`]).
 pub const EMITTED_KINDS: &[(&str, &str)] = &[
     ("v1", "Namespace"),
     ("v1", "Secret"),
@@ -64,34 +62,6 @@ pub const EMITTED_KINDS: &[(&str, &str)] = &[
     ("networking.k8s.io/v1", "NetworkPolicy"),
     ("traefik.io/v1alpha1", "IngressRoute"),
     ("traefik.io/v1alpha1", "IngressRouteTCP"),
-    // The standard library's `custom_resources` (stdlib/objects.hl), which a `manifest` may be.
-    ("autoscaling.k8s.io/v1", "VerticalPodAutoscaler"),
-    ("bitnami.com/v1alpha1", "SealedSecret"),
-    ("cert-manager.io/v1", "Certificate"),
-    ("cert-manager.io/v1", "ClusterIssuer"),
-    ("cert-manager.io/v1", "Issuer"),
-    ("crd.projectcalico.org/v1", "GlobalNetworkPolicy"),
-    ("crd.projectcalico.org/v1", "NetworkPolicy"),
-    ("projectcalico.org/v3", "GlobalNetworkPolicy"),
-    ("projectcalico.org/v3", "NetworkPolicy"),
-    ("external-secrets.io/v1", "ClusterSecretStore"),
-    ("external-secrets.io/v1", "SecretStore"),
-    ("kyverno.io/v1", "ClusterPolicy"),
-    ("kyverno.io/v1", "Policy"),
-    ("metallb.io/v1beta1", "IPAddressPool"),
-    ("metallb.io/v1beta1", "L2Advertisement"),
-    ("monitoring.coreos.com/v1", "PodMonitor"),
-    ("monitoring.coreos.com/v1", "PrometheusRule"),
-    ("monitoring.coreos.com/v1", "ServiceMonitor"),
-    ("postgresql.cnpg.io/v1", "Cluster"),
-    ("postgresql.cnpg.io/v1", "Database"),
-    ("postgresql.cnpg.io/v1", "Pooler"),
-    ("postgresql.cnpg.io/v1", "ScheduledBackup"),
-    ("traefik.io/v1alpha1", "IngressRouteUDP"),
-    ("traefik.io/v1alpha1", "ServersTransport"),
-    ("traefik.io/v1alpha1", "TLSOption"),
-    ("traefik.io/v1alpha1", "TLSStore"),
-    ("traefik.io/v1alpha1", "TraefikService"),
 ];
 
 /// One Kubernetes object to apply: a file of hlc's output.
@@ -304,6 +274,9 @@ pub struct ApplyOptions {
     /// The label that names an object's stack (`<label_domain>/stack`, from the workspace's
     /// cluster facts): what pruning selects on besides [`MANAGED_BY_LABEL`].
     pub stack_label: String,
+    /// The cluster's custom resources (`apiVersion`, `kind`), which a `manifest` may be:
+    /// pruning looks for stale objects of these kinds too.
+    pub custom_kinds: Vec<(String, String)>,
 }
 
 /// What happened to one manifest.
@@ -554,7 +527,9 @@ async fn apply_async(target: &Target, manifests: &[Manifest], options: &ApplyOpt
         }
         i = end;
     }
-    let mut stale = find_stale(&mut r, manifests, options.prune_stacks.as_deref(), &options.stack_label).await?;
+    let mut stale =
+        find_stale(&mut r, manifests, options.prune_stacks.as_deref(), &options.stack_label, &options.custom_kinds)
+            .await?;
     if options.prune {
         let dp = if options.dry_run { DeleteParams::default().dry_run() } else { DeleteParams::default() };
         for s in &mut stale {
@@ -586,11 +561,13 @@ async fn find_stale(
     manifests: &[Manifest],
     scope: Option<&[String]>,
     stack_label: &str,
+    custom_kinds: &[(String, String)],
 ) -> Result<Vec<Stale>, Error> {
     let keep: BTreeSet<ObjectKey> = manifests.iter().map(Manifest::key).collect();
     let wave_of: HashMap<&str, usize> = manifests.iter().map(|m| (m.stack.as_str(), m.wave)).collect();
     let mut kinds: BTreeSet<(String, String)> =
         EMITTED_KINDS.iter().map(|(a, k)| (a.to_string(), k.to_string())).collect();
+    kinds.extend(custom_kinds.iter().cloned());
     kinds.extend(manifests.iter().map(|m| (m.api_version().to_string(), m.kind().to_string())));
     // One listing per group and kind (a kind may be listed under two versions).
     let mut seen_kinds = BTreeSet::new();
@@ -738,6 +715,7 @@ pub fn diff_live(
     manifests: &[Manifest],
     prune_stacks: Option<&[String]>,
     stack_label: &str,
+    custom_kinds: &[(String, String)],
 ) -> Result<LiveReport, Error> {
     runtime()?.block_on(async {
         let (client, server) = connect(target).await?;
@@ -787,7 +765,7 @@ pub fn diff_live(
             };
             report.objects.push(LiveDiff { index, state, live, merged });
         }
-        let stale = find_stale(&mut r, manifests, prune_stacks, stack_label).await?;
+        let stale = find_stale(&mut r, manifests, prune_stacks, stack_label, custom_kinds).await?;
         for s in stale {
             let yaml = match r.resolve_in(&s.api_version, &s.kind, s.namespace.as_deref()).await? {
                 Ok(api) => match api.get_opt(&s.name).await {

@@ -72,6 +72,15 @@ pub struct ApplyArgs<'a> {
     pub cluster: &'a ClusterArgs,
 }
 
+/// The cluster's custom resources as (`apiVersion`, `kind`), for pruning.
+fn custom_kinds(facts: &hlc_core::model::Facts) -> Vec<(String, String)> {
+    facts
+        .custom_resources
+        .keys()
+        .filter_map(|k| k.split_once(' ').map(|(a, k)| (a.to_string(), k.to_string())))
+        .collect()
+}
+
 pub fn apply_command(args: ApplyArgs<'_>, ui: Ui) -> ExitCode {
     let (c, manifests) = match plan(args.dir, args.stacks, ui, "apply") {
         Ok(x) => x,
@@ -83,6 +92,7 @@ pub fn apply_command(args: ApplyArgs<'_>, ui: Ui) -> ExitCode {
         force_conflicts: args.force_conflicts,
         prune_stacks: if args.stacks.is_empty() { None } else { Some(args.stacks.to_vec()) },
         stack_label: c.model.facts.stack_label(),
+        custom_kinds: custom_kinds(&c.model.facts),
     };
     let mode = if args.dry_run { " (dry run)" } else { "" };
     if args.dry_run && !ui.quiet {
@@ -182,7 +192,8 @@ pub fn diff_live_command(dir: &Path, stacks: &[String], format: DiffFormat, clus
         Err(code) => return code,
     };
     let scope = if stacks.is_empty() { None } else { Some(stacks) };
-    let report = match hl_apply::diff_live(&cluster.target(), &manifests, scope, &c.model.facts.stack_label()) {
+    let kinds = custom_kinds(&c.model.facts);
+    let report = match hl_apply::diff_live(&cluster.target(), &manifests, scope, &c.model.facts.stack_label(), &kinds) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");

@@ -40,7 +40,7 @@ pub fn build(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Dia
 }
 
 /// The cluster facts: the workspace's `cluster` declaration as the evaluator filled it in (every
-/// default of the `Cluster` schema applied), and the standard library's `custom_resources`.
+/// default of the `Cluster` schema applied).
 pub fn read_facts(prelude: &IndexMap<String, Value>) -> Facts {
     let empty = Record::default();
     let c = prelude.get(hl_eval::CLUSTER).and_then(Value::as_record).unwrap_or(&empty);
@@ -168,8 +168,7 @@ pub fn read_facts(prelude: &IndexMap<String, Value>) -> Facts {
         dns_type_annotation: string(c, "dns_type_annotation"),
         external_monitor_annotation: string(c, "external_monitor_annotation"),
         rules: Default::default(),
-        custom_resources: prelude
-            .get("custom_resources")
+        custom_resources: field(c, "custom_resources")
             .and_then(Value::as_map)
             .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_enum()?.variant == "Namespaced"))).collect())
             .unwrap_or_default(),
@@ -201,7 +200,7 @@ fn read_rules(policy: &Record) -> std::collections::BTreeMap<String, (RuleSettin
 /// or the value is not a record (already reported by evaluation). The diagnostics are those
 /// about this stack alone.
 pub fn read_stack(name: &str, v: &Value, facts: &Facts) -> (Option<Stack>, Vec<Diagnostic>) {
-    let mut r = Reader { diags: Vec::new(), helm_names: Vec::new(), facts };
+    let mut r = Reader { diags: Vec::new(), helm_names: Vec::new(), facts, ports_failed: false };
     let s = r.stack(name, v);
     (s, r.diags)
 }
@@ -210,7 +209,7 @@ pub fn read_stack(name: &str, v: &Value, facts: &Facts) -> (Option<Stack>, Vec<D
 /// [`read_facts`]) with the workspace's policy added, Authentik groups, owners, the Proxmox host
 /// and the host backups. The model's `stacks` is left empty.
 pub fn read_globals(root: &Value, facts: &Facts) -> (Model, Vec<Diagnostic>) {
-    let mut r = Reader { diags: Vec::new(), helm_names: Vec::new(), facts };
+    let mut r = Reader { diags: Vec::new(), helm_names: Vec::new(), facts, ports_failed: false };
     let mut model = Model { facts: facts.clone(), ..Model::default() };
     if let Some(policy) = root.as_record().and_then(|rec| field(rec, "policy")).and_then(Value::as_record) {
         model.facts.rules = read_rules(policy);
@@ -365,6 +364,9 @@ struct Reader<'f> {
     /// The cluster facts: the defaults a stack leaves to the workspace (domain, NFS server,
     /// allowed groups).
     facts: &'f Facts,
+    /// The service whose ingresses are being read has a port that failed to evaluate (already
+    /// reported): an ingress it leaves without a backend port is not reported again.
+    ports_failed: bool,
 }
 
 // Small accessors over records. Missing or erroneous values read as `None`.
@@ -785,6 +787,10 @@ impl Reader<'_> {
             _ => None,
         };
         let default_port = expose.as_ref().and_then(|e| e.ports.first().map(|p| p.port));
+        // A port that failed to evaluate (out of range, a string) was reported where it was
+        // written; an ingress left without a port by it is not reported again.
+        let failed = |f: &str| r.get(f).and_then(Value::as_map).is_some_and(|m| m.values().any(Value::is_error));
+        self.ports_failed = failed("port") || failed("udp_port");
         let ingresses = records(r, "ingress")
             .into_iter()
             .filter_map(|(iname, ir, ispan)| {
@@ -792,6 +798,7 @@ impl Reader<'_> {
                 self.ingress(iname, ir, ispan, namespace, Some(&backend_default), default_port)
             })
             .collect();
+        self.ports_failed = false;
         let secrets = records(r, "secret").into_iter().map(|(n, sr, ss)| self.secret(n, sr, ss, namespace)).collect();
         let containers = self.containers(name, r, "container", &volumes);
         let init_containers = self.containers(name, r, "init", &volumes);
@@ -1112,6 +1119,7 @@ impl Reader<'_> {
             .or(default_port)
         {
             Some(p) => p,
+            None if self.ports_failed || r.get("port").is_some_and(Value::is_error) => return None,
             None => {
                 self.diags.push(
                     Diagnostic::new(

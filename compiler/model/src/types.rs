@@ -97,8 +97,7 @@ impl FluxSource {
 }
 
 /// The cluster facts and workspace policy, read from the workspace's `cluster` declaration
-/// (the standard library's `Cluster` schema documents each) and, for `custom_resources`, from
-/// the standard library. Nothing of one homelab is built in: a fact nobody declared is empty,
+/// (the standard library's `Cluster` schema documents each). Nothing of one homelab is built in: a fact nobody declared is empty,
 /// and what depends on it is off.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Facts {

@@ -34,7 +34,7 @@ fn manifests(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             );
             out.push(match hl_diagnostics::did_you_mean(&key, known.keys().map(String::as_str)) {
                 Some(k) => d.with_help(format!("did you mean `{k}`?")),
-                None => d.with_help("the standard library's `custom_resources` lists the kinds; a kind with a schema of its own (Middleware, IngressRoute, ...) is declared with it"),
+                None => d.with_help("the cluster's `custom_resources` lists the kinds; a kind with a schema of its own (Middleware, IngressRoute, ...) is declared with it"),
             });
             continue;
         };
