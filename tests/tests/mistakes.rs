@@ -144,7 +144,12 @@ fn one_edit_mistakes_are_reported_on_the_offending_token() {
             // The corpus itself: the token is where the entry says.
             let line = edited.lines().nth(x.line as usize - 1).unwrap_or_default();
             let at: String = line.chars().skip(x.col as usize - 1).take(x.token.chars().count()).collect();
-            assert_eq!(at, x.token, "{}: the corpus's position does not hold its token", e.id);
+            assert_eq!(
+                at, x.token,
+                "{}: the corpus's position does not hold its token (the stacks moved: run \
+                 `python3 tests/mistakes/make_corpus.py`, which recomputes the positions)",
+                e.id
+            );
         }
         session.set_file(InputText { path: e.file.clone(), display: display.clone(), bytes: edited.into_bytes() });
         let (diags, sources) =

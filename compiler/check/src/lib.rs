@@ -238,6 +238,11 @@ fn apply_waivers(stack: &Stack, findings: Vec<Diagnostic>) -> Checked {
     let mut used = Vec::new();
     // Validate the waivers themselves.
     let mut valid: Vec<(usize, &'static str)> = Vec::new();
+    // One mistake, one diagnostic: while a waiver is rejected, the warnings it was written to
+    // accept are held back (they would be reported as a second finding of the same mistake):
+    // those of its code, or every warning of the stack when the code itself is misspelt.
+    let mut held: Vec<&'static str> = Vec::new();
+    let mut hold_all = false;
     for (wi, w) in stack.waivers.iter().enumerate() {
         let Some(info) = lookup(&w.code) else {
             let names = hl_diagnostics::CODES.iter().filter(|c| c.severity == Severity::Warning).map(|c| c.name);
@@ -252,6 +257,7 @@ fn apply_waivers(stack: &Stack, findings: Vec<Diagnostic>) -> Checked {
                 None => d.with_help("`hlc explain` lists every code; only warnings can be waived"),
             };
             out.diagnostics.push(d);
+            hold_all = true;
             continue;
         };
         if matches!(info.code, "E0591" | "E0592") {
@@ -287,12 +293,16 @@ fn apply_waivers(stack: &Stack, findings: Vec<Diagnostic>) -> Checked {
                 Diagnostic::new(Code::InvalidWaiver, "a waiver needs a reason", w.span, label)
                     .with_help("say why the warning is acceptable for this stack"),
             );
+            held.push(info.code);
             continue;
         }
         valid.push((wi, info.code));
     }
     for d in findings {
         let code = d.code.info().code;
+        if d.severity == Severity::Warning && (hold_all || held.contains(&code)) {
+            continue;
+        }
         // The first valid waiver of the code accepts every warning with it.
         let waiver = match d.severity {
             Severity::Warning => valid.iter().find(|(_, c)| *c == code).map(|(wi, _)| *wi),

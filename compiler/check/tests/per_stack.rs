@@ -443,8 +443,8 @@ fn cross_stack_findings_belong_to_the_right_stack() {
     assert!(with_code(alpha, "E0553").is_empty(), "alpha's own image is not pinned");
 
     // A shared address that epsilon's Service does not opt into, on the same port: labelled
-    // with delta's Service, which keeps the port.
-    let delta_lb = stack("delta").all_exposes().next().map(|(_, _, x)| x.span);
+    // with delta's address as written (`lb_ip`), whose Service keeps the port.
+    let delta_lb = stack("delta").all_exposes().next().map(|(_, _, x)| x.values.at("lb_ip", x.span));
     for code in ["E0543", "E0544"] {
         let found = with_code(epsilon, code);
         assert_eq!(found.len(), 1, "{code}: {found:?}");

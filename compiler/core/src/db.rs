@@ -681,9 +681,25 @@ fn check_index(db: &dyn salsa::Database) -> hl_check::CheckIndex {
     hl_check::CheckIndex::new(summaries)
 }
 
-/// The domain checks of one stack (its waivers applied).
+/// Whether the file that declares a stack has a syntax or evaluation error. Such a stack's
+/// model is partial: a value that failed is absent (a misspelt `replica` leaves the default of
+/// one replica, a failed `pvc_backup(...)` call leaves its claim without a backup job), and
+/// what the domain rules would find there follows from the error already reported. (An error
+/// of the model's own reading leaves the values in place, and does not count.)
+#[salsa::tracked]
+fn stack_has_errors<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> bool {
+    let errors = |d: &[Diagnostic]| d.iter().any(Diagnostic::is_error);
+    let file = stack_files(db).get(name.text(db)).copied();
+    file.is_some_and(|f| errors(&parsed(db, f).diagnostics) || errors(&file_read(db, f).diagnostics))
+}
+
+/// The domain checks of one stack (its waivers applied). One mistake, one diagnostic: a stack
+/// with an error of its own ([`stack_has_errors`]) is not checked until the error is fixed.
 #[salsa::tracked(returns(ref))]
 fn stack_checks<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> Option<hl_check::Checked> {
+    if *stack_has_errors(db, name) {
+        return Some(hl_check::Checked::default());
+    }
     let s = stack(db, name)?;
     let views = views(db, name).as_ref()?;
     let other = |n: &str| stack_by_name(db, n);

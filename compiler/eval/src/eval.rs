@@ -776,7 +776,9 @@ impl<'a> Evaluator<'a> {
         // Fields set explicitly (not by a spread), for duplicate detection.
         let mut explicit: FxHashMap<&str, Span> = FxHashMap::default();
         let mut map_entry_spans: FxHashMap<(&str, &str), Span> = FxHashMap::default();
-        // A block with unreadable entries may well set the "missing" fields there.
+        // A block with unreadable entries may well set the "missing" fields there; so may one
+        // with a misspelt field (`prot = 9113` for `port`) or a spread that failed (a call
+        // with a wrong argument): one mistake, one diagnostic.
         let mut unreadable = false;
         for (file, entry) in entries {
             self.file = *file;
@@ -815,7 +817,7 @@ impl<'a> Evaluator<'a> {
                                 fields.insert(k.clone(), fv);
                             }
                         }
-                        ValueKind::Error => {}
+                        ValueKind::Error => unreadable = true,
                         _ => {
                             let found = v.describe();
                             self.error(Diagnostic::new(
@@ -833,6 +835,7 @@ impl<'a> Evaluator<'a> {
                             Some(ft) => Some(&ft.ty),
                             None => {
                                 self.unknown_field(s, &f.name.name, f.name.span);
+                                unreadable = true;
                                 continue;
                             }
                         },

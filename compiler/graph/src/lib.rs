@@ -192,6 +192,14 @@ impl StackNode {
 /// exist); the same as [`build`] on the model they come from.
 pub fn build_from<'a>(nodes: impl IntoIterator<Item = &'a StackNode>, facts: &Facts) -> (Graph, Vec<Diagnostic>) {
     let state_backend_stacks = &facts.state_backend_stacks;
+    // The State tier the graph orders by: where the workspace names its bootstrap stacks, a
+    // stack is Tier 0 exactly when it is one of them. A declared tier that disagrees is E0401
+    // (or E0203), reported at the tier; the graph does not add its cycles and tier-order errors
+    // to it (one mistake, one diagnostic).
+    let tier0 = &facts.tier0_stacks;
+    let tier_of = |s: &StackNode| -> i64 {
+        if tier0.is_empty() { s.state_tier } else { i64::from(!tier0.iter().any(|t| t == &s.name)) }
+    };
     let mut stacks: Vec<&StackNode> = nodes.into_iter().collect();
     stacks.sort_by(|a, b| a.name.cmp(&b.name));
     // Each stack's position in name order: edges are keyed and sorted by these numbers,
@@ -217,7 +225,7 @@ pub fn build_from<'a>(nodes: impl IntoIterator<Item = &'a StackNode>, facts: &Fa
             }
         }
         // Every Tier 1 stack keeps its state in the state backend.
-        if s.state_tier == 1 {
+        if tier_of(s) == 1 {
             for b in state_backend_stacks {
                 let why = || "its Terraform state lives in this stack's PostgreSQL".to_string();
                 edges.add(from, b, s.span, Some(why));
@@ -245,17 +253,17 @@ pub fn build_from<'a>(nodes: impl IntoIterator<Item = &'a StackNode>, facts: &Fa
     }
     let mut keyed: Vec<((u32, u32), Edge)> = edges.by_pair.into_iter().collect();
     keyed.sort_unstable_by_key(|(pair, _)| *pair);
-    let node_tiers: FxHashMap<&str, i64> = stacks.iter().map(|s| (s.name.as_str(), s.state_tier)).collect();
+    let node_tiers: FxHashMap<&str, i64> = stacks.iter().map(|s| (s.name.as_str(), tier_of(s))).collect();
     let (edges, set_aside) = set_aside_runtime(keyed.into_iter().map(|(_, e)| e).collect(), &node_tiers);
     let mut graph = Graph {
         stacks: stacks.iter().map(|s| s.name.clone()).collect(),
-        tiers: stacks.iter().map(|s| (s.name.clone(), s.state_tier)).collect(),
+        tiers: stacks.iter().map(|s| (s.name.clone(), tier_of(s))).collect(),
         edges,
         set_aside,
         waves: Vec::new(),
     };
     let spans: FxHashMap<&str, Span> = stacks.iter().map(|s| (s.name.as_str(), s.span)).collect();
-    let tiers: FxHashMap<&str, i64> = stacks.iter().map(|s| (s.name.as_str(), s.state_tier)).collect();
+    let tiers: FxHashMap<&str, i64> = stacks.iter().map(|s| (s.name.as_str(), tier_of(s))).collect();
     let mut diags = check_edges(&graph, &spans, &tiers, &facts.forbidden_dependencies);
     let (waves, cycle_diags) = layer(&graph, &tiers);
     diags.extend(cycle_diags);
