@@ -19,7 +19,10 @@ fn ui_fixtures() {
     let mut live = Vec::new();
     for dir in dirs {
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let c = hlc_core::compile(in_homelab(read_dir(&dir)));
+        // A fixture with a `crds/` directory is checked against those CRD schemas (E0215).
+        let schemas = crd_schemas(&dir.join("crds"));
+        let options = hlc_core::Options { crd_schemas: schemas.as_ref(), ..hlc_core::Options::default() };
+        let c = hlc_core::compile_with(in_homelab(read_dir(&dir)), &options);
         let rendered = render::human(&c.diagnostics, &c.sources, Style::Plain, 100);
         let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code.info().code).collect();
         if name.ends_with("-ok") {
@@ -39,6 +42,19 @@ fn ui_fixtures() {
         failures.push(format!("tests/tests/snapshots/{orphan}: no fixture directory produces it (delete it)"));
     }
     assert!(failures.is_empty(), "ui fixture failures:\n{}", failures.join("\n"));
+}
+
+/// The schemas under a fixture's `crds/<group>/<kind>_<version>.json`, if it has any.
+fn crd_schemas(dir: &std::path::Path) -> Option<hlc_core::CrdSchemas> {
+    let mut schemas = hlc_core::CrdSchemas::new();
+    for group in fs::read_dir(dir).ok()?.flatten() {
+        for f in fs::read_dir(group.path()).into_iter().flatten().flatten() {
+            let path = format!("{}/{}", group.file_name().to_string_lossy(), f.file_name().to_string_lossy());
+            let text = fs::read_to_string(f.path()).expect("read schema");
+            schemas.add_file(&path, &text).expect("a JSON schema");
+        }
+    }
+    (!schemas.is_empty()).then_some(schemas)
 }
 
 /// Every code has a docs page (more than a placeholder) and a fixture that triggers it: a ui

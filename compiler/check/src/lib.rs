@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod backup;
+pub mod crd;
 mod index;
 pub(crate) mod rules;
 

@@ -36,6 +36,11 @@ struct Cli {
     /// Also print what was read and how long each stage of the compilation took.
     #[arg(long, short, global = true)]
     verbose: bool,
+    /// A directory of CRD schemas (`<group>/<kind>_<version>.json`, as kubeconform reads
+    /// them): every `manifest` is checked against its kind's (E0215). Default: the
+    /// `HLC_CRD_SCHEMAS` environment variable, if set.
+    #[arg(long, global = true, value_name = "DIR")]
+    crd_schemas: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -309,6 +314,15 @@ fn main() -> ExitCode {
         ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
     };
     let ui = ui::Ui { quiet: cli.quiet, verbose: cli.verbose, color };
+    if let Some(dir) = cli.crd_schemas.or_else(|| std::env::var_os("HLC_CRD_SCHEMAS").map(PathBuf::from)) {
+        match fsio::read_crd_schemas(&dir) {
+            Ok(s) => ui::set_crd_schemas(s),
+            Err(e) => {
+                eprintln!("error: --crd-schemas {}: {e}", dir.display());
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
     match cli.command {
         Command::Build { dir, out: _, stdout: true, format, deny_warnings, show_waived } => {
             stream(&dir, format, ui, deny_warnings, show_waived)

@@ -9,6 +9,14 @@ use std::time::{Duration, Instant};
 use hlc_core::{Compilation, InputText, Options, OutputFile, Progress, Writer};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// The CRD schemas of `--crd-schemas` (or `HLC_CRD_SCHEMAS`), read once at start.
+static CRD_SCHEMAS: std::sync::OnceLock<hlc_core::CrdSchemas> = std::sync::OnceLock::new();
+
+/// Check every compilation's manifests against these schemas.
+pub fn set_crd_schemas(schemas: hlc_core::CrdSchemas) {
+    let _ = CRD_SCHEMAS.set(schemas);
+}
+
 /// What to print on standard error besides the diagnostics.
 #[derive(Clone, Copy)]
 pub struct Ui {
@@ -84,7 +92,14 @@ impl Ui {
             }
         };
         let writer: Option<&Writer<'_>> = writer.map(|_| &counted as &Writer<'_>);
-        let options = Options { progress: Some(&on_progress), artifacts, exiting: true, writer, ..Options::default() };
+        let options = Options {
+            progress: Some(&on_progress),
+            artifacts,
+            exiting: true,
+            writer,
+            crd_schemas: CRD_SCHEMAS.get(),
+            ..Options::default()
+        };
         let c = hlc_core::compile_with(files, &options);
         bar.finish_and_clear();
         if self.verbose {

@@ -67,6 +67,7 @@ pub use host::{DiskHost, Host, MemoryHost, load};
 
 pub use hl_check::Waived;
 pub use hl_check::backup::{Coverage, coverage, format_minutes};
+pub use hl_check::crd::CrdSchemas;
 pub use hl_diagnostics as diagnostics;
 pub use hl_diagnostics::{Diagnostic, Severity};
 pub use hl_emit::Artifact;
@@ -321,11 +322,22 @@ pub struct Options<'a> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub writer: Option<&'a Writer<'a>>,
+    /// The schemas of the cluster's custom resources: every `manifest` is checked against its
+    /// kind's (E0215). `None` (the default): manifests are checked for their kind and
+    /// namespace only.
+    pub crd_schemas: Option<&'a hl_check::crd::CrdSchemas>,
 }
 
 impl Default for Options<'_> {
     fn default() -> Self {
-        Options { limits: Limits::default(), progress: None, artifacts: true, exiting: false, writer: None }
+        Options {
+            limits: Limits::default(),
+            progress: None,
+            artifacts: true,
+            exiting: false,
+            writer: None,
+            crd_schemas: None,
+        }
     }
 }
 
@@ -375,11 +387,28 @@ pub fn compile_with(files: Vec<InputText>, options: &Options<'_>) -> Compilation
         let _ = std::thread::Builder::new().name("hlc-free".into()).spawn(move || drop(session));
     }
     match compiled {
-        Ok(c) => c,
+        Ok(c) => with_schemas(c, options.crd_schemas),
         // Only a change to the session cancels, and no one else holds this one: a query
         // panicked on another thread.
         Err(Cancelled) => panic!("hlc: a compilation step failed on another thread"),
     }
+}
+
+/// The manifests against their CRDs' schemas, when given: each mismatch is an error, and an
+/// output with errors is no output (the files a writer was handed are the caller's to drop,
+/// as for any failed build).
+fn with_schemas(mut c: Compilation, schemas: Option<&hl_check::crd::CrdSchemas>) -> Compilation {
+    let Some(schemas) = schemas else { return c };
+    let found = hl_check::crd::check_manifests(&c.model, schemas);
+    if found.is_empty() {
+        return c;
+    }
+    c.diagnostics.extend(found);
+    c.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    c.artifacts.clear();
+    c.origins.clear();
+    c.objects = 0;
+    c
 }
 
 /// Emit every stack (in parallel) and lay the objects out as files.

@@ -640,6 +640,7 @@ impl Reader<'_> {
                     labels: string_map(r, "labels"),
                     annotations: string_map(r, "annotations"),
                     body,
+                    body_spans: Default::default(),
                     span: ospan,
                     manifest: false,
                 });
@@ -650,12 +651,15 @@ impl Reader<'_> {
             let namespace = string(r, "namespace");
             let namespace_span = value_span_of(r, "namespace", mspan);
             let mut body = serde_json::Map::new();
+            let mut body_spans = std::collections::BTreeMap::new();
             if let Some(spec) = field(r, "spec").filter(|v| !v.is_null()) {
                 body.insert("spec".into(), to_json(spec));
+                json_spans(spec, "/spec".into(), span_of(r, "spec", spec.span), &mut body_spans);
             }
             if let Some(m) = field(r, "fields").and_then(Value::as_map) {
                 for (k, v) in m {
                     body.insert(k.clone(), to_json(v));
+                    json_spans(v, format!("/{}", pointer_escape(k)), v.span, &mut body_spans);
                 }
             }
             let Some(name) = self.object_name(r, n, mspan) else { continue };
@@ -668,6 +672,7 @@ impl Reader<'_> {
                 labels: string_map(r, "labels"),
                 annotations: string_map(r, "annotations"),
                 body,
+                body_spans,
                 span: mspan,
                 manifest: true,
             });
@@ -1708,6 +1713,36 @@ fn valid_stack_name(name: &str) -> bool {
         && name.len() <= 63
         && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// Where each part of `v` (converted by [`to_json`]) is written, by JSON pointer under
+/// `pointer`: the span of its key (`key`, for the value itself) and of its value.
+fn json_spans(v: &Value, pointer: String, key: Span, out: &mut std::collections::BTreeMap<String, (Span, Span)>) {
+    match &v.kind {
+        ValueKind::Record(r) => {
+            for (k, x) in r.fields.iter().filter(|(_, x)| !x.is_null()) {
+                let here = format!("{pointer}/{}", pointer_escape(k));
+                json_spans(x, here, span_of(r, k, x.span), out);
+            }
+        }
+        ValueKind::Map(m) => {
+            for (k, x) in m {
+                json_spans(x, format!("{pointer}/{}", pointer_escape(k)), x.span, out);
+            }
+        }
+        ValueKind::List(l) => {
+            for (i, x) in l.iter().enumerate() {
+                json_spans(x, format!("{pointer}/{i}"), x.span, out);
+            }
+        }
+        _ => {}
+    }
+    out.insert(pointer, (key, v.span));
+}
+
+/// A key as one segment of a JSON pointer (RFC 6901).
+fn pointer_escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
 }
 
 /// Any value as JSON: records and maps become objects (in declaration order), quantities their

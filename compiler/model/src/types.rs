@@ -561,6 +561,10 @@ pub struct KubeObject {
     pub annotations: Vec<(String, String)>,
     /// Everything but the metadata, in Kubernetes' spelling.
     pub body: serde_json::Map<String, serde_json::Value>,
+    /// For a `manifest`: where each value of `body` is written, by JSON pointer
+    /// (`/spec/retry/attempts`), as the span of its key (a record's field name, when it has
+    /// one) and of its value; what a schema check reports against. Empty otherwise.
+    pub body_spans: std::collections::BTreeMap<String, (Span, Span)>,
     /// The declaration.
     pub span: Span,
     /// Declared with `manifest` (a custom resource written as its CRD spells it), rather than

@@ -102,6 +102,7 @@ codes! {
     TemplateError      = "E0212" "template-error"        Error   "a template uses a value it is not given, or holds what templates cannot";
     InvalidYaml        = "E0213" "invalid-yaml"          Error   "`yaml` is given text that is not a YAML document";
     NotInCluster       = "E0214" "not-in-cluster"        Error   "a Namespace tier, StorageClass or cluster software (Keel) is not one the workspace's cluster declares";
+    SchemaViolation    = "E0215" "schema-violation"      Error   "a manifest does not match the schema of its custom resource's CRD";
     // Evaluation
     EvaluationLimit    = "E0301" "evaluation-limit"      Error   "evaluation took more steps or deeper recursion than allowed";
     CyclicDefinition   = "E0302" "cyclic-definition"     Error   "a value is defined in terms of itself";
