@@ -316,6 +316,65 @@ fn evaluate_file(db: &dyn salsa::Database, file: File) -> Evaluated {
     run_eval(db, ws, &files, Some(file.id(db)), Some(shared))
 }
 
+/// The static pass over one file ([`hl_eval::check_statically`]): every definition of it
+/// name-resolved and checked without being evaluated (unused `let`s, uncalled `fn`s, the
+/// branches not taken), with the same files in scope as [`evaluate_file`]. For the standard
+/// library (`None`), its files with [`common_inputs`].
+fn run_statics(db: &dyn salsa::Database, file: Option<File>) -> Vec<Diagnostic> {
+    let ws = Workspace::get(db);
+    let shared = (prelude(db).types.clone(), prelude(db).stdlib_scopes.clone());
+    let common = common_inputs(db);
+    let files: Vec<&EvalFile> = match file {
+        Some(file) => {
+            let (stdlib, typed): (Vec<&EvalFile>, Vec<&EvalFile>) = common.iter().partition(|f| f.stdlib);
+            let mut rest: Vec<&EvalFile> = typed.into_iter().chain(own_inputs(db, file)).collect();
+            rest.sort_by(|a, b| a.path.cmp(&b.path));
+            rest.dedup_by(|a, b| a.id == b.id);
+            stdlib.into_iter().chain(rest).collect()
+        }
+        None => common.iter().collect(),
+    };
+    let targets: Vec<FileId> = match file {
+        Some(file) => vec![file.id(db)],
+        None => files.iter().filter(|f| f.stdlib).map(|f| f.id).collect(),
+    };
+    let none = hl_eval::WorkspacePaths::default();
+    let input = EvalInput {
+        files: files
+            .iter()
+            .map(|f| InputFile {
+                id: f.id,
+                path: f.path.clone(),
+                ast: &f.parse.file,
+                stdlib: f.stdlib,
+                declares: false,
+            })
+            .collect(),
+        root_schema: "Workspace",
+        workspace_paths: &none,
+        prelude: false,
+        types: Some(shared.0),
+        stdlib_scopes: Some(shared.1),
+        assets: None,
+    };
+    hl_eval::check_statically(&input, ws.limits(db), &targets, false)
+        .into_iter()
+        .flat_map(|r| r.diagnostics)
+        .collect()
+}
+
+/// [`run_statics`] of one workspace file, memoised.
+#[salsa::tracked(returns(ref))]
+fn file_statics(db: &dyn salsa::Database, file: File) -> Vec<Diagnostic> {
+    run_statics(db, Some(file))
+}
+
+/// [`run_statics`] of the standard library, memoised.
+#[salsa::tracked(returns(ref))]
+fn stdlib_statics(db: &dyn salsa::Database) -> Vec<Diagnostic> {
+    run_statics(db, None)
+}
+
 /// The standard library's files.
 #[salsa::tracked(returns(ref))]
 fn stdlib_files(db: &dyn salsa::Database) -> Vec<File> {
@@ -744,6 +803,11 @@ pub(crate) fn diagnostics(db: &dyn salsa::Database) -> Vec<Diagnostic> {
     out.extend(graph_problems(db).iter().cloned());
     out.extend(checked(db).diagnostics.iter().cloned());
     out.extend(collisions(db).iter().cloned());
+    // The static pass reports what evaluation did not reach; where evaluation reported the
+    // same code at the same place, the mistake is reported once, by evaluation.
+    let reported: std::collections::HashSet<(Code, Span)> = out.iter().map(|d| (d.code, d.primary.span)).collect();
+    let statics = stdlib_statics(db).iter().chain(workspace_files(db).flat_map(|f| file_statics(db, f).iter()));
+    out.extend(statics.filter(|d| !reported.contains(&(d.code, d.primary.span))).cloned());
     sort_and_dedup(&mut out);
     // Files in workspace order (the standard library, then by path), whatever their ids: a
     // session gives a file added later a higher id than a fresh compilation would.
@@ -1048,7 +1112,9 @@ fn prefill(db: &Database, ws: Workspace, options: &Options<'_>, with_graph: bool
     todo.par_iter().for_each_with(db.clone(), |db, f| {
         let _ = file_read(db, *f);
         let _ = file_decls(db, *f);
+        let _ = file_statics(db, *f);
     });
+    let _ = stdlib_statics(db);
     let names = stack_ids(db).clone();
     names.par_iter().for_each_with(db.clone(), |db, n| {
         let _ = stack_model(db, *n);

@@ -1,5 +1,9 @@
 //! The evaluator.
 
+mod statics;
+
+pub use statics::{NameUse, Resolved, Target, check_statically};
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -1542,13 +1546,8 @@ impl<'a> Evaluator<'a> {
                 match g {
                     Some(Global::Broken) => Value::error(span),
                     Some(Global::Module(_)) | None => {
-                        let path = self.files.get(file).map(|f| f.path.clone()).unwrap_or_default();
-                        self.error(Diagnostic::new(
-                            Code::UnknownName,
-                            format!("`{path}` defines no `{}`", field.name),
-                            field.span,
-                            "not defined in that file",
-                        ));
+                        let d = self.no_such_member(*file, field);
+                        self.error(d);
                         Value::error(span)
                     }
                     Some(g) => self.global_value(g),
@@ -1565,6 +1564,24 @@ impl<'a> Evaluator<'a> {
                 Value::error(span)
             }
         }
+    }
+
+    /// `x.name` where the file imported as `x` defines no `name`: E0101, with the nearest
+    /// name it does define.
+    fn no_such_member(&self, file: FileId, field: &ast::Ident) -> Diagnostic {
+        let path = self.files.get(&file).map(|f| f.path.clone()).unwrap_or_default();
+        let mut d = Diagnostic::new(
+            Code::UnknownName,
+            format!("`{path}` defines no `{}`", field.name),
+            field.span,
+            "not defined in that file",
+        );
+        let defined = self.scopes.get(&file).into_iter().flat_map(|s| s.iter());
+        let names = defined.filter(|(_, g)| matches!(g, Global::Let(..) | Global::Fn(..)));
+        if let Some(s) = did_you_mean(&field.name, names.map(|(n, _)| n.as_str())) {
+            d = d.with_suggestion(s);
+        }
+        d
     }
 
     fn lookup_silent(&self, name: &str) -> Option<()> {

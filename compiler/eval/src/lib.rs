@@ -17,8 +17,8 @@ mod ty;
 mod value;
 
 pub use eval::{
-    CLUSTER, EvalInput, EvalOutput, InputFile, Limits, StdlibScopes, Types, WorkspacePaths, base64_encode, evaluate,
-    import_candidates,
+    CLUSTER, EvalInput, EvalOutput, InputFile, Limits, NameUse, Resolved, StdlibScopes, Target, Types, WorkspacePaths,
+    base64_encode, check_statically, evaluate, import_candidates,
 };
 pub use merge::{merge_roots, twice_declared};
 pub use ty::{EnumDef, FieldTy, SchemaDef, Ty, TypeDef, VariantDef};
