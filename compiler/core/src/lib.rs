@@ -57,6 +57,7 @@
 
 mod db;
 mod host;
+pub mod names;
 
 use hl_diagnostics::{Code, FileId, Sources, Span};
 use hl_model::Model;

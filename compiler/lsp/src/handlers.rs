@@ -18,7 +18,9 @@ use serde_json::Value;
 use crate::analysis::{self, Found, Index, Origin, element_name};
 use crate::convert::{Doc, LineIndex};
 use crate::features;
+use crate::names::{self, Names};
 use crate::{Server, convert, uri_path};
+use hlc_core::names::Target;
 
 type Answer = Result<Value, (ErrorCode, String)>;
 
@@ -42,7 +44,7 @@ pub fn handle(server: &mut Server, req: &Request) -> Answer {
         }
         References::METHOD => {
             let p: ReferenceParams = params(req)?;
-            json(references(server, &p.text_document_position)?)
+            json(references(server, &p.text_document_position, p.context.include_declaration)?)
         }
         PrepareRenameRequest::METHOD => {
             let p: TextDocumentPositionParams = params(req)?;
@@ -332,31 +334,37 @@ fn definition(
     Ok(target.map(GotoDefinitionResponse::Scalar))
 }
 
-/// The name under the cursor that references and rename work on: a stack, `let` or `fn` of
-/// the workspace.
-fn renameable(index: &Index, fi: usize, offset: usize) -> Option<(&Ident, bool)> {
-    let (found, _) = analysis::locate(index, &index.files[fi].ast, offset);
-    let ident = match found? {
-        Found::Name { ident, .. } | Found::ItemName { ident } => ident,
-        Found::DeclName { kw, ident, .. } if kw.name == "stack" => ident,
-        _ => return None,
-    };
-    let name = ident.name.as_str();
-    let in_workspace = index.stacks.contains_key(name)
-        || index.lets.get(name).is_some_and(|l| matches!(l.def.origin, Origin::File(_)))
-        || index.fns.get(name).is_some_and(|f| matches!(f.def.origin, Origin::File(_)));
-    let in_stdlib = index.lets.get(name).is_some_and(|l| matches!(l.def.origin, Origin::Std(_)))
-        || index.fns.get(name).is_some_and(|f| matches!(f.def.origin, Origin::Std(_)));
-    (in_workspace || in_stdlib).then_some((ident, in_workspace && !in_stdlib))
+/// A position's workspace: its index and root, the file's index in it, the byte offset, and
+/// what every name of the workspace refers to.
+type Resolution<'a> = (&'a Index, PathBuf, usize, usize, Names);
+
+fn resolved<'a>(
+    server: &'a mut Server,
+    pos: &TextDocumentPositionParams,
+) -> Result<Resolution<'a>, (ErrorCode, String)> {
+    let path = uri_path(&pos.text_document.uri)?;
+    let ws = server.workspace_of(&path);
+    let (index, fi, offset) = at(server, pos)?;
+    let names = Names::resolve(index, &ws);
+    Ok((index, ws, fi, offset, names))
+}
+
+fn ident_text(index: &Index, fi: usize, span: Span) -> &str {
+    index.files[fi].text.text().get(span.start as usize..span.end as usize).unwrap_or_default()
 }
 
 fn references(
     server: &mut Server,
     pos: &TextDocumentPositionParams,
+    declarations: bool,
 ) -> Result<Option<Vec<Location>>, (ErrorCode, String)> {
-    let (index, fi, offset) = at(server, pos)?;
-    let Some((ident, _)) = renameable(index, fi, offset) else { return Ok(None) };
-    let locs = analysis::occurrences(index, &ident.name)
+    let (index, _, fi, offset, names) = resolved(server, pos)?;
+    let Some((_, target)) = names.at(fi, offset) else { return Ok(None) };
+    if matches!(target, Target::Unresolved) {
+        return Ok(None);
+    }
+    let locs = names
+        .occurrences(&target, declarations)
         .into_iter()
         .filter_map(|(f, span)| location(None, index, &Origin::File(f), span.start as usize, span.end as usize))
         .collect();
@@ -367,14 +375,10 @@ fn prepare_rename(
     server: &mut Server,
     pos: &TextDocumentPositionParams,
 ) -> Result<Option<PrepareRenameResponse>, (ErrorCode, String)> {
-    let (index, fi, offset) = at(server, pos)?;
-    match renameable(index, fi, offset) {
-        Some((ident, true)) => Ok(Some(PrepareRenameResponse::Range(
-            index.files[fi].text.range(ident.span.start as usize, ident.span.end as usize),
-        ))),
-        Some((_, false)) => Err((ErrorCode::InvalidRequest, "names of the standard library cannot be renamed".into())),
-        None => Ok(None),
-    }
+    let (index, _, fi, offset, names) = resolved(server, pos)?;
+    let Some((span, target)) = names.at(fi, offset) else { return Ok(None) };
+    names::renameable(&names, &target, ident_text(index, fi, span)).map_err(|e| (ErrorCode::InvalidRequest, e))?;
+    Ok(Some(PrepareRenameResponse::Range(index.files[fi].text.range(span.start as usize, span.end as usize))))
 }
 
 fn valid_name(name: &str) -> bool {
@@ -388,33 +392,40 @@ fn valid_name(name: &str) -> bool {
         && matches!(parsed.file.items.as_slice(), [Item::Let(l)] if l.name.name == name)
 }
 
+/// Rename what the name at the position refers to: its definition and exactly the uses the
+/// compiler resolves to it, in every file. Refused (an error response) for the standard
+/// library's names, built-ins, variants and `cluster`, for a new name that is not a valid
+/// name, and for one that would change what any name of the workspace refers to.
 fn rename(server: &mut Server, p: &RenameParams) -> Result<Option<WorkspaceEdit>, (ErrorCode, String)> {
     let new = p.new_name.trim();
-    let (index, fi, offset) = at(server, &p.text_document_position)?;
-    let Some((ident, ok)) = renameable(index, fi, offset) else {
+    let (index, ws, fi, offset, names) = resolved(server, &p.text_document_position)?;
+    let Some((span, target)) = names.at(fi, offset) else {
         return Err((ErrorCode::InvalidRequest, "nothing to rename here".into()));
     };
-    if !ok {
-        return Err((ErrorCode::InvalidRequest, "names of the standard library cannot be renamed".into()));
-    }
+    let old = ident_text(index, fi, span).to_string();
+    names::renameable(&names, &target, &old).map_err(|e| (ErrorCode::InvalidRequest, e))?;
     if !valid_name(new) {
         return Err((ErrorCode::InvalidParams, format!("`{new}` is not a valid hl name")));
     }
-    let is_stack = index.stacks.contains_key(&ident.name);
-    if is_stack && index.stacks.contains_key(new)
-        || !is_stack && (index.lets.contains_key(new) || index.fns.contains_key(new))
-    {
-        return Err((ErrorCode::InvalidParams, format!("`{new}` is already taken")));
+    if matches!(target, Target::Stack(_)) && hlc_core::types::dns_label(new).is_err() {
+        return Err((ErrorCode::InvalidParams, format!("`{new}` is not a valid stack name (a lowercase DNS label)")));
     }
+    if new == old {
+        return Ok(Some(WorkspaceEdit::default()));
+    }
+    let plan = names::plan(index, &ws, &names, &target, &old, new).map_err(|e| (ErrorCode::InvalidParams, e))?;
     #[allow(clippy::mutable_key_type)] // lsp-types' Uri caches its parse; keys are never mutated
     let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
-    for (f, span) in analysis::occurrences(index, &ident.name) {
+    for (f, spans) in plan.edits {
         let file = &index.files[f];
         let Some(uri) = convert::path_to_uri(&file.path) else { continue };
-        changes.entry(uri).or_default().push(TextEdit {
-            range: file.text.range(span.start as usize, span.end as usize),
-            new_text: new.to_string(),
-        });
+        let edits = changes.entry(uri).or_default();
+        for span in spans {
+            edits.push(TextEdit {
+                range: file.text.range(span.start as usize, span.end as usize),
+                new_text: new.to_string(),
+            });
+        }
     }
     Ok(Some(WorkspaceEdit { changes: Some(changes), ..Default::default() }))
 }

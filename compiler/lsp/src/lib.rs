@@ -28,6 +28,7 @@ mod analysis;
 mod convert;
 mod features;
 mod handlers;
+mod names;
 mod transport;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
