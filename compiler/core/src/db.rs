@@ -740,16 +740,21 @@ fn check_index(db: &dyn salsa::Database) -> hl_check::CheckIndex {
     hl_check::CheckIndex::new(summaries)
 }
 
-/// Whether the file that declares a stack has a syntax or evaluation error. Such a stack's
-/// model is partial: a value that failed is absent (a misspelt `replica` leaves the default of
-/// one replica, a failed `pvc_backup(...)` call leaves its claim without a backup job), and
-/// what the domain rules would find there follows from the error already reported. (An error
-/// of the model's own reading leaves the values in place, and does not count.)
+/// Whether the file that declares a stack has a syntax or evaluation error, or the stack a
+/// structural one (a reference to a claim, a stack or a namespace that does not exist). Such a
+/// stack's model is partial or points at nothing: a value that failed is absent (a misspelt
+/// `replica` leaves the default of one replica, a failed `pvc_backup(...)` call leaves its claim
+/// without a backup job), a backup job that mounts a misspelt claim backs up nothing, and what
+/// the domain rules would find there follows from the error already reported. (An error of the
+/// model's own reading leaves the values in place, and does not count.)
 #[salsa::tracked]
 fn stack_has_errors<'db>(db: &'db dyn salsa::Database, name: StackName<'db>) -> bool {
     let errors = |d: &[Diagnostic]| d.iter().any(Diagnostic::is_error);
     let file = stack_files(db).get(name.text(db)).copied();
+    // `stack_problems` starts with the reader's diagnostics; the structural checks' follow.
+    let read = stack_model(db, name).diagnostics.len();
     file.is_some_and(|f| errors(&parsed(db, f).diagnostics) || errors(&file_read(db, f).diagnostics))
+        || errors(stack_problems(db, name).get(read..).unwrap_or_default())
 }
 
 /// The domain checks of one stack (its waivers applied). One mistake, one diagnostic: a stack

@@ -1842,6 +1842,15 @@ impl<'a> Evaluator<'a> {
         if matches!(result.kind, ValueKind::Record(_)) && span.file == saved.0 {
             result.span = span;
         }
+        // What a standard-library function made is located, for the program that called it,
+        // at the call: a finding about a volume `pvc_backup(...)` declares points at that call
+        // in the user's file, never into `<stdlib>/` (which CI annotations cannot name). The
+        // arguments keep their own spans, where the caller wrote them.
+        let is_stdlib = |id: FileId| self.files.get(&id).is_some_and(|f| f.stdlib);
+        if is_stdlib(fref.file) && !is_stdlib(saved.0) {
+            let stdlib: Vec<FileId> = self.files.values().filter(|f| f.stdlib).map(|f| f.id).collect();
+            anchor_at_call(&mut result, span, &stdlib);
+        }
         self.depth -= 1;
         self.file = saved.0;
         self.locals = saved.1;
@@ -2525,6 +2534,32 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
         (K::Func(x), K::Func(y)) => x == y,
         (K::Module(x), K::Module(y)) => x == y,
         _ => false,
+    }
+}
+
+/// Move every span of `v` that lies in one of the `stdlib` files to `call` (see
+/// `Evaluator::eval_call`): the value, its items and entries, a record's fields and their
+/// recorded places, a variant's data.
+fn anchor_at_call(v: &mut Value, call: Span, stdlib: &[FileId]) {
+    if stdlib.contains(&v.span.file) {
+        v.span = call;
+    }
+    match &mut v.kind {
+        ValueKind::List(items) => items.iter_mut().for_each(|x| anchor_at_call(x, call, stdlib)),
+        ValueKind::Map(m) => m.values_mut().for_each(|x| anchor_at_call(x, call, stdlib)),
+        ValueKind::Record(r) => {
+            let r = Arc::make_mut(r);
+            r.fields.values_mut().for_each(|x| anchor_at_call(x, call, stdlib));
+            for s in r.field_spans.values_mut().filter(|s| stdlib.contains(&s.file)) {
+                *s = call;
+            }
+        }
+        ValueKind::Enum(e) => {
+            if let Some(p) = &mut Arc::make_mut(e).payload {
+                anchor_at_call(p, call, stdlib);
+            }
+        }
+        _ => {}
     }
 }
 

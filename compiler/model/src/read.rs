@@ -443,15 +443,30 @@ fn value_spans(r: &Record) -> ValueSpans {
             continue;
         }
         out.insert(k.clone(), v.span);
+        // An item's or entry's own explicit fields, one level down: `env_secret[NAME].key`.
+        let mut item = |path: String, item: &Value| {
+            if let Some(r) = item.as_record() {
+                for (f, x) in r.fields.iter().filter(|(f, _)| r.is_explicit(f)) {
+                    out.insert(format!("{path}.{f}"), x.span);
+                }
+            }
+            out.insert(path, item.span);
+        };
         match &v.kind {
             ValueKind::List(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    out.insert(format!("{k}[{i}]"), item.span);
+                for (i, x) in items.iter().enumerate() {
+                    item(format!("{k}[{i}]"), x);
                 }
             }
             ValueKind::Map(m) => {
-                for (key, item) in m {
-                    out.insert(format!("{k}[{key}]"), item.span);
+                for (key, x) in m {
+                    item(format!("{k}[{key}]"), x);
+                }
+            }
+            // A variant's data: `source()` is the claim's name in `source = claim("...")`.
+            ValueKind::Enum(e) => {
+                if let Some(p) = &e.payload {
+                    out.insert(format!("{k}()"), p.span);
                 }
             }
             _ => {}
@@ -933,6 +948,7 @@ impl Reader<'_> {
         Some(Volume {
             name: name.to_string(),
             span,
+            values: value_spans(r),
             mount: string(r, "mount").unwrap_or_default(),
             read_only: boolean(r, "read_only").unwrap_or(false),
             sub_path: string(r, "sub_path"),
@@ -1374,6 +1390,7 @@ impl Reader<'_> {
             volume: Volume {
                 name: name.to_string(),
                 span,
+                values: value_spans(r),
                 mount: String::new(),
                 read_only: false,
                 sub_path: None,

@@ -796,6 +796,8 @@ pub struct Volume {
     pub name: String,
     /// The `volume <name>` declaration; storage and backup findings point here.
     pub span: Span,
+    /// Where its fields' values are written (`source()`: the claim's name of `claim("...")`).
+    pub values: ValueSpans,
     /// Where the main container mounts it (an absolute path); empty when it does not (a stack
     /// volume, a volume only extra or init containers mount).
     pub mount: String,

@@ -344,7 +344,8 @@ pub fn check_stack(
                     "volume `{}` mounts the claim `{claim}`, which nothing declares in namespace `{}`",
                     v.name, svc.namespace
                 ),
-                v.span,
+                // The claim's name as written (also as an argument: `pvc_backup(source = ...)`).
+                v.values.at("source()", v.span),
                 "no such claim",
             );
             diags.push(match hint {

@@ -103,10 +103,15 @@ fn gpu_placement(cx: &Ctx<'_>, svc: &Service, out: &mut Vec<Diagnostic>) {
 /// that ExternalSecret lists its keys rather than extracting whole Vault paths).
 fn env_secret_keys(cx: &Ctx<'_>, svc: &Service, out: &mut Vec<Diagnostic>) {
     let secrets = svc.secrets.iter().chain(&cx.stack.secrets);
-    let envs =
-        svc.env_secret.iter().chain(svc.containers.iter().chain(&svc.init_containers).flat_map(|c| &c.env_secret));
+    // Each with where its values are written: the service's, then its containers'.
+    let envs = svc.env_secret.iter().map(|e| (e, &svc.values)).chain(
+        svc.containers
+            .iter()
+            .chain(&svc.init_containers)
+            .flat_map(|c| c.env_secret.iter().map(move |e| (e, &c.values))),
+    );
     let secrets: Vec<_> = secrets.filter(|s| s.namespace == svc.namespace).collect();
-    for e in envs {
+    for (e, values) in envs {
         let Some(s) = secrets.iter().find(|s| s.target == e.secret) else { continue };
         // With a template the Secret holds the template's keys; otherwise the listed keys
         // (whole extracted paths have keys hl cannot know).
@@ -123,7 +128,11 @@ fn env_secret_keys(cx: &Ctx<'_>, svc: &Service, out: &mut Vec<Diagnostic>) {
         let d = Diagnostic::new(
             Code::UnknownReference,
             format!("`{}` of `{}` reads key `{}`, which Secret `{}` does not have", e.name, svc.name, e.key, e.secret),
-            svc.span,
+            // The key as written (`secret_key("...", "<key>")`), else the variable, else the service.
+            values
+                .get(&format!("env_secret[{}].key", e.name))
+                .or_else(|| values.get(&format!("env_secret[{}]", e.name)))
+                .unwrap_or(svc.span),
             "no such key",
         )
         .with_label(s.span, "its ExternalSecret, with these keys");
