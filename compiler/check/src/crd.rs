@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use hl_diagnostics::{Code, Diagnostic, did_you_mean};
-use hl_model::{KubeObject, Model};
+use hl_model::{KubeObject, Model, Stack};
 use serde_json::Value as Json;
 
 /// The schemas of the cluster's custom resources, by `<group>/<version>` and lowercase kind.
@@ -57,6 +57,34 @@ impl CrdSchemas {
         Ok(true)
     }
 
+    /// Read a directory in kubeconform's layout (`<dir>/<group>/<kind>_<version>.json`); other
+    /// files are skipped. An unreadable directory, a schema that is not JSON, or a directory
+    /// without any schema is an error: a check asked for must not quietly not happen.
+    pub fn read_dir(dir: &std::path::Path) -> Result<Self, String> {
+        let mut schemas = CrdSchemas::new();
+        let entries = |d: &std::path::Path| -> Result<Vec<std::path::PathBuf>, String> {
+            let mut v: Vec<_> = std::fs::read_dir(d)
+                .map_err(|e| format!("{}: {e}", d.display()))?
+                .flatten()
+                .map(|e| e.path())
+                .collect();
+            v.sort();
+            Ok(v)
+        };
+        for group in entries(dir)?.into_iter().filter(|g| g.is_dir()) {
+            let name = group.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            for f in entries(&group)?.into_iter().filter(|f| f.extension().is_some_and(|x| x == "json")) {
+                let file = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+                schemas.add_file(&format!("{name}/{file}"), &text)?;
+            }
+        }
+        if schemas.is_empty() {
+            return Err(format!("{}: no schema files (`<group>/<kind>_<version>.json`)", dir.display()));
+        }
+        Ok(schemas)
+    }
+
     /// How many kinds have a schema.
     pub fn len(&self) -> usize {
         self.by_kind.len()
@@ -74,12 +102,17 @@ impl CrdSchemas {
 
 /// Every `manifest` of the model against its kind's schema (those without one are skipped).
 pub fn check_manifests(model: &Model, schemas: &CrdSchemas) -> Vec<Diagnostic> {
+    model.stacks.iter().flat_map(|s| check_stack(s, schemas)).collect()
+}
+
+/// The manifests of one stack against their kinds' schemas.
+pub fn check_stack(stack: &Stack, schemas: &CrdSchemas) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if schemas.is_empty() {
         return out;
     }
     let mut v = Validator::default();
-    for o in model.stacks.iter().flat_map(|s| s.objects.iter()).filter(|o| o.manifest) {
+    for o in stack.objects.iter().filter(|o| o.manifest) {
         let Some(schema) = schemas.get(&o.api_version, &o.kind) else { continue };
         v.problems.clear();
         v.object(schema, o);

@@ -535,28 +535,3 @@ pub fn write_file_atomic(path: &Path, contents: &str) -> io::Result<()> {
         let _ = fs::remove_file(&tmp);
     })
 }
-
-/// The CRD schemas under `dir`, laid out as kubeconform reads them
-/// (`<group>/<kind>_<version>.json`); other files are skipped. An unreadable directory, or a
-/// schema file that is not JSON, is an error: a check asked for must not quietly not happen.
-pub fn read_crd_schemas(dir: &Path) -> Result<hlc_core::CrdSchemas, String> {
-    let mut schemas = hlc_core::CrdSchemas::new();
-    let groups = std::fs::read_dir(dir).map_err(|e| e.to_string())?;
-    let mut groups: Vec<PathBuf> = groups.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
-    groups.sort();
-    for g in groups {
-        let group = g.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let mut files: Vec<PathBuf> =
-            std::fs::read_dir(&g).map_err(|e| format!("{}: {e}", g.display()))?.flatten().map(|e| e.path()).collect();
-        files.sort();
-        for f in files.iter().filter(|f| f.extension().is_some_and(|x| x == "json")) {
-            let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
-            schemas.add_file(&format!("{group}/{name}"), &text)?;
-        }
-    }
-    if schemas.is_empty() {
-        return Err("no schema files (`<group>/<kind>_<version>.json`) in it".into());
-    }
-    Ok(schemas)
-}

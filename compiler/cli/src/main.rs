@@ -315,7 +315,7 @@ fn main() -> ExitCode {
     };
     let ui = ui::Ui { quiet: cli.quiet, verbose: cli.verbose, color };
     if let Some(dir) = cli.crd_schemas.or_else(|| std::env::var_os("HLC_CRD_SCHEMAS").map(PathBuf::from)) {
-        match fsio::read_crd_schemas(&dir) {
+        match hlc_core::CrdSchemas::read_dir(&dir) {
             Ok(s) => ui::set_crd_schemas(s),
             Err(e) => {
                 eprintln!("error: --crd-schemas {}: {e}", dir.display());

@@ -24,8 +24,14 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Client {
     fn start(root: &Path) -> Client {
+        Client::start_with_env(root, &[])
+    }
+
+    fn start_with_env(root: &Path, env: &[(&str, &Path)]) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_hlc"))
             .arg("lsp")
+            .env_remove("HLC_CRD_SCHEMAS")
+            .envs(env.iter().map(|(k, v)| (*k, *v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -487,5 +493,33 @@ fn a_loop_in_the_edited_file_is_cut_off_and_reported() {
         json!({ "textDocument": { "uri": uri(&web) }, "position": pos(&looping, "down(3)", 1) }),
     );
     assert!(h["result"]["contents"]["value"].as_str().unwrap_or_default().contains("fn down"), "{h}");
+    c.stop();
+}
+
+/// With `HLC_CRD_SCHEMAS`, the server checks manifests against their CRD's schema (E0215) as
+/// `hlc check --crd-schemas` does; without it, it does not.
+#[test]
+fn manifests_are_checked_against_crd_schemas_from_the_environment() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/ui/E0215-schema-violation");
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lsp-crds");
+    let _ = fs::remove_dir_all(&root);
+    fs::create_dir_all(root.join("stacks")).expect("mkdir");
+    let file = root.join("stacks/main.hl");
+    let text = fs::read_to_string(fixture.join("main.hl")).expect("the fixture");
+    fs::write(&file, &text).expect("write");
+    let open = json!({ "textDocument": { "uri": uri(&file), "languageId": "hl", "version": 1, "text": text } });
+
+    let crds = fixture.join("crds");
+    let mut c = Client::start_with_env(&root, &[("HLC_CRD_SCHEMAS", &crds)]);
+    c.notify("textDocument/didOpen", open.clone());
+    let d = c.diagnostics_until(&file, |d| !d.is_empty());
+    let codes: Vec<&str> = d.iter().filter_map(|x| x["code"].as_str()).collect();
+    assert_eq!(codes, ["E0215"; 9], "{d:?}");
+    c.stop();
+
+    let mut c = Client::start(&root);
+    c.notify("textDocument/didOpen", open);
+    let d = c.diagnostics_until(&file, |_| true);
+    assert!(d.is_empty(), "no schemas, no E0215: {d:?}");
     c.stop();
 }

@@ -357,10 +357,7 @@ fn run_statics(db: &dyn salsa::Database, file: Option<File>) -> Vec<Diagnostic> 
         stdlib_scopes: Some(shared.1),
         assets: None,
     };
-    hl_eval::check_statically(&input, ws.limits(db), &targets, false)
-        .into_iter()
-        .flat_map(|r| r.diagnostics)
-        .collect()
+    hl_eval::check_statically(&input, ws.limits(db), &targets, false).into_iter().flat_map(|r| r.diagnostics).collect()
 }
 
 /// [`run_statics`] of one workspace file, memoised.
@@ -1054,9 +1051,29 @@ impl Snapshot {
     /// The diagnostics (as [`Snapshot::diagnostics`]) and the files their labels point into
     /// (the other files are left out of the [`Sources`]): what an editor needs to show them.
     pub fn diagnostics_with_sources(&self) -> Result<(Vec<Diagnostic>, Sources), Cancelled> {
-        self.run(|db, ws| {
+        self.diagnostics_checked(None)
+    }
+
+    /// [`Snapshot::diagnostics_with_sources`], and with `crds` every stack's manifests
+    /// against their CRD schemas (E0215), as `hlc check --crd-schemas` reports them.
+    pub fn diagnostics_checked(
+        &self,
+        crds: Option<Arc<hl_check::crd::CrdSchemas>>,
+    ) -> Result<(Vec<Diagnostic>, Sources), Cancelled> {
+        self.run(move |db, ws| {
             prefill(db, ws, &Options::default(), false);
-            let diags = diagnostics(db).clone();
+            let mut diags = diagnostics(db).clone();
+            if let Some(crds) = &crds {
+                let before = diags.len();
+                for name in stack_ids(db) {
+                    if let Some(s) = stack(db, *name) {
+                        diags.extend(hl_check::crd::check_stack(&s, crds));
+                    }
+                }
+                if diags.len() > before {
+                    diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                }
+            }
             let wanted: std::collections::HashSet<FileId> = diags
                 .iter()
                 .flat_map(|d| std::iter::once(&d.primary).chain(&d.secondary))

@@ -113,6 +113,12 @@ pub fn run(connection: Connection) -> Result<(), String> {
     let params = initialize(&connection, init)?;
     let root = client_root(&params);
     let mut server = Server::new(connection.sender.clone(), root);
+    if let Some(dir) = std::env::var_os("HLC_CRD_SCHEMAS") {
+        match hlc_core::CrdSchemas::read_dir(std::path::Path::new(&dir)) {
+            Ok(s) => server.crds = Some(Arc::new(s)),
+            Err(e) => server.log(&format!("hlc lsp: HLC_CRD_SCHEMAS: {e}; manifests are not checked against CRDs")),
+        }
+    }
     server.main_loop(&connection.receiver)
 }
 
@@ -201,6 +207,9 @@ pub(crate) struct Server {
     indexes: HashMap<PathBuf, Index>,
     parse_cache: ParseCache,
     shutdown: bool,
+    /// The CRD schemas of `HLC_CRD_SCHEMAS`, read at start: manifests are checked against
+    /// them (E0215) as `hlc check --crd-schemas` does.
+    crds: Option<Arc<hlc_core::CrdSchemas>>,
 }
 
 /// JSON-RPC's code for a request the client cancelled.
@@ -221,6 +230,7 @@ impl Server {
             indexes: HashMap::new(),
             parse_cache: ParseCache::default(),
             shutdown: false,
+            crds: None,
         }
     }
 
@@ -502,9 +512,10 @@ impl Server {
             let snapshot = state.session.snapshot();
             let generation = state.generation;
             let tx = self.results_tx.clone();
+            let crds = self.crds.clone();
             let spawned = std::thread::Builder::new().name("hlc-lsp-compile".into()).spawn(move || {
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let found = snapshot.diagnostics_with_sources();
+                    let found = snapshot.diagnostics_checked(crds);
                     // Let the next edit in at once: the conversion needs no database.
                     drop(snapshot);
                     found.map(|(diags, sources)| convert_diagnostics(&diags, &sources))
