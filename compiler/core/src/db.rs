@@ -99,9 +99,9 @@ pub(crate) fn parsed(db: &dyn salsa::Database, file: File) -> Parsed {
     }
     match decode(file.bytes(db)) {
         Ok(text) => {
-            let parse = hl_syntax::parse(id, &text);
+            let parse = if file.stdlib(db) { stdlib_parse(id, &text) } else { Arc::new(hl_syntax::parse(id, &text)) };
             let diagnostics = parse.errors.clone();
-            Parsed { text: text.into(), parse: Some(Arc::new(parse)), diagnostics }
+            Parsed { text: text.into(), parse: Some(parse), diagnostics }
         }
         Err((offset, why)) => {
             let bytes = file.bytes(db);
@@ -117,6 +117,33 @@ pub(crate) fn parsed(db: &dyn salsa::Database, file: File) -> Parsed {
             Parsed { text: prefix.into(), parse: None, diagnostics: vec![d] }
         }
     }
+}
+
+/// How many times this process has parsed a standard library file ([`stdlib_parse`]).
+pub(crate) static STDLIB_PARSES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The parse of a standard library file, made once per process: every session (each `hlc`
+/// compilation, each fuzz execution, each workspace of the language server) has the same
+/// standard library under the same file ids, so its syntax trees are shared rather than
+/// parsed again. Keyed by id and text, so a different text is parsed (and cached) on its own.
+fn stdlib_parse(id: FileId, text: &str) -> Arc<hl_syntax::Parse> {
+    type Cache = std::sync::Mutex<Vec<(FileId, Arc<str>, Arc<hl_syntax::Parse>)>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let hit = |c: &[(FileId, Arc<str>, Arc<hl_syntax::Parse>)]| {
+        c.iter().find(|(i, t, _)| *i == id && &**t == text).map(|(_, _, p)| p.clone())
+    };
+    if let Some(p) = cache.lock().ok().and_then(|c| hit(&c)) {
+        return p;
+    }
+    let parse = Arc::new(hl_syntax::parse(id, text));
+    STDLIB_PARSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if let Ok(mut c) = cache.lock()
+        && hit(&c).is_none()
+    {
+        c.push((id, Arc::from(text), parse.clone()));
+    }
+    parse
 }
 
 /// Whether a workspace path is an hl source file (the others are read only by `file(...)`).

@@ -412,6 +412,12 @@ fn with_schemas(mut c: Compilation, schemas: Option<&hl_check::crd::CrdSchemas>)
     c
 }
 
+/// How many times this process has parsed a file of the standard library: once per file,
+/// however many compilations and sessions it runs (their syntax trees are shared).
+pub fn stdlib_parse_count() -> usize {
+    db::STDLIB_PARSES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Emit every stack (in parallel) and lay the objects out as files.
 pub fn emit(model: &Model) -> (Vec<Artifact>, Vec<Diagnostic>) {
     let outputs: Vec<hl_emit::StackOutput> =
