@@ -30,6 +30,13 @@ pub fn is_stdlib(file: FileId) -> bool {
     file.0 >= STD_BASE
 }
 
+/// The logical path (`std/k8s.hl`) of a standard library file as [`resolve_names`] numbers
+/// them.
+pub fn stdlib_path(file: FileId) -> Option<&'static str> {
+    let i = file.0.checked_sub(STD_BASE)?;
+    crate::STDLIB.get(i as usize).map(|(path, _)| *path)
+}
+
 fn stdlib_trees() -> &'static [(String, FileId, SourceFile)] {
     static TREES: OnceLock<Vec<(String, FileId, SourceFile)>> = OnceLock::new();
     TREES.get_or_init(|| {

@@ -142,6 +142,8 @@ pub struct Index {
     /// `storage_classes`), as written: what `tier = "..."` and `class = "..."` may be.
     pub cluster_names: BTreeMap<String, Vec<String>>,
     pub files: Vec<File>,
+    /// What every name refers to, resolved on first use ([`crate::names::Names::of`]).
+    pub names: std::cell::OnceCell<crate::names::Names>,
 }
 
 fn type_text(t: &TypeExpr) -> String {

@@ -296,8 +296,19 @@ fn definition(
     pos: &TextDocumentPositionParams,
 ) -> Result<Option<GotoDefinitionResponse>, (ErrorCode, String)> {
     let path = uri_path(&pos.text_document.uri)?;
-    let std_dir = stdlib_dir(&server.workspace_of(&path));
+    let ws = server.workspace_of(&path);
+    let std_dir = stdlib_dir(&ws);
     let (index, fi, offset) = at(server, pos)?;
+    // A name: where the compiler resolves it (a parameter, not a global of the same name).
+    let names = Names::of(index, &ws);
+    if let Some((place, span)) = names.at(fi, offset).and_then(|(_, t)| names.definition(&t)) {
+        let origin = match place {
+            Ok(f) => Origin::File(f),
+            Err(std) => Origin::Std(std),
+        };
+        let found = location(std_dir.as_deref(), index, &origin, span.start as usize, span.end as usize);
+        return Ok(found.map(GotoDefinitionResponse::Scalar));
+    }
     let (found, _) = analysis::locate(index, &index.files[fi].ast, offset);
     let target = match found {
         Some(Found::Name { ident, expected, field }) => {
@@ -336,7 +347,7 @@ fn definition(
 
 /// A position's workspace: its index and root, the file's index in it, the byte offset, and
 /// what every name of the workspace refers to.
-type Resolution<'a> = (&'a Index, PathBuf, usize, usize, Names);
+type Resolution<'a> = (&'a Index, PathBuf, usize, usize, &'a Names);
 
 fn resolved<'a>(
     server: &'a mut Server,
@@ -345,7 +356,7 @@ fn resolved<'a>(
     let path = uri_path(&pos.text_document.uri)?;
     let ws = server.workspace_of(&path);
     let (index, fi, offset) = at(server, pos)?;
-    let names = Names::resolve(index, &ws);
+    let names = Names::of(index, &ws);
     Ok((index, ws, fi, offset, names))
 }
 
@@ -377,7 +388,7 @@ fn prepare_rename(
 ) -> Result<Option<PrepareRenameResponse>, (ErrorCode, String)> {
     let (index, _, fi, offset, names) = resolved(server, pos)?;
     let Some((span, target)) = names.at(fi, offset) else { return Ok(None) };
-    names::renameable(&names, &target, ident_text(index, fi, span)).map_err(|e| (ErrorCode::InvalidRequest, e))?;
+    names::renameable(names, &target, ident_text(index, fi, span)).map_err(|e| (ErrorCode::InvalidRequest, e))?;
     Ok(Some(PrepareRenameResponse::Range(index.files[fi].text.range(span.start as usize, span.end as usize))))
 }
 
@@ -403,7 +414,7 @@ fn rename(server: &mut Server, p: &RenameParams) -> Result<Option<WorkspaceEdit>
         return Err((ErrorCode::InvalidRequest, "nothing to rename here".into()));
     };
     let old = ident_text(index, fi, span).to_string();
-    names::renameable(&names, &target, &old).map_err(|e| (ErrorCode::InvalidRequest, e))?;
+    names::renameable(names, &target, &old).map_err(|e| (ErrorCode::InvalidRequest, e))?;
     if !valid_name(new) {
         return Err((ErrorCode::InvalidParams, format!("`{new}` is not a valid hl name")));
     }
@@ -413,7 +424,7 @@ fn rename(server: &mut Server, p: &RenameParams) -> Result<Option<WorkspaceEdit>
     if new == old {
         return Ok(Some(WorkspaceEdit::default()));
     }
-    let plan = names::plan(index, &ws, &names, &target, &old, new).map_err(|e| (ErrorCode::InvalidParams, e))?;
+    let plan = names::plan(index, &ws, names, &target, &old, new).map_err(|e| (ErrorCode::InvalidParams, e))?;
     #[allow(clippy::mutable_key_type)] // lsp-types' Uri caches its parse; keys are never mutated
     let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
     for (f, spans) in plan.edits {

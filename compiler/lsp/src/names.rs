@@ -10,7 +10,7 @@ use std::path::Path;
 
 use hl_syntax::ast::Item;
 use hlc_core::diagnostics::{FileId, Span};
-use hlc_core::names::{NameFile, Resolved, Target, is_stdlib, resolve_names};
+use hlc_core::names::{NameFile, Resolved, Target, is_stdlib, resolve_names, stdlib_path};
 
 use crate::analysis::Index;
 
@@ -34,6 +34,28 @@ impl Names {
             .map(|(i, f)| NameFile { id: FileId(i as u32), path: logical(ws, &f.path), ast: &f.ast })
             .collect();
         Names { files: resolve_names(&files) }
+    }
+
+    /// The names of `index` (a workspace rooted at `ws`), resolved once per index.
+    pub fn of<'i>(index: &'i Index, ws: &Path) -> &'i Names {
+        index.names.get_or_init(|| Names::resolve(index, ws))
+    }
+
+    /// Where the definition of `target` is: a file index and its name's span, or the
+    /// standard library's logical path and the span.
+    pub fn definition(&self, target: &Target) -> Option<(Result<usize, &'static str>, Span)> {
+        match target {
+            Target::Local(s) | Target::Global(s) => match stdlib_path(s.file) {
+                Some(path) => Some((Err(path), *s)),
+                None => Some((Ok(s.file.0 as usize), *s)),
+            },
+            Target::Stack(_) => self
+                .files
+                .iter()
+                .enumerate()
+                .find_map(|(fi, r)| r.defs.iter().find(|d| &d.target == target).map(|d| (Ok(fi), d.span))),
+            _ => None,
+        }
     }
 
     /// The name at `offset` of file `fi` (a definition or a use) and what it refers to.
@@ -159,8 +181,10 @@ pub fn plan(index: &Index, ws: &Path, names: &Names, target: &Target, old: &str,
     let parsed: HashMap<usize, hl_syntax::Parse> =
         texts.iter().map(|(fi, t)| (*fi, hl_syntax::parse(FileId(*fi as u32), t))).collect();
     for (fi, p) in &parsed {
-        let before = hl_syntax::parse(FileId(*fi as u32), index.files[*fi].text.text()).errors.len();
-        if p.errors.len() > before {
+        // Parsed again only when the new text has errors: was it already broken?
+        if !p.errors.is_empty()
+            && p.errors.len() > hl_syntax::parse(FileId(*fi as u32), index.files[*fi].text.text()).errors.len()
+        {
             return Err(format!("`{new}` cannot stand where `{old}` does"));
         }
     }

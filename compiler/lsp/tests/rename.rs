@@ -1,9 +1,10 @@
-//! References and rename follow the compiler's scopes, not the text: renaming a stack leaves a
-//! function's own `db` (and the `${db}` in its string) alone, renaming a global leaves the
-//! parameter that shadows it alone and the other way round, an imported name is renamed in
-//! the file that defines it and the files that use it, and a rename is refused for a built-in
-//! or a standard library name, for a name that is not one, and for a name that another
-//! binding would capture.
+//! References, rename and go to definition follow the compiler's scopes, not the text:
+//! renaming a stack leaves a function's own `db` (and the `${db}` in its string) alone,
+//! renaming a global leaves the parameter that shadows it alone and the other way round, an
+//! imported name is renamed in the file that defines it and the files that use it, a rename
+//! is refused for a built-in or a standard library name, for a name that is not one, and for
+//! a name that another binding would capture, and the definition of a parameter's use is the
+//! parameter.
 //!
 //! In process, over an in-memory connection: every request is queued before the server
 //! starts and answered in order.
@@ -152,6 +153,11 @@ fn rename_and_references_follow_the_compilers_scopes() {
                 "textDocument/prepareRename",
                 json!({ "textDocument": { "uri": uri(&ws.web) }, "position": pos(WEB, "len(", 0, 0) }),
             ),
+            // 11: go to definition of `${port}`: the parameter, not the global.
+            (
+                "textDocument/definition",
+                json!({ "textDocument": { "uri": uri(&ws.web) }, "position": pos(WEB, "${port}", 0, 2) }),
+            ),
         ],
     );
 
@@ -193,5 +199,10 @@ fn rename_and_references_follow_the_compilers_scopes() {
 
     // 10: an error response.
     assert!(answers[9].get("error").is_some(), "{}", answers[9]);
+
+    // 11: the parameter's name in `fn url(port: Int)`.
+    let d = &answers[10]["result"];
+    assert_eq!(d["uri"], json!(uri(&ws.web)), "{d}");
+    assert_eq!(d["range"]["start"], pos(WEB, "url(port: Int)", 0, 4), "{d}");
     let _ = std::fs::remove_dir_all(&ws.dir);
 }
