@@ -942,7 +942,8 @@ impl Emitter<'_> {
                             time_zone: svc.time_zone.clone(),
                             suspend: svc.suspend.then_some(true),
                             job_template: JobTemplateSpec {
-                                metadata: None,
+                                metadata: non_empty(svc.job_labels.iter().cloned().collect())
+                                    .map(|l| ObjectMeta { labels: Some(l), ..Default::default() }),
                                 spec: Some(overlay(JobSpec { template, ..Default::default() }, &svc.job_fields)),
                             },
                             ..Default::default()

@@ -927,6 +927,7 @@ impl Reader<'_> {
             pod_annotations: string_map(r, "pod_annotations"),
             pod_labels: string_map(r, "pod_labels"),
             match_labels: string_map(r, "match_labels"),
+            job_labels: string_map(r, "job_labels"),
             description: string(r, "description"),
             container_fields,
             env_value_from,

@@ -676,6 +676,8 @@ pub struct Service {
     /// The labels that identify the pods (selectors of the workload, its Services and its
     /// PodDisruptionBudget) when not `app: <name>`; empty: the default.
     pub match_labels: Vec<(String, String)>,
+    /// A CronJob's labels of the Jobs it creates (`jobTemplate.metadata.labels`); empty: none.
+    pub job_labels: Vec<(String, String)>,
     /// What the service is; `None` when not given.
     pub description: Option<String>,
     /// The main container's fields passed to Kubernetes as written (probes, security context,
