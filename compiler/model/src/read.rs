@@ -707,6 +707,7 @@ impl Reader<'_> {
             }
         }
         Some(Stack {
+            holds_reference: holds_reference(v),
             name: name.to_string(),
             span,
             state_tier: int(rec, "state_tier").unwrap_or(1),
@@ -1756,6 +1757,18 @@ fn json_spans(v: &Value, pointer: String, key: Span, out: &mut std::collections:
         _ => {}
     }
     out.insert(pointer, (key, v.span));
+}
+
+/// Whether some text in `v` holds a render-time reference marker.
+fn holds_reference(v: &Value) -> bool {
+    match &v.kind {
+        ValueKind::Str(s) => s.contains(crate::render::OPEN),
+        ValueKind::List(l) => l.iter().any(holds_reference),
+        ValueKind::Map(m) => m.iter().any(|(k, x)| k.contains(crate::render::OPEN) || holds_reference(x)),
+        ValueKind::Record(r) => r.fields.iter().any(|(k, x)| k.contains(crate::render::OPEN) || holds_reference(x)),
+        ValueKind::Enum(e) => e.payload.as_ref().is_some_and(holds_reference),
+        _ => false,
+    }
 }
 
 /// A key as one segment of a JSON pointer (RFC 6901).

@@ -326,6 +326,9 @@ pub struct Stack {
     /// The stack's name: lowercase letters, digits, `-` and `_`, at most 63 characters, never
     /// `flux`. It names the output directory `k8s/<name>/`.
     pub name: String,
+    /// Some text of the stack holds a render-time reference marker ([`crate::render::OPEN`]),
+    /// which only a VM template's user data may (E0610): found once, on the evaluated value.
+    pub holds_reference: bool,
     /// The stack's name in `stack <name> { ... }`; findings about the whole stack point here.
     pub span: Span,
     /// State tier: 0 for the bootstrap stacks (local encrypted Terraform state), 1 (the default)

@@ -410,7 +410,7 @@ fn stray_reference(what: String, span: Span) -> Diagnostic {
 /// marker characters.
 pub fn nodes(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     let (model, stack) = (cx.globals, cx.stack);
-    if holds_reference(stack) {
+    if stack.holds_reference {
         out.push(stray_reference(format!("stack `{}`", stack.name), stack.span));
     }
     let k8s_nodes: Vec<&str> =
