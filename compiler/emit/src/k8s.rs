@@ -998,6 +998,8 @@ impl Emitter<'_> {
             ann.insert("metallb.io/allow-shared-ip".to_string(), "shared".to_string());
         }
         extend(&mut ann, &x.annotations);
+        let mut obj_labels = obj_labels.clone();
+        extend(&mut obj_labels, &x.labels);
         let headless = x.service_type == "headless";
         let ports: Vec<ServicePort> = x
             .ports
@@ -1016,7 +1018,7 @@ impl Emitter<'_> {
             .collect();
         let obj = K8sService {
             metadata: ObjectMeta {
-                labels: Some(obj_labels.clone()),
+                labels: Some(obj_labels),
                 annotations: non_empty(ann),
                 ..meta(&x.name, Some(namespace))
             },

@@ -1055,6 +1055,7 @@ impl Reader<'_> {
             shared_ip: boolean(e, "shared_ip").unwrap_or(false),
             traffic_policy: variant(e, "traffic_policy"),
             annotations: string_map(e, "annotations"),
+            labels: string_map(e, "labels"),
             cluster_ip: string(e, "cluster_ip"),
             selector: string_map(e, "selector"),
             publish_not_ready_addresses: boolean(e, "publish_not_ready_addresses"),

@@ -1138,6 +1138,8 @@ pub struct Expose {
     pub traffic_policy: Option<String>,
     /// Extra annotations, beside the MetalLB ones.
     pub annotations: Vec<(String, String)>,
+    /// Extra labels, beside the service's (a frontend's: its own `labels`); a key here wins.
+    pub labels: Vec<(String, String)>,
     /// A fixed cluster IP; `None` lets Kubernetes pick (or, when headless, none).
     pub cluster_ip: Option<String>,
     /// The pods it selects, when not the workload's own; empty: the default.
