@@ -1221,13 +1221,7 @@ impl<'a> Evaluator<'a> {
                         ValueKind::Bool(false) => {}
                         ValueKind::Error => return Value::error(span),
                         _ => {
-                            let what = cv.describe();
-                            self.error(Diagnostic::new(
-                                Code::TypeMismatch,
-                                format!("the condition of `if` must be a `Bool`, found {what}"),
-                                c.span,
-                                "expected `Bool`",
-                            ));
+                            self.error(not_a_condition(&cv, c.span));
                             return Value::error(span);
                         }
                     }
@@ -1716,71 +1710,14 @@ impl<'a> Evaluator<'a> {
         let ret_ty = def.ret.as_ref().map(|t| self.resolve_type(t));
         self.file = saved_file;
         // Bind arguments: positional first, then by name.
+        let (binding, problems) = bind_arguments(def, &param_tys, args, span);
+        let ok = problems.is_empty();
+        for d in problems {
+            self.error(d);
+        }
         let mut bound: Vec<Option<Value>> = vec![None; def.params.len()];
-        let mut ok = true;
-        let mut positional_done = false;
-        for (i, a) in args.iter().enumerate() {
-            let idx = match &a.name {
-                None => {
-                    if positional_done {
-                        self.error(Diagnostic::new(
-                            Code::BadArguments,
-                            "a positional argument cannot follow a named one",
-                            a.value.span,
-                            "positional after named",
-                        ));
-                        ok = false;
-                        continue;
-                    }
-                    if i >= def.params.len() {
-                        let n = def.params.len();
-                        self.error(
-                            Diagnostic::new(
-                                Code::BadArguments,
-                                format!("`{}` takes {n} argument{}", def.name.name, if n == 1 { "" } else { "s" }),
-                                a.value.span,
-                                "extra argument",
-                            )
-                            .with_label(def.name.span, "defined here"),
-                        );
-                        ok = false;
-                        continue;
-                    }
-                    i
-                }
-                Some(n) => {
-                    positional_done = true;
-                    match def.params.iter().position(|p| p.name.name == n.name) {
-                        Some(ix) => ix,
-                        None => {
-                            let names: Vec<&str> = def.params.iter().map(|p| p.name.name.as_str()).collect();
-                            let mut d = Diagnostic::new(
-                                Code::BadArguments,
-                                format!("`{}` has no parameter `{}`", def.name.name, n.name),
-                                n.span,
-                                "unknown parameter",
-                            );
-                            d = match did_you_mean(&n.name, names.iter().copied()) {
-                                Some(s) => d.with_suggestion(s),
-                                None => d.with_help(format!("the parameters are {}", list_names(&names))),
-                            };
-                            self.error(d);
-                            ok = false;
-                            continue;
-                        }
-                    }
-                }
-            };
-            if bound[idx].is_some() {
-                self.error(Diagnostic::new(
-                    Code::BadArguments,
-                    format!("parameter `{}` is given twice", def.params[idx].name.name),
-                    a.value.span,
-                    "given again here",
-                ));
-                ok = false;
-                continue;
-            }
+        for (a, idx) in args.iter().zip(binding) {
+            let Some(idx) = idx else { continue };
             let v = self.eval_expr(&a.value, Some(&param_tys[idx]));
             let v = self.coerce(v, &param_tys[idx], a.value.span);
             bound[idx] = Some(v);
@@ -1788,7 +1725,6 @@ impl<'a> Evaluator<'a> {
         // Defaults for the rest, evaluated in the function's file.
         let saved = (self.file, std::mem::take(&mut self.locals));
         self.file = fref.file;
-        let mut missing = Vec::new();
         for (i, p) in def.params.iter().enumerate() {
             if bound[i].is_some() {
                 continue;
@@ -1801,27 +1737,9 @@ impl<'a> Evaluator<'a> {
                 None if matches!(param_tys[i], Ty::Optional(_)) => {
                     bound[i] = Some(Value::new(ValueKind::Null, span));
                 }
-                None => missing.push(p.name.name.clone()),
+                // Missing: reported by `bind_arguments`.
+                None => {}
             }
-        }
-        // A misspelt named argument already explains why its parameter looks missing.
-        if !missing.is_empty() && ok {
-            self.file = saved.0;
-            self.error(
-                Diagnostic::new(
-                    Code::BadArguments,
-                    format!(
-                        "missing argument{} {} to `{}`",
-                        if missing.len() == 1 { "" } else { "s" },
-                        list_names(&missing),
-                        def.name.name
-                    ),
-                    span,
-                    "in this call",
-                )
-                .with_label(def.name.span, "defined here"),
-            );
-            ok = false;
         }
         if !ok {
             self.file = saved.0;
@@ -2479,6 +2397,120 @@ impl<'a> Evaluator<'a> {
         self.error(d);
         Value::error(v.span)
     }
+}
+
+/// The condition of an `if` (at `span`) evaluated to `v`, which is not a `Bool`: E0201.
+pub(crate) fn not_a_condition(v: &Value, span: Span) -> Diagnostic {
+    let what = v.describe();
+    Diagnostic::new(
+        Code::TypeMismatch,
+        format!("the condition of `if` must be a `Bool`, found {what}"),
+        span,
+        "expected `Bool`",
+    )
+}
+
+/// How a call's arguments bind to the parameters of `def` (positional first, then by name):
+/// each argument's parameter (`None`: it binds to none and is not evaluated), and the
+/// diagnostics (E0210) of the arguments that bind to none and, when there are none, of the
+/// parameters left without a value. The evaluator and the static pass both bind with it.
+pub(crate) fn bind_arguments(
+    def: &ast::FnDef,
+    param_tys: &[Ty],
+    args: &[ast::Arg],
+    span: Span,
+) -> (Vec<Option<usize>>, Vec<Diagnostic>) {
+    let mut binding = Vec::with_capacity(args.len());
+    let mut problems = Vec::new();
+    let mut bound = vec![false; def.params.len()];
+    let mut positional_done = false;
+    for (i, a) in args.iter().enumerate() {
+        let idx = match &a.name {
+            None if positional_done => {
+                problems.push(Diagnostic::new(
+                    Code::BadArguments,
+                    "a positional argument cannot follow a named one",
+                    a.value.span,
+                    "positional after named",
+                ));
+                None
+            }
+            None if i >= def.params.len() => {
+                let n = def.params.len();
+                problems.push(
+                    Diagnostic::new(
+                        Code::BadArguments,
+                        format!("`{}` takes {n} argument{}", def.name.name, if n == 1 { "" } else { "s" }),
+                        a.value.span,
+                        "extra argument",
+                    )
+                    .with_label(def.name.span, "defined here"),
+                );
+                None
+            }
+            None => Some(i),
+            Some(n) => {
+                positional_done = true;
+                let ix = def.params.iter().position(|p| p.name.name == n.name);
+                if ix.is_none() {
+                    let names: Vec<&str> = def.params.iter().map(|p| p.name.name.as_str()).collect();
+                    let d = Diagnostic::new(
+                        Code::BadArguments,
+                        format!("`{}` has no parameter `{}`", def.name.name, n.name),
+                        n.span,
+                        "unknown parameter",
+                    );
+                    problems.push(match did_you_mean(&n.name, names.iter().copied()) {
+                        Some(s) => d.with_suggestion(s),
+                        None => d.with_help(format!("the parameters are {}", list_names(&names))),
+                    });
+                }
+                ix
+            }
+        };
+        let idx = match idx {
+            Some(ix) if bound[ix] => {
+                problems.push(Diagnostic::new(
+                    Code::BadArguments,
+                    format!("parameter `{}` is given twice", def.params[ix].name.name),
+                    a.value.span,
+                    "given again here",
+                ));
+                None
+            }
+            other => other,
+        };
+        if let Some(ix) = idx {
+            bound[ix] = true;
+        }
+        binding.push(idx);
+    }
+    // A misspelt named argument already explains why its parameter looks missing.
+    let missing: Vec<String> = def
+        .params
+        .iter()
+        .zip(param_tys)
+        .zip(&bound)
+        .filter(|((p, t), b)| !**b && p.default.is_none() && !matches!(t, Ty::Optional(_)))
+        .map(|((p, _), _)| p.name.name.clone())
+        .collect();
+    if !missing.is_empty() && problems.is_empty() {
+        problems.push(
+            Diagnostic::new(
+                Code::BadArguments,
+                format!(
+                    "missing argument{} {} to `{}`",
+                    if missing.len() == 1 { "" } else { "s" },
+                    list_names(&missing),
+                    def.name.name
+                ),
+                span,
+                "in this call",
+            )
+            .with_label(def.name.span, "defined here"),
+        );
+    }
+    (binding, problems)
 }
 
 /// A wrong variant's other fixes: each variant without a payload, written over `span` (the

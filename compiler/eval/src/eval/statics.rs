@@ -381,8 +381,9 @@ impl<'a> Walker<'_, 'a> {
                     let want = match schema {
                         Some(s) => match s.fields.get(&f.name.name) {
                             Some(ft) => Want::Ty(ft.ty.clone(), Some(f.name.span)),
-                            // An unknown field (reported by the evaluator) is not evaluated.
+                            // An unknown field (E0204) is not evaluated.
                             None => {
+                                self.ev.unknown_field(s, &f.name.name, f.name.span);
                                 self.quietly(|w| w.expr(&f.value, Want::Unknown));
                                 continue;
                             }
@@ -409,7 +410,10 @@ impl<'a> Walker<'_, 'a> {
         let ft = match schema {
             Some(s) => match s.fields.get(kw) {
                 Some(ft) => Some(ft.ty.clone()),
-                None => return self.quietly(|w| w.decl_body(d, Want::Unknown)),
+                None => {
+                    self.ev.unknown_field(s, kw, d.kw.span);
+                    return self.quietly(|w| w.decl_body(d, Want::Unknown));
+                }
             },
             None if unknown => return self.decl_body(d, Want::Unknown),
             None => None,
@@ -524,7 +528,15 @@ impl<'a> Walker<'_, 'a> {
             }
             ExprKind::If(branches, otherwise) => {
                 for (c, t) in branches {
-                    self.expr(c, Want::Ty(Ty::Bool, None));
+                    if closed(c) {
+                        // `if 1 then ...`: a condition that is certainly not a `Bool`.
+                        let v = self.ev.eval_expr(c, Some(&Ty::Bool));
+                        if !v.is_error() && !matches!(v.kind, ValueKind::Bool(_)) {
+                            self.ev.error(not_a_condition(&v, c.span));
+                        }
+                    } else {
+                        self.expr(c, Want::Ty(Ty::Bool, None));
+                    }
                     self.expr(t, want.clone());
                 }
                 self.expr(otherwise, want);
@@ -658,25 +670,19 @@ impl<'a> Walker<'_, 'a> {
         self.ev.file = file;
         let tys: Vec<Ty> = def.params.iter().map(|p| self.resolve_quietly(&p.ty)).collect();
         self.ev.file = saved;
-        let mut bound = vec![false; def.params.len()];
-        for (i, a) in args.iter().enumerate() {
-            let idx = match &a.name {
-                None => (i < def.params.len()).then_some(i),
-                Some(n) => {
-                    let ix = def.params.iter().position(|p| p.name.name == n.name);
-                    if let Some(ix) = ix {
-                        self.use_(n.span, Target::Local(def.params[ix].name.span));
-                    }
-                    ix
-                }
-            };
+        // Arguments that bind to no parameter, parameters left without a value: E0210.
+        let (binding, problems) = bind_arguments(def, &tys, args, span);
+        for d in problems {
+            self.ev.error(d);
+        }
+        for (a, idx) in args.iter().zip(binding) {
+            if let (Some(n), Some(ix)) = (&a.name, idx) {
+                self.use_(n.span, Target::Local(def.params[ix].name.span));
+            }
             match idx {
-                Some(ix) if !bound[ix] => {
-                    bound[ix] = true;
-                    self.expr(&a.value, Want::Ty(tys[ix].clone(), Some(a.value.span)));
-                }
-                // Not bound (reported by the evaluator at the call): not evaluated.
-                _ => self.quietly(|w| w.expr(&a.value, Want::Unknown)),
+                Some(ix) => self.expr(&a.value, Want::Ty(tys[ix].clone(), Some(a.value.span))),
+                // Not bound (reported): not evaluated.
+                None => self.quietly(|w| w.expr(&a.value, Want::Unknown)),
             }
         }
     }
