@@ -175,6 +175,15 @@ m("stdlib/pvc-backup-retention-string", "plotting-book.hl", 'schedule = "0 3 * *
 m("stdlib/nfs-claim-not-a-label", "offline-reader.hl", 'size = 50Gi, claim = "offline-reader-pages"', 'size = 50Gi, claim = "offline_reader_pages"', "E0208", '"offline_reader_pages"')
 m("stdlib/pvc-limit-cpu-unit", "plotting-book.hl", 'source = pvc(Pvc { size = 1Gi, limit = 5Gi, claim = "plotting-book-data-proxmox" })', 'source = pvc(Pvc { size = 1Gi, limit = 500m, claim = "plotting-book-data-proxmox" })', "E0202", "500m")
 
+# ---- errors inside the standard library's functions: reported at the caller's code ----
+# (A second batch, written after the first run, before the compiler ran on any of these.)
+m("stdlib/pvc-backup-unknown-claim", "plotting-book.hl", 'source = "plotting-book-data-proxmox",', 'source = "plotting-book-data-proxmx",', "E0405", '"plotting-book-data-proxmx"')
+m("stdlib/secret-key-unknown-key", "cloudflared.hl", 'secret_key("cloudflared-tunnel", "TUNNEL_TOKEN")', 'secret_key("cloudflared-tunnel", "TUNNEL_TOKN")', "E0405", '"TUNNEL_TOKN"')
+m("stdlib/helm-backend-service-not-a-label", "authentik.hl", 'chart_backend = helm_backend("goauthentik", "goauthentik-server", 80)\n    auth', 'chart_backend = helm_backend("goauthentik", "goauthentik_server", 80)\n    auth', "E0208", '"goauthentik_server"')
+m("stdlib/pvc-backup-retention-string", "plotting-book.hl", 'schedule = "0 3 * * 0",', 'schedule = "0 3 * * 0", retention_days = "thirty",', "E0201", '"thirty"')
+m("stdlib/nfs-claim-not-a-label", "offline-reader.hl", 'size = 50Gi, claim = "offline-reader-pages"', 'size = 50Gi, claim = "offline_reader_pages"', "E0208", '"offline_reader_pages"')
+m("stdlib/pvc-limit-cpu-unit", "plotting-book.hl", 'source = pvc(Pvc { size = 1Gi, limit = 5Gi, claim = "plotting-book-data-proxmox" })', 'source = pvc(Pvc { size = 1Gi, limit = 500m, claim = "plotting-book-data-proxmox" })', "E0202", "500m")
+
 # ---- legal but unusual: must stay clean ----
 ok("legal/waiver-by-name", "freshrss.hl", '"E0513": "Proxmox-LVM claims here', '"no-backup": "Proxmox-LVM claims here')
 ok("legal/half-a-core", "cloudflared.hl", "resources { cpu = 15m, memory = 128Mi }", "resources { cpu = 0.5, memory = 128Mi }")
@@ -206,7 +215,9 @@ root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 out = ["# One-edit mistakes over the real stacks/, and legal-but-unusual edits that must stay clean.",
        "# Written by make_corpus.py (see its header); read by tests/tests/mistakes.rs.",
        "# Each entry: id, file (under stacks/), old and new (the edit, `\\n` for a newline), and",
-       "# expect: `CODE at LINE:COL TOKEN` (the primary label's start in the edited file) or `clean`.", ""]
+       "# expect: `CODE at LINE:COL TOKEN` (the primary label's start in the edited file) or `clean`;",
+       "# anchor: the text around the token, `‸` just before it, unique in the edited file (the test",
+       "# finds the token by it when edits elsewhere in the file have moved LINE:COL).", ""]
 ids = set()
 for (id, file, old, new, code, token, mark) in E:
     assert id not in ids, id
@@ -229,7 +240,20 @@ for (id, file, old, new, code, token, mark) in E:
         line = edited.count("\n", 0, pos) + 1
         col = pos - (edited.rfind("\n", 0, pos) + 1) + 1
         expect = f"{code} at {line}:{col} {token}"
+        # The anchor: the token's line with `‸` (U+2038) before the token, grown by whole lines before it
+        # until it is unique in the edited file, so that the test finds the token wherever
+        # edits elsewhere in the file move it.
+        start = edited.rfind("\n", 0, pos) + 1
+        end = edited.find("\n", pos)
+        end = len(edited) if end < 0 else end
+        while edited.count(edited[start:end]) > 1 and start > 0:
+            start = edited.rfind("\n", 0, start - 1) + 1
+        assert edited.count(edited[start:end]) == 1, f"{id}: no unique anchor"
+        anchor = edited[start:pos] + "\u2038" + edited[pos:end]
     esc = lambda s: s.replace("\\", "\\\\").replace("\n", "\\n")
-    out += [f"id: {id}", f"file: {file}", f"old: {esc(old)}", f"new: {esc(new)}", f"expect: {expect}", ""]
+    out += [f"id: {id}", f"file: {file}", f"old: {esc(old)}", f"new: {esc(new)}", f"expect: {expect}"]
+    if code is not None:
+        out.append(f"anchor: {esc(anchor)}")
+    out.append("")
 open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus.txt"), "w", encoding="utf-8").write("\n".join(out))
 n = sum(1 for e in E if e[4]); print(f"{n} mistakes, {len(E) - n} legal")

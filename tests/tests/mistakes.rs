@@ -30,6 +30,8 @@ struct Expect {
     line: u32,
     col: u32,
     token: String,
+    /// The text around the token, `‸` (U+2038) just before it, unique in the edited file.
+    anchor: String,
 }
 
 fn unescape(s: &str) -> String {
@@ -73,6 +75,7 @@ fn corpus() -> Vec<Entry> {
                     line: line.parse().unwrap_or_else(|_| panic!("entry {id}: bad line")),
                     col: col.parse().unwrap_or_else(|_| panic!("entry {id}: bad column")),
                     token: token.to_string(),
+                    anchor: unescape(get("anchor")),
                 })
             }
         };
@@ -132,6 +135,7 @@ fn one_edit_mistakes_are_reported_on_the_offending_token() {
     let mut outcomes: Vec<(String, Outcome, String)> = Vec::new();
     let mut cascades: Vec<String> = Vec::new();
     let mut stdlib_paths: Vec<String> = Vec::new();
+    let mut stale: Vec<String> = Vec::new();
     for e in &entries {
         let original =
             files.iter().find(|f| f.path == e.file).unwrap_or_else(|| panic!("{}: no stacks/{}", e.id, e.file));
@@ -140,17 +144,28 @@ fn one_edit_mistakes_are_reported_on_the_offending_token() {
         assert_eq!(n, 1, "{}: the old text occurs {n} times in stacks/{}; update the corpus", e.id, e.file);
         let edited = text.replacen(e.old.as_str(), e.new.as_str(), 1);
         let display = format!("stacks/{}", e.file);
-        if let Some(x) = &e.expect {
-            // The corpus itself: the token is where the entry says.
-            let line = edited.lines().nth(x.line as usize - 1).unwrap_or_default();
-            let at: String = line.chars().skip(x.col as usize - 1).take(x.token.chars().count()).collect();
+        // Where the token is: found by its anchor, so that edits elsewhere in the file (the
+        // stacks change) do not move the expectation off it; a recorded line and column that
+        // no longer match are reported as stale, to be recomputed by make_corpus.py.
+        let want = e.expect.as_ref().map(|x| {
+            let (before, after) =
+                x.anchor.split_once('\u{2038}').unwrap_or_else(|| panic!("{}: no ‸ in the anchor", e.id));
+            let bare = format!("{before}{after}");
+            let n = edited.matches(bare.as_str()).count();
             assert_eq!(
-                at, x.token,
-                "{}: the corpus's position does not hold its token (the stacks moved: run \
-                 `python3 tests/mistakes/make_corpus.py`, which recomputes the positions)",
-                e.id
+                n, 1,
+                "{}: the anchor occurs {n} times in the edited stacks/{}; update the corpus",
+                e.id, e.file
             );
-        }
+            let at = edited.find(bare.as_str()).map_or(0, |i| i + before.len());
+            assert!(edited[at..].starts_with(&x.token), "{}: the anchor does not hold the token", e.id);
+            let line = u32::try_from(edited[..at].matches('\n').count() + 1).unwrap_or(0);
+            let col = u32::try_from(edited[..at].rsplit('\n').next().unwrap_or("").chars().count() + 1).unwrap_or(0);
+            if (line, col) != (x.line, x.col) {
+                stale.push(format!("{}: recorded {}:{}, now {line}:{col}", e.id, x.line, x.col));
+            }
+            (line, col)
+        });
         session.set_file(InputText { path: e.file.clone(), display: display.clone(), bytes: edited.into_bytes() });
         let (diags, sources) =
             session.snapshot().diagnostics_with_sources().unwrap_or_else(|_| panic!("{}: cancelled", e.id));
@@ -159,6 +174,15 @@ fn one_edit_mistakes_are_reported_on_the_offending_token() {
         for line in render::short(&diags, &sources).lines().chain(render::github(&diags, &sources).lines()) {
             if line.contains("<stdlib>") {
                 stdlib_paths.push(format!("{}: {line}", e.id));
+            }
+        }
+        // SARIF: each result's location (its related locations may show a definition there).
+        let sarif: serde_json::Value =
+            serde_json::from_str(&render::sarif(&diags, &sources, "test")).unwrap_or(serde_json::Value::Null);
+        for r in sarif["runs"][0]["results"].as_array().into_iter().flatten() {
+            let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap_or("");
+            if uri.contains("<stdlib>") || uri.contains("stdlib/") {
+                stdlib_paths.push(format!("{}: sarif {uri}", e.id));
             }
         }
         let got = describe(&diags, &sources);
@@ -174,18 +198,20 @@ fn one_edit_mistakes_are_reported_on_the_offending_token() {
                 let with_code: Vec<&Diagnostic> = diags.iter().filter(|d| d.code.info().code == x.code).collect();
                 if with_code.is_empty() {
                     Outcome::WrongCode
-                } else if with_code.iter().any(|d| position(d, &sources) == (display.clone(), x.line, x.col)) {
+                } else if want
+                    .is_some_and(|(l, c)| with_code.iter().any(|d| position(d, &sources) == (display.clone(), l, c)))
+                {
                     Outcome::Exact
                 } else {
                     Outcome::RightCode
                 }
             }
         };
-        let want = match &e.expect {
-            Some(x) => format!("want {} at {}:{}:{} `{}`", x.code, display, x.line, x.col, x.token),
-            None => "want nothing".to_string(),
+        let wanted = match (&e.expect, want) {
+            (Some(x), Some((l, c))) => format!("want {} at {}:{l}:{c} `{}`", x.code, display, x.token),
+            _ => "want nothing".to_string(),
         };
-        outcomes.push((e.id.clone(), outcome, format!("{want}\n      got {got}")));
+        outcomes.push((e.id.clone(), outcome, format!("{wanted}\n      got {got}")));
     }
 
     let count = |f: fn(&Outcome) -> bool| outcomes.iter().filter(|(_, o, _)| f(o)).count();
@@ -212,6 +238,9 @@ fn one_edit_mistakes_are_reported_on_the_offending_token() {
     for s in &stdlib_paths {
         println!("STDLIB PATH: {s}");
     }
+    for s in &stale {
+        println!("STALE POSITION (run python3 tests/mistakes/make_corpus.py): {s}");
+    }
     println!(
         "mistakes corpus: {mistakes} entries, exact {exact} ({:.1} %), right code {right_code} ({:.1} %), \
          missed {missed}, more than one diagnostic {}; legal {legal}, false positives {false_positives}",
@@ -224,4 +253,21 @@ fn one_edit_mistakes_are_reported_on_the_offending_token() {
     assert_eq!(false_positives, 0, "legal edits reported");
     assert!(stdlib_paths.is_empty(), "machine formats name a standard-library file");
     assert!(pct(exact) >= 95.0, "exact {:.1} % is below 95 %", pct(exact));
+}
+
+/// `hlc check --show-waived` lists each waived warning once: a finding a rule raised more than
+/// once (a stack-level ExternalSecret checked with each of the stack's services, one of its
+/// keys after another) was printed once but counted and listed up to ten times.
+#[test]
+fn waived_warnings_are_counted_once() {
+    let c = hlc_core::compile(read_dir(&repo_root().join("stacks")));
+    let mut seen = std::collections::BTreeSet::new();
+    let twice: Vec<String> = c
+        .waived
+        .iter()
+        .filter(|w| !seen.insert((w.stack.clone(), w.code, w.message.clone())))
+        .map(|w| format!("{} {}: {}", w.stack, w.code, w.message))
+        .collect();
+    assert!(twice.is_empty(), "waived more than once: {twice:#?}");
+    assert!(c.waived.iter().any(|w| w.code == "E0562"), "the stacks waive E0562 somewhere");
 }

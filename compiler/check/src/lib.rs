@@ -229,8 +229,11 @@ fn policy_problems(facts: &Facts) -> Vec<Diagnostic> {
     out
 }
 
-fn sort_waived(waived: &mut [Waived]) {
+/// Sorted, and each warning once: a finding that a rule raised twice with the same message is
+/// printed once (`sort_and_dedup`), and so it is counted once among the waived.
+fn sort_waived(waived: &mut Vec<Waived>) {
     waived.sort_by(|a, b| (&a.stack, a.code, &a.message).cmp(&(&b.stack, b.code, &b.message)));
+    waived.dedup();
 }
 
 /// Validate the stack's waivers, then take the warnings they accept out of its findings.

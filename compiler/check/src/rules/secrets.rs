@@ -6,6 +6,10 @@ use super::Ctx;
 
 pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     let stack = cx.stack;
+    // Each ExternalSecret's foreign path is one finding, however many of its keys read it and
+    // however many services a stack-level secret is checked with (once counted per service,
+    // a waived E0562 was listed five or ten times by `--show-waived`).
+    let mut reported: Vec<(&str, &str)> = Vec::new();
     for svc in &stack.services {
         // Each variable with where its value is written: the service's, then its containers'.
         let envs = svc.env.iter().map(|e| (e, &svc.values)).chain(
@@ -38,7 +42,11 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             let keys = sec.extract.iter().chain(sec.data.iter().map(|(_, k, _)| k));
             for key in keys {
                 let first = key.trim_start_matches("secret/").split('/').next().unwrap_or("");
-                if !owners.contains(&first) && !cx.globals.facts.shared_vault_paths.iter().any(|p| p == first) {
+                if !owners.contains(&first)
+                    && !cx.globals.facts.shared_vault_paths.iter().any(|p| p == first)
+                    && !reported.contains(&(sec.name.as_str(), first))
+                {
+                    reported.push((sec.name.as_str(), first));
                     out.push(
                         Diagnostic::new(
                             Code::VaultPath,
