@@ -1024,19 +1024,7 @@ impl<'a> Evaluator<'a> {
         }
         record.fields = fields;
         if !missing.is_empty() && report_missing {
-            let names = list_names(&missing);
-            let plural = if missing.len() == 1 { "field" } else { "fields" };
-            let mut d = Diagnostic::new(
-                Code::MissingField,
-                format!("missing {plural} {names} in `{}`", schema.name),
-                head,
-                format!("{names} must be set here"),
-            );
-            if let Some(ft) = missing.first().and_then(|m| schema.fields.get(m)) {
-                d = d.with_label(ft.span, "declared here without a default");
-                d = d.with_help(format!("add `{} = <{}>`", ft.name, ft.ty));
-            }
-            self.error(d);
+            self.error(missing_fields(schema, &missing, head));
         }
         record
     }
@@ -2397,6 +2385,24 @@ impl<'a> Evaluator<'a> {
         self.error(d);
         Value::error(v.span)
     }
+}
+
+/// A record of `schema` written at `head` leaves the fields `missing` (required, without a
+/// default) unset: E0205.
+pub(crate) fn missing_fields(schema: &SchemaDef, missing: &[String], head: Span) -> Diagnostic {
+    let names = list_names(missing);
+    let plural = if missing.len() == 1 { "field" } else { "fields" };
+    let mut d = Diagnostic::new(
+        Code::MissingField,
+        format!("missing {plural} {names} in `{}`", schema.name),
+        head,
+        format!("{names} must be set here"),
+    );
+    if let Some(ft) = missing.first().and_then(|m| schema.fields.get(m)) {
+        d = d.with_label(ft.span, "declared here without a default");
+        d = d.with_help(format!("add `{} = <{}>`", ft.name, ft.ty));
+    }
+    d
 }
 
 /// The condition of an `if` (at `span`) evaluated to `v`, which is not a `Bool`: E0201.

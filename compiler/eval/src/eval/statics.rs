@@ -344,28 +344,31 @@ impl<'a> Walker<'_, 'a> {
     // ------------------------------------------------------------------ blocks
 
     /// `{ ... }` where the evaluator expects `want`.
-    fn block_as(&mut self, b: &'a ast::Block, want: &Want) {
+    fn block_as(&mut self, b: &'a ast::Block, want: &Want, head: Span) {
         match want {
-            Want::Unknown => self.entries(&b.entries, None, true),
-            Want::No => self.entries(&b.entries, None, false),
+            Want::Unknown => self.entries(&b.entries, None, true, None),
+            Want::No => self.entries(&b.entries, None, false, None),
             Want::Ty(t, _) => match t.strip_optional() {
                 Ty::Schema(name) => match self.ev.types.get(name).cloned() {
                     Some(def) if matches!(&*def, TypeDef::Schema(_)) => {
                         if let TypeDef::Schema(s) = &*def {
-                            self.entries(&b.entries, Some(s), false);
+                            self.entries(&b.entries, Some(s), false, Some(head));
                         }
                     }
-                    _ => self.entries(&b.entries, None, true),
+                    _ => self.entries(&b.entries, None, true, None),
                 },
                 Ty::Map(_, _) if b.entries.is_empty() => {}
-                _ => self.entries(&b.entries, None, false),
+                _ => self.entries(&b.entries, None, false, None),
             },
         }
     }
 
     /// A block's entries against a schema (`None`: a record without one; `unknown`: the
     /// evaluator's schema depends on a caller).
-    fn entries(&mut self, entries: &'a [Entry], schema: Option<&SchemaDef>, unknown: bool) {
+    fn entries(&mut self, entries: &'a [Entry], schema: Option<&SchemaDef>, unknown: bool, head: Option<Span>) {
+        if let (Some(s), Some(head)) = (schema, head) {
+            self.missing_fields(entries, s, head);
+        }
         let mark = self.locals.len();
         for entry in entries {
             match entry {
@@ -449,7 +452,40 @@ impl<'a> Walker<'_, 'a> {
     fn decl_body(&mut self, d: &'a ast::Decl, want: Want) {
         match &d.body {
             ast::DeclBody::Expr(e) => self.expr(e, want),
-            ast::DeclBody::Block(b) => self.block_as(b, &want),
+            ast::DeclBody::Block(b) => {
+                let head = match &d.name {
+                    Some(n) => d.kw.span.to(n.span),
+                    None => d.kw.span,
+                };
+                self.block_as(b, &want, head)
+            }
+        }
+    }
+
+    /// Required fields of `schema` that no entry sets (E0205): certain when the block has no
+    /// spread (which may set anything), no misspelt field and nothing unreadable.
+    fn missing_fields(&mut self, entries: &[Entry], schema: &SchemaDef, head: Span) {
+        let mut set: Vec<&str> = Vec::new();
+        for e in entries {
+            match e {
+                Entry::Spread(_) | Entry::Error(_) => return,
+                // A misspelt field may be the missing one (the evaluator's rule too).
+                Entry::Field(f) if !schema.fields.contains_key(&f.name.name) => return,
+                Entry::Field(f) => set.push(&f.name.name),
+                Entry::Decl(d) => set.push(&d.kw.name),
+                Entry::Let(_) => {}
+            }
+        }
+        let missing: Vec<String> = schema
+            .fields
+            .iter()
+            .filter(|(name, ft)| {
+                !ft.has_default && !ft.optional && !matches!(ft.ty, Ty::Optional(_)) && !set.contains(&name.as_str())
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        if !missing.is_empty() {
+            self.ev.error(missing_fields(schema, &missing, head));
         }
     }
 
@@ -496,13 +532,13 @@ impl<'a> Walker<'_, 'a> {
                     self.expr(v, w.clone());
                 }
             }
-            ExprKind::Record(b) => self.block_as(b, &want),
+            ExprKind::Record(b) => self.block_as(b, &want, b.span),
             ExprKind::TypedRecord(path, b) => {
                 let Some(last) = path.last() else { return };
                 let def = self.ev.types.get(&last.name).cloned();
                 match def.as_deref() {
-                    Some(TypeDef::Schema(s)) => self.entries(&b.entries, Some(s), false),
-                    Some(TypeDef::Enum(_)) => self.quietly(|w| w.entries(&b.entries, None, true)),
+                    Some(TypeDef::Schema(s)) => self.entries(&b.entries, Some(s), false, Some(last.span)),
+                    Some(TypeDef::Enum(_)) => self.quietly(|w| w.entries(&b.entries, None, true, None)),
                     None => {
                         let mut d = Diagnostic::new(
                             Code::UnknownType,
@@ -515,7 +551,7 @@ impl<'a> Walker<'_, 'a> {
                             d = d.with_suggestion(s);
                         }
                         self.ev.error(d);
-                        self.quietly(|w| w.entries(&b.entries, None, true));
+                        self.quietly(|w| w.entries(&b.entries, None, true, None));
                     }
                 }
             }
