@@ -424,6 +424,7 @@ impl Emitter<'_> {
             "PodDisruptionBudget" => self.push_typed::<PodDisruptionBudget>(doc, o),
             "PriorityClass" => self.push_typed::<k8s_openapi::api::scheduling::v1::PriorityClass>(doc, o),
             "NetworkPolicy" => self.push_typed::<k8s_openapi::api::networking::v1::NetworkPolicy>(doc, o),
+            "StorageClass" => self.push_typed::<k8s_openapi::api::storage::v1::StorageClass>(doc, o),
             // A custom resource: its shape is the standard library's schema of it (and the
             // schema test holds the output to the CRD's).
             _ => self.push_custom(doc, o),

@@ -243,6 +243,7 @@ pub const OBJECT_KINDS: &[(&str, &str, &str, bool)] = &[
     ("priority_class", "scheduling.k8s.io/v1", "PriorityClass", false),
     ("network_policy", "networking.k8s.io/v1", "NetworkPolicy", true),
     ("persistent_volume", "v1", "PersistentVolume", false),
+    ("storage_class", "storage.k8s.io/v1", "StorageClass", false),
     ("token_secret", "v1", "Secret", true),
     ("middleware", "traefik.io/v1alpha1", "Middleware", true),
     ("ingress_route", "traefik.io/v1alpha1", "IngressRoute", true),
