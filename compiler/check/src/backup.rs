@@ -299,7 +299,16 @@ fn overlaps(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                     s.services.get(b.service).and_then(|svc| svc.schedule.as_ref()).map(|(_, sp)| *sp)
                 });
                 let name = format!("`{}/{}`", b.namespace, b.name);
-                Some(overlap(&a.name, a.text, a.span, &a.storage, &name, &b.text, b_span))
+                let d = overlap(&a.name, a.text, a.span, &a.storage, &name, &b.text, b_span);
+                // Either side may waive an overlap between two stacks: this stack's own waiver
+                // first, else the earlier stack's.
+                match &b.waiver {
+                    Some(reason) if !waives_overlap(cx.stack) => {
+                        cx.waived_by_other.borrow_mut().push((d, b.stack.clone(), reason.clone()));
+                        None
+                    }
+                    _ => Some(d),
+                }
             } else {
                 own.iter()
                     .find(collides)
@@ -309,6 +318,14 @@ fn overlaps(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             own.push(a);
         }
     }
+}
+
+/// Whether the stack waives E0516 itself, with a reason.
+fn waives_overlap(stack: &hl_model::Stack) -> bool {
+    stack.waivers.iter().any(|w| {
+        hl_diagnostics::lookup(&w.code).is_some_and(|c| c.code == "E0516")
+            && !hl_diagnostics::placeholder_reason(&w.reason)
+    })
 }
 
 /// Minutes as `6h`, `1d`, `45m`: in the largest unit that divides them.

@@ -21,9 +21,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use hl_model::{
-    Resources, Service, Stack, TierPolicy, VolumeSource, WorkloadKind, parse_bytes, parse_cpu_milli,
-};
+use hl_model::{Resources, Service, Stack, TierPolicy, VolumeSource, WorkloadKind, parse_bytes, parse_cpu_milli};
 use hl_types::schedule::{self, Schedule};
 
 use crate::backup::{copied_claims, is_backup_job};
@@ -52,6 +50,9 @@ pub struct StackSummary {
     /// The Traefik Middlewares it declares, as ingresses name them
     /// (`<namespace>-<name>@kubernetescrd`), sorted.
     middlewares: Vec<String>,
+    /// The reason of its valid waiver of E0516, if it has one: a backup overlap between two
+    /// stacks may be waived by either of them.
+    overlap_waiver: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -202,7 +203,12 @@ impl StackSummary {
     pub fn of(stack: &Stack) -> StackSummary {
         let namespaces = stack
             .owned_namespaces()
-            .map(|n| OwnedNamespace { name: n.name.clone(), tier: n.tier.clone(), keel: n.keel, custom_quota: n.custom_quota })
+            .map(|n| OwnedNamespace {
+                name: n.name.clone(),
+                tier: n.tier.clone(),
+                keel: n.keel,
+                custom_quota: n.custom_quota,
+            })
             .collect();
         let workloads = stack
             .services
@@ -244,6 +250,14 @@ impl StackSummary {
                 })
             })
             .collect();
+        let overlap_waiver = stack
+            .waivers
+            .iter()
+            .find(|w| {
+                hl_diagnostics::lookup(&w.code).is_some_and(|c| c.code == "E0516")
+                    && !hl_diagnostics::placeholder_reason(&w.reason)
+            })
+            .map(|w| w.reason.clone());
         let nfs_claims = stack
             .volumes_by_owner()
             .filter_map(|(_, ns, _, v)| match &v.source {
@@ -288,7 +302,7 @@ impl StackSummary {
             .collect();
         middlewares.sort_unstable();
         middlewares.dedup();
-        StackSummary { namespaces, workloads, routes, addresses, nfs_claims, backup_jobs, middlewares }
+        StackSummary { namespaces, workloads, routes, addresses, nfs_claims, backup_jobs, middlewares, overlap_waiver }
     }
 }
 
@@ -344,6 +358,8 @@ pub(crate) struct EarlierWriter {
     pub name: String,
     /// Its schedule as written.
     pub text: String,
+    /// That stack's reason for waiving E0516, if it does: either side of an overlap may waive it.
+    pub waiver: Option<String>,
 }
 
 /// The summaries of every stack, joined: who owns which namespace's tier, what each namespace
@@ -370,6 +386,9 @@ pub struct CheckIndex {
     /// By stack, then (service, volume) of one of its backup writers: the first writer of an
     /// earlier stack that collides with it.
     overlaps: BTreeMap<String, BTreeMap<(usize, usize), EarlierWriter>>,
+    /// By stack: the later stacks whose backup writers collide with one of its own (the other
+    /// side of `overlaps`), so that its waiver of E0516 counts as used.
+    paired: BTreeMap<String, BTreeSet<String>>,
     /// Every Middleware declared in the workspace, as ingresses name them.
     middlewares: BTreeSet<String>,
 }
@@ -387,6 +406,7 @@ impl CheckIndex {
             nfs_claims: BTreeSet::new(),
             copy_jobs: BTreeMap::new(),
             overlaps: BTreeMap::new(),
+            paired: BTreeMap::new(),
             middlewares: BTreeSet::new(),
         };
         // Backup writers by storage, in model order, for the overlap check below.
@@ -395,6 +415,7 @@ impl CheckIndex {
             key: (usize, usize),
             job: &'a BackupJob,
             schedule: &'a Schedule,
+            waiver: Option<&'a str>,
         }
         let mut writers: BTreeMap<String, Vec<Writer<'a>>> = BTreeMap::new();
         for (name, s) in summaries {
@@ -443,6 +464,7 @@ impl CheckIndex {
                         key: (job.service, *vi),
                         job,
                         schedule: parsed,
+                        waiver: s.overlap_waiver.as_deref(),
                     });
                 }
             }
@@ -469,6 +491,7 @@ impl CheckIndex {
                     by_minute.entry(hm).or_default().push(i);
                 }
                 if let Some(b) = earliest.map(|j| &same_storage[j]) {
+                    ix.paired.entry(b.stack.to_string()).or_default().insert(a.stack.to_string());
                     ix.overlaps.entry(a.stack.to_string()).or_default().insert(
                         a.key,
                         EarlierWriter {
@@ -477,6 +500,7 @@ impl CheckIndex {
                             namespace: b.job.namespace.clone(),
                             name: b.job.name.clone(),
                             text: b.job.schedule.clone(),
+                            waiver: b.waiver.map(str::to_string),
                         },
                     );
                 }
@@ -542,6 +566,9 @@ impl CheckIndex {
         if let Some(o) = self.overlaps.get(&stack.name) {
             v.overlaps = o.clone();
         }
+        if let Some(p) = self.paired.get(&stack.name) {
+            v.paired_by_later = p.clone();
+        }
         for ing in stack.all_ingresses() {
             for m in &ing.extra_middlewares {
                 if m.ends_with("@kubernetescrd") && !self.middlewares.contains(m) {
@@ -604,6 +631,9 @@ pub struct StackView {
     pub(crate) nfs_claims: BTreeSet<(String, String)>,
     pub(crate) copy_jobs: BTreeMap<(String, String), Vec<CopyJob>>,
     pub(crate) overlaps: BTreeMap<(usize, usize), EarlierWriter>,
+    /// The later stacks whose backup writers collide with this stack's (their E0516 findings
+    /// pair with it): this stack's waiver of E0516 accepts those findings too.
+    pub(crate) paired_by_later: BTreeSet<String>,
     /// The `@kubernetescrd` Middlewares this stack's ingresses name that no stack declares,
     /// each with the declared one nearest in spelling.
     pub(crate) missing_middlewares: BTreeMap<String, Option<String>>,

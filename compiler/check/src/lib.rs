@@ -110,10 +110,19 @@ pub fn check_stack(
     other: &dyn Fn(&str) -> Option<Arc<Stack>>,
 ) -> Checked {
     let mut findings = Vec::new();
-    rules::run_stack(&rules::Ctx { globals, view, stack, other }, &mut findings);
+    let waived_by_other = std::cell::RefCell::new(Vec::new());
+    rules::run_stack(&rules::Ctx { globals, view, stack, other, waived_by_other: &waived_by_other }, &mut findings);
     // The stack's own waivers first (an exception, with its own reason), then the workspace's
     // policy over what is left.
-    let mut out = apply_waivers(stack, findings);
+    let mut out = apply_waivers(stack, findings, !view.paired_by_later.is_empty());
+    for (d, by, reason) in waived_by_other.into_inner() {
+        out.waived.push(Waived {
+            stack: stack.name.clone(),
+            code: d.code.info().code,
+            message: d.message,
+            reason: format!("waived by stack `{by}`: {reason}"),
+        });
+    }
     let (diagnostics, by_policy) = apply_policy(&globals.facts, &stack.name, out.diagnostics);
     out.diagnostics = diagnostics;
     out.waived.extend(by_policy);
@@ -236,8 +245,10 @@ fn sort_waived(waived: &mut Vec<Waived>) {
     waived.dedup();
 }
 
-/// Validate the stack's waivers, then take the warnings they accept out of its findings.
-fn apply_waivers(stack: &Stack, findings: Vec<Diagnostic>) -> Checked {
+/// Validate the stack's waivers, then take the warnings they accept out of its findings. With
+/// `paired`, a later stack's backup overlaps pair with this one's jobs, and this stack's waiver
+/// of E0516 accepts them there (either side may waive): it is used.
+fn apply_waivers(stack: &Stack, findings: Vec<Diagnostic>, paired: bool) -> Checked {
     let mut out = Checked::default();
     let mut used = Vec::new();
     // Validate the waivers themselves.
@@ -326,7 +337,7 @@ fn apply_waivers(stack: &Stack, findings: Vec<Diagnostic>) -> Checked {
         }
     }
     for (wi, code) in &valid {
-        if !used.contains(wi) {
+        if !(used.contains(wi) || paired && *code == "E0516") {
             let w = &stack.waivers[*wi];
             out.diagnostics.push(
                 Diagnostic::new(

@@ -29,6 +29,9 @@ pub struct Ctx<'a> {
     pub stack: &'a Stack,
     /// Another stack by name, for the labels that point into it.
     pub other: &'a dyn Fn(&str) -> Option<Arc<Stack>>,
+    /// Findings of this stack that another stack waives (a backup overlap, which either side
+    /// may waive), with that stack's name and reason.
+    pub waived_by_other: &'a std::cell::RefCell<Vec<(Diagnostic, String, String)>>,
 }
 
 impl Ctx<'_> {

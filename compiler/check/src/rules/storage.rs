@@ -96,6 +96,8 @@ pub fn check(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
 fn encrypted_help(facts: &hl_model::Facts) -> String {
     match &facts.encrypted_storage_class {
         Some(class) => format!("use `encrypted(...)` (class `{class}`) for sensitive data"),
-        None => "declare an encrypted class (`cluster { encrypted_storage_class = ... }`) and use `encrypted(...)`".into(),
+        None => {
+            "declare an encrypted class (`cluster { encrypted_storage_class = ... }`) and use `encrypted(...)`".into()
+        }
     }
 }
