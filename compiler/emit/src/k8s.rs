@@ -623,14 +623,11 @@ impl Emitter<'_> {
     fn volume_objects(&mut self, namespace: &str, v: &Volume) {
         match &v.source {
             VolumeSource::Pvc { claim, size, class, autoresize, access } => {
-                let mut ann = BTreeMap::new();
-                if let Some(a) = autoresize {
-                    ann.insert("resize.topolvm.io/threshold".to_string(), a.threshold.clone());
-                    ann.insert("resize.topolvm.io/increase".to_string(), a.increase.clone());
-                    ann.insert("resize.topolvm.io/storage_limit".to_string(), a.limit.clone());
-                }
                 let pvc = PersistentVolumeClaim {
-                    metadata: ObjectMeta { annotations: non_empty(ann), ..meta(claim, Some(namespace)) },
+                    metadata: ObjectMeta {
+                        annotations: autoresize.as_ref().map(autoresize_annotations),
+                        ..meta(claim, Some(namespace))
+                    },
                     spec: Some(claim_spec(access, class, size, None)),
                     ..Default::default()
                 };
@@ -1336,12 +1333,25 @@ fn claim_spec(access: &str, class: &str, size: &str, volume: Option<&str>) -> Pe
     }
 }
 
+/// The pvc-autoresizer's annotations of a claim it grows.
+fn autoresize_annotations(a: &hl_model::Autoresize) -> BTreeMap<String, String> {
+    labels(&[
+        ("resize.topolvm.io/threshold", &a.threshold),
+        ("resize.topolvm.io/increase", &a.increase),
+        ("resize.topolvm.io/storage_limit", &a.limit),
+    ])
+}
+
 fn claim_templates(svc: &Service) -> Vec<PersistentVolumeClaim> {
     svc.volumes
         .iter()
         .filter_map(|v| match &v.source {
-            VolumeSource::Template { size, class, access } => Some(PersistentVolumeClaim {
-                metadata: ObjectMeta { name: Some(v.name.clone()), ..Default::default() },
+            VolumeSource::Template { size, class, access, autoresize } => Some(PersistentVolumeClaim {
+                metadata: ObjectMeta {
+                    name: Some(v.name.clone()),
+                    annotations: autoresize.as_ref().map(autoresize_annotations),
+                    ..Default::default()
+                },
                 spec: Some(claim_spec(access, class, size, None)),
                 ..Default::default()
             }),

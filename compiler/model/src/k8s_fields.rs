@@ -52,7 +52,8 @@ pub const CRONJOB_FIELDS: &[&str] =
     &["concurrency_policy", "starting_deadline_seconds", "successful_jobs_history_limit", "failed_jobs_history_limit"];
 
 /// Fields of a Deployment's, StatefulSet's or DaemonSet's spec (each takes those it has).
-pub const WORKLOAD_FIELDS: &[&str] = &["revision_history_limit", "min_ready_seconds", "progress_deadline_seconds"];
+pub const WORKLOAD_FIELDS: &[&str] =
+    &["revision_history_limit", "min_ready_seconds", "progress_deadline_seconds", "pod_management_policy"];
 
 /// Fields of a Job's spec (also the spec of a CronJob's Jobs).
 pub const JOB_FIELDS: &[&str] =

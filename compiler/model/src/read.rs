@@ -408,6 +408,16 @@ fn records<'a>(r: &'a Record, name: &str) -> Vec<(&'a String, &'a Record, Span)>
         .map(|m| m.iter().filter_map(|(k, v)| v.as_record().map(|rec| (k, rec, v.span))).collect())
         .unwrap_or_default()
 }
+/// The pvc-autoresizer's annotations of a `Pvc` record, only where the program bounds the claim:
+/// the Terraform writes them claim by claim, and a bound hl made up would change what it deploys.
+fn autoresize(p: &Record) -> Option<Autoresize> {
+    quantity(p, "limit").map(|limit| Autoresize {
+        limit,
+        threshold: string(p, "threshold").unwrap_or_else(|| "10%".into()),
+        increase: string(p, "increase").unwrap_or_else(|| "100%".into()),
+    })
+}
+
 fn quantity(r: &Record, name: &str) -> Option<String> {
     field(r, name).and_then(|v| match &v.kind {
         ValueKind::Quantity(q) => Some(q.display()),
@@ -1553,14 +1563,7 @@ impl Reader<'_> {
                 let class = self.storage_class(name, p, span)?;
                 let suffix = self.facts.storage_classes.get(&class).map(|c| c.claim_suffix.clone()).unwrap_or_default();
                 let size = quantity(p, "size").unwrap_or_else(|| "1Gi".into());
-                // The autoresizer's annotations only where the program bounds the claim: the
-                // Terraform writes them claim by claim, and a bound hl made up would change what
-                // it deploys.
-                let autoresize = quantity(p, "limit").map(|limit| Autoresize {
-                    limit,
-                    threshold: string(p, "threshold").unwrap_or_else(|| "10%".into()),
-                    increase: string(p, "increase").unwrap_or_else(|| "100%".into()),
-                });
+                let autoresize = autoresize(p);
                 VolumeSource::Pvc {
                     claim: string(p, "claim").unwrap_or_else(|| format!("{owner}-{name}{suffix}")),
                     size,
@@ -1586,6 +1589,7 @@ impl Reader<'_> {
                     size: quantity(p, "size").unwrap_or_else(|| "1Gi".into()),
                     class: self.storage_class(name, p, span)?,
                     access: variant(p, "access").unwrap_or_else(|| "ReadWriteOnce".into()),
+                    autoresize: autoresize(p),
                 }
             }
             "claim" => VolumeSource::Claim(payload.and_then(Value::as_str)?.to_string()),

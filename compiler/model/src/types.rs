@@ -876,6 +876,9 @@ pub enum VolumeSource {
         class: String,
         /// Access mode (`ReadWriteOnce` by default).
         access: String,
+        /// The pvc-autoresizer's annotations on each claim, as for `Pvc`; `None` when the
+        /// template sets no bound.
+        autoresize: Option<Autoresize>,
     },
     /// An NFS export of the PVE host, as a static PersistentVolume (of the cluster's `nfs_storage_class`) and its
     /// claim.
