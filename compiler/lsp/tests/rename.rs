@@ -37,6 +37,8 @@ fn url(port: Int) -> String = "http://${host}:${port}"
 let main_url = url(port = port)
 let size = len([1, 2])
 let secret = vault("web")
+
+fn greet(who: String) -> String = "${host} greets ${who}"
 "#;
 
 fn uri(p: &Path) -> String {
@@ -158,6 +160,8 @@ fn rename_and_references_follow_the_compilers_scopes() {
                 "textDocument/definition",
                 json!({ "textDocument": { "uri": uri(&ws.web) }, "position": pos(WEB, "${port}", 0, 2) }),
             ),
+            // 12: the global `host` renamed to `who`: inside `greet` the parameter would shadow it.
+            rename(&ws.web, pos(WEB, "let host", 0, 4), "who"),
         ],
     );
 
@@ -199,6 +203,11 @@ fn rename_and_references_follow_the_compilers_scopes() {
 
     // 10: an error response.
     assert!(answers[9].get("error").is_some(), "{}", answers[9]);
+
+    // 12: refused, as 8.
+    let a = &answers[11];
+    let message = a["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("shadows"), "{a}");
 
     // 11: the parameter's name in `fn url(port: Int)`.
     let d = &answers[10]["result"];
