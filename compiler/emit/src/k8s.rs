@@ -678,6 +678,9 @@ impl Emitter<'_> {
         spec.insert("refreshInterval".into(), json!(s.refresh));
         spec.insert("secretStoreRef".into(), json!({ "name": s.store, "kind": "ClusterSecretStore" }));
         let mut target = json!({ "name": s.target, "creationPolicy": "Owner" });
+        if let Some(p) = &s.deletion_policy {
+            target["deletionPolicy"] = json!(p);
+        }
         let with_metadata = !s.secret_labels.is_empty() || !s.secret_annotations.is_empty();
         if !s.template.is_empty() || s.template_type.is_some() || with_metadata {
             let mut t = serde_json::Map::new();

@@ -1444,6 +1444,7 @@ impl Reader<'_> {
             template_type: string(r, "template_type"),
             secret_labels: string_map(r, "secret_labels"),
             secret_annotations: string_map(r, "secret_annotations"),
+            deletion_policy: variant(r, "deletion_policy"),
         }
     }
 

@@ -1112,6 +1112,8 @@ pub struct ExternalSecret {
     pub secret_labels: Vec<(String, String)>,
     /// Annotations of the Secret it writes.
     pub secret_annotations: Vec<(String, String)>,
+    /// `target.deletionPolicy` as written (`Delete`, `Merge`, `Retain`); `None`: not written.
+    pub deletion_policy: Option<String>,
 }
 
 /// A Kubernetes Service: a service's own (`expose`), an extra one (`extra_service`), or a
