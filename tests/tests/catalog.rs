@@ -86,7 +86,9 @@ fn stacks_match_the_catalog() {
                 continue;
             };
             let tier = n["tier"].as_str();
-            check(stack, "Namespace", name, ns.tier.map(|t| t.label()) == tier, format!("tier is not {tier:?}"));
+            // The namespace's `tier` label: its tier's label in the cluster facts.
+            let label = ns.tier.as_ref().and_then(|t| c.model.facts.tier_policies.get(t)).map(|p| p.label.as_str());
+            check(stack, "Namespace", name, label == tier, format!("tier is not {tier:?}"));
             for (field, have) in [
                 ("keel_enrolled", ns.keel),
                 ("custom_quota", ns.custom_quota),

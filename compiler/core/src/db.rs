@@ -879,11 +879,11 @@ fn new_pool() -> Option<Arc<rayon::ThreadPool>> {
 ///
 /// let file = |text: &str| InputText { path: "a.hl".into(), display: "a.hl".into(), bytes: text.into() };
 /// let mut session = Session::new(Limits::default());
-/// session.set_files(vec![file("stack a { namespace a { tier = \"aux\" } }")]);
-/// assert!(session.snapshot().diagnostics().expect("not cancelled").is_empty());
-/// session.set_files(vec![file("stack a { namespace a { tier = \"gold\" } }")]);
+/// session.set_files(vec![file("stack a { namespace a { replicas = 1 } }")]);
 /// let diags = session.snapshot().diagnostics().expect("not cancelled");
-/// assert_eq!(diags[0].code.info().code, "E0206");
+/// assert_eq!(diags[0].code.info().code, "E0204"); // a namespace has no `replicas`
+/// session.set_files(vec![file("stack a { namespace a {} }")]);
+/// assert!(session.snapshot().diagnostics().expect("not cancelled").is_empty());
 /// ```
 pub struct Session {
     db: Database,

@@ -29,7 +29,7 @@ use crate::InputText;
 ///         Ok(vec!["demo.hl".to_string()])
 ///     }
 ///     fn read(&self, _path: &str) -> io::Result<Vec<u8>> {
-///         Ok(b"stack demo { namespace demo { tier = \"aux\" } }".to_vec())
+///         Ok(b"stack demo { namespace demo {} }".to_vec())
 ///     }
 /// }
 ///
@@ -82,7 +82,7 @@ pub fn load(host: &dyn Host) -> io::Result<Vec<InputText>> {
 /// use hlc_core::{MemoryHost, compile_host};
 ///
 /// let mut host = MemoryHost::new();
-/// host.insert("web.hl", "stack web { namespace web { tier = \"aux\" } }");
+/// host.insert("web.hl", "stack web { namespace web {} }");
 /// let c = compile_host(&host)?;
 /// assert!(c.artifacts.iter().any(|a| a.path == "k8s/web/namespace-web.yaml"));
 /// # Ok::<(), std::io::Error>(())

@@ -8,7 +8,8 @@
 //!
 //! Files come in through a [`Host`] (the only door to the outside: [`MemoryHost`] for a
 //! workspace held in memory, [`DiskHost`] for a directory) or as [`InputText`]s. Nothing here
-//! prints, exits the process, reads the clock or the environment, or keeps global state; any
+//! prints, exits the process, reads the clock or the environment, or keeps global state (but
+//! for one cache: the standard library's parse, the same in every compilation); any
 //! number of compilations may run at once on different threads. A loop in user code is cut
 //! off by the evaluation step limit ([`Limits`]) with a diagnostic, never a hang.
 //!
@@ -19,7 +20,7 @@
 //!     "web.hl",
 //!     r#"
 //!     stack web {
-//!       namespace web { tier = "aux" }
+//!       namespace web {}
 //!       service web {
 //!         image = "nginx:1.27"
 //!         port http = 80
@@ -44,7 +45,7 @@
 //! let host = MemoryHost::new().with_file("web.hl", "stack web { namespace web { tier = \"gold\" } }");
 //! let c = compile_host(&host)?;
 //! let d = &c.diagnostics[0];
-//! assert_eq!(d.code.info().code, "E0206");
+//! assert_eq!(d.code.info().code, "E0214"); // the workspace declares no tier `gold`
 //! assert!(d.is_error());
 //! let at = c.line_col(d.primary.span).expect("a workspace file");
 //! assert_eq!((at.path.as_str(), at.line, at.col), ("web.hl", 1, 36));
@@ -116,10 +117,16 @@ pub struct Compilation {
     /// standard library's defaults applied, and every declaration keeps the span of its name.
     ///
     /// ```
-    /// use hlc_core::model::{AuthMode, NamespaceTier, WorkloadKind};
+    /// use hlc_core::model::{AuthMode, WorkloadKind};
     /// use hlc_core::{MemoryHost, compile_host};
     ///
-    /// let host = MemoryHost::new().with_file("cluster.hl", r#"cluster { domain = "example.org" }"#).with_file(
+    /// let cluster = r#"cluster {
+    ///   domain = "example.org"
+    ///   tiers = { "aux": TierPolicy { label = "4-aux" } }
+    ///   storage_classes = { "lvm": StorageClassPolicy { claim_suffix = "-proxmox", needs_backup = true } }
+    ///   default_storage_class = "lvm"
+    /// }"#;
+    /// let host = MemoryHost::new().with_file("cluster.hl", cluster).with_file(
     ///     "freshrss.hl",
     ///     r#"
     ///     stack freshrss {
@@ -139,12 +146,13 @@ pub struct Compilation {
     /// );
     /// let c = compile_host(&host)?;
     /// let stack = &c.model.stacks[0];
-    /// assert_eq!(stack.namespaces[0].tier, Some(NamespaceTier::Aux));
+    /// assert_eq!(stack.namespaces[0].tier.as_deref(), Some("aux"));
+    /// assert_eq!(c.model.facts.tier_policies["aux"].label, "4-aux");
     ///
     /// let svc = &stack.services[0];
     /// assert_eq!((svc.kind, svc.namespace.as_str(), svc.replicas), (WorkloadKind::Deployment, "freshrss", 1));
     /// assert_eq!(svc.resources.memory.as_deref(), Some("256Mi"));
-    /// // The claim name defaults to `<service>-<volume>-proxmox` ...
+    /// // The claim name defaults to `<service>-<volume>` and its class's suffix ...
     /// assert_eq!(svc.volumes[0].source.claim_name(), Some("freshrss-data-proxmox"));
     /// // ... and no backup job copies it: a warning, which does not stop the build.
     /// assert!(c.diagnostics.iter().any(|d| d.code.info().name == "no-backup"));
@@ -167,8 +175,8 @@ pub struct Compilation {
     /// let host = MemoryHost::new()
     ///     // The cluster facts name the bootstrap (State tier 0) stacks.
     ///     .with_file("cluster.hl", r#"cluster { tier0_stacks = ["platform"] }"#)
-    ///     .with_file("platform.hl", "stack platform {\n  state_tier = 0\n  namespace platform { tier = \"core\" }\n}\n")
-    ///     .with_file("blog.hl", "stack blog {\n  depends_on = [platform]\n  namespace blog { tier = \"aux\" }\n}\n");
+    ///     .with_file("platform.hl", "stack platform {\n  state_tier = 0\n  namespace platform {}\n}\n")
+    ///     .with_file("blog.hl", "stack blog {\n  depends_on = [platform]\n  namespace blog {}\n}\n");
     /// let c = compile_host(&host)?;
     /// assert!(!c.has_errors());
     /// // Tier 0 (bootstrap) stacks are applied first.
@@ -188,6 +196,7 @@ pub struct Compilation {
     /// let host = MemoryHost::new().with_file(
     ///     "scratch.hl",
     ///     r#"
+    ///     cluster { tiers = { "aux": TierPolicy {} } }
     ///     stack scratch {
     ///       namespace scratch { }
     ///       waive = { "namespace-tier": "a throwaway namespace for experiments" }
@@ -272,7 +281,7 @@ pub enum Progress {
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// use hlc_core::{Limits, MemoryHost, Options, Progress, compile_with, load};
 ///
-/// let files = load(&MemoryHost::new().with_file("a.hl", "stack a { namespace a { tier = \"aux\" } }"))?;
+/// let files = load(&MemoryHost::new().with_file("a.hl", "stack a { namespace a {} }"))?;
 /// let emitted = AtomicUsize::new(0);
 /// let on_progress = |p: Progress| {
 ///     if p == Progress::StackEmitted {
@@ -309,7 +318,7 @@ pub struct Options<'a> {
     /// use std::sync::Mutex;
     /// use hlc_core::{MemoryHost, Options, OutputFile, compile_with, load};
     ///
-    /// let files = load(&MemoryHost::new().with_file("a.hl", "stack a { namespace a { tier = \"aux\" } }"))?;
+    /// let files = load(&MemoryHost::new().with_file("a.hl", "stack a { namespace a {} }"))?;
     /// let paths = Mutex::new(Vec::new());
     /// let writer = |batch: &[OutputFile<'_>]| {
     ///     paths.lock().expect("not poisoned").extend(batch.iter().map(|f| f.path.to_string()));
@@ -570,10 +579,10 @@ fn flux_objects(graph: &Graph, model: &Model, applies: &Applies<'_>) -> usize {
 ///     .with_file("flux.hl", "flux {\n  url = \"https://example.org/infra.git\"\n  branch = \"main\"\n  path = \"out\"\n}\n")
 ///     // The cluster facts name the bootstrap (State tier 0) stacks.
 ///     .with_file("cluster.hl", r#"cluster { tier0_stacks = ["platform"] }"#)
-///     .with_file("platform.hl", "stack platform {\n  state_tier = 0\n  namespace platform { tier = \"core\" }\n}\n")
+///     .with_file("platform.hl", "stack platform {\n  state_tier = 0\n  namespace platform {}\n}\n")
 ///     // `rbac` emits nothing: `blog` depends on `platform` through it.
 ///     .with_file("rbac.hl", "stack rbac {\n  depends_on = [platform]\n}\n")
-///     .with_file("blog.hl", "stack blog {\n  depends_on = [rbac]\n  namespace blog { tier = \"aux\" }\n}\n");
+///     .with_file("blog.hl", "stack blog {\n  depends_on = [rbac]\n  namespace blog {}\n}\n");
 /// let c = compile_host(&host)?;
 /// assert!(!c.has_errors());
 /// let blog = c.artifact("k8s/flux/blog.yaml").expect("blog applies");

@@ -135,7 +135,7 @@ impl SourceFile {
 /// let file = sources.get(id).expect("just added");
 ///
 /// let offset = file.text.find("aux").expect("in the text");
-/// assert_eq!(file.line_col(offset as u32), LineCol { line: 2, col: 31 });
+/// assert_eq!(file.line_col(offset as u32), LineCol { line: 2, col: 32 });
 /// assert_eq!(file.slice(Span::new(id, offset, offset + 3)), "aux");
 /// assert_eq!((sources.len(), file.path.as_str()), (1, "stacks/freshrss.hl"));
 /// ```
