@@ -603,7 +603,7 @@ pub struct Service {
     /// converted), with the span of the value as written.
     pub schedule: Option<(String, Span)>,
     /// For a CronJob: the IANA time zone its schedule is read in, as written; `None` leaves it
-    /// to the controller (the library's `cluster_time_zone`).
+    /// to the controller's (kube-controller-manager's local time, UTC unless configured).
     pub time_zone: Option<String>,
     /// For a CronJob: declared, but suspended.
     pub suspend: bool,
