@@ -122,7 +122,7 @@ pub struct Compilation {
     ///
     /// let cluster = r#"cluster {
     ///   domain = "example.org"
-    ///   tiers = { "aux": TierPolicy { label = "4-aux" } }
+    ///   tiers = { "aux": TierPolicy { label = "tier-aux" } }
     ///   storage_classes = { "lvm": StorageClassPolicy { claim_suffix = "-proxmox", needs_backup = true } }
     ///   default_storage_class = "lvm"
     /// }"#;
@@ -147,7 +147,7 @@ pub struct Compilation {
     /// let c = compile_host(&host)?;
     /// let stack = &c.model.stacks[0];
     /// assert_eq!(stack.namespaces[0].tier.as_deref(), Some("aux"));
-    /// assert_eq!(c.model.facts.tier_policies["aux"].label, "4-aux");
+    /// assert_eq!(c.model.facts.tier_policies["aux"].label, "tier-aux");
     ///
     /// let svc = &stack.services[0];
     /// assert_eq!((svc.kind, svc.namespace.as_str(), svc.replicas), (WorkloadKind::Deployment, "freshrss", 1));

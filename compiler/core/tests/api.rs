@@ -82,7 +82,7 @@ stack grafana-logins {
   secret grafana-web-db { ..vault_db("pg-web"), namespace = "monitoring" }
   service cache { kind = daemonset, namespace = "kube-system", image = "registry.k8s.io/pause:3.10" }
 }
-stack monitoring { namespace monitoring { tier = "cluster" } }
+stack monitoring { namespace monitoring {} }
 "#;
     let c = compile_host(&MemoryHost::new().with_file("grafana.hl", grafana)).expect("compile");
     assert!(!c.has_errors(), "{:?}", c.diagnostics);
@@ -127,7 +127,7 @@ fn a_loop_in_user_code_is_cut_off_by_the_step_limit() {
     let host = MemoryHost::new().with_file(
         "loop.hl",
         "fn f(n: Int) -> Int = if n > 60 then 1 else f(n + 1) + f(n + 1)\n\
-         stack a {\n  namespace a { tier = \"aux\" }\n  service web { image = \"nginx:1.27\", replicas = f(0) }\n}\n",
+         stack a {\n  namespace a {}\n  service web { image = \"nginx:1.27\", replicas = f(0) }\n}\n",
     );
     let files = load(&host).expect("load");
     let options = Options { limits: Limits { steps: 100_000, call_depth: 10_000 }, ..Options::default() };
@@ -198,7 +198,7 @@ fn objects_sharing_kind_and_name_in_one_stack_get_distinct_files() {
         )
     };
     let text = format!(
-        "stack two {{\n  namespace one {{ tier = \"aux\" }}\n  namespace two {{ tier = \"aux\" }}\n{}{}}}\n",
+        "stack two {{\n  namespace one {{}}\n  namespace two {{}}\n{}{}}}\n",
         service("a", "one"),
         service("b", "two")
     );
