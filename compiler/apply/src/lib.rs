@@ -59,6 +59,7 @@ pub const EMITTED_KINDS: &[(&str, &str)] = &[
     ("rbac.authorization.k8s.io/v1", "ClusterRole"),
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
     ("scheduling.k8s.io/v1", "PriorityClass"),
+    ("storage.k8s.io/v1", "StorageClass"),
     ("networking.k8s.io/v1", "NetworkPolicy"),
     ("traefik.io/v1alpha1", "IngressRoute"),
     ("traefik.io/v1alpha1", "IngressRouteTCP"),

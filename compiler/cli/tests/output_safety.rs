@@ -293,6 +293,7 @@ fn real_stacks_emit_no_secret_values() {
                         "secretStoreRef",
                         "target",
                         "creationPolicy",
+                        "deletionPolicy",
                         "dataFrom",
                         "extract",
                         "key",

@@ -35,6 +35,7 @@ pub const RESOURCES: &[(&str, &str, &str, &str, bool)] = &[
     ("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false),
     ("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false),
     ("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false),
+    ("storage.k8s.io", "v1", "StorageClass", "storageclasses", false),
     ("apps", "v1", "Deployment", "deployments", true),
     ("apps", "v1", "StatefulSet", "statefulsets", true),
     ("apps", "v1", "DaemonSet", "daemonsets", true),
