@@ -144,7 +144,7 @@ fn kind_rank(kind: &str) -> u8 {
     match kind {
         "Namespace" => 0,
         "CustomResourceDefinition" => 1,
-        "ServiceAccount" | "PersistentVolume" => 2,
+        "ServiceAccount" | "PersistentVolume" | "StorageClass" | "PriorityClass" => 2,
         "PersistentVolumeClaim" | "ConfigMap" | "Secret" | "ExternalSecret" => 3,
         "HelmRepository" | "Middleware" => 4,
         _ => 5,
