@@ -543,7 +543,9 @@ impl App {
             let size = self.rng.range(1, 20);
             self.line(
                 2,
-                &format!("volume data = claim_template({size}Gi, mount = \"/data\", class = \"proxmox-lvm-encrypted\")"),
+                &format!(
+                    "volume data = claim_template({size}Gi, mount = \"/data\", class = \"proxmox-lvm-encrypted\")"
+                ),
             );
             encrypted_only = true;
         } else if self.rng.chance(45) {

@@ -46,7 +46,11 @@ fn the_homelabs_manifests_match_their_crds() {
         ("metallb.hl", "spec = { \"addresses\":", "spec = { \"adresses\":"),
         ("dbaas.hl", "\"enablePodAntiAffinity\": true", "\"enablePodAntiAfinity\": true"),
         ("reverse-proxy.hl", "\"dialTimeout\": \"500ms\"", "\"dialTimeout\": \"half a second\""),
-        ("traefik.hl", "\"clientAuthType\": \"RequireAndVerifyClientCert\"", "\"clientAuthType\": \"RequireClientCert!\""),
+        (
+            "traefik.hl",
+            "\"clientAuthType\": \"RequireAndVerifyClientCert\"",
+            "\"clientAuthType\": \"RequireClientCert!\"",
+        ),
         ("traefik.hl", "spec = { \"insecureSkipVerify\": true }", "spec = { \"insecureSkipVerify\": \"yes\" }"),
         ("calico.hl", "\"order\": 2000,", "\"ordre\": 2000,"),
         ("kyverno.hl", "\"validationFailureAction\":", "\"validationFailureActon\":"),
@@ -62,7 +66,10 @@ fn the_homelabs_manifests_match_their_crds() {
         let e: Vec<_> = c.diagnostics.iter().filter(|d| d.code.info().code == "E0215").collect();
         assert_eq!(e.len(), 1, "{file}: `{to}`: {:#?}", c.diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>());
         let at = c.line_col(e[0].primary.span).expect("a location");
-        assert!(at.path.ends_with(file) && at.line as usize == line, "{file}: `{to}` reported at {at:?}, not line {line}");
+        assert!(
+            at.path.ends_with(file) && at.line as usize == line,
+            "{file}: `{to}` reported at {at:?}, not line {line}"
+        );
         assert!(c.artifacts.is_empty() && c.has_errors());
     }
 }

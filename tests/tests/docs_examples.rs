@@ -16,7 +16,10 @@ use hlc_core::InputText;
 const NOT_RUNNABLE: &[(&str, &str)] = &[
     ("E0002", "129 nested brackets, shortened with `...`"),
     ("E0003", "the file's bytes are not UTF-8, which a Markdown page cannot hold"),
-    ("E0215", "it needs the CRD schemas (`--crd-schemas`), which live outside the repository; tests/tests/crd_schemas.rs makes the same mistakes in the real stacks against them"),
+    (
+        "E0215",
+        "it needs the CRD schemas (`--crd-schemas`), which live outside the repository; tests/tests/crd_schemas.rs makes the same mistakes in the real stacks against them",
+    ),
 ];
 
 /// The text of the ```` ```hl ```` blocks of one `## <section>` of a page.

@@ -243,7 +243,8 @@ fn unsafe_stack_names_are_refused() {
         assert!(c.artifacts.is_empty());
     }
     // A long name written as a declaration is refused the same way.
-    let c = compile_files(&[("main.hl", format!("stack {long} {{ namespace demo {{ tier = \"aux\" }} }}\n").as_bytes())]);
+    let c =
+        compile_files(&[("main.hl", format!("stack {long} {{ namespace demo {{ tier = \"aux\" }} }}\n").as_bytes())]);
     assert!(codes(&c).contains(&"E0208"), "{:?}", codes(&c));
 }
 

@@ -43,7 +43,9 @@ fn a_second_homelab_builds_on_its_own_facts_alone() {
     assert!(ingress.contains("secretName: wildcard-example-org"), "{ingress}");
     assert!(!ingress.contains("traefik"), "no Traefik annotations without Traefik: {ingress}");
     assert!(ingress.contains("hlc.example.org/stack: wiki"), "{ingress}");
-    let claim = c.artifact("k8s/wiki/persistentvolumeclaim-wiki-data-ssd.yaml").expect("the claim, named with its class's suffix");
+    let claim = c
+        .artifact("k8s/wiki/persistentvolumeclaim-wiki-data-ssd.yaml")
+        .expect("the claim, named with its class's suffix");
     assert!(claim.contents.contains("storageClassName: array-ssd"), "{}", claim.contents);
     let ns = c.artifact("k8s/wiki/namespace-wiki.yaml").expect("the namespace").contents.as_str();
     assert!(ns.contains("tier: aux"), "a tier without a label is labelled with its name: {ns}");

@@ -251,7 +251,8 @@ fn hover_definition_completion_rename_symbols_and_formatting() {
     let labels: Vec<&str> =
         r["result"].as_array().map(|a| a.iter().filter_map(|i| i["label"].as_str()).collect()).unwrap_or_default();
     assert_eq!(labels, ["aux", "cluster", "core"], "{r}");
-    let inserts: Vec<&str> = r["result"].as_array().into_iter().flatten().filter_map(|i| i["insertText"].as_str()).collect();
+    let inserts: Vec<&str> =
+        r["result"].as_array().into_iter().flatten().filter_map(|i| i["insertText"].as_str()).collect();
     assert_eq!(inserts, ["\"aux\"", "\"cluster\"", "\"core\""], "{r}");
     // Completion: the fields of the record being written.
     let fields = WEB.replace("    port http = 80\n", "    port http = 80\n    rep\n");

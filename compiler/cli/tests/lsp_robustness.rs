@@ -394,8 +394,10 @@ fn multi_byte_code_actions() {
 #[test]
 fn multi_byte_formatting() {
     // Not formatted, and ending in multi-byte characters without a newline.
-    let text =
-        format!("{}// fin 😀 é", WEB.replace("namespace web { /*é😀*/tier = \"aux\" }", "namespace web {/*é😀*/tier=\"aux\"}"));
+    let text = format!(
+        "{}// fin 😀 é",
+        WEB.replace("namespace web { /*é😀*/tier = \"aux\" }", "namespace web {/*é😀*/tier=\"aux\"}")
+    );
     let (mut c, _db, _web, doc) = opened("lsp-mb-format", &text);
     let f = c.ask(
         "textDocument/formatting",

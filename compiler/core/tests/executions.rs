@@ -35,7 +35,10 @@ fn workspace(b_image: &str, c_prefix: &str) -> Vec<InputText> {
         file("b.hl", &stack("b", b_image)),
         file("c.hl", &format!("{c_prefix}{}", stack("c", "nginx:1.27"))),
         // The cluster facts: the domain the ingresses go under.
-        file("cluster.hl", "cluster {\n  domain = \"example.org\"\n  tiers = { \"core\": TierPolicy {}, \"cluster\": TierPolicy {}, \"aux\": TierPolicy {} }\n  storage_classes = {\n    \"proxmox-lvm\": StorageClassPolicy { claim_suffix = \"-proxmox\", needs_backup = true },\n    \"proxmox-lvm-encrypted\": StorageClassPolicy { claim_suffix = \"-encrypted\", encrypted = true, needs_backup = true },\n  }\n  default_storage_class = \"proxmox-lvm\"\n  encrypted_storage_class = \"proxmox-lvm-encrypted\"\n}\n"),
+        file(
+            "cluster.hl",
+            "cluster {\n  domain = \"example.org\"\n  tiers = { \"core\": TierPolicy {}, \"cluster\": TierPolicy {}, \"aux\": TierPolicy {} }\n  storage_classes = {\n    \"proxmox-lvm\": StorageClassPolicy { claim_suffix = \"-proxmox\", needs_backup = true },\n    \"proxmox-lvm-encrypted\": StorageClassPolicy { claim_suffix = \"-encrypted\", encrypted = true, needs_backup = true },\n  }\n  default_storage_class = \"proxmox-lvm\"\n  encrypted_storage_class = \"proxmox-lvm-encrypted\"\n}\n",
+        ),
     ]
 }
 

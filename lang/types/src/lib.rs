@@ -298,7 +298,8 @@ pub fn dns_label(s: &str) -> Result<(), ValueError> {
     }
     if let Some(c) = s.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
         // A letter outside ASCII is often a look-alike of an ASCII one (Cyrillic `е`, `о`).
-        let which = if c.is_ascii() { String::new() } else { format!(" (U+{:04X}, not an ASCII letter)", u32::from(c)) };
+        let which =
+            if c.is_ascii() { String::new() } else { format!(" (U+{:04X}, not an ASCII letter)", u32::from(c)) };
         return Err(invalid(format!(
             "`{c}`{which} is not allowed in a DNS label (only lowercase letters, digits and `-`)"
         )));
