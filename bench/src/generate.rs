@@ -336,7 +336,7 @@ impl App {
     fn namespaces(&mut self) {
         let mut fields = Vec::new();
         match self.tier {
-            Some(t) => fields.push(format!("tier = {}", t.as_str())),
+            Some(t) => fields.push(format!("tier = \"{}\"", t.as_str())),
             None => {
                 self.triggers.insert("E0521");
             }

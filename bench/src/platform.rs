@@ -21,6 +21,9 @@ pub const SLOTS_PER_WEEK: u32 = 7 * 24 * 60;
 /// The files of the fixed part, as (file name, contents).
 pub fn files() -> Vec<(&'static str, String)> {
     vec![
+        // The homelab's cluster facts and policy: the generated stacks are shaped like its own.
+        ("cluster.hl", include_str!("../../stacks/cluster.hl").to_string()),
+        ("policy.hl", include_str!("../../stacks/policy.hl").to_string()),
         ("lib.hl", LIB.to_string()),
         ("host.hl", HOST.to_string()),
         ("infra.hl", INFRA.to_string()),
