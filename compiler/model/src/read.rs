@@ -737,8 +737,10 @@ impl Reader<'_> {
                         values: h.get("values").map(to_json).unwrap_or(serde_json::Value::Null),
                         interval: quantity(h, "interval").unwrap_or_else(|| "1h".into()),
                         create_namespace: boolean(h, "create_namespace").unwrap_or(false),
-                        fields: crate::k8s_fields::Reader { diags: &mut self.diags }
-                            .object(h, &["timeout", "max_history", "install", "upgrade", "values_from", "post_renderers"]),
+                        fields: crate::k8s_fields::Reader { diags: &mut self.diags }.object(
+                            h,
+                            &["timeout", "max_history", "install", "upgrade", "values_from", "post_renderers"],
+                        ),
                     })
                 })
                 .collect(),
