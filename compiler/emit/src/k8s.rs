@@ -1418,7 +1418,7 @@ fn sidecar(c: &MContainer, svc: &Service, facts: &Facts) -> Container {
         image: Some(c.image.clone()),
         command: non_empty_vec(c.command.clone()),
         args: non_empty_vec(c.args.clone()),
-        ports: non_empty_vec(ports(&c.ports, "TCP")),
+        ports: non_empty_vec([ports(&c.ports, "TCP"), ports(&c.udp_ports, "UDP")].concat()),
         env: non_empty_vec(env(&c.env, &c.env_secret)),
         env_from: if c.secrets { non_empty_vec(secret_env_from(svc)) } else { None },
         resources: resources(&c.resources, facts),

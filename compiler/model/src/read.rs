@@ -1517,7 +1517,9 @@ impl Reader<'_> {
             mounts.extend(volume_mounts(cr));
             self.check_mounts(service, &format!("container `{cn}`"), cr, cspan, volumes);
             let mut k8s = crate::k8s_fields::Reader { diags: &mut self.diags };
-            k8s.check_port_names(cr, cn, &port_map(cr, "port"), cspan);
+            let mut own_ports = port_map(cr, "port");
+            own_ports.extend(port_map(cr, "udp_port"));
+            k8s.check_port_names(cr, cn, &own_ports, cspan);
             let fields = k8s.object(cr, crate::k8s_fields::CONTAINER_FIELDS);
             let env_value_from = k8s.env_value_from(cr);
             out.push(Container {
@@ -1529,6 +1531,7 @@ impl Reader<'_> {
                 command: strings(cr, "command"),
                 args: strings(cr, "args"),
                 ports: port_map(cr, "port"),
+                udp_ports: port_map(cr, "udp_port"),
                 env: string_map(cr, "env"),
                 env_secret: env_secrets(cr),
                 resources: resources(cr),

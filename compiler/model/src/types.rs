@@ -727,6 +727,8 @@ pub struct Container {
     pub args: Vec<String>,
     /// Its TCP ports by name.
     pub ports: Vec<(String, u16)>,
+    /// Its UDP ports by name.
+    pub udp_ports: Vec<(String, u16)>,
     /// Plain environment variables, in declaration order.
     pub env: Vec<(String, String)>,
     /// Environment variables read from one key of a Kubernetes Secret.
