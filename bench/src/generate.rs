@@ -181,6 +181,15 @@ impl Tier {
     }
 }
 
+/// A Proxmox-LVM claim of a long-running service, which a backup job may copy.
+struct LvmClaim {
+    claim: String,
+    /// The Deployment that mounts it: a copy job runs beside its pods (E0518).
+    owner: String,
+    /// It holds a SQLite database: a copy job takes it with `sqlite3 .backup` (E0517).
+    sqlite: bool,
+}
+
 /// One generated stack while it is being written.
 struct App {
     seed: u64,
@@ -200,7 +209,7 @@ struct App {
     /// Warnings the stack triggers on purpose, waived in its header.
     triggers: BTreeSet<&'static str>,
     /// Proxmox-LVM claims in the stack's own namespace.
-    lvm_claims: Vec<String>,
+    lvm_claims: Vec<LvmClaim>,
     body: String,
     text: String,
 }
@@ -553,7 +562,8 @@ impl App {
             let (func, suffix) = if self.rng.chance(35) { ("encrypted", "encrypted") } else { ("pvc", "proxmox") };
             encrypted_only = func == "encrypted";
             let call = format!("{func}({size}Gi, mount = \"/data\")");
-            if self.rng.chance(10) {
+            let sqlite = self.rng.chance(10);
+            if sqlite {
                 self.line(2, "volume data {");
                 self.line(3, &format!("..{call}"));
                 self.line(3, "sqlite = true");
@@ -561,7 +571,7 @@ impl App {
             } else {
                 self.line(2, &format!("volume data = {call}"));
             }
-            self.lvm_claims.push(format!("{svc}-data-{suffix}"));
+            self.lvm_claims.push(LvmClaim { claim: format!("{svc}-data-{suffix}"), owner: svc.to_string(), sqlite });
         }
         if self.rng.chance(30) {
             let size = self.rng.range(5, 200);
@@ -678,7 +688,7 @@ impl App {
         if self.rng.chance(30) {
             let size = self.rng.range(1, 8);
             self.line(2, &format!("volume cache = pvc({size}Gi, mount = \"/cache\")"));
-            self.lvm_claims.push(format!("{svc}-cache-proxmox"));
+            self.lvm_claims.push(LvmClaim { claim: format!("{svc}-cache-proxmox"), owner: svc.clone(), sqlite: false });
         }
         if self.rng.chance(30) {
             self.line(2, &format!("secret {svc}-secrets = vault(\"{name}\")"));
@@ -706,7 +716,7 @@ impl App {
         self.line(2, &format!("resources {{ cpu = 50m, memory = {mem}Mi }}"));
         let size = self.rng.range(2, 20);
         self.line(2, &format!("volume data = encrypted({size}Gi, mount = \"{mount}\")"));
-        self.lvm_claims.push(format!("{svc}-data-encrypted"));
+        self.lvm_claims.push(LvmClaim { claim: format!("{svc}-data-encrypted"), owner: svc.clone(), sqlite: false });
         self.line(2, &format!("secret {svc}-secrets = vault(\"{name}\")"));
         self.line(1, "}");
         self.line(0, "");
@@ -811,7 +821,8 @@ impl App {
             self.triggers.insert("E0523");
         }
         let name = self.name.clone();
-        let claim = self.lvm_claims[0].clone();
+        let LvmClaim { claim, owner, sqlite } = &self.lvm_claims[0];
+        let (claim, owner, sqlite) = (claim.clone(), owner.clone(), *sqlite);
         let schedule = self.take_slot(slots);
         self.line(1, &format!("service {name}-backup {{"));
         self.line(2, "..pvc_backup(");
@@ -819,8 +830,22 @@ impl App {
         self.line(3, &format!("target = \"/srv/nfs/{name}-backup\","));
         self.line(3, &format!("target_claim = \"{name}-backup-host\","));
         self.line(3, &format!("schedule = \"{schedule}\","));
+        // Beside the owner's pods: the claim is ReadWriteOnce.
+        self.line(3, &format!("owner = \"{owner}\","));
         self.line(2, ")");
         self.namespace_line(&name);
+        if sqlite {
+            // A file copy could catch the database mid-write: sqlite3 takes a consistent copy
+            // instead, as the homelab's plotting-book backup does.
+            self.line(2, "command = [");
+            self.line(3, "\"/bin/sh\",");
+            self.line(3, "\"-c\",");
+            self.line(
+                3,
+                "\"set -eu; apk add --no-cache sqlite; ts=$(date +%Y%m%d-%H%M%S); mkdir -p /backup/$ts; sqlite3 /data/db.sqlite3 '.backup /backup/'$ts'/db.sqlite3'; find /backup -mindepth 1 -maxdepth 1 -type d -mtime +30 -exec rm -rf {} +\",",
+            );
+            self.line(2, "]");
+        }
         self.line(1, "}");
         self.line(0, "");
     }

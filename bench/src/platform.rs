@@ -89,7 +89,7 @@ fn home_only(description: String) -> Ingress = Ingress {
 }
 "#;
 
-const HOST: &str = r#"// The hypervisor that runs the cluster, its Kubernetes segment and nodes, and the host-side
+const HOST: &str = r##"// The hypervisor that runs the cluster, its Kubernetes segment and nodes, and the host-side
 // backup timers that give every claim and export its second and third copy.
 
 pve_host {
@@ -109,8 +109,12 @@ segment kubernetes {
 
 vm_template node-template {
   vmid = 9000
-  image = "noble-server-cloudimg-amd64.img"
+  image_path = "/var/lib/vz/template/iso/noble-server-cloudimg-amd64.img"
+  image_url = "https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.img"
   kubernetes = true
+  snippet = "node_cloud_init.yaml"
+  // The operator's key is read from Vault when the snippet is rendered, never written here.
+  user_data = "#cloud-config\nusers:\n  - name: wizard\n    ssh_authorized_keys:\n      - ${render_vault(VaultKey { key = "secret/infra", property = "ssh_public_key" })}\n"
 }
 
 ssh_key operator {
@@ -172,7 +176,7 @@ host_backup offsite {
   target = "nas:/volume1/backup"
   retention = "NAS snapshots, 14 days"
 }
-"#;
+"##;
 
 const INFRA: &str = r#"// The root of the stack graph: VM templates and bootstrap secrets, nothing in Kubernetes.
 stack infra {
@@ -261,6 +265,10 @@ stack dbaas {
   description = "Shared MySQL and PostgreSQL"
 
   namespace dbaas { tier = "cluster", custom_quota = true }
+  // The databases outgrow the cluster tier's quota.
+  resource_quota dbaas-quota {
+    spec = { hard = { "requests.cpu": "8", "requests.memory": "40Gi", "limits.memory": "40Gi", "pods": "30" } }
+  }
 
   service mysql {
     kind = statefulset
@@ -303,6 +311,7 @@ stack dbaas {
     target = "/srv/nfs/adminer-backup",
     target_claim = "dbaas-adminer-backup-host",
     schedule = "@SLOT3@",
+    owner = "adminer",
   )
 
   waive = { "E0523": "the copy job runs Burstable, with a memory limit above its request" }
@@ -361,6 +370,11 @@ stack traefik {
       service = { annotations = { "metallb.io/loadBalancerIPs": "10.0.20.201" } }
     }
   }
+
+  // The allow-list the cluster names as its home-LANs Middleware (`internal` ingresses need it).
+  middleware home-lans-only {
+    spec = { ip_allow_list = { source_range = ["192.168.1.0/24", "10.0.0.0/8", "fc00::/7", "fe80::/10"] } }
+  }
 }
 "#;
 
@@ -385,6 +399,7 @@ stack redis {
       target = "/srv/nfs/redis-backup",
       target_claim = "redis-backup-host",
       schedule = "@SLOT4@",
+      owner = "redis-master",
     )
     resources { cpu = 5m, memory = 32Mi }
   }
@@ -399,6 +414,10 @@ stack monitoring {
   description = "Prometheus, Alertmanager and Grafana"
 
   namespace monitoring { tier = "core", custom_quota = true }
+  // Prometheus outgrows the core tier's quota.
+  resource_quota monitoring-quota {
+    spec = { hard = { "requests.cpu": "16", "requests.memory": "32Gi", "limits.memory": "64Gi", "pods": "100" } }
+  }
 
   helm kube-prometheus-stack {
     chart = "kube-prometheus-stack"
@@ -423,6 +442,7 @@ stack monitoring {
       target = "/srv/nfs/grafana-backup",
       target_claim = "grafana-backup-host",
       schedule = "@SLOT5@",
+      owner = "grafana",
     )
     resources { cpu = 5m, memory = 32Mi }
   }
