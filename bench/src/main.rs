@@ -10,11 +10,10 @@
 //! See `bench/README.md` for what each figure means.
 
 mod child;
-mod generate;
 mod lsp;
-mod platform;
-mod rng;
 mod run;
+
+use hl_bench::generate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
