@@ -1,5 +1,5 @@
 //! Every Traefik Middleware an emitted Ingress names in its chain
-//! (`traefik.ingress.kubernetes.io/router.middlewares`) exists: an emitted `Middleware` object
+//! (`traefik.ingress.kubernetes.io/router.middlewares`), or an IngressRoute in its routes, exists: an emitted `Middleware` object
 //! of that namespace and name, or one a stack declares `unmanaged_middleware` (written outside
 //! hl, with the reason). Traefik refuses a router whose chain names a missing Middleware, so
 //! the ingress would serve nothing. Read from the emitted objects, not from the model's chain.
@@ -27,6 +27,16 @@ fn every_middleware_an_ingress_names_exists() {
                 let chain = meta["annotations"]["traefik.ingress.kubernetes.io/router.middlewares"].as_str();
                 for m in chain.unwrap_or_default().split(',').filter(|m| !m.is_empty()) {
                     named.push((a.path.clone(), m.to_string()));
+                }
+            }
+            // An IngressRoute names its routes' Middlewares by name and namespace (its own by
+            // default), which is the same `<namespace>-<name>@kubernetescrd` to Traefik.
+            (Some("traefik.io/v1alpha1"), Some("IngressRoute" | "IngressRouteTCP")) => {
+                let routes = obj["spec"]["routes"].as_array().into_iter().flatten();
+                for m in routes.flat_map(|r| r["middlewares"].as_array().into_iter().flatten()) {
+                    let Some(mname) = m["name"].as_str() else { continue };
+                    let mns = m["namespace"].as_str().unwrap_or(ns);
+                    named.push((a.path.clone(), format!("{mns}-{mname}@kubernetescrd")));
                 }
             }
             _ => {}
