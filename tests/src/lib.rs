@@ -10,6 +10,21 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
+/// A program one of the `tests/tools/*.sh` scripts installs on first use (pinned versions,
+/// built with Go into `target/tools`): the script prints its path last. `Err` says why it
+/// cannot be had (no Go, no module proxy), with the end of the script's standard error.
+pub fn tool(script: &str) -> Result<PathBuf, String> {
+    let path = repo_root().join("tests/tools").join(script);
+    let out = std::process::Command::new("bash").arg(&path).output().map_err(|e| format!("cannot run bash: {e}"))?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
+        return Err(format!("tests/tools/{script} failed:\n{}", tail.join("\n")));
+    }
+    let bin = PathBuf::from(String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or_default().trim());
+    if bin.is_file() { Ok(bin) } else { Err(format!("tests/tools/{script} printed no binary: {}", bin.display())) }
+}
+
 /// Read a workspace directory the way `hlc` does: every file below it (the `.hl` files are
 /// compiled, the others read by `file(...)`; hidden ones skipped), with paths relative to it and
 /// displayed relative to the repository root.

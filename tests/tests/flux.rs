@@ -280,27 +280,9 @@ fn reached<'g>(graph: &'g hlc_core::Graph, stack: &'g str, empty: &BTreeSet<&str
     out
 }
 
-/// The pinned kustomize, installed on first use; `Err` says why it cannot be had.
-fn kustomize() -> Result<PathBuf, String> {
-    let script = repo_root().join("tests/tools/kustomize.sh");
-    let out = Command::new("bash").arg(&script).output().map_err(|e| format!("cannot run bash: {e}"))?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
-        return Err(format!("tests/tools/kustomize.sh failed:\n{}", tail.join("\n")));
-    }
-    let path = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or_default().trim().to_string();
-    let path = PathBuf::from(path);
-    if path.is_file() {
-        Ok(path)
-    } else {
-        Err(format!("tests/tools/kustomize.sh printed no binary: {}", path.display()))
-    }
-}
-
 #[test]
 fn kustomize_builds_every_directory() {
-    let kustomize = match kustomize() {
+    let kustomize = match hl_tests::tool("kustomize.sh") {
         Ok(k) => k,
         Err(why) => {
             let why = format!("kustomize cannot be had: {why}");

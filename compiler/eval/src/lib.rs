@@ -21,5 +21,6 @@ pub use eval::{
     base64_encode, check_statically, evaluate, import_candidates,
 };
 pub use merge::{merge_roots, twice_declared};
+pub use template::{TemplateError, render as render_template};
 pub use ty::{EnumDef, FieldTy, SchemaDef, Ty, TypeDef, VariantDef};
 pub use value::{EnumValue, Fields, FnRef, Quantity, Record, Value, ValueKind};

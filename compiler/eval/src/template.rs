@@ -4,7 +4,9 @@
 //! Supported: `${name}` and `${name.field}` (dotted paths into records and maps), the
 //! directives `%{ if name }`, `%{ if !name }`, `%{ else }`, `%{ endif }`,
 //! `%{ for v in name }`, `%{ for k, v in name }` and `%{ endfor }`, the strip markers `~`
-//! (`${~ x ~}`, `%{~ if x ~}`: remove the whitespace, newlines included, on that side), and the
+//! (`${~ x ~}`, `%{~ if x ~}`: remove the whitespace on that side, as Terraform does: up to and
+//! including the end of the marker's line after it, back to the start of its line before it;
+//! `tests/tests/templates.rs` holds this to HashiCorp's HCL), and the
 //! escapes `$${` and `%%{` for a literal `${` and `%{`. Anything else inside `${ }` or `%{ }` is
 //! an error with its line and column in the template.
 
@@ -85,10 +87,10 @@ fn tokens(text: &str) -> Result<Vec<Token>, TemplateError> {
             }
             let mut text_before = std::mem::take(&mut lit);
             if strip_next {
-                text_before = text_before.trim_start().to_string();
+                text_before = strip_first_line_start(&text_before);
             }
             if strip_before {
-                text_before = text_before.trim_end().to_string();
+                text_before = strip_last_line_end(&text_before);
             }
             if !text_before.is_empty() {
                 out.push(Token::Text(text_before));
@@ -104,12 +106,34 @@ fn tokens(text: &str) -> Result<Vec<Token>, TemplateError> {
     }
     lit.push_str(&text[start..]);
     if strip_next {
-        lit = lit.trim_start().to_string();
+        lit = strip_first_line_start(&lit);
     }
     if !lit.is_empty() {
         out.push(Token::Text(lit));
     }
     Ok(out)
+}
+
+/// What a `~}` removes from the literal after it: Terraform reads a template's literal text one
+/// line at a time (each piece ends after its newline) and strips only the piece next to the
+/// marker, so the whitespace up to and including the first newline goes, and the next line's
+/// indentation stays.
+fn strip_first_line_start(text: &str) -> String {
+    let end = text.find('\n').map_or(text.len(), |i| i + 1);
+    let mut out = text[..end].trim_start().to_string();
+    out.push_str(&text[end..]);
+    out
+}
+
+/// What a `${~` or `%{~` removes from the literal before it: the trailing whitespace of its
+/// last line piece (the text after the last newline, or the whole last line with its newline
+/// when the literal ends with one), never the lines before.
+fn strip_last_line_end(text: &str) -> String {
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    let start = body.rfind('\n').map_or(0, |i| i + 1);
+    let mut out = text[..start].to_string();
+    out.push_str(text[start..].trim_end());
+    out
 }
 
 /// A dotted path (`a.b.c`) of names.
@@ -350,7 +374,7 @@ mod tests {
         let out = render(text, &vars()).expect("renders");
         assert_eq!(
             out,
-            "listen 80;\nserver_name a.example.org;\n# plain\ninsecure\nalias a;\nalias b;\nX-A: 1\nX-B: 2\nset $x ${y} %{z};\n"
+            "listen 80;\nserver_name a.example.org;\n# plain\ninsecure\n  alias a;\n  alias b;\nX-A: 1\nX-B: 2\nset $x ${y} %{z};\n"
         );
     }
 

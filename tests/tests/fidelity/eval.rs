@@ -293,7 +293,7 @@ fn template_expr(t: &TemplateExpr, s: &Scope) -> V {
 pub fn render(t: &Template, s: &Scope) -> V {
     let mut out = String::new();
     let mut unknown = None;
-    match render_into(t.elements(), s, &mut out, false, &mut unknown) {
+    match render_into(t.elements(), s, &mut out, false, false, &mut unknown) {
         Ok(()) => match unknown {
             None => V::Str(out),
             Some(u) => V::Partial(out, u),
@@ -307,25 +307,36 @@ pub fn render(t: &Template, s: &Scope) -> V {
 /// in Terraform; here it yields its text.
 /// An unknown interpolation writes [`PLACEHOLDER`] and is remembered in `unknown` (the first
 /// one); an unknown condition or loop makes the whole text unknown (`Err`).
+/// `strip_tail` is the closing directive's `~` before it (`%{~ endfor }`), which trims the last
+/// literal. A marker trims only the line piece next to it, as HCL's scanner reads a template's
+/// literal text one line at a time: `~}` up to and including the end of its line, `%{~` back
+/// to the start of its line (or over the one newline just before it).
 fn render_into(
     elems: &[Element],
     s: &Scope,
     out: &mut String,
     mut strip_next: bool,
+    strip_tail: bool,
     unknown: &mut Option<String>,
 ) -> Result<(), String> {
     for (i, e) in elems.iter().enumerate() {
-        let strip_before_next = elems.get(i + 1).is_some_and(|n| n.clone_strip().strip_start());
+        let strip_before_next = match elems.get(i + 1) {
+            Some(n) => n.clone_strip().strip_start(),
+            None => strip_tail,
+        };
         match e {
             Element::Literal(lit) => {
-                let mut text = lit.as_str();
-                if strip_next {
-                    text = text.trim_start();
-                }
+                let text = lit.as_str();
+                let first_end = if strip_next { text.find('\n').map_or(text.len(), |i| i + 1) } else { 0 };
+                let (head, rest) = text.split_at(first_end);
+                let mut text = format!("{}{rest}", head.trim_start());
                 if strip_before_next {
-                    text = text.trim_end();
+                    let body = text.strip_suffix('\n').unwrap_or(&text);
+                    let start = body.rfind('\n').map_or(0, |i| i + 1);
+                    let kept = text[start..].trim_end().len();
+                    text.truncate(start + kept);
                 }
-                out.push_str(text);
+                out.push_str(&text);
                 strip_next = false;
             }
             Element::Interpolation(interp) => {
@@ -348,13 +359,20 @@ fn render_into(
                     if let Some(u) = cond.unknown_part() {
                         return Err(u.to_string());
                     }
+                    let end_strip = dir.endif_strip.strip_start();
+                    let true_tail = if dir.false_template.is_some() { dir.else_strip.strip_start() } else { end_strip };
                     match cond.truthy() {
-                        Some(true) => {
-                            render_into(dir.true_template.elements(), s, out, dir.if_strip.strip_end(), unknown)?
-                        }
+                        Some(true) => render_into(
+                            dir.true_template.elements(),
+                            s,
+                            out,
+                            dir.if_strip.strip_end(),
+                            true_tail,
+                            unknown,
+                        )?,
                         Some(false) => {
                             if let Some(f) = &dir.false_template {
-                                render_into(f.elements(), s, out, dir.else_strip.strip_end(), unknown)?;
+                                render_into(f.elements(), s, out, dir.else_strip.strip_end(), end_strip, unknown)?;
                             }
                         }
                         None => return Err("a template condition that is not a boolean".into()),
@@ -377,11 +395,9 @@ fn render_into(
                             &s.with(bind),
                             &mut body,
                             dir.for_strip.strip_end(),
+                            dir.endfor_strip.strip_start(),
                             unknown,
                         )?;
-                        if dir.endfor_strip.strip_start() {
-                            body.truncate(body.trim_end().len());
-                        }
                         out.push_str(&body);
                     }
                     strip_next = dir.endfor_strip.strip_end();

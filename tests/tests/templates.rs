@@ -1,0 +1,248 @@
+//! hl's `template(text, vars)` against HashiCorp's HCL, the engine of Terraform's
+//! `templatefile()` that the homelab's templates were written for: every case below, and every
+//! file under `stacks/` that a stack passes to `template(file(...), ...)`, is rendered by both
+//! and must give the same text, byte for byte. The reference is `tests/tools/hcl-template`
+//! (hashicorp/hcl/v2, built with Go by `tests/tools/hcl-template.sh`). The cases aim where the
+//! two could part: the strip markers `~` (Terraform strips one line piece next to the marker,
+//! not every blank line around it), directives at line starts, escapes, CRLF text.
+//!
+//! Without Go or its module proxy the test says so and skips, unless `HLC_REQUIRE_TOOLS=1`
+//! (as in `.ci/run`), where it fails.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use hl_diagnostics::{FileId, Span};
+use hl_eval::{Fields, Value, ValueKind};
+use hl_tests::{repo_root, skip};
+use serde_json::{Value as Json, json};
+
+/// Text and variables written for the strip markers, the directives and the escapes.
+fn cases() -> Vec<(String, Json)> {
+    let vars = json!({
+        "port": 80,
+        "name": "web",
+        "flag": true,
+        "off": false,
+        "names": ["a", "b"],
+        "empty": [],
+        "headers": { "X-A": "1", "X-B": "2" },
+        "site": { "host": "a.example.org", "tls": false },
+    });
+    let texts = [
+        // The unit test's text, as it reads with Terraform.
+        "listen ${port};\nserver_name ${ site.host };\n%{ if site.tls }ssl on;%{ else }# plain%{ endif }\n%{ if !site.tls }insecure\n%{ endif }%{ for n in names ~}\n  alias ${n};\n%{ endfor ~}\n%{ for k, v in headers }${k}: ${v}\n%{ endfor }set $x $${y} %%{z};\n",
+        // `~}` strips to the end of its line only.
+        "x ${port ~}   \n  \n  y",
+        "x ${port ~}\n\n\ny",
+        "x ${port ~}  tail\nnext",
+        "%{ for n in names ~}\n  - ${n}\n%{ endfor ~}\nend\n",
+        "  %{ for n in names ~}\n  - ${n}\n  %{ endfor ~}\nend\n",
+        "list:\n  %{ for n in names ~}\n  - ${n}\n  %{ endfor }\nend\n",
+        // `${~` and `%{~` strip back to the start of their line piece only.
+        "a  \n   ${~ port}",
+        "a  \n${~ port}",
+        "a\n\n${~ port}",
+        "a\n\n\n  %{~ if flag }y%{ endif }",
+        "%{ for n in names ~}  ${n}  \n  %{~ endfor ~}\nend",
+        "%{ for n in names }\n  ${~ n ~}  \n%{ endfor }",
+        "head\n%{~ for n in names ~}\n${n},\n%{~ endfor ~}\ntail",
+        // Both markers around one literal.
+        "a ${port ~}  \n  ${~ name} b",
+        "a ${port ~}    ${~ name} b",
+        // if/else with markers on every directive.
+        "%{ if flag ~}\n  yes\n%{~ else ~}\n  no\n%{~ endif ~}\nafter",
+        "%{ if off ~}\n  yes\n%{ else ~}\n  no\n%{ endif ~}\nafter",
+        "%{ if !off }\n  yes\n%{ endif }\n",
+        "  %{~ if flag ~}  \n  y  \n  %{~ endif ~}  \n",
+        // Loops over an empty list, nested in conditions, over maps.
+        "[%{ for n in empty }${n}%{ endfor }]",
+        "%{ if flag }%{ for n in names }${n}%{ if flag },%{ endif }%{ endfor }%{ endif }",
+        "%{ for k, v in headers ~}\n${k}=${v}\n%{ endfor ~}\n",
+        "%{ for k, v in site }${k}=${v};%{ endfor }",
+        // Escapes, lone markers, CRLF text.
+        "$${port} %%{ if } $$ %% $ % ${port}$",
+        "echo \"$${HOME}\" $${#arr[@]} 100%",
+        "a\r\n  %{ for n in names ~}\r\n  ${n}\r\n  %{ endfor ~}\r\nb\r\n",
+        "",
+        "no markers at all\n",
+    ];
+    texts.iter().map(|t| (t.to_string(), vars.clone())).collect()
+}
+
+/// The variables each template file of `stacks/` is rendered with: the names and shapes the
+/// stack passes (the values made up, secrets as the placeholders the stacks give them).
+fn file_vars(path: &str) -> Option<Vec<Json>> {
+    let none = json!({});
+    Some(match path {
+        "authentik/pgbouncer.ini" => vec![json!({ "password": "{{ .password }}" })],
+        "coturn/turnserver.conf.tpl" => vec![json!({
+            "turn_port": "3478", "turn_realm": "example.org", "turn_secret": "{{ .turn_secret }}",
+            "public_ip": "203.0.113.7", "min_port": "49152", "max_port": "49252",
+        })],
+        "monitoring/grafana_chart_values.yaml" => vec![json!({ "mysql_host": "mysql.dbaas.svc.cluster.local" })],
+        "nextcloud/chart_values.yaml" => {
+            vec![json!({ "mysql_host": "mysql.dbaas.svc.cluster.local", "image_tag": "31.0.8-apache" })]
+        }
+        "proxmox/cloud_init.yaml" => {
+            let k8s = |on: bool, cmds: Json| {
+                json!({
+                    "is_k8s_template": on, "authorized_ssh_key": "ssh-ed25519 AAAAC3Nza example",
+                    "passwd": "$6$salt$hash", "provision_cmds": cmds,
+                    "k8s_join_command": if on { "kubeadm join 10.0.20.100:6443 --token t" } else { "" },
+                    "k8s_node_setup_script_b64": if on { "c2V0dXA=" } else { "" },
+                    "k8s_node_post_join_script_b64": if on { "dHVuZQ==" } else { "" },
+                })
+            };
+            vec![k8s(true, json!(["apt-get update", "echo done"])), k8s(false, json!([]))]
+        }
+        "proxmox/docker-registry/config-proxy.yaml.tpl" => {
+            vec![json!({ "name": "dockerhub", "remote_url": "https://registry-1.docker.io" })]
+        }
+        "proxmox/docker-registry/config.yaml" => vec![json!({ "password": "s3cret" })],
+        "rbac/restore.sh.tpl" => {
+            vec![json!({ "auth_config_b64": "YQ==", "flag_insert_b64": "Yg==", "reconcile_b64": "Yw==" })]
+        }
+        "technitium/db-init.sh" | "technitium/password-sync.sh" => {
+            vec![json!({ "var": { "postgresql_host": "postgresql.dbaas.svc.cluster.local" } })]
+        }
+        "xray/xray_config.json.tpl" => vec![json!({
+            "clients": "{{ .xray_reality_clients }}", "reality_private_key": "{{ .xray_reality_private_key }}",
+            "reality_short_ids": "{{ .xray_reality_short_ids }}",
+        })],
+        "metrics-server/values.yaml"
+        | "monitoring/loki.yaml"
+        | "nvidia/values.yaml"
+        | "technitium/zone-sync.sh"
+        | "technitium/split-horizon-sync.sh"
+        | "technitium/dns-optimization.sh"
+        | "technitium/static-records.sh"
+        | "technitium/ingress-dns-sync.sh" => vec![none],
+        _ => return None,
+    })
+}
+
+/// Every file under `stacks/` that a stack renders with `template(file("..."), ...)`, relative
+/// to `stacks/` (each `file` path is relative to the `.hl` file that names it).
+fn template_files(stacks: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![stacks.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read stacks/").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "hl") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("read an .hl file");
+            let base = path.parent().and_then(|p| p.strip_prefix(stacks).ok()).unwrap_or(Path::new(""));
+            let mut rest = text.as_str();
+            while let Some(at) = rest.find("template(") {
+                rest = &rest[at + "template(".len()..];
+                let Some(call) = rest.trim_start().strip_prefix("file(\"") else { continue };
+                if let Some(end) = call.find('"') {
+                    out.push(base.join(&call[..end]).to_string_lossy().into_owned());
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn to_value(j: &Json) -> Value {
+    let kind = match j {
+        Json::Null => ValueKind::Null,
+        Json::Bool(b) => ValueKind::Bool(*b),
+        Json::Number(n) => n.as_i64().map_or_else(|| ValueKind::Float(n.as_f64().unwrap_or(0.0)), ValueKind::Int),
+        Json::String(s) => ValueKind::Str(s.clone()),
+        Json::Array(items) => ValueKind::List(items.iter().map(to_value).collect()),
+        Json::Object(map) => ValueKind::Map(map.iter().map(|(k, v)| (k.clone(), to_value(v))).collect()),
+    };
+    Value::new(kind, Span::new(FileId(0), 0, 0))
+}
+
+fn hl_render(text: &str, vars: &Json) -> Result<String, String> {
+    let Value { kind: ValueKind::Map(fields), .. } = to_value(vars) else { panic!("vars are an object") };
+    let fields: Fields<Value> = fields;
+    hl_eval::render_template(text, &fields).map_err(|e| e.message)
+}
+
+/// Render every case with the reference in one run.
+fn hcl_render(bin: &Path, cases: &[(String, Json)]) -> Vec<Result<String, String>> {
+    let input: Vec<Json> = cases.iter().map(|(t, v)| json!({ "template": t, "vars": v })).collect();
+    let mut child = Command::new(bin)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run hcl-template");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(serde_json::to_string(&input).expect("json").as_bytes()).expect("write the cases");
+    }
+    let out = child.wait_with_output().expect("hcl-template output");
+    assert!(out.status.success(), "hcl-template failed: {}", String::from_utf8_lossy(&out.stderr));
+    let results: Vec<Json> = serde_json::from_slice(&out.stdout).expect("hcl-template prints JSON");
+    assert_eq!(results.len(), cases.len(), "one result per case");
+    results
+        .into_iter()
+        .map(|r| match r.get("out").and_then(Json::as_str) {
+            Some(s) => Ok(s.to_string()),
+            None => Err(r.get("error").and_then(Json::as_str).unwrap_or("no result").to_string()),
+        })
+        .collect()
+}
+
+#[test]
+fn templates_render_as_terraform_renders_them() {
+    let bin = match hl_tests::tool("hcl-template.sh") {
+        Ok(bin) => bin,
+        Err(why) => return skip::skip("templates_render_as_terraform_renders_them", &why, skip::TOOLS),
+    };
+    let stacks = repo_root().join("stacks");
+    let mut cases = cases();
+    let files = template_files(&stacks);
+    assert!(files.len() >= 15, "the stacks' template files are found: {files:?}");
+    let unlisted: Vec<&String> = files.iter().filter(|f| file_vars(f).is_none()).collect();
+    assert!(unlisted.is_empty(), "template files without variables in this test's `file_vars`: {unlisted:?}");
+    for f in &files {
+        let text = std::fs::read_to_string(stacks.join(f)).expect("read a template file");
+        for vars in file_vars(f).unwrap_or_default() {
+            cases.push((text.clone(), vars));
+        }
+    }
+    let reference = hcl_render(&bin, &cases);
+    let mut differ = Vec::new();
+    for ((text, vars), want) in cases.iter().zip(&reference) {
+        let want = want.as_ref().unwrap_or_else(|e| panic!("HCL refuses a case of this test: {e}\n{text:?}"));
+        let got = hl_render(text, vars);
+        if got.as_ref() != Ok(want) {
+            let head: String = text.chars().take(80).collect();
+            differ.push(format!("template {head:?}\n  HCL: {want:?}\n  hl:  {got:?}"));
+        }
+    }
+    assert!(differ.is_empty(), "{} of {} renders differ from HCL's:\n{}", differ.len(), cases.len(), differ.join("\n"));
+    eprintln!("{} templates render as HCL renders them ({} files of stacks/)", cases.len(), files.len());
+}
+
+/// What both refuse: an unknown variable, an unclosed sequence, a directive out of place.
+#[test]
+fn templates_refused_by_terraform_are_refused() {
+    let bin = match hl_tests::tool("hcl-template.sh") {
+        Ok(bin) => bin,
+        Err(why) => return skip::skip("templates_refused_by_terraform_are_refused", &why, skip::TOOLS),
+    };
+    let vars = json!({ "names": ["a"], "port": 80 });
+    let bad = ["${nope}", "${port", "%{ endif }", "%{ for n in names }${n}", "%{ if port }x%{ endif }", "${names}"];
+    let cases: Vec<(String, Json)> = bad.iter().map(|t| (t.to_string(), vars.clone())).collect();
+    for ((text, vars), reference) in cases.iter().zip(hcl_render(&bin, &cases)) {
+        assert!(reference.is_err(), "HCL accepts {text:?}: {reference:?}");
+        assert!(hl_render(text, vars).is_err(), "hl accepts {text:?}, which HCL refuses: {reference:?}");
+    }
+}
