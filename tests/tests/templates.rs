@@ -81,6 +81,16 @@ fn file_vars(path: &str) -> Option<Vec<Json>> {
             "public_ip": "203.0.113.7", "min_port": "49152", "max_port": "49252",
         })],
         "monitoring/grafana_chart_values.yaml" => vec![json!({ "mysql_host": "mysql.dbaas.svc.cluster.local" })],
+        // The targets in key order, as stacks/monitoring.hl writes them: HCL loops over a map in
+        // key order, hl's template() over a record in the order it is written.
+        "monitoring/prometheus_extra_scrape_configs.yaml" => vec![json!({
+            "tuya_api_key": "{{ .tuya_api_key }}", "haos_api_token": "{{ .haos_api_token }}",
+            "authentik_walloff_targets": {
+                "meshcentral-agent": "https://meshcentral.viktorbarzin.me/agent.ashx",
+                "uptime-status": "https://uptime.viktorbarzin.me/status/infra",
+                "vpn-portal-sub": "https://vpn.viktorbarzin.me/sub/uptime-probe",
+            },
+        })],
         "nextcloud/chart_values.yaml" => {
             vec![json!({ "mysql_host": "mysql.dbaas.svc.cluster.local", "image_tag": "31.0.8-apache" })]
         }
