@@ -27,6 +27,8 @@ fn cases() -> Vec<(String, Json)> {
         "names": ["a", "b"],
         "empty": [],
         "headers": { "X-A": "1", "X-B": "2" },
+        // Written out of order: Terraform goes through a map in the byte order of its keys.
+        "unsorted": { "zeta": "1", "Alpha": "2", "beta": "3", "_x": "4", "b-2": "5", "b_1": "6" },
         "site": { "host": "a.example.org", "tls": false },
     });
     let texts = [
@@ -60,6 +62,8 @@ fn cases() -> Vec<(String, Json)> {
         "%{ if flag }%{ for n in names }${n}%{ if flag },%{ endif }%{ endfor }%{ endif }",
         "%{ for k, v in headers ~}\n${k}=${v}\n%{ endfor ~}\n",
         "%{ for k, v in site }${k}=${v};%{ endfor }",
+        "%{ for k, v in unsorted }${k}=${v};%{ endfor }",
+        "%{ for v in unsorted }${v},%{ endfor }",
         // Escapes, lone markers, CRLF text.
         "$${port} %%{ if } $$ %% $ % ${port}$",
         "echo \"$${HOME}\" $${#arr[@]} 100%",

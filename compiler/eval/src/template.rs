@@ -292,8 +292,15 @@ fn render_nodes(nodes: &[Node], scope: &mut Scope<'_>, out: &mut String) -> Resu
                         .enumerate()
                         .map(|(i, x)| (Value::new(ValueKind::Int(i as i64), x.span), x.clone()))
                         .collect(),
+                    // Terraform goes through a map (or an object) in the byte order of its keys,
+                    // whatever the order it was written in.
                     ValueKind::Map(m) => {
-                        m.iter().map(|(k, x)| (Value::new(ValueKind::Str(k.clone()), x.span), x.clone())).collect()
+                        let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+                        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                        entries
+                            .into_iter()
+                            .map(|(k, x)| (Value::new(ValueKind::Str(k.clone()), x.span), x.clone()))
+                            .collect()
                     }
                     _ => {
                         return Err(TemplateError {
