@@ -219,6 +219,10 @@ struct Evaluator<'a> {
     /// Files with an unresolved import: unknown names there may come from it.
     broken_imports: std::collections::HashSet<FileId>,
     memo: FxHashMap<Global, Slot>,
+    /// Schema field defaults already evaluated, by schema file, item and field: a default is
+    /// evaluated in its schema's file with nothing else in scope, so it has one value per
+    /// evaluation (a Service's 80-odd defaults would otherwise be evaluated for every service).
+    defaults: FxHashMap<(FileId, u32, usize), Value>,
     /// The workspace's `cluster` declaration, evaluated once on first use.
     cluster: Option<Slot>,
     locals: Vec<(String, Value)>,
@@ -271,6 +275,7 @@ impl<'a> Evaluator<'a> {
             scopes: FxHashMap::default(),
             broken_imports: std::collections::HashSet::new(),
             memo: FxHashMap::default(),
+            defaults: FxHashMap::default(),
             cluster: None,
             locals: Vec::new(),
             file: FileId(0),
@@ -1030,6 +1035,21 @@ impl<'a> Evaluator<'a> {
     }
 
     fn eval_default(&mut self, schema: &SchemaDef, ft: &FieldTy) -> Value {
+        let key = (schema.file, schema.item, ft.index);
+        if let Some(v) = self.defaults.get(&key) {
+            return v.clone();
+        }
+        let errors = self.diags.len();
+        let v = self.eval_default_now(schema, ft);
+        // A default that reported something is evaluated again where it is used next, so that
+        // each use reports (and the step budget counts) as before.
+        if self.diags.len() == errors {
+            self.defaults.insert(key, v.clone());
+        }
+        v
+    }
+
+    fn eval_default_now(&mut self, schema: &SchemaDef, ft: &FieldTy) -> Value {
         let Some(file) = self.files.get(&schema.file).copied() else { return Value::error(ft.span) };
         let Some(Item::Schema(s)) = file.ast.items.get(schema.item as usize) else { return Value::error(ft.span) };
         let Some(expr) = s.fields.get(ft.index).and_then(|f| f.default.as_ref()) else {

@@ -969,8 +969,11 @@ impl<'t> Lower<'t> {
         let kind = match p.as_rule() {
             Rule::number => {
                 let text = p.as_str();
-                let inner = self.children(p).into_iter().next().map(|c| c.as_rule());
-                if inner == Some(Rule::float) {
+                let parts = self.children(p);
+                if let Some(unit) = parts.iter().find(|c| c.as_rule() == Rule::unit) {
+                    let number = parts.first().map_or("", |n| n.as_str()).to_string();
+                    ExprKind::Quantity { number, unit: unit.as_str().to_string() }
+                } else if parts.first().map(|c| c.as_rule()) == Some(Rule::float) {
                     match text.parse::<f64>() {
                         Ok(f) => ExprKind::Float(f),
                         Err(_) => ExprKind::Error,
@@ -996,17 +999,6 @@ impl<'t> Lower<'t> {
                         }
                     }
                 }
-            }
-            Rule::quantity => {
-                let mut number = String::new();
-                let mut unit = String::new();
-                for c in self.children(p) {
-                    match c.as_rule() {
-                        Rule::unit => unit = c.as_str().to_string(),
-                        _ => number = c.as_str().to_string(),
-                    }
-                }
-                ExprKind::Quantity { number, unit }
             }
             Rule::string => ExprKind::Str(self.string_parts(p)),
             Rule::ml_string => ExprKind::Str(self.ml_string(p)),
@@ -1052,10 +1044,22 @@ impl<'t> Lower<'t> {
                     Err(_) => ExprKind::Error,
                 }
             }
-            Rule::path => match self.children(p).into_iter().next() {
-                Some(i) => ExprKind::Name(self.ident(&i)),
-                None => ExprKind::Error,
-            },
+            Rule::path => {
+                let mut path = Vec::new();
+                let mut block = None;
+                for c in self.children(p) {
+                    match c.as_rule() {
+                        Rule::ident => path.push(self.ident(&c)),
+                        Rule::block => block = Some(self.block(c)),
+                        _ => {}
+                    }
+                }
+                match (block, path.len()) {
+                    (Some(b), _) => ExprKind::TypedRecord(path, b),
+                    (None, 1) => ExprKind::Name(path.remove(0)),
+                    _ => ExprKind::Error,
+                }
+            }
             Rule::list => {
                 let mut items = Vec::new();
                 for c in self.children(p) {
@@ -1088,21 +1092,6 @@ impl<'t> Lower<'t> {
                 Some(b) => ExprKind::Record(self.block(b)),
                 None => ExprKind::Error,
             },
-            Rule::typed_record => {
-                let mut path = Vec::new();
-                let mut block = None;
-                for c in self.children(p) {
-                    match c.as_rule() {
-                        Rule::ident => path.push(self.ident(&c)),
-                        Rule::block => block = Some(self.block(c)),
-                        _ => {}
-                    }
-                }
-                match block {
-                    Some(b) => ExprKind::TypedRecord(path, b),
-                    None => ExprKind::Error,
-                }
-            }
             _ => ExprKind::Error,
         };
         Expr { kind, span }
@@ -1412,7 +1401,6 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::ident | Rule::path | Rule::ty_path => "a name",
         Rule::expr | Rule::primary => "a value",
         Rule::int | Rule::number | Rule::float => "a number",
-        Rule::quantity => "a quantity",
         Rule::string => "a string",
         Rule::ty => "a type",
         Rule::block | Rule::record => "`{`",
