@@ -246,8 +246,16 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> io::Result<()> {
 /// Nothing touches the disk before the first file arrives, so a build that fails writes
 /// nothing. Files arrive in batches from several threads at once ([`Staging::write`]); the
 /// first error stops further writing and is returned by [`Staging::commit`].
+///
+/// A file whose previous output has the same bytes is not written again: the previous file is
+/// hard-linked into the staging directory (where the file system allows it), so a build that
+/// changes a few files allocates and frees disk blocks only for those, and the files it did
+/// not change keep their modification time. The previous output still goes away as a whole
+/// with the swap; only its unchanged files live on, under the new output.
 pub struct Staging {
     out: PathBuf,
+    /// The previous output, whose unchanged files are linked rather than written.
+    prev: Option<PathBuf>,
     /// The text of the output's marker file.
     marker: String,
     parent: PathBuf,
@@ -271,7 +279,17 @@ impl Staging {
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the output path has no directory name"))?
             .to_string_lossy()
             .into_owned();
-        Ok(Staging { out: out.to_path_buf(), marker, parent, base, dir: OnceLock::new(), error: Mutex::new(None) })
+        // `guard_out` let through only an empty directory or one that hlc wrote.
+        let prev = fs::symlink_metadata(out.join(MARKER)).is_ok_and(|m| m.is_file()).then(|| out.to_path_buf());
+        Ok(Staging {
+            out: out.to_path_buf(),
+            prev,
+            marker,
+            parent,
+            base,
+            dir: OnceLock::new(),
+            error: Mutex::new(None),
+        })
     }
 
     fn fail(&self, e: io::Error) {
@@ -311,25 +329,43 @@ impl Staging {
             return;
         }
         let Some(dir) = self.dir() else { return };
-        let mut current: Option<(PathBuf, Dir)> = None;
+        // The directory being written, and the same directory of the previous output (if it
+        // has one).
+        let mut current: Option<(PathBuf, Dir, Option<Dir>)> = None;
+        let mut buf = Vec::new();
         for f in files {
             let written = safe_relative(f.path).and_then(|rel| {
-                let path = dir.join(rel);
+                let path = dir.join(&rel);
                 let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidInput,
                         format!("unsafe output path `{}`", f.path),
                     ));
                 };
-                let into = match &current {
-                    Some((at, into)) if at == parent => into,
+                let (into, prev) = match &current {
+                    Some((at, into, prev)) if at == parent => (into, prev),
                     _ => {
                         // Tolerates a directory made meanwhile by another thread.
                         fs::create_dir_all(parent)?;
-                        &current.insert((parent.to_path_buf(), Dir::open(parent)?)).1
+                        // Only a real directory of the previous output: never one reached
+                        // through a link someone put there.
+                        let prev = self.prev.as_ref().and_then(|p| {
+                            let rel_dir = rel.parent().unwrap_or(Path::new(""));
+                            let (at, real) = (fs::canonicalize(p.join(rel_dir)).ok()?, fs::canonicalize(p).ok()?);
+                            if at == real.join(rel_dir) { Dir::open(&at).ok() } else { None }
+                        });
+                        let (_, into, prev) = current.insert((parent.to_path_buf(), Dir::open(parent)?, prev));
+                        (&*into, &*prev)
                     }
                 };
-                into.write(name, f.contents.as_bytes())
+                let contents = f.contents.as_bytes();
+                if let Some(prev) = prev
+                    && prev.holds(name, contents, &mut buf)
+                    && into.link_from(prev, name).is_ok()
+                {
+                    return Ok(());
+                }
+                into.write(name, contents)
             });
             if let Err(e) = written {
                 return self.fail(e);
@@ -401,6 +437,29 @@ impl Dir {
         let fd = rustix::fs::openat(&self.0, name, flags, Mode::from_raw_mode(0o666))?;
         io::Write::write_all(&mut fs::File::from(fd), contents)
     }
+
+    /// Whether this directory has a regular file `name` with exactly `contents` (read into
+    /// `buf`, which is kept for the next file).
+    fn holds(&self, name: &std::ffi::OsStr, contents: &[u8], buf: &mut Vec<u8>) -> bool {
+        use rustix::fs::{FileType, Mode, OFlags};
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let Ok(fd) = rustix::fs::openat(&self.0, name, flags, Mode::empty()) else { return false };
+        let same_size = rustix::fs::fstat(&fd).is_ok_and(|st| {
+            FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
+                && u64::try_from(st.st_size).is_ok_and(|n| n == contents.len() as u64)
+        });
+        if !same_size {
+            return false;
+        }
+        buf.clear();
+        buf.resize(contents.len(), 0);
+        io::Read::read_exact(&mut fs::File::from(fd), buf).is_ok() && buf.as_slice() == contents
+    }
+
+    /// Hard-link `name` of `from` as `name` here.
+    fn link_from(&self, from: &Dir, name: &std::ffi::OsStr) -> io::Result<()> {
+        rustix::fs::linkat(&from.0, name, &self.0, name, rustix::fs::AtFlags::empty()).map_err(io::Error::from)
+    }
 }
 
 /// A directory files are written into (by full path here).
@@ -416,6 +475,18 @@ impl Dir {
     /// Create (or replace) the file `name` in this directory.
     fn write(&self, name: &std::ffi::OsStr, contents: &[u8]) -> io::Result<()> {
         fs::write(self.0.join(name), contents)
+    }
+
+    /// Whether this directory has a regular file `name` with exactly `contents`.
+    fn holds(&self, name: &std::ffi::OsStr, contents: &[u8], _: &mut Vec<u8>) -> bool {
+        let path = self.0.join(name);
+        fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() == contents.len() as u64)
+            && fs::read(&path).is_ok_and(|old| old == contents)
+    }
+
+    /// Hard-link `name` of `from` as `name` here.
+    fn link_from(&self, from: &Dir, name: &std::ffi::OsStr) -> io::Result<()> {
+        fs::hard_link(from.0.join(name), self.0.join(name))
     }
 }
 

@@ -93,6 +93,55 @@ fn a_failed_build_creates_no_directories() {
     assert!(!dir.join("new").exists(), "a failed build must not touch the disk");
 }
 
+/// Every file under `dir`, by path relative to it, with its bytes.
+fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in fs::read_dir(&d).expect("read_dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).expect("inside").to_path_buf();
+                out.insert(rel, fs::read(&p).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(unix)]
+#[test]
+fn a_rebuild_keeps_the_files_it_did_not_change_and_equals_a_fresh_build() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = scratch("build-rebuild");
+    fs::write(dir.join("stacks/demo.hl"), GOOD).expect("write");
+    let o = hlc(&["build"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let k8s = dir.join("out/k8s/demo");
+    let inode = |f: &str| fs::metadata(k8s.join(f)).expect("stat").ino();
+    let (service, deployment, ingress) =
+        (inode("service-web.yaml"), inode("deployment-web.yaml"), inode("ingress-web.yaml"));
+    // A file of the output edited by hand, to the same size: it is written again, not kept.
+    let path = k8s.join("ingress-web.yaml");
+    let edited = fs::read_to_string(&path).expect("read").replacen("web", "WEB", 1);
+    fs::write(&path, edited).expect("edit");
+    // A new image changes the Deployment only.
+    fs::write(dir.join("stacks/demo.hl"), GOOD.replace("nginx:1.27", "nginx:1.28")).expect("write");
+    let o = hlc(&["build"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(inode("service-web.yaml"), service, "an unchanged file is the previous one, linked");
+    assert_ne!(inode("deployment-web.yaml"), deployment, "a changed file is written anew");
+    assert_ne!(inode("ingress-web.yaml"), ingress, "a file edited by hand is written anew");
+    assert_eq!(fs::metadata(k8s.join("service-web.yaml")).expect("stat").nlink(), 1, "the previous output is gone");
+    // The same bytes as a build into an empty directory.
+    let o = hlc(&["build", "--out", "fresh"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(tree(&dir.join("out")), tree(&dir.join("fresh")));
+    assert!(fs::read_to_string(k8s.join("deployment-web.yaml")).expect("read").contains("nginx:1.28"));
+}
+
 #[test]
 fn a_build_that_cannot_write_says_so_and_leaves_nothing() {
     let dir = scratch("build-unwritable");

@@ -1147,25 +1147,61 @@ fn source_file(db: &dyn salsa::Database, file: File) -> hl_diagnostics::SourceFi
     hl_diagnostics::SourceFile::new(file.display(db).clone(), parsed(db, file).text.clone())
 }
 
+/// Run `work` on every item on the threads of the current pool, the costliest items first
+/// (by `cost`, an estimate), each thread taking the next item as it finishes one: a large
+/// file started last would otherwise keep one thread busy while the others wait. The work
+/// fills memos, so the order the items run in changes no result.
+fn costliest_first<T: Sync>(
+    db: &Database,
+    items: &[T],
+    cost: impl Fn(&Database, &T) -> usize,
+    work: impl Fn(&Database, &T) + Sync,
+) {
+    let mut order: Vec<(usize, usize)> = items.iter().enumerate().map(|(i, t)| (cost(db, t), i)).collect();
+    order.sort_unstable_by(|a, b| b.cmp(a));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    // A database handle is not shared between threads: each thread takes a copy of its own.
+    let handle = std::sync::Mutex::new(db.clone());
+    rayon::broadcast(|_| {
+        let Ok(db) = handle.lock().map(|h| h.clone()) else { return };
+        loop {
+            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&(_, i)) = order.get(k) else { break };
+            work(&db, &items[i]);
+        }
+    });
+}
+
+/// The size of a file's text: what parsing and evaluating it cost, roughly.
+fn text_size(db: &Database, f: &File) -> usize {
+    f.bytes(db).len()
+}
+
+/// The size of the text of the file that declares a stack: what reading, checking and emitting
+/// the stack cost, roughly.
+fn stack_size(db: &Database, n: &StackName<'_>) -> usize {
+    stack_files(db).get(n.text(db).as_str()).map_or(0, |f| f.bytes(db).len())
+}
+
 /// Compute the per-file and per-stack queries in parallel, so that the workspace-wide queries
 /// find them memoised.
 fn prefill(db: &Database, ws: Workspace, options: &Options<'_>, with_graph: bool) {
     let files: Vec<File> = ws.files(db).clone();
     options.report(Progress::Parsing { files: files.iter().filter(|f| !f.stdlib(db)).count() });
-    files.par_iter().for_each_with(db.clone(), |db, f| {
+    costliest_first(db, &files, text_size, |db, f| {
         let _ = outline(db, *f);
     });
     options.report(Progress::Evaluating);
     let _ = prelude(db);
     let todo: Vec<File> = workspace_files(db).collect();
-    todo.par_iter().for_each_with(db.clone(), |db, f| {
+    costliest_first(db, &todo, text_size, |db, f| {
         let _ = file_read(db, *f);
         let _ = file_decls(db, *f);
         let _ = file_statics(db, *f);
     });
     let _ = stdlib_statics(db);
     let names = stack_ids(db).clone();
-    names.par_iter().for_each_with(db.clone(), |db, n| {
+    costliest_first(db, &names, stack_size, |db, n| {
         let _ = stack_model(db, *n);
         let _ = digest(db, *n);
     });
@@ -1199,7 +1235,7 @@ fn prefill(db: &Database, ws: Workspace, options: &Options<'_>, with_graph: bool
             }
         },
         move || {
-            names.par_iter().for_each_with(b, |db, n| {
+            costliest_first(&b, &names, stack_size, |db, n| {
                 let _ = object_keys(db, *n);
                 options.report(Progress::StackEmitted);
             })
