@@ -251,11 +251,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> io::Result<()> {
 /// hard-linked into the staging directory (where the file system allows it), so a build that
 /// changes a few files allocates and frees disk blocks only for those, and the files it did
 /// not change keep their modification time. The previous output still goes away as a whole
-/// with the swap; only its unchanged files live on, under the new output.
+/// with the swap; only its unchanged files live on, under the new output. A build whose every
+/// file the previous output holds, and which holds nothing else, replaces nothing at all.
 pub struct Staging {
     out: PathBuf,
     /// The previous output, whose unchanged files are linked rather than written.
     prev: Option<PathBuf>,
+    /// The files of the batches the previous output holds byte for byte (relative paths).
+    kept: Mutex<Vec<PathBuf>>,
     /// The text of the output's marker file.
     marker: String,
     parent: PathBuf,
@@ -284,6 +287,7 @@ impl Staging {
         Ok(Staging {
             out: out.to_path_buf(),
             prev,
+            kept: Mutex::new(Vec::new()),
             marker,
             parent,
             base,
@@ -323,50 +327,64 @@ impl Staging {
     }
 
     /// Write a batch of files (their directories first, once each: a batch is one stack's
-    /// files, or files that mostly share a directory).
+    /// files, or files that mostly share a directory). A batch the previous output already
+    /// holds byte for byte is only noted, to be linked at [`Staging::commit`] if there is a new
+    /// output to make at all.
     pub fn write(&self, files: &[OutputFile<'_>]) {
-        if self.failed() {
+        if files.is_empty() || self.failed() {
+            return;
+        }
+        let mut rels = Vec::with_capacity(files.len());
+        for f in files {
+            match safe_relative(f.path) {
+                Ok(rel) if rel.file_name().is_some() => rels.push(rel),
+                Ok(_) => {
+                    return self
+                        .fail(io::Error::new(io::ErrorKind::InvalidInput, format!("unsafe output path `{}`", f.path)));
+                }
+                Err(e) => return self.fail(e),
+            }
+        }
+        // Which files the previous output holds already.
+        let mut held = vec![false; files.len()];
+        let mut prev_dirs = PrevDirs::default();
+        let mut buf = Vec::new();
+        if let Some(prev) = &self.prev {
+            for (i, (f, rel)) in files.iter().zip(&rels).enumerate() {
+                let (Some(rel_dir), Some(name)) = (rel.parent(), rel.file_name()) else { continue };
+                held[i] = prev_dirs.get(prev, rel_dir).is_some_and(|d| d.holds(name, f.contents.as_bytes(), &mut buf));
+            }
+        }
+        if held.iter().all(|h| *h) {
+            if let Ok(mut kept) = self.kept.lock() {
+                kept.extend(rels);
+            }
             return;
         }
         let Some(dir) = self.dir() else { return };
-        // The directory being written, and the same directory of the previous output (if it
-        // has one).
-        let mut current: Option<(PathBuf, Dir, Option<Dir>)> = None;
-        let mut buf = Vec::new();
-        for f in files {
-            let written = safe_relative(f.path).and_then(|rel| {
-                let path = dir.join(&rel);
-                let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidInput,
-                        format!("unsafe output path `{}`", f.path),
-                    ));
+        let mut current: Option<(PathBuf, Dir)> = None;
+        for ((f, rel), held) in files.iter().zip(&rels).zip(held) {
+            let written = (|| {
+                let path = dir.join(rel);
+                let (Some(parent), Some(name), Some(rel_dir)) = (path.parent(), path.file_name(), rel.parent()) else {
+                    return Ok(());
                 };
-                let (into, prev) = match &current {
-                    Some((at, into, prev)) if at == parent => (into, prev),
+                let into = match &current {
+                    Some((at, into)) if at == parent => into,
                     _ => {
                         // Tolerates a directory made meanwhile by another thread.
                         fs::create_dir_all(parent)?;
-                        // Only a real directory of the previous output: never one reached
-                        // through a link someone put there.
-                        let prev = self.prev.as_ref().and_then(|p| {
-                            let rel_dir = rel.parent().unwrap_or(Path::new(""));
-                            let (at, real) = (fs::canonicalize(p.join(rel_dir)).ok()?, fs::canonicalize(p).ok()?);
-                            if at == real.join(rel_dir) { Dir::open(&at).ok() } else { None }
-                        });
-                        let (_, into, prev) = current.insert((parent.to_path_buf(), Dir::open(parent)?, prev));
-                        (&*into, &*prev)
+                        &current.insert((parent.to_path_buf(), Dir::open(parent)?)).1
                     }
                 };
-                let contents = f.contents.as_bytes();
-                if let Some(prev) = prev
-                    && prev.holds(name, contents, &mut buf)
+                if held
+                    && let Some(prev) = self.prev.as_ref().and_then(|p| prev_dirs.get(p, rel_dir))
                     && into.link_from(prev, name).is_ok()
                 {
                     return Ok(());
                 }
-                into.write(name, contents)
-            });
+                into.write(name, f.contents.as_bytes())
+            })();
             if let Err(e) = written {
                 return self.fail(e);
             }
@@ -376,6 +394,26 @@ impl Staging {
     /// Put the new output in place of the previous one, or report the first error (and
     /// remove what was written).
     pub fn commit(self) -> io::Result<()> {
+        let kept = std::mem::take(&mut *self.kept.lock().map_err(|_| io::Error::other("a writer panicked"))?);
+        if self.dir.get().is_none() && !self.failed() && self.prev.as_ref().is_some_and(|p| self.unchanged(p, &kept)) {
+            // Every file is the previous output's, and it has no other: nothing to replace.
+            return Ok(());
+        }
+        if !self.failed()
+            && let (Some(prev), Some(staging)) = (&self.prev, self.dir())
+        {
+            // The batches the previous output held: their files live on in the new output.
+            let dirs: std::collections::BTreeSet<&Path> = kept.iter().filter_map(|rel| rel.parent()).collect();
+            if let Some(e) = dirs.into_iter().find_map(|d| fs::create_dir_all(staging.join(d)).err()) {
+                self.fail(e);
+            }
+            kept.par_iter().for_each(|rel| {
+                let (from, to) = (prev.join(rel), staging.join(rel));
+                if let Err(e) = fs::hard_link(&from, &to).or_else(|_| fs::copy(&from, &to).map(|_| ())) {
+                    self.fail(e);
+                }
+            });
+        }
         let staging = self.dir().map(Path::to_path_buf);
         let failed = self.error.into_inner().ok().flatten();
         let staging = match (staging, failed) {
@@ -409,11 +447,68 @@ impl Staging {
         Ok(())
     }
 
+    /// Whether the previous output `prev` is exactly the new one: its marker says the same,
+    /// and besides it, it holds the `kept` files (all of them checked equal) and the
+    /// directories they lie in, nothing else.
+    fn unchanged(&self, prev: &Path, kept: &[PathBuf]) -> bool {
+        if fs::read(prev.join(MARKER)).ok().as_deref() != Some(self.marker.as_bytes()) {
+            return false;
+        }
+        let mut want: std::collections::HashSet<&Path> = kept.iter().map(PathBuf::as_path).collect();
+        for rel in kept {
+            want.extend(rel.ancestors().skip(1).filter(|a| !a.as_os_str().is_empty()));
+        }
+        want.insert(Path::new(MARKER));
+        // Walk the previous output: every entry must be wanted, and as many as are wanted.
+        let mut seen = 0usize;
+        let mut todo = vec![PathBuf::new()];
+        while let Some(rel) = todo.pop() {
+            let Ok(entries) = fs::read_dir(prev.join(&rel)) else { return false };
+            for e in entries {
+                let Ok(e) = e else { return false };
+                let path = rel.join(e.file_name());
+                if !want.contains(path.as_path()) {
+                    return false;
+                }
+                seen += 1;
+                if e.file_type().is_ok_and(|t| t.is_dir()) {
+                    todo.push(path);
+                }
+            }
+        }
+        seen == want.len()
+    }
+
     /// Give up: remove whatever was written; the previous output stays.
     pub fn abandon(self) {
         if let Some(Some(staging)) = self.dir.get() {
             let _ = fs::remove_dir_all(staging);
         }
+    }
+}
+
+/// The directories of the previous output a batch reads, opened once each: only real
+/// directories inside it, never one reached through a link someone put there.
+#[derive(Default)]
+struct PrevDirs(Vec<(PathBuf, Option<Dir>)>);
+
+impl PrevDirs {
+    fn get(&mut self, prev: &Path, rel_dir: &Path) -> Option<&Dir> {
+        let i = match self.0.iter().position(|(at, _)| at == rel_dir) {
+            Some(i) => i,
+            None => {
+                let mut at = prev.to_path_buf();
+                let mut real = true;
+                for c in rel_dir.components() {
+                    at.push(c);
+                    real &= fs::symlink_metadata(&at).is_ok_and(|m| m.is_dir());
+                }
+                let dir = if real { Dir::open(&at).ok() } else { None };
+                self.0.push((rel_dir.to_path_buf(), dir));
+                self.0.len() - 1
+            }
+        };
+        self.0[i].1.as_ref()
     }
 }
 

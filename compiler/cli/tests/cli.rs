@@ -140,6 +140,27 @@ fn a_rebuild_keeps_the_files_it_did_not_change_and_equals_a_fresh_build() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(tree(&dir.join("out")), tree(&dir.join("fresh")));
     assert!(fs::read_to_string(k8s.join("deployment-web.yaml")).expect("read").contains("nginx:1.28"));
+    // Nothing changed: the output directory itself is left as it is.
+    let out_inode = fs::metadata(dir.join("out")).expect("stat").ino();
+    let o = hlc(&["build"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        fs::metadata(dir.join("out")).expect("stat").ino(),
+        out_inode,
+        "a build that changes nothing swaps nothing"
+    );
+    // A file that is no output of the build makes it a new output, without that file.
+    fs::write(k8s.join("stray.yaml"), "kind: Stray\n").expect("write");
+    let o = hlc(&["build"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!k8s.join("stray.yaml").exists());
+    assert_eq!(tree(&dir.join("out")), tree(&dir.join("fresh")));
+    // A stack removed: its files go.
+    fs::write(dir.join("stacks/demo.hl"), GOOD.replace("nginx:1.27", "nginx:1.28").replace("demo", "other"))
+        .expect("write");
+    let o = hlc(&["build"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!k8s.exists() && dir.join("out/k8s/other/service-web.yaml").is_file());
 }
 
 #[test]
