@@ -101,7 +101,7 @@ pub(crate) fn parsed(db: &dyn salsa::Database, file: File) -> Parsed {
         Ok(text) => {
             let parse = if file.stdlib(db) { stdlib_parse(id, &text) } else { Arc::new(hl_syntax::parse(id, &text)) };
             let diagnostics = parse.errors.clone();
-            Parsed { text: text.into(), parse: Some(parse), diagnostics }
+            Parsed { text, parse: Some(parse), diagnostics }
         }
         Err((offset, why)) => {
             let bytes = file.bytes(db);
@@ -152,12 +152,13 @@ pub(crate) fn is_hl(path: &str) -> bool {
 }
 
 /// Text of a file, or the offset and reason it is not acceptable.
-fn decode(bytes: &[u8]) -> Result<String, (usize, &'static str)> {
+fn decode(bytes: &[u8]) -> Result<Arc<str>, (usize, &'static str)> {
     let text = std::str::from_utf8(bytes).map_err(|e| (e.valid_up_to(), "is not valid UTF-8"))?;
     if let Some(i) = text.find('\0') {
         return Err((i, "contains a NUL byte"));
     }
-    Ok(text.strip_prefix('\u{feff}').unwrap_or(text).to_string())
+    // Copied once, into the text every stage shares.
+    Ok(Arc::from(text.strip_prefix('\u{feff}').unwrap_or(text)))
 }
 
 /// What evaluation needs to know of a file besides its own tree: the paths it imports and
