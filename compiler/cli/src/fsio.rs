@@ -397,7 +397,8 @@ impl Staging {
         let kept = std::mem::take(&mut *self.kept.lock().map_err(|_| io::Error::other("a writer panicked"))?);
         if self.dir.get().is_none() && !self.failed() && self.prev.as_ref().is_some_and(|p| self.unchanged(p, &kept)) {
             // Every file is the previous output's, and it has no other: nothing to replace.
-            return Ok(());
+            // What killed runs left beside it still goes.
+            return recover_interrupted(&self.parent, &self.base, &self.out);
         }
         if !self.failed()
             && let (Some(prev), Some(staging)) = (&self.prev, self.dir())

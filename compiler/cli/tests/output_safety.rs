@@ -488,6 +488,23 @@ fn links_inside_a_previous_output_are_not_followed() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(tree(&elsewhere), before);
     assert!(fs::symlink_metadata(dir.join("out/k8s/linked")).is_err(), "the new output has no link");
+    // A file of the previous output replaced by a link to a file elsewhere with the very bytes
+    // the build writes there: the link is not reused (nor the file it points at linked into
+    // the output); the new output has a file of its own, and the target is untouched.
+    let deployment = dir.join("out/k8s/app0/deployment-web0.yaml");
+    fs::copy(&deployment, elsewhere.join("same.yaml")).expect("copy");
+    fs::remove_file(&deployment).expect("remove");
+    std::os::unix::fs::symlink(elsewhere.join("same.yaml"), &deployment).expect("symlink");
+    let before = tree(&elsewhere);
+    let o = hlc(&["build"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(tree(&elsewhere), before);
+    let meta = fs::symlink_metadata(&deployment).expect("stat");
+    assert!(meta.file_type().is_file(), "a file of the output's own, not a link");
+    {
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!(meta.nlink(), 1, "not linked to the file elsewhere");
+    }
     // The whole `k8s` of the previous output a link: the same.
     fs::rename(dir.join("out/k8s"), dir.join("k8s-moved")).expect("move");
     std::os::unix::fs::symlink(&elsewhere, dir.join("out/k8s")).expect("symlink");
