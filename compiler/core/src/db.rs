@@ -276,7 +276,7 @@ pub(crate) struct Evaluated {
     pub root: Value,
     pub types: Arc<hl_eval::Types>,
     pub stdlib_scopes: Arc<hl_eval::StdlibScopes>,
-    pub prelude: IndexMap<String, Value>,
+    pub prelude: hl_eval::Fields<Value>,
     pub diagnostics: Vec<Diagnostic>,
 }
 

@@ -54,7 +54,7 @@ pub fn base64_encode(bytes: &[u8]) -> String {
 pub type ReadAsset<'a> = dyn Fn(&str) -> Option<Vec<u8>> + 'a;
 
 /// Every schema and enum by name.
-pub type Types = IndexMap<String, Arc<TypeDef>>;
+pub type Types = Fields<Arc<TypeDef>>;
 
 pub struct EvalInput<'a> {
     pub files: Vec<InputFile<'a>>,
@@ -148,7 +148,7 @@ pub struct EvalOutput {
     /// The workspace root record.
     pub root: Value,
     /// The values of the standard library's `let`s (cluster facts the later stages read).
-    pub prelude: IndexMap<String, Value>,
+    pub prelude: Fields<Value>,
     pub diagnostics: Vec<Diagnostic>,
     pub types: Arc<Types>,
     /// The standard library's names, for the next evaluation ([`EvalInput::stdlib_scopes`]).
@@ -163,7 +163,7 @@ pub fn evaluate(input: &EvalInput<'_>, limits: Limits) -> EvalOutput {
     }
     let stdlib_scopes = ev.build_scopes(input.stdlib_scopes.clone());
     let root = ev.eval_root();
-    let prelude = if input.prelude { ev.prelude_values() } else { IndexMap::new() };
+    let prelude = if input.prelude { ev.prelude_values() } else { Fields::default() };
     EvalOutput { root, prelude, diagnostics: ev.diags, types: ev.types, stdlib_scopes }
 }
 
@@ -208,7 +208,7 @@ enum Slot {
 }
 
 struct Evaluator<'a> {
-    files: IndexMap<FileId, &'a InputFile<'a>>,
+    files: IndexMap<FileId, &'a InputFile<'a>, FxBuildHasher>,
     assets: Option<&'a ReadAsset<'a>>,
     by_path: FxHashMap<String, FileId>,
     root_schema: &'a str,
@@ -258,7 +258,7 @@ const BUILTINS: &[&str] = &[
 
 impl<'a> Evaluator<'a> {
     fn new(input: &'a EvalInput<'a>, limits: Limits) -> Self {
-        let mut files = IndexMap::new();
+        let mut files = IndexMap::with_hasher(FxBuildHasher);
         let mut by_path = FxHashMap::default();
         for f in &input.files {
             files.insert(f.id, f);
@@ -335,7 +335,7 @@ impl<'a> Evaluator<'a> {
                     name.name.clone(),
                     Arc::new(TypeDef::Enum(EnumDef {
                         name: name.name.clone(),
-                        variants: IndexMap::new(),
+                        variants: Fields::default(),
                         doc: None,
                         span,
                     })),
@@ -347,7 +347,7 @@ impl<'a> Evaluator<'a> {
             for (idx, item) in f.ast.items.iter().enumerate() {
                 match item {
                     Item::Schema(s) if first_span.get(&s.name.name) == Some(&s.span) => {
-                        let mut fields: IndexMap<String, FieldTy> = IndexMap::new();
+                        let mut fields: Fields<FieldTy> = Fields::default();
                         for (i, fd) in s.fields.iter().enumerate() {
                             if fields.contains_key(&fd.name.name) {
                                 self.error(Diagnostic::new(
@@ -388,7 +388,7 @@ impl<'a> Evaluator<'a> {
                         );
                     }
                     Item::Enum(e) if first_span.get(&e.name.name) == Some(&e.span) => {
-                        let mut variants: IndexMap<String, VariantDef> = IndexMap::new();
+                        let mut variants: Fields<VariantDef> = Fields::default();
                         for v in &e.variants {
                             if variants.contains_key(&v.name.name) {
                                 self.error(Diagnostic::new(
@@ -681,10 +681,10 @@ impl<'a> Evaluator<'a> {
 
     // ------------------------------------------------------------------ root
 
-    fn prelude_values(&mut self) -> IndexMap<String, Value> {
+    fn prelude_values(&mut self) -> Fields<Value> {
         let lets: Vec<(String, Global)> =
             self.prelude.iter().filter(|(_, g)| matches!(g, Global::Let(..))).map(|(n, g)| (n.clone(), *g)).collect();
-        let mut out: IndexMap<String, Value> = lets.into_iter().map(|(n, g)| (n, self.global_value(g))).collect();
+        let mut out: Fields<Value> = lets.into_iter().map(|(n, g)| (n, self.global_value(g))).collect();
         if !out.contains_key(CLUSTER) {
             let c = self.cluster_value();
             out.insert(CLUSTER.to_string(), c);

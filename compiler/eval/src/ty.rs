@@ -4,7 +4,6 @@ use std::fmt;
 
 use hl_diagnostics::{FileId, Span};
 use hl_types::Scalar;
-use indexmap::IndexMap;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Ty {
@@ -71,7 +70,7 @@ pub struct SchemaDef {
     pub name: String,
     pub file: FileId,
     pub item: u32,
-    pub fields: IndexMap<String, FieldTy>,
+    pub fields: crate::Fields<FieldTy>,
     pub doc: Option<String>,
     pub span: Span,
 }
@@ -87,7 +86,7 @@ pub struct VariantDef {
 #[derive(Clone, Debug)]
 pub struct EnumDef {
     pub name: String,
-    pub variants: IndexMap<String, VariantDef>,
+    pub variants: crate::Fields<VariantDef>,
     pub doc: Option<String>,
     pub span: Span,
 }

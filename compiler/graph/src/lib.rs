@@ -355,18 +355,32 @@ fn set_aside_runtime(edges: Vec<Edge>, tiers: &FxHashMap<&str, i64>) -> (Vec<Edg
 /// string, as (name as written, namespace).
 fn cluster_dns_names(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for token in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.')) {
-        let token = token.trim_matches('.');
-        let parts: Vec<&str> = token.split('.').collect();
-        let is_label =
-            |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        let ns = match parts.as_slice() {
-            [host, ns] if is_label(host) && is_label(ns) => Some(*ns),
-            [host, ns, "svc"] if is_label(host) && is_label(ns) => Some(*ns),
-            [host, ns, "svc", "cluster", "local"] if is_label(host) && is_label(ns) => Some(*ns),
-            _ => None,
-        };
-        if let Some(ns) = ns {
+    let is_label =
+        |p: &str| !p.is_empty() && p.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
+    // Scripts are long and most have few dots: a text without one holds no name, and words
+    // are found byte by byte (a name is ASCII, and every other byte ends a word).
+    let bytes = text.as_bytes();
+    if !bytes.contains(&b'.') {
+        return out;
+    }
+    let in_word = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'.';
+    let mut i = 0;
+    while i < bytes.len() {
+        if !in_word(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && in_word(bytes[i]) {
+            i += 1;
+        }
+        let token = text[start..i].trim_matches('.');
+        let mut parts = token.split('.');
+        let (Some(host), Some(ns)) = (parts.next(), parts.next()) else { continue };
+        let rest = [parts.next(), parts.next(), parts.next(), parts.next()];
+        let shape =
+            matches!(rest, [None, ..] | [Some("svc"), None, ..] | [Some("svc"), Some("cluster"), Some("local"), None]);
+        if shape && is_label(host) && is_label(ns) {
             out.push((token.to_string(), ns.to_string()));
         }
     }

@@ -1,8 +1,7 @@
 //! Reading the evaluated workspace into the model.
 
 use hl_diagnostics::{Code, Diagnostic, Span, did_you_mean, list_names};
-use hl_eval::{Record, Value, ValueKind};
-use indexmap::IndexMap;
+use hl_eval::{Fields, Record, Value, ValueKind};
 
 use crate::types::*;
 use crate::workspace::{StackSummary, WorkspaceIndex, check_stack};
@@ -17,7 +16,7 @@ const OWNER_SETTINGS: &[&str] = &["tier", "keel", "custom_quota", "custom_limitr
 /// files) and `prelude` the standard library's `let`s, from which [`Facts`] are read. The
 /// diagnostics are those that need the whole workspace: stack names, State tiers against the
 /// bootstrap set, `depends_on` targets, namespaces, claims and chart backends.
-pub fn build(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Diagnostic>) {
+pub fn build(root: &Value, prelude: &Fields<Value>) -> (Model, Vec<Diagnostic>) {
     let (mut model, mut diags) = read_globals(root, &read_facts(prelude));
     if let Some(stacks) = root.as_record().and_then(|rec| rec.get("stack")).and_then(Value::as_map) {
         for (name, v) in stacks {
@@ -41,7 +40,7 @@ pub fn build(root: &Value, prelude: &IndexMap<String, Value>) -> (Model, Vec<Dia
 
 /// The cluster facts: the workspace's `cluster` declaration as the evaluator filled it in (every
 /// default of the `Cluster` schema applied).
-pub fn read_facts(prelude: &IndexMap<String, Value>) -> Facts {
+pub fn read_facts(prelude: &Fields<Value>) -> Facts {
     let empty = Record::default();
     let c = prelude.get(hl_eval::CLUSTER).and_then(Value::as_record).unwrap_or(&empty);
     let domain = string(c, "domain");
@@ -1773,13 +1772,22 @@ fn json_spans(v: &Value, pointer: String, key: Span, out: &mut std::collections:
 /// Whether some text in `v` holds a render-time reference marker.
 fn holds_reference(v: &Value) -> bool {
     match &v.kind {
-        ValueKind::Str(s) => s.contains(crate::render::OPEN),
+        ValueKind::Str(s) => has_open(s),
         ValueKind::List(l) => l.iter().any(holds_reference),
-        ValueKind::Map(m) => m.iter().any(|(k, x)| k.contains(crate::render::OPEN) || holds_reference(x)),
-        ValueKind::Record(r) => r.fields.iter().any(|(k, x)| k.contains(crate::render::OPEN) || holds_reference(x)),
+        ValueKind::Map(m) => m.iter().any(|(k, x)| has_open(k) || holds_reference(x)),
+        ValueKind::Record(r) => r.fields.iter().any(|(k, x)| has_open(k) || holds_reference(x)),
         ValueKind::Enum(e) => e.payload.as_ref().is_some_and(holds_reference),
         _ => false,
     }
+}
+
+/// Whether `s` holds the marker that opens a render-time reference. Every string of every
+/// stack is asked: a byte search (`memchr`) for the marker's first UTF-8 byte rules out almost
+/// all of them at once, where `str::contains` of a non-ASCII character runs a substring search.
+fn has_open(s: &str) -> bool {
+    let mut buf = [0u8; 4];
+    let lead = crate::render::OPEN.encode_utf8(&mut buf).as_bytes()[0];
+    s.as_bytes().contains(&lead) && s.contains(crate::render::OPEN)
 }
 
 /// A key as one segment of a JSON pointer (RFC 6901).
