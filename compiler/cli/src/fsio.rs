@@ -356,8 +356,9 @@ impl Staging {
             }
         }
         if held.iter().all(|h| *h) {
-            if let Ok(mut kept) = self.kept.lock() {
-                kept.extend(rels);
+            match self.kept.lock() {
+                Ok(mut kept) => kept.extend(rels),
+                Err(_) => self.fail(io::Error::other("a writer panicked")),
             }
             return;
         }
@@ -367,7 +368,10 @@ impl Staging {
             let written = (|| {
                 let path = dir.join(rel);
                 let (Some(parent), Some(name), Some(rel_dir)) = (path.parent(), path.file_name(), rel.parent()) else {
-                    return Ok(());
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!("unsafe output path `{}`", f.path),
+                    ));
                 };
                 let into = match &current {
                     Some((at, into)) if at == parent => into,
