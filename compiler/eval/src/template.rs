@@ -127,8 +127,26 @@ fn strip_first_line_start(text: &str) -> String {
 
 /// What a `${~` or `%{~` removes from the literal before it: the trailing whitespace of its
 /// last line piece (the text after the last newline, or the whole last line with its newline
-/// when the literal ends with one), never the lines before.
+/// when the literal ends with one), never the lines before. One quirk of HCL's scanner is kept:
+/// a line end right after `$` or `%` and one more character (`$ ` then a newline) is a piece
+/// of its own, so only the line end goes, and the character before it stays.
 fn strip_last_line_end(text: &str) -> String {
+    let bytes = text.as_bytes();
+    if bytes.last() == Some(&b'\n') {
+        let crlf = bytes.len() >= 2 && bytes[bytes.len() - 2] == b'\r';
+        // A `\r` after a run of two or more `$`/`%` is not such a character: HCL trims it.
+        let ends_alone = |k: usize| {
+            k >= 2
+                && matches!(bytes[k - 2], b'$' | b'%')
+                && bytes[k - 1] != b'{'
+                && (bytes[k - 1] != b'\r' || k < 3 || !matches!(bytes[k - 3], b'$' | b'%'))
+        };
+        // The line end starts at `\r\n`, or at `\n` when that `\r` is the character after `$`.
+        let k = if crlf && !ends_alone(bytes.len() - 1) { bytes.len() - 2 } else { bytes.len() - 1 };
+        if ends_alone(k) {
+            return text[..k].to_string();
+        }
+    }
     let body = text.strip_suffix('\n').unwrap_or(text);
     let start = body.rfind('\n').map_or(0, |i| i + 1);
     let mut out = text[..start].to_string();
