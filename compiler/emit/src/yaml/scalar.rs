@@ -312,6 +312,17 @@ fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{FEFF}' | '\u{2028}' | '\u{2029}' | '\u{FFFE}' | '\u{FFFF}')
 }
 
+/// The bytes a double-quoted scalar holds as they are: printable ASCII but `"` and `\`.
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x20;
+    while b < 0x7f {
+        t[b] = b != b'"' as usize && b != b'\\' as usize;
+        b += 1;
+    }
+    t
+};
+
 /// Append `s` as a double-quoted scalar.
 pub(super) fn write_double_quoted(s: &str, out: &mut String) {
     out.reserve(s.len() + s.len() / 8 + 2);
@@ -322,11 +333,17 @@ pub(super) fn write_double_quoted(s: &str, out: &mut String) {
     while i < bytes.len() {
         // ASCII that needs no escape is copied in runs: most of a script or a dashboard.
         let b = bytes[i];
-        if (0x20..0x7f).contains(&b) && b != b'\\' && b != b'"' {
+        if PLAIN[usize::from(b)] {
             i += 1;
             continue;
         }
-        let Some(c) = s[i..].chars().next() else { break };
+        // An ASCII byte is its own character; only the rest is decoded.
+        let c = if b.is_ascii() {
+            char::from(b)
+        } else {
+            let Some(c) = s[i..].chars().next() else { break };
+            c
+        };
         let len = c.len_utf8();
         let named = match c {
             '\\' => "\\\\",
