@@ -294,16 +294,7 @@ fn run_eval(
         by_path(db).get(path).filter(|f| !f.stdlib(db)).map(|f| f.bytes(db).clone())
     };
     let input = EvalInput {
-        files: files
-            .iter()
-            .map(|f| InputFile {
-                id: f.id,
-                path: f.path.clone(),
-                ast: &f.parse.file,
-                stdlib: f.stdlib,
-                declares: Some(f.id) == declaring,
-            })
-            .collect(),
+        files: input_files(files, declaring),
         root_schema: "Workspace",
         workspace_paths: if declaring.is_some() { workspace_paths(db) } else { &none },
         prelude: declaring.is_none(),
@@ -335,13 +326,33 @@ fn evaluate_file(db: &dyn salsa::Database, file: File) -> Evaluated {
     let ws = Workspace::get(db);
     // The types and the standard library's names are the prelude's, found once.
     let shared = (prelude(db).types.clone(), prelude(db).stdlib_scopes.clone());
-    let common = common_inputs(db);
-    let (stdlib, typed): (Vec<&EvalFile>, Vec<&EvalFile>) = common.iter().partition(|f| f.stdlib);
+    let files = files_in_scope(db, file);
+    run_eval(db, ws, &files, Some(file.id(db)), Some(shared))
+}
+
+/// The files an evaluation of `file` reads: the standard library, then the files that define
+/// types and the files it imports, by path.
+fn files_in_scope(db: &dyn salsa::Database, file: File) -> Vec<&EvalFile> {
+    let (stdlib, typed): (Vec<&EvalFile>, Vec<&EvalFile>) = common_inputs(db).iter().partition(|f| f.stdlib);
     let mut rest: Vec<&EvalFile> = typed.into_iter().chain(own_inputs(db, file)).collect();
     rest.sort_by(|a, b| a.path.cmp(&b.path));
     rest.dedup_by(|a, b| a.id == b.id);
-    let files: Vec<&EvalFile> = stdlib.into_iter().chain(rest).collect();
-    run_eval(db, ws, &files, Some(file.id(db)), Some(shared))
+    stdlib.into_iter().chain(rest).collect()
+}
+
+/// The files handed to the evaluator, `declaring` among them the one whose declarations are
+/// evaluated.
+fn input_files<'a>(files: &[&'a EvalFile], declaring: Option<FileId>) -> Vec<InputFile<'a>> {
+    files
+        .iter()
+        .map(|f| InputFile {
+            id: f.id,
+            path: f.path.clone(),
+            ast: &f.parse.file,
+            stdlib: f.stdlib,
+            declares: Some(f.id) == declaring,
+        })
+        .collect()
 }
 
 /// The static pass over one file ([`hl_eval::check_statically`]): every definition of it
@@ -353,13 +364,7 @@ fn run_statics(db: &dyn salsa::Database, file: Option<File>) -> Vec<Diagnostic> 
     let shared = (prelude(db).types.clone(), prelude(db).stdlib_scopes.clone());
     let common = common_inputs(db);
     let files: Vec<&EvalFile> = match file {
-        Some(file) => {
-            let (stdlib, typed): (Vec<&EvalFile>, Vec<&EvalFile>) = common.iter().partition(|f| f.stdlib);
-            let mut rest: Vec<&EvalFile> = typed.into_iter().chain(own_inputs(db, file)).collect();
-            rest.sort_by(|a, b| a.path.cmp(&b.path));
-            rest.dedup_by(|a, b| a.id == b.id);
-            stdlib.into_iter().chain(rest).collect()
-        }
+        Some(file) => files_in_scope(db, file),
         None => common.iter().collect(),
     };
     let targets: Vec<FileId> = match file {
@@ -368,16 +373,7 @@ fn run_statics(db: &dyn salsa::Database, file: Option<File>) -> Vec<Diagnostic> 
     };
     let none = hl_eval::WorkspacePaths::default();
     let input = EvalInput {
-        files: files
-            .iter()
-            .map(|f| InputFile {
-                id: f.id,
-                path: f.path.clone(),
-                ast: &f.parse.file,
-                stdlib: f.stdlib,
-                declares: false,
-            })
-            .collect(),
+        files: input_files(&files, None),
         root_schema: "Workspace",
         workspace_paths: &none,
         prelude: false,

@@ -1184,17 +1184,7 @@ impl<'a> Evaluator<'a> {
                         Value::error(span)
                     }
                     None => {
-                        let mut d = Diagnostic::new(
-                            Code::UnknownType,
-                            format!("unknown schema `{}`", last.name),
-                            last.span,
-                            "not a schema",
-                        );
-                        let names: Vec<&str> = self.types.keys().map(String::as_str).collect();
-                        if let Some(s) = did_you_mean(&last.name, names) {
-                            d = d.with_suggestion(s);
-                        }
-                        self.error(d);
+                        self.error(unknown_schema(&last.name, last.span, &self.types));
                         Value::error(span)
                     }
                 }
@@ -2409,6 +2399,15 @@ impl<'a> Evaluator<'a> {
 
 /// A record of `schema` written at `head` leaves the fields `missing` (required, without a
 /// default) unset: E0205.
+/// E0105 for a typed record whose schema `name` no file defines, with the nearest known type.
+pub(crate) fn unknown_schema(name: &str, span: Span, types: &Types) -> Diagnostic {
+    let d = Diagnostic::new(Code::UnknownType, format!("unknown schema `{name}`"), span, "not a schema");
+    match did_you_mean(name, types.keys().map(String::as_str)) {
+        Some(s) => d.with_suggestion(s),
+        None => d,
+    }
+}
+
 pub(crate) fn missing_fields(schema: &SchemaDef, missing: &[String], head: Span) -> Diagnostic {
     let names = list_names(missing);
     let plural = if missing.len() == 1 { "field" } else { "fields" };

@@ -540,16 +540,7 @@ impl<'a> Walker<'_, 'a> {
                     Some(TypeDef::Schema(s)) => self.entries(&b.entries, Some(s), false, Some(last.span)),
                     Some(TypeDef::Enum(_)) => self.quietly(|w| w.entries(&b.entries, None, true, None)),
                     None => {
-                        let mut d = Diagnostic::new(
-                            Code::UnknownType,
-                            format!("unknown schema `{}`", last.name),
-                            last.span,
-                            "not a schema",
-                        );
-                        let names: Vec<&str> = self.ev.types.keys().map(String::as_str).collect();
-                        if let Some(s) = did_you_mean(&last.name, names) {
-                            d = d.with_suggestion(s);
-                        }
+                        let d = super::unknown_schema(&last.name, last.span, &self.ev.types);
                         self.ev.error(d);
                         self.quietly(|w| w.entries(&b.entries, None, true, None));
                     }
