@@ -11,8 +11,9 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// A program one of the `tests/tools/*.sh` scripts installs on first use (pinned versions,
-/// built with Go into `target/tools`): the script prints its path last. `Err` says why it
-/// cannot be had (no Go, no module proxy), with the end of the script's standard error.
+/// into `target/tools`: built with Go, or installed with npm): the script prints its path last.
+/// `Err` says why it cannot be had (no Go, no module proxy, no npm), with the end of the
+/// script's standard error.
 pub fn tool(script: &str) -> Result<PathBuf, String> {
     let path = repo_root().join("tests/tools").join(script);
     let out = std::process::Command::new("bash").arg(&path).output().map_err(|e| format!("cannot run bash: {e}"))?;
