@@ -692,19 +692,9 @@ pub fn strip_server_fields(doc: &mut Json) {
     }
 }
 
-/// YAML text of a JSON value (for diffs).
+/// YAML text of a JSON value, written as `hlc build` writes its files (for diffs).
 pub fn to_yaml(doc: &Json) -> String {
-    let mut options = serde_saphyr::SerializerOptions::default();
-    options.prefer_block_scalars = false;
-    match serde_saphyr::to_string_with_options(doc, options) {
-        Ok(mut s) => {
-            if !s.ends_with('\n') {
-                s.push('\n');
-            }
-            s
-        }
-        Err(e) => format!("# cannot render: {e}\n"),
-    }
+    hl_emit::to_yaml(doc)
 }
 
 /// For every manifest, GET the live object and the result of a server-side dry-run apply

@@ -2,6 +2,7 @@
 //! mid-write, leftovers of killed runs are cleaned up, no secret value reaches an emitted file,
 //! and the output does not depend on the order in which the file system lists the workspace.
 
+use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -228,89 +229,104 @@ fn real_stacks_emit_no_secret_values() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let (mut secrets, mut external) = (0, 0);
     for (path, bytes) in tree(&out) {
+        if !path.ends_with(".yaml") {
+            continue;
+        }
         let text = String::from_utf8(bytes).expect("utf-8");
-        for doc in text.split("\n---\n") {
-            let top: Vec<&str> = doc.lines().filter(|l| !l.starts_with([' ', '-'])).collect();
-            if top.contains(&"kind: Secret") {
+        let doc: Json = serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{path}: not YAML: {e}"));
+        match doc["kind"].as_str() {
+            Some("Secret") => {
                 secrets += 1;
-                assert!(!doc.contains("stringData"), "{path}: stringData");
-                // Each entry under `data:` is an empty string.
-                let mut in_data = false;
-                for line in doc.lines() {
-                    if !line.starts_with(' ') {
-                        in_data = line == "data:";
-                    } else if in_data {
-                        assert!(line.trim_end().ends_with(": \"\""), "{path}: a Secret with a value: {line}");
-                    }
+                assert!(doc.get("stringData").is_none(), "{path}: stringData");
+                // Each entry under `data` is an empty string.
+                for (k, v) in doc["data"].as_object().into_iter().flatten() {
+                    assert_eq!(v, "", "{path}: a Secret with a value under {k}");
                 }
             }
-            if top.contains(&"kind: ExternalSecret") {
+            Some("ExternalSecret") => {
                 external += 1;
                 // Only references: a store, a target, and keys (with properties) in Vault; a
                 // template's entries render fetched values (`{{ .key }}`).
-                let mut template_indent: Option<usize> = None;
-                for line in doc.lines() {
-                    let indent = line.len() - line.trim_start().len();
-                    match template_indent {
-                        Some(t) if indent > t && !line.trim().is_empty() => {
-                            let (k, v) = line.trim().split_once(':').unwrap_or((line.trim(), ""));
-                            let v = v.trim();
-                            // A literal entry (a host, a port) is fine; a literal under a
-                            // secret's name is a value that belongs in Vault.
-                            let secret_name = ["PASSWORD", "SECRET", "TOKEN", "KEY"]
-                                .iter()
-                                .any(|w| k.to_ascii_uppercase().contains(w));
-                            assert!(
-                                matches!(k, "engineVersion" | "type" | "data")
-                                    || v.contains("{{")
-                                    || v.is_empty()
-                                    || !secret_name,
-                                "{path}: an ExternalSecret template entry with a literal secret: {line}"
-                            );
-                            continue;
-                        }
-                        Some(_) => template_indent = None,
-                        None => {}
-                    }
-                    if line.trim_start().starts_with("template:") {
-                        template_indent = Some(indent);
-                        continue;
-                    }
-                    let key = line.trim_start().trim_start_matches("- ").split(':').next().unwrap_or("");
-                    let allowed = [
-                        "apiVersion",
-                        "kind",
-                        "metadata",
-                        "name",
-                        "namespace",
-                        "labels",
-                        // hlc's ownership labels (names, never values of the secret).
-                        "app.kubernetes.io/managed-by",
-                        "hlc.viktorbarzin.me/stack",
-                        "annotations",
-                        "spec",
-                        "refreshInterval",
-                        "secretStoreRef",
-                        "target",
-                        "creationPolicy",
-                        "deletionPolicy",
-                        "dataFrom",
-                        "extract",
-                        "key",
-                        "data",
-                        "secretKey",
-                        "remoteRef",
-                        "property",
-                    ];
-                    assert!(
-                        line.trim().is_empty() || allowed.contains(&key),
-                        "{path}: unexpected field in an ExternalSecret: {line}"
-                    );
-                }
+                only_references(&doc, &path);
             }
+            _ => {}
         }
     }
     assert!(external > 50, "{secrets} Secrets, {external} ExternalSecrets");
+}
+
+/// The fields an ExternalSecret may hold outside its template: names of stores, targets and
+/// keys, never a value (hlc's ownership labels are names too).
+const REFERENCE_FIELDS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "name",
+    "namespace",
+    "labels",
+    "app.kubernetes.io/managed-by",
+    "hlc.viktorbarzin.me/stack",
+    "annotations",
+    "spec",
+    "refreshInterval",
+    "secretStoreRef",
+    "target",
+    "creationPolicy",
+    "deletionPolicy",
+    "dataFrom",
+    "extract",
+    "key",
+    "data",
+    "secretKey",
+    "remoteRef",
+    "property",
+];
+
+/// Every key of the ExternalSecret `v` is a reference field, except under `template`, whose
+/// string entries under a secret's name (`*PASSWORD*`, `*TOKEN*`, ...) render fetched values
+/// (`{{ .key }}`): a literal there is a value that belongs in Vault. A literal entry under
+/// another name (a host, a port, a config file) is fine.
+fn only_references(v: &Json, path: &str) {
+    match v {
+        Json::Object(m) => {
+            for (k, x) in m {
+                assert!(
+                    REFERENCE_FIELDS.contains(&k.as_str()) || k == "template",
+                    "{path}: unexpected field `{k}` in an ExternalSecret"
+                );
+                if k == "template" {
+                    template_renders_fetched_values(x, path);
+                } else {
+                    only_references(x, path);
+                }
+            }
+        }
+        Json::Array(a) => a.iter().for_each(|x| only_references(x, path)),
+        _ => {}
+    }
+}
+
+fn template_renders_fetched_values(v: &Json, path: &str) {
+    match v {
+        Json::Object(m) => {
+            for (k, x) in m {
+                if let Json::String(text) = x {
+                    let secret_name =
+                        ["PASSWORD", "SECRET", "TOKEN", "KEY"].iter().any(|w| k.to_ascii_uppercase().contains(w));
+                    assert!(
+                        matches!(k.as_str(), "engineVersion" | "type")
+                            || text.contains("{{")
+                            || text.is_empty()
+                            || !secret_name,
+                        "{path}: an ExternalSecret template entry with a literal secret: {k}"
+                    );
+                }
+                template_renders_fetched_values(x, path);
+            }
+        }
+        Json::Array(a) => a.iter().for_each(|x| template_renders_fetched_values(x, path)),
+        _ => {}
+    }
 }
 
 /// A canary secret written into hl in every place a value could be smuggled is an error, and

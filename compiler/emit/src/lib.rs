@@ -21,6 +21,8 @@ pub use k8s::{
 pub use proxmox::{
     install_command, inventory, proxmox_artifacts, render_command, snippet_path, snippet_text, template_spec, vm_spec,
 };
+/// The YAML writer of every emitted file, for tools that write objects as `hlc build` does.
+pub use yaml::to_yaml;
 
 /// One output file.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -20,7 +20,9 @@ use serde_saphyr::SerializerOptions;
 /// Serialise one object as a YAML document (no leading `---`, one trailing newline).
 ///
 /// Long strings stay on one line (no folded `>` blocks), so that a middleware chain or a
-/// command reads exactly as it is applied.
+/// command reads exactly as it is applied; a string of several lines (a script, a config
+/// file) is a literal `|` block, which reads as the file itself and is copied line by line
+/// rather than escaped character by character.
 pub fn to_yaml<T: Serialize>(value: &T) -> String {
     let mut out = String::new();
     write_yaml(value, &mut out);
@@ -50,7 +52,10 @@ fn write_yaml<T: Serialize>(value: &T, out: &mut String) {
 /// The options every document is written with.
 fn options() -> SerializerOptions {
     let mut options = SerializerOptions::default();
-    options.prefer_block_scalars = false;
+    // Literal blocks for strings of several lines, but never a folded `>` block for a long
+    // line: the widest column is the largest there is.
+    options.prefer_block_scalars = true;
+    options.folded_wrap_chars = usize::MAX;
     options
 }
 
@@ -152,6 +157,16 @@ impl<'a> Node<'a> {
     fn string(self, s: &str) -> Result {
         if let At::Value { .. } = self.at {
             self.out.push(' ');
+        }
+        if s.as_bytes().contains(&b'\n') {
+            let body = match self.at {
+                At::Root => 2,
+                At::Value { col } => col + 2,
+                At::Item { col } => col,
+            };
+            if scalar::write_literal(s, body, self.out) {
+                return Ok(());
+            }
         }
         if matches!(s, "." | "#" | "-") {
             self.out.push('\'');

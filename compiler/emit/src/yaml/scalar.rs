@@ -323,6 +323,92 @@ const PLAIN: [bool; 256] = {
     t
 };
 
+/// Whether the eight bytes of `w` are all printable ASCII (0x20 to 0x7E), tested at once: no
+/// byte with its high bit set, none below 0x20 (subtracting 0x20 from such a byte borrows into
+/// its high bit), none equal to 0x7F (the same test on the bytes xor 0x7F, for zero).
+fn printable_ascii_word(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    let x = w ^ (ONES * 0x7F);
+    let del = x.wrapping_sub(ONES) & !x & HIGH;
+    (w & HIGH) | below_space | del == 0
+}
+
+/// Append `s`, which holds a newline, as a literal block scalar, its lines in column `body`,
+/// the header on the current line; or, when a character of `s` cannot stand for itself in a
+/// block (one that is not printable, `\r`, NEL or a Unicode separator, which some reader takes
+/// for a line break, or the byte-order mark, which readers drop), leave `out` as it was and
+/// return `false`. Tabs and newlines are content.
+/// - the chomping indicator keeps the trailing newlines exactly: none is `|-`, one is `|`, more
+///   (or a string of newlines only) is `|+`;
+/// - when the first line with any text starts with a space, the indentation indicator `2`
+///   (the body's indentation past its parent's) says where the text starts, since a reader
+///   would otherwise take that space for indentation;
+/// - empty lines are written without indentation.
+///
+/// One pass checks and copies: eight bytes at a time while they are printable ASCII (most of a
+/// script or a dashboard), byte by byte at line ends, and only other characters are decoded.
+pub(super) fn write_literal(s: &str, body: usize, out: &mut String) -> bool {
+    let mark = out.len();
+    let content = s.trim_end_matches('\n');
+    let trailing = s.len() - content.len();
+    out.reserve(s.len() + s.len() / 4 + 8);
+    out.push('|');
+    let first = content.split('\n').find(|l| !l.is_empty()).unwrap_or_default();
+    if first.starts_with(' ') {
+        out.push('2');
+    }
+    match trailing {
+        0 => out.push('-'),
+        1 if !content.is_empty() => {}
+        _ => out.push('+'),
+    }
+    out.push('\n');
+    if content.is_empty() {
+        out.extend(std::iter::repeat_n('\n', trailing));
+        return true;
+    }
+    let bytes = content.as_bytes();
+    let (mut i, mut start) = (0, 0);
+    let line = |from: usize, to: usize, out: &mut String| {
+        // Both ends are at ASCII bytes (or the ends of the text): character boundaries.
+        let text = content.get(from..to).unwrap_or_default();
+        if !text.is_empty() {
+            super::indent(out, body);
+            out.push_str(text);
+        }
+        out.push('\n');
+    };
+    while i < bytes.len() {
+        if let Some(word) = bytes.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok())
+            && printable_ascii_word(u64::from_le_bytes(word))
+        {
+            i += 8;
+            continue;
+        }
+        let b = bytes[i];
+        if b == b'\n' {
+            line(start, i, out);
+            start = i + 1;
+            i += 1;
+        } else if b == b'\t' || (0x20..0x7f).contains(&b) {
+            i += 1;
+        } else {
+            let c = content.get(i..).and_then(|rest| rest.chars().next()).unwrap_or('\0');
+            let printable = matches!(u32::from(c), 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10_FFFF);
+            if !printable || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FEFF}') {
+                out.truncate(mark);
+                return false;
+            }
+            i += c.len_utf8();
+        }
+    }
+    line(start, bytes.len(), out);
+    out.extend(std::iter::repeat_n('\n', trailing.saturating_sub(1)));
+    true
+}
+
 /// Append `s` as a double-quoted scalar.
 pub(super) fn write_double_quoted(s: &str, out: &mut String) {
     out.reserve(s.len() + s.len() / 8 + 2);
@@ -387,7 +473,31 @@ pub(super) fn write_double_quoted(s: &str, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
-    use super::write_double_quoted;
+    use super::{printable_ascii_word, write_double_quoted};
+
+    /// The word test agrees with the byte-by-byte definition, on every byte value in every
+    /// position of words that are otherwise printable, and on pseudo-random words.
+    #[test]
+    fn printable_word_test_matches_the_bytes() {
+        let by_bytes = |w: [u8; 8]| w.iter().all(|b| (0x20..0x7f).contains(b));
+        for pos in 0..8 {
+            for b in 0..=255u8 {
+                let mut w = *b"abcd 1~!";
+                w[pos] = b;
+                assert_eq!(printable_ascii_word(u64::from_le_bytes(w)), by_bytes(w), "{w:?}");
+            }
+        }
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // ASCII words are all printable about one time in eleven: both answers come up.
+            for w in [x, x & 0x7f7f_7f7f_7f7f_7f7f] {
+                assert_eq!(printable_ascii_word(w), by_bytes(w.to_le_bytes()), "{w:#x}");
+            }
+        }
+    }
 
     /// What is written reads back as the same string: ASCII runs, every escape, multi-byte
     /// characters next to escapes.

@@ -378,3 +378,74 @@ fn generated_documents_match() {
         same(&doc);
     }
 }
+
+/// Strings of several lines, the ones a literal block must get exactly right: leading spaces
+/// and blank lines (the indentation indicator), trailing newlines (the chomping indicator),
+/// lines of spaces only, tabs, text that looks like YAML.
+const MULTI_LINE: &[&str] = &[
+    "a\nb",
+    "a\nb\n",
+    "a\nb\n\n",
+    "a\nb\n\n\n",
+    "\n",
+    "\n\n",
+    "\na",
+    "\n\na\n",
+    " a\nb",
+    "  indented\n    more\n",
+    "\n  after a blank line\n",
+    "a\n \n  \nb",
+    "a\n\n\nb\n",
+    "\ttab first\n\tsecond\n",
+    "trailing spaces   \nline\n",
+    "ends in spaces\n   ",
+    " \n",
+    "#!/bin/sh\nset -eu\necho \"${HOME}\" | tr a b\n",
+    "key: value\n- item\n? x\n| y\n> z\n--- \n...\n",
+    "{\n    \"json\": [1, 2],\n    \"k\": \"v\"\n}\n",
+    "é ü\n中文\n",
+];
+
+/// Every position a string can take in a document.
+fn positions(s: &str) -> Vec<Json> {
+    vec![
+        json!(s),
+        json!({ "key": s }),
+        json!({ "a": 1, "key": s, "z": [s] }),
+        json!([s, s]),
+        json!([[s], { "k": s }]),
+        json!({ "outer": { "inner": s, "list": [s, { "deep": s }] } }),
+        json!([{ "a": s, "b": [[s]] }]),
+    ]
+}
+
+#[test]
+fn strings_of_several_lines_are_literal_blocks_that_read_back_exactly() {
+    for s in MULTI_LINE {
+        for doc in positions(s) {
+            same(&doc);
+            let text = to_yaml(&doc);
+            assert!(text.contains('|'), "not a literal block:\n{text}");
+            let back: Json = serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("unreadable: {e}\n{text}"));
+            assert_eq!(back, doc, "read back differently:\n{text}");
+        }
+    }
+    // A character a block cannot hold keeps the string double-quoted.
+    for s in ["a\r\nb", "a\nb\u{85}", "x\u{2028}\ny", "\u{feff}a\nb", "a\n\u{7}"] {
+        let text = to_yaml(&json!({ "key": s }));
+        assert!(text.starts_with("key: \""), "{s:?} should stay quoted:\n{text}");
+        let back: Json = serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("unreadable: {e}\n{text}"));
+        assert_eq!(back, json!({ "key": s }));
+    }
+}
+
+#[test]
+fn generated_documents_read_back_as_they_were() {
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    for _ in 0..5_000 {
+        let doc = rng.value(4);
+        let text = to_yaml(&doc);
+        let back: Json = serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("unreadable: {e}\n{text}"));
+        assert_eq!(back, doc, "read back differently:\n{text}");
+    }
+}
