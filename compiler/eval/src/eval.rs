@@ -1192,23 +1192,7 @@ impl<'a> Evaluator<'a> {
             ExprKind::Name(id) => self.eval_name(id, exp),
             ExprKind::Unary(op, inner) => {
                 let v = self.eval_expr(inner, None);
-                match (op, &v.kind) {
-                    (_, ValueKind::Error) => v,
-                    (UnaryOp::Neg, ValueKind::Int(i)) => Value::new(ValueKind::Int(i.wrapping_neg()), span),
-                    (UnaryOp::Neg, ValueKind::Float(f)) => Value::new(ValueKind::Float(-f), span),
-                    (UnaryOp::Not, ValueKind::Bool(b)) => Value::new(ValueKind::Bool(!b), span),
-                    _ => {
-                        let what = v.describe();
-                        let op = if *op == UnaryOp::Neg { "-" } else { "not" };
-                        self.error(Diagnostic::new(
-                            Code::TypeMismatch,
-                            format!("`{op}` cannot be applied to {what}"),
-                            inner.span,
-                            format!("this is {what}"),
-                        ));
-                        Value::error(span)
-                    }
-                }
+                self.unary_value(*op, v, inner.span, span)
             }
             ExprKind::Binary(op, l, r) => self.eval_binary(*op, l, r, span),
             ExprKind::If(branches, otherwise) => {
@@ -2030,6 +2014,12 @@ impl<'a> Evaluator<'a> {
         }
         let lv = self.eval_expr(l, None);
         let rv = self.eval_expr(r, None);
+        self.binary_values(op, lv, rv, r.span, span)
+    }
+
+    /// `op` (not `-` or `not`'s short-circuit partners `and`/`or`) applied to two values, `r_span`
+    /// the right operand's place (a division by zero is reported there), `span` the whole.
+    pub(super) fn binary_values(&mut self, op: BinaryOp, lv: Value, rv: Value, r_span: Span, span: Span) -> Value {
         if lv.is_error() || rv.is_error() {
             return Value::error(span);
         }
@@ -2050,7 +2040,7 @@ impl<'a> Evaluator<'a> {
                 None => return self.overflow(span),
             },
             (BinaryOp::Div | BinaryOp::Rem, K::Int(_), K::Int(0)) => {
-                self.error(Diagnostic::new(Code::EvaluationError, "division by zero", r.span, "this is zero"));
+                self.error(Diagnostic::new(Code::EvaluationError, "division by zero", r_span, "this is zero"));
                 return Value::error(span);
             }
             (BinaryOp::Div, K::Int(a), K::Int(b)) => K::Int(a.wrapping_div(*b)),
@@ -2111,6 +2101,27 @@ impl<'a> Evaluator<'a> {
             _ => return self.op_mismatch(op, &lv, &rv, span),
         };
         Value::new(kind, span)
+    }
+
+    /// `-` or `not` applied to a value, `inner` the operand's place.
+    pub(super) fn unary_value(&mut self, op: UnaryOp, v: Value, inner: Span, span: Span) -> Value {
+        match (op, &v.kind) {
+            (_, ValueKind::Error) => v,
+            (UnaryOp::Neg, ValueKind::Int(i)) => Value::new(ValueKind::Int(i.wrapping_neg()), span),
+            (UnaryOp::Neg, ValueKind::Float(f)) => Value::new(ValueKind::Float(-f), span),
+            (UnaryOp::Not, ValueKind::Bool(b)) => Value::new(ValueKind::Bool(!b), span),
+            _ => {
+                let what = v.describe();
+                let op = if op == UnaryOp::Neg { "-" } else { "not" };
+                self.error(Diagnostic::new(
+                    Code::TypeMismatch,
+                    format!("`{op}` cannot be applied to {what}"),
+                    inner,
+                    format!("this is {what}"),
+                ));
+                Value::error(span)
+            }
+        }
     }
 
     fn overflow(&mut self, span: Span) -> Value {

@@ -17,7 +17,12 @@
 //! - a *closed* expression (built from literals only: no name, call or record) is evaluated by
 //!   the evaluator itself and checked against the type of the place it lands in, so
 //!   `1 + "x"`, `[1, 2][5]` or `port = "http"` against a `Port` parameter give the
-//!   evaluator's diagnostics.
+//!   evaluator's diagnostics;
+//! - an operator, `if` condition or `not`/`-` whose operands have certain types though they
+//!   are names (a parameter `n: Int`, a `let` of a literal, operators over them): the evaluator
+//!   applies the operator to sample values of those types, so `n + "x"` in a function nobody
+//!   calls is the evaluator's own E0201. Only `Int`, `Float`, `String` and `Bool` are followed;
+//!   a call, a field or anything else leaves the type open and nothing is reported.
 //!
 //! Where the expected type depends on a caller (the body of a `fn` without a return type), a
 //! name that could be an enum variant or a stack reference is not reported: only the call
@@ -149,8 +154,9 @@ enum Found {
 
 struct Walker<'w, 'a> {
     ev: &'w mut Evaluator<'a>,
-    /// Block `let`s and parameters in scope, innermost last.
-    locals: Vec<(&'a str, Span)>,
+    /// Block `let`s and parameters in scope, innermost last, each with its type when that is
+    /// certain without evaluating ([`Walker::static_ty`]).
+    locals: Vec<(&'a str, Span, Option<Ty>)>,
     record: bool,
     uses: Vec<NameUse>,
     defs: Vec<NameUse>,
@@ -178,6 +184,34 @@ fn closed(e: &ast::Expr) -> bool {
         ExprKind::Index(b, i) => closed(b) && closed(i),
         _ => false,
     }
+}
+
+/// `t` when the static pass follows values of it through operators.
+fn primitive(t: &Ty) -> Option<Ty> {
+    matches!(t, Ty::Int | Ty::Float | Ty::String | Ty::Bool).then(|| t.clone())
+}
+
+/// The type of a value the static pass follows ([`primitive`]).
+fn value_ty(v: &Value) -> Option<Ty> {
+    match v.kind {
+        ValueKind::Int(_) => Some(Ty::Int),
+        ValueKind::Float(_) => Some(Ty::Float),
+        ValueKind::Str(_) => Some(Ty::String),
+        ValueKind::Bool(_) => Some(Ty::Bool),
+        _ => None,
+    }
+}
+
+/// A value of the primitive type `t`, for the evaluator to apply an operator to: `1`, `1.0`,
+/// `"s"`, `true` (none of them divides by zero or overflows).
+fn sample(t: &Ty, span: Span) -> Value {
+    let kind = match t {
+        Ty::Int => ValueKind::Int(1),
+        Ty::Float => ValueKind::Float(1.0),
+        Ty::Bool => ValueKind::Bool(true),
+        _ => ValueKind::Str("s".to_string()),
+    };
+    Value::new(kind, span)
 }
 
 /// Whether a closed expression computes anything (an operator, an index, an interpolation),
@@ -230,7 +264,7 @@ impl<'a> Walker<'_, 'a> {
     }
 
     fn lookup(&self, name: &str) -> Option<Found> {
-        if let Some((_, s)) = self.locals.iter().rev().find(|(n, _)| *n == name) {
+        if let Some((_, s, _)) = self.locals.iter().rev().find(|(n, _, _)| *n == name) {
             return Some(Found::Local(*s));
         }
         let g = self
@@ -248,7 +282,7 @@ impl<'a> Walker<'_, 'a> {
 
     /// Whether a name is bound (as the evaluator's `lookup_silent`: not counting `cluster`).
     fn bound(&self, name: &str) -> bool {
-        self.locals.iter().any(|(n, _)| *n == name)
+        self.locals.iter().any(|(n, _, _)| *n == name)
             || self.ev.scopes.get(&self.ev.file).is_some_and(|s| s.contains_key(name))
             || self.ev.prelude.contains_key(name)
     }
@@ -276,7 +310,7 @@ impl<'a> Walker<'_, 'a> {
     /// Report a name that resolves to nothing, through the evaluator (with the locals in
     /// scope as its suggestions).
     fn unknown(&mut self, id: &ast::Ident, exp: Option<&Ty>) {
-        let locals = self.locals.iter().map(|(n, s)| (n.to_string(), Value::error(*s))).collect();
+        let locals = self.locals.iter().map(|(n, s, _)| (n.to_string(), Value::error(*s))).collect();
         let saved = std::mem::replace(&mut self.ev.locals, locals);
         let _ = self.ev.eval_name(id, exp);
         self.ev.locals = saved;
@@ -329,9 +363,9 @@ impl<'a> Walker<'_, 'a> {
                 self.expr(x, Want::Ty(t.clone(), Some(p.span)));
             }
         }
-        for p in &d.params {
+        for (p, t) in d.params.iter().zip(&tys) {
             self.def(p.name.span, Target::Local(p.name.span));
-            self.locals.push((&p.name.name, p.name.span));
+            self.locals.push((&p.name.name, p.name.span, primitive(t)));
         }
         let want = match ret {
             Some(t) => Want::Ty(t, Some(d.name.span)),
@@ -375,9 +409,13 @@ impl<'a> Walker<'_, 'a> {
                 Entry::Error(_) => {}
                 Entry::Let(l) => {
                     let ty = l.ty.as_ref().map(|t| self.resolve(t));
+                    let known = match &ty {
+                        Some(t) => primitive(t),
+                        None => self.static_ty(&l.value),
+                    };
                     self.expr(&l.value, Want::with(ty, l.name.span));
                     self.def(l.name.span, Target::Local(l.name.span));
-                    self.locals.push((&l.name.name, l.name.span));
+                    self.locals.push((&l.name.name, l.name.span, known));
                 }
                 Entry::Spread(x) => self.expr(x, Want::No),
                 Entry::Field(f) => {
@@ -547,11 +585,17 @@ impl<'a> Walker<'_, 'a> {
                 }
             }
             ExprKind::Name(id) => self.name(id, &want),
-            ExprKind::Unary(_, x) => self.expr(x, Want::No),
+            ExprKind::Unary(op, x) => {
+                self.expr(x, Want::No);
+                if let Some(t) = self.static_ty(x) {
+                    self.ev.unary_value(*op, sample(&t, x.span), x.span, e.span);
+                }
+            }
             ExprKind::Binary(op, l, r) => {
                 let w = if matches!(op, BinaryOp::And | BinaryOp::Or) { Want::Ty(Ty::Bool, None) } else { Want::No };
                 self.expr(l, w.clone());
                 self.expr(r, w);
+                self.operands(*op, l, r, e.span);
             }
             ExprKind::If(branches, otherwise) => {
                 for (c, t) in branches {
@@ -563,6 +607,9 @@ impl<'a> Walker<'_, 'a> {
                         }
                     } else {
                         self.expr(c, Want::Ty(Ty::Bool, None));
+                        if let Some(t) = self.static_ty(c).filter(|t| *t != Ty::Bool) {
+                            self.ev.error(not_a_condition(&sample(&t, c.span), c.span));
+                        }
                     }
                     self.expr(t, want.clone());
                 }
@@ -575,6 +622,93 @@ impl<'a> Walker<'_, 'a> {
             }
             ExprKind::Call(callee, args) => self.call(callee, args, &want, e.span),
         }
+    }
+
+    /// The operands of `op` whose types are certain (literals, typed parameters and `let`s,
+    /// operators over them), applied by the evaluator to values of those types: what it would
+    /// report whenever the code runs, reported without running it (`n + "x"` for `n: Int`).
+    /// Only types are at stake: the sample values divide by nothing and overflow nothing.
+    fn operands(&mut self, op: BinaryOp, l: &ast::Expr, r: &ast::Expr, span: Span) {
+        if closed(l) && closed(r) && !matches!(op, BinaryOp::And | BinaryOp::Or) {
+            // Evaluated as a whole by `constant`.
+            return;
+        }
+        let (lt, rt) = (self.static_ty(l), self.static_ty(r));
+        if matches!(op, BinaryOp::And | BinaryOp::Or) {
+            for (t, x) in [(lt, l), (rt, r)] {
+                if let Some(t) = t.filter(|t| *t != Ty::Bool) {
+                    let v = sample(&t, x.span);
+                    self.ev.op_mismatch(op, &v, &v, x.span);
+                }
+            }
+            return;
+        }
+        if let (Some(lt), Some(rt)) = (lt, rt) {
+            self.ev.binary_values(op, sample(&lt, l.span), sample(&rt, r.span), r.span, span);
+        }
+    }
+
+    /// The type of `e` when it is certain without evaluating and one of `Int`, `Float`,
+    /// `String`, `Bool`: literals, names bound to a typed parameter or `let` (or a top-level
+    /// `let` of a literal), and `-`, `not` and the operators over such operands when the
+    /// evaluator accepts them. `None` for everything else, and for an operation the evaluator
+    /// rejects (reported once, where it is).
+    fn static_ty(&mut self, e: &ast::Expr) -> Option<Ty> {
+        match &e.kind {
+            ExprKind::Int(_) => Some(Ty::Int),
+            ExprKind::Float(_) => Some(Ty::Float),
+            ExprKind::Bool(_) => Some(Ty::Bool),
+            ExprKind::Str(_) => Some(Ty::String),
+            ExprKind::Name(id) => self.name_ty(&id.name),
+            ExprKind::Unary(op, x) => {
+                let t = self.static_ty(x)?;
+                let v = self.silently(|ev| ev.unary_value(*op, sample(&t, x.span), x.span, e.span));
+                value_ty(&v)
+            }
+            ExprKind::Binary(op, l, r) => {
+                let (lt, rt) = (self.static_ty(l)?, self.static_ty(r)?);
+                if matches!(op, BinaryOp::And | BinaryOp::Or) {
+                    return (lt == Ty::Bool && rt == Ty::Bool).then_some(Ty::Bool);
+                }
+                let v =
+                    self.silently(|ev| ev.binary_values(*op, sample(&lt, l.span), sample(&rt, r.span), r.span, e.span));
+                value_ty(&v)
+            }
+            _ => None,
+        }
+    }
+
+    /// The certain type of a name: a parameter or block `let` in scope, else a top-level `let`
+    /// (of this file or an import) that is annotated or whose value is a literal expression.
+    fn name_ty(&mut self, name: &str) -> Option<Ty> {
+        if let Some((_, _, t)) = self.locals.iter().rev().find(|(n, _, _)| *n == name) {
+            return t.clone();
+        }
+        let Some(Found::Global(Global::Let(file, item))) = self.lookup(name) else { return None };
+        let f = self.ev.files.get(&file).copied()?;
+        let Some(Item::Let(l)) = f.ast.items.get(item as usize) else { return None };
+        match &l.ty {
+            Some(t) => {
+                let here = std::mem::replace(&mut self.ev.file, file);
+                let ty = self.resolve_quietly(t);
+                self.ev.file = here;
+                primitive(&ty)
+            }
+            // A literal expression names nothing, so it needs no scope (and cannot loop).
+            None if closed(&l.value) => {
+                let v = self.silently(|ev| ev.eval_expr(&l.value, None));
+                value_ty(&v)
+            }
+            None => None,
+        }
+    }
+
+    /// Run `f` on the evaluator and drop what it reports.
+    fn silently(&mut self, f: impl FnOnce(&mut Evaluator<'a>) -> Value) -> Value {
+        let mark = self.ev.diags.len();
+        let v = f(self.ev);
+        self.ev.diags.truncate(mark);
+        v
     }
 
     fn parts(&mut self, parts: &'a [StrPart]) {
