@@ -292,27 +292,31 @@ fn overlaps(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             let collides = |b: &&Writer<'_>| b.storage == a.storage && b.schedule.overlaps(&a.schedule);
             // The host's steps first, then earlier stacks' jobs (from the index), then this
             // stack's own earlier jobs.
+            let partner = |d: Diagnostic, with: &str| {
+                cx.overlap_partners.borrow_mut().push((d.message.clone(), with.to_string()));
+                d
+            };
             let d = if let Some(b) = host.iter().find(collides) {
-                Some(overlap(&a.name, a.text, a.span, &a.storage, &b.name, b.text, Some(b.span)))
+                Some(partner(overlap(&a.name, a.text, a.span, &a.storage, &b.name, b.text, Some(b.span)), HOST))
             } else if let Some(b) = cx.view.overlaps.get(&(si, vi)) {
                 let b_span = cx.with_stack(&b.stack, |s| {
                     s.services.get(b.service).and_then(|svc| svc.schedule.as_ref()).map(|(_, sp)| *sp)
                 });
                 let name = format!("`{}/{}`", b.namespace, b.name);
-                let d = overlap(&a.name, a.text, a.span, &a.storage, &name, &b.text, b_span);
+                let d = partner(overlap(&a.name, a.text, a.span, &a.storage, &name, &b.text, b_span), &b.stack);
                 // Either side may waive an overlap between two stacks: this stack's own waiver
-                // first, else the earlier stack's.
+                // (naming the other) first, else the earlier stack's (naming this one).
                 match &b.waiver {
-                    Some(reason) if !waives_overlap(cx.stack) => {
+                    Some(reason) if !waives_overlap(cx.stack, &b.stack) => {
                         cx.waived_by_other.borrow_mut().push((d, b.stack.clone(), reason.clone()));
                         None
                     }
                     _ => Some(d),
                 }
             } else {
-                own.iter()
-                    .find(collides)
-                    .map(|b| overlap(&a.name, a.text, a.span, &a.storage, &b.name, b.text, Some(b.span)))
+                own.iter().find(collides).map(|b| {
+                    partner(overlap(&a.name, a.text, a.span, &a.storage, &b.name, b.text, Some(b.span)), &cx.stack.name)
+                })
             };
             out.extend(d);
             own.push(a);
@@ -320,10 +324,14 @@ fn overlaps(cx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Whether the stack waives E0516 itself, with a reason.
-fn waives_overlap(stack: &hl_model::Stack) -> bool {
+/// What a waiver of E0516 names for an overlap with one of the PVE host's backup steps.
+pub const HOST: &str = "host";
+
+/// Whether the stack waives E0516 with `partner` itself, with a reason.
+fn waives_overlap(stack: &hl_model::Stack, partner: &str) -> bool {
     stack.waivers.iter().any(|w| {
         hl_diagnostics::lookup(&w.code).is_some_and(|c| c.code == "E0516")
+            && w.with.iter().any(|s| s == partner)
             && !hl_diagnostics::placeholder_reason(&w.reason)
     })
 }

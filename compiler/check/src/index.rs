@@ -50,9 +50,9 @@ pub struct StackSummary {
     /// The Traefik Middlewares it declares, as ingresses name them
     /// (`<namespace>-<name>@kubernetescrd`), sorted.
     middlewares: Vec<String>,
-    /// The reason of its valid waiver of E0516, if it has one: a backup overlap between two
-    /// stacks may be waived by either of them.
-    overlap_waiver: Option<String>,
+    /// Its valid waivers of E0516: the stacks each names and its reason. A backup overlap
+    /// between two stacks may be waived by either of them, by a waiver naming the other.
+    overlap_waivers: Vec<(Vec<String>, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -250,14 +250,15 @@ impl StackSummary {
                 })
             })
             .collect();
-        let overlap_waiver = stack
+        let overlap_waivers = stack
             .waivers
             .iter()
-            .find(|w| {
+            .filter(|w| {
                 hl_diagnostics::lookup(&w.code).is_some_and(|c| c.code == "E0516")
                     && !hl_diagnostics::placeholder_reason(&w.reason)
             })
-            .map(|w| w.reason.clone());
+            .map(|w| (w.with.clone(), w.reason.clone()))
+            .collect();
         let nfs_claims = stack
             .volumes_by_owner()
             .filter_map(|(_, ns, _, v)| match &v.source {
@@ -302,7 +303,7 @@ impl StackSummary {
             .collect();
         middlewares.sort_unstable();
         middlewares.dedup();
-        StackSummary { namespaces, workloads, routes, addresses, nfs_claims, backup_jobs, middlewares, overlap_waiver }
+        StackSummary { namespaces, workloads, routes, addresses, nfs_claims, backup_jobs, middlewares, overlap_waivers }
     }
 }
 
@@ -358,7 +359,8 @@ pub(crate) struct EarlierWriter {
     pub name: String,
     /// Its schedule as written.
     pub text: String,
-    /// That stack's reason for waiving E0516, if it does: either side of an overlap may waive it.
+    /// That stack's reason for waiving E0516 with this stack, if it does: either side of an
+    /// overlap may waive it.
     pub waiver: Option<String>,
 }
 
@@ -415,7 +417,7 @@ impl CheckIndex {
             key: (usize, usize),
             job: &'a BackupJob,
             schedule: &'a Schedule,
-            waiver: Option<&'a str>,
+            waivers: &'a [(Vec<String>, String)],
         }
         let mut writers: BTreeMap<String, Vec<Writer<'a>>> = BTreeMap::new();
         for (name, s) in summaries {
@@ -464,7 +466,7 @@ impl CheckIndex {
                         key: (job.service, *vi),
                         job,
                         schedule: parsed,
-                        waiver: s.overlap_waiver.as_deref(),
+                        waivers: &s.overlap_waivers,
                     });
                 }
             }
@@ -500,7 +502,11 @@ impl CheckIndex {
                             namespace: b.job.namespace.clone(),
                             name: b.job.name.clone(),
                             text: b.job.schedule.clone(),
-                            waiver: b.waiver.map(str::to_string),
+                            waiver: b
+                                .waivers
+                                .iter()
+                                .find(|(with, _)| with.iter().any(|w| w == a.stack))
+                                .map(|(_, reason)| reason.clone()),
                         },
                     );
                 }

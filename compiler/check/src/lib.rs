@@ -30,6 +30,7 @@ pub mod crd;
 mod index;
 pub(crate) mod rules;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use hl_diagnostics::{Code, Diagnostic, Severity, did_you_mean, lookup};
@@ -111,10 +112,19 @@ pub fn check_stack(
 ) -> Checked {
     let mut findings = Vec::new();
     let waived_by_other = std::cell::RefCell::new(Vec::new());
-    rules::run_stack(&rules::Ctx { globals, view, stack, other, waived_by_other: &waived_by_other }, &mut findings);
+    let overlap_partners = std::cell::RefCell::new(Vec::new());
+    let cx = rules::Ctx {
+        globals,
+        view,
+        stack,
+        other,
+        waived_by_other: &waived_by_other,
+        overlap_partners: &overlap_partners,
+    };
+    rules::run_stack(&cx, &mut findings);
     // The stack's own waivers first (an exception, with its own reason), then the workspace's
     // policy over what is left.
-    let mut out = apply_waivers(stack, findings, !view.paired_by_later.is_empty());
+    let mut out = apply_waivers(stack, findings, &view.paired_by_later, &overlap_partners.into_inner());
     for (d, by, reason) in waived_by_other.into_inner() {
         out.waived.push(Waived {
             stack: stack.name.clone(),
@@ -238,6 +248,22 @@ fn policy_problems(facts: &Facts) -> Vec<Diagnostic> {
     out
 }
 
+/// The other sides of a stack's backup overlaps, sorted: those of its own findings, and the
+/// later stacks that pair with it.
+fn overlap_partners(partners: &[(String, String)], paired_by_later: &BTreeSet<String>) -> Vec<String> {
+    let all: BTreeSet<&String> = partners.iter().map(|(_, p)| p).chain(paired_by_later).collect();
+    all.into_iter().cloned().collect()
+}
+
+/// `` `a` ``, `` `a` and `b` ``, `` `a`, `b` and `c` ``.
+fn list(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => quoted.concat(),
+    }
+}
+
 /// Sorted, and each warning once: a finding that a rule raised twice with the same message is
 /// printed once (`sort_and_dedup`), and so it is counted once among the waived.
 fn sort_waived(waived: &mut Vec<Waived>) {
@@ -245,10 +271,21 @@ fn sort_waived(waived: &mut Vec<Waived>) {
     waived.dedup();
 }
 
-/// Validate the stack's waivers, then take the warnings they accept out of its findings. With
-/// `paired`, a later stack's backup overlaps pair with this one's jobs, and this stack's waiver
-/// of E0516 accepts them there (either side may waive): it is used.
-fn apply_waivers(stack: &Stack, findings: Vec<Diagnostic>, paired: bool) -> Checked {
+/// Validate the stack's waivers, then take the warnings they accept out of its findings.
+///
+/// A waiver of E0516 (a backup overlap, between two stacks or within one) names the other side
+/// of the overlaps it accepts: `"E0516 with mailserver"`. It accepts this stack's findings
+/// that pair with a stack it names (`partners`: each finding's message with its other side),
+/// and it is used too when a later stack it names pairs with this one (`paired_by_later`:
+/// either side may waive). One that accepts nothing while the stack's backups overlap others
+/// is stale: E0592 names the new pairing, so that an overlap that moved is never accepted by a
+/// reason written for another.
+fn apply_waivers(
+    stack: &Stack,
+    findings: Vec<Diagnostic>,
+    paired_by_later: &BTreeSet<String>,
+    partners: &[(String, String)],
+) -> Checked {
     let mut out = Checked::default();
     let mut used = Vec::new();
     // Validate the waivers themselves.
@@ -299,6 +336,38 @@ fn apply_waivers(stack: &Stack, findings: Vec<Diagnostic>, paired: bool) -> Chec
             );
             continue;
         }
+        if !w.with.is_empty() && info.code != "E0516" {
+            out.diagnostics.push(
+                Diagnostic::new(
+                    Code::InvalidWaiver,
+                    format!("a waiver of {} names no other stack", info.code),
+                    w.code_span,
+                    "`with` belongs to E0516 only",
+                )
+                .with_help(format!("only a backup overlap (E0516) pairs two stacks; write `\"{}\"`", info.code)),
+            );
+            held.push(info.code);
+            continue;
+        }
+        if info.code == "E0516" && w.with.is_empty() {
+            let now = overlap_partners(partners, paired_by_later);
+            let help = if now.is_empty() {
+                "name the stack whose backups overlap this one's: `\"E0516 with <stack>\"`".to_string()
+            } else {
+                format!("name the stacks whose backups overlap this one's now: `\"E0516 with {}\"`", now.join(", "))
+            };
+            out.diagnostics.push(
+                Diagnostic::new(
+                    Code::InvalidWaiver,
+                    "a waiver of E0516 names the stack it overlaps with",
+                    w.code_span,
+                    "which overlap does it accept?",
+                )
+                .with_help(help),
+            );
+            held.push(info.code);
+            continue;
+        }
         if hl_diagnostics::placeholder_reason(&w.reason) {
             let label = match w.reason.trim() {
                 "" => "empty reason".to_string(),
@@ -318,9 +387,12 @@ fn apply_waivers(stack: &Stack, findings: Vec<Diagnostic>, paired: bool) -> Chec
         if d.severity == Severity::Warning && (hold_all || held.contains(&code)) {
             continue;
         }
-        // The first valid waiver of the code accepts every warning with it.
+        // The first valid waiver of the code accepts every warning with it; for a backup
+        // overlap, the first that names the finding's other side.
+        let partner = partners.iter().find(|(m, _)| *m == d.message).map(|(_, p)| p.as_str());
+        let names = |wi: usize| code != "E0516" || stack.waivers[wi].with.iter().any(|s| Some(s.as_str()) == partner);
         let waiver = match d.severity {
-            Severity::Warning => valid.iter().find(|(_, c)| *c == code).map(|(wi, _)| *wi),
+            Severity::Warning => valid.iter().find(|(wi, c)| *c == code && names(*wi)).map(|(wi, _)| *wi),
             _ => None,
         };
         match waiver {
@@ -336,19 +408,58 @@ fn apply_waivers(stack: &Stack, findings: Vec<Diagnostic>, paired: bool) -> Chec
             None => out.diagnostics.push(d),
         }
     }
+    // The other sides of this stack's overlaps that none of its waivers of E0516 names.
+    let named: BTreeSet<&str> = valid
+        .iter()
+        .filter(|(_, c)| *c == "E0516")
+        .flat_map(|(wi, _)| stack.waivers[*wi].with.iter().map(String::as_str))
+        .collect();
+    let unnamed: Vec<String> =
+        overlap_partners(partners, paired_by_later).into_iter().filter(|p| !named.contains(p.as_str())).collect();
     for (wi, code) in &valid {
-        if !(used.contains(wi) || paired && *code == "E0516") {
-            let w = &stack.waivers[*wi];
-            out.diagnostics.push(
-                Diagnostic::new(
-                    Code::UnusedWaiver,
-                    format!("stack `{}` waives {code}, which it does not trigger", stack.name),
-                    w.code_span,
-                    "nothing to waive",
-                )
-                .with_help("remove the waiver"),
-            );
+        let w = &stack.waivers[*wi];
+        let paired = *code == "E0516" && w.with.iter().any(|s| paired_by_later.contains(s));
+        if used.contains(wi) || paired {
+            continue;
         }
+        let d = if *code == "E0516" && !unnamed.is_empty() {
+            Diagnostic::new(
+                Code::UnusedWaiver,
+                format!(
+                    "stack `{}` waives E0516 with {}, but its backups now overlap with {}",
+                    stack.name,
+                    list(&w.with),
+                    list(&unnamed)
+                ),
+                w.code_span,
+                "a stale pairing",
+            )
+            .with_help(format!(
+                "stagger the schedules, or, if the new overlap is acceptable too, waive it for its own reason: `\"E0516 with {}\"`",
+                unnamed.join(", ")
+            ))
+        } else if *code == "E0516" {
+            Diagnostic::new(
+                Code::UnusedWaiver,
+                format!(
+                    "stack `{}` waives E0516 with {}, whose backups no longer overlap its own",
+                    stack.name,
+                    list(&w.with)
+                ),
+                w.code_span,
+                "nothing to waive",
+            )
+            .with_help("remove the waiver")
+        } else {
+            Diagnostic::new(
+                Code::UnusedWaiver,
+                format!("stack `{}` waives {code}, which it does not trigger", stack.name),
+                w.code_span,
+                "nothing to waive",
+            )
+            .with_help("remove the waiver")
+        };
+        out.diagnostics.push(d);
     }
     sort_waived(&mut out.waived);
     out

@@ -227,7 +227,7 @@ stack one {
 }
 
 stack two {
-  waive = { "E0522": "it is fine", "E0516": "staggered later" }
+  waive = { "E0522": "it is fine", "E0516 with one": "staggered later" }
   namespace dup {
     tier = "aux"
     keel = true

@@ -507,9 +507,9 @@ fn locate_waiver_codes(stack: &mut hl_model::Stack, file: FileId, text: &str) {
         let Some(before) = before.strip_suffix(':') else { continue };
         let before = before.trim_end();
         let start = if let Some(inner) = before.strip_suffix('"') {
-            inner.rfind('"').filter(|&q| inner.get(q + 1..) == Some(w.code.as_str()))
+            inner.rfind('"').filter(|&q| inner.get(q + 1..) == Some(w.key.as_str()))
         } else {
-            before.strip_suffix(w.code.as_str()).map(str::len)
+            before.strip_suffix(w.key.as_str()).map(str::len)
         };
         if let Some(start) = start {
             w.code_span = Span::new(file, start, before.len());

@@ -749,7 +749,9 @@ impl Reader<'_> {
                     m.iter()
                         .filter_map(|(k, v)| {
                             v.as_str().map(|reason| Waiver {
-                                code: k.clone(),
+                                code: waiver_code(k).0.to_string(),
+                                with: waiver_code(k).1,
+                                key: k.clone(),
                                 reason: reason.to_string(),
                                 span: v.span,
                                 code_span: v.span,
@@ -2037,5 +2039,16 @@ fn resources(r: &Record) -> Resources {
         cpu_limit: quantity(res, "cpu_limit"),
         ephemeral_storage: quantity(res, "ephemeral_storage"),
         ephemeral_storage_limit: quantity(res, "ephemeral_storage_limit"),
+    }
+}
+
+/// A waiver's key split into its code and the stacks named after ` with `:
+/// `"E0516 with mailserver, dbaas"` is `("E0516", ["mailserver", "dbaas"])`.
+fn waiver_code(key: &str) -> (&str, Vec<String>) {
+    match key.split_once(" with ") {
+        Some((code, with)) => {
+            (code.trim(), with.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
+        }
+        None => (key.trim(), Vec::new()),
     }
 }

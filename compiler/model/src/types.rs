@@ -307,8 +307,13 @@ pub struct Owner {
 /// A warning a stack accepts, with its reason.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Waiver {
-    /// As written: a code (`E0513`) or a name (`no-backup`).
+    /// As written before any ` with `: a code (`E0513`) or a name (`no-backup`).
     pub code: String,
+    /// The stacks named after ` with ` in the key (`"E0516 with mailserver, dbaas"`): the
+    /// other sides of the backup overlaps it accepts. Empty when the key names none.
+    pub with: Vec<String>,
+    /// The key as written.
+    pub key: String,
     /// Why the stack accepts the warning. A blank reason is itself an error (E0591).
     pub reason: String,
     /// The reason string, where diagnostics about the reason point.

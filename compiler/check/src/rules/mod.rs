@@ -32,6 +32,9 @@ pub struct Ctx<'a> {
     /// Findings of this stack that another stack waives (a backup overlap, which either side
     /// may waive), with that stack's name and reason.
     pub waived_by_other: &'a std::cell::RefCell<Vec<(Diagnostic, String, String)>>,
+    /// This stack's backup-overlap findings (by message) with the other side each pairs with:
+    /// a stack's name, or `host` for the PVE host's backup steps. A waiver of E0516 names it.
+    pub overlap_partners: &'a std::cell::RefCell<Vec<(String, String)>>,
 }
 
 impl Ctx<'_> {
