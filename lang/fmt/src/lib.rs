@@ -563,7 +563,8 @@ impl Printer<'_> {
                 self.w("else");
                 self.indent += 1;
                 self.nl();
-                self.expr(otherwise, suffix);
+                let nested = self.parenthesized_if(otherwise);
+                self.operand(otherwise, nested, suffix);
                 self.indent -= 1;
             }
             ExprKind::Str(_) if self.leaf(e).starts_with("\"\"\"") => self.ml_string(&self.leaf(e)),
@@ -698,6 +699,12 @@ impl Printer<'_> {
         }
     }
 
+    /// An `if` written in parentheses as another `if`'s `else` branch keeps them: without
+    /// them it would read as one more `else if` of the outer chain, another tree.
+    fn parenthesized_if(&self, x: &Expr) -> bool {
+        matches!(x.kind, ExprKind::If(..)) && self.user_parens(x.span)
+    }
+
     fn binary_operand_parens(&self, op: BinaryOp, x: &Expr, right: bool) -> bool {
         match &x.kind {
             ExprKind::Binary(inner, ..) => {
@@ -764,7 +771,7 @@ impl Printer<'_> {
                     s.push_str(&format!("if {} then {}", self.flat(c)?, self.flat(t)?));
                 }
                 s.push_str(" else ");
-                s.push_str(&self.flat(otherwise)?);
+                s.push_str(&self.flat_operand(otherwise, self.parenthesized_if(otherwise))?);
                 s
             }
             ExprKind::Error => return None,
