@@ -6,6 +6,7 @@
 
 pub mod child;
 pub mod generate;
+pub mod machine;
 pub mod pkl;
 pub mod platform;
 pub mod race;

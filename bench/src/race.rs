@@ -35,6 +35,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use crate::child::{self, Measured};
+use crate::machine::{WorkDir, cores, load_average, require_hlc};
 
 /// The expression of Pkl's check mode: the length of every output file's text, summed, for
 /// each module. Reading `text` renders the file's value with its renderer, so every object is
@@ -167,24 +168,8 @@ fn key(cmd: Cmd) -> &'static str {
     }
 }
 
-/// Removes the temporary working directory when the race ends, however it ends.
-struct TempDir(Option<PathBuf>);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if let Some(p) = &self.0 {
-            let _ = fs::remove_dir_all(p);
-        }
-    }
-}
-
 pub fn run(opts: &Options) -> Result<(), String> {
-    if !opts.hlc.is_file() {
-        return Err(format!(
-            "hlc not found at `{}`: build it with `cargo build --release -p hlc`, or pass --hlc",
-            opts.hlc.display()
-        ));
-    }
+    require_hlc(&opts.hlc)?;
     if !opts.pkl.is_file() {
         return Err(format!(
             "pkl not found at `{}`: install Pkl {PKL_VERSION} with `bash tests/tools/pkl.sh` (it prints the path), or pass --pkl",
@@ -197,14 +182,8 @@ pub fn run(opts: &Options) -> Result<(), String> {
     if opts.sizes.is_empty() {
         return Err("--sizes names no size".into());
     }
-    let (work, _guard) = match &opts.work {
-        Some(w) => (w.clone(), TempDir(None)),
-        None => {
-            let w = std::env::temp_dir().join(format!("hl-bench-race-{}", std::process::id()));
-            (w.clone(), TempDir(Some(w)))
-        }
-    };
-    fs::create_dir_all(&work).map_err(|e| format!("cannot create `{}`: {e}", work.display()))?;
+    let guard = WorkDir::new(opts.work.as_deref(), "hl-bench-race")?;
+    let work = guard.path.clone();
     // Absolute, because Pkl runs in its workspace directory and gets the output path from here.
     let work = work.canonicalize().map_err(|e| format!("cannot resolve `{}`: {e}", work.display()))?;
     let pkl_version = version(&opts.pkl)?;
@@ -421,16 +400,6 @@ fn median(xs: &[f64]) -> f64 {
 
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
-}
-
-fn load_average() -> Option<String> {
-    let text = fs::read_to_string("/proc/loadavg").ok()?;
-    let fields: Vec<&str> = text.split_whitespace().take(3).collect();
-    (fields.len() == 3).then(|| fields.join(" "))
-}
-
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 fn verdict(ratio: Option<f64>, target: f64) -> &'static str {

@@ -12,6 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use crate::child::{self, Measured};
+use hl_bench::machine::{WorkDir, cores, load_average, require_hlc};
 
 /// A workspace to measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,35 +175,13 @@ impl SizeResult {
     }
 }
 
-/// Removes the temporary working directory when the run ends, however it ends.
-struct TempDir(Option<PathBuf>);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if let Some(p) = &self.0 {
-            let _ = fs::remove_dir_all(p);
-        }
-    }
-}
-
 pub fn run(opts: &Options) -> Result<(), String> {
-    if !opts.hlc.is_file() {
-        return Err(format!(
-            "hlc not found at `{}`: build it with `cargo build --release -p hlc`, or pass --hlc",
-            opts.hlc.display()
-        ));
-    }
+    require_hlc(&opts.hlc)?;
     if opts.runs == 0 {
         return Err("--runs must be at least 1".into());
     }
-    let (work, _guard) = match &opts.work {
-        Some(w) => (w.clone(), TempDir(None)),
-        None => {
-            let w = std::env::temp_dir().join(format!("hl-bench-{}", std::process::id()));
-            (w.clone(), TempDir(Some(w)))
-        }
-    };
-    fs::create_dir_all(&work).map_err(|e| format!("cannot create `{}`: {e}", work.display()))?;
+    let guard = WorkDir::new(opts.work.as_deref(), "hl-bench")?;
+    let work = guard.path.clone();
     let load_before = load_average();
     let floor = memory_floor(opts, &work)?;
     let mut results = Vec::new();
@@ -593,18 +572,6 @@ fn print_report(opts: &Options, results: &[SizeResult], floor: u64, load: &[Opti
 
 fn fmt_opt(x: Option<f64>) -> String {
     x.map_or("n/a".into(), |x| format!("{x:.2}"))
-}
-
-/// The 1, 5 and 15 minute load averages, where the system publishes them (Linux): other work
-/// on the machine shows in wall times.
-fn load_average() -> Option<String> {
-    let text = fs::read_to_string("/proc/loadavg").ok()?;
-    let fields: Vec<&str> = text.split_whitespace().take(3).collect();
-    (fields.len() == 3).then(|| fields.join(" "))
-}
-
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 fn to_json(opts: &Options, results: &[SizeResult], floor: u64, load: &[Option<String>; 2]) -> Value {
