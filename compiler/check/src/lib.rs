@@ -356,15 +356,20 @@ fn apply_waivers(
             } else {
                 format!("name the stacks whose backups overlap this one's now: `\"E0516 with {}\"`", now.join(", "))
             };
-            out.diagnostics.push(
-                Diagnostic::new(
-                    Code::InvalidWaiver,
-                    "a waiver of E0516 names the stack it overlaps with",
-                    w.code_span,
-                    "which overlap does it accept?",
-                )
-                .with_help(help),
-            );
+            let mut d = Diagnostic::new(
+                Code::InvalidWaiver,
+                "a waiver of E0516 names the stack it overlaps with",
+                w.code_span,
+                "which overlap does it accept?",
+            )
+            .with_help(help);
+            // The key found where it is written (not the reason's place): name the overlaps
+            // the stack has now, keeping the author's reason.
+            if !now.is_empty() && w.code_span != w.span {
+                let key = format!("\"{} with {}\"", w.key, now.join(", "));
+                d = d.with_fix(format!("Name the overlap: {key}"), w.code_span, key.clone());
+            }
+            out.diagnostics.push(d);
             held.push(info.code);
             continue;
         }
