@@ -161,9 +161,31 @@ pub fn workspace(opts: Options) -> Vec<(String, String)> {
     files
 }
 
+/// The weekly backup slots taken so far, and the stack that took each slot of the first week,
+/// which a job repeating that minute later overlaps with (`None`: a slot whose job the backup
+/// overlap check does not compare).
+struct Slots {
+    next: u32,
+    owners: Vec<Option<String>>,
+}
+
+impl Slots {
+    fn new() -> Slots {
+        // The fixed stacks' slots (`platform.rs`): vault's raft snapshot (a host step writing
+        // elsewhere, which no NFS job overlaps), dbaas's three dumps, redis's and monitoring's.
+        let owners: Vec<Option<String>> =
+            [None, Some("dbaas"), Some("dbaas"), Some("dbaas"), Some("redis"), Some("monitoring")]
+                .into_iter()
+                .map(|s| s.map(str::to_string))
+                .collect();
+        debug_assert_eq!(owners.len(), RESERVED_SLOTS as usize);
+        Slots { next: RESERVED_SLOTS, owners }
+    }
+}
+
 /// The drawn description of every generated stack, in order: what both writers render.
 pub fn stacks(opts: Options) -> impl Iterator<Item = StackDesc> {
-    let mut slots = RESERVED_SLOTS;
+    let mut slots = Slots::new();
     (0..opts.stacks).map(move |i| Draw::stack(opts.seed, i, &mut slots))
 }
 
@@ -238,6 +260,8 @@ pub struct StackDesc {
     pub version: Option<String>,
     /// Warnings the stack triggers on purpose, waived in its header with a reason.
     pub waived: BTreeSet<&'static str>,
+    /// The stacks its backup jobs overlap with (E0516), which its waiver names.
+    pub overlaps_with: BTreeSet<String>,
     /// Base stacks first, then earlier generated stacks.
     pub depends_on: Vec<String>,
     /// The earlier generated stacks among `depends_on`.
@@ -252,6 +276,17 @@ pub struct StackDesc {
 }
 
 impl StackDesc {
+    /// The key of the stack's waiver of `code`: the code, and for a backup overlap the stacks
+    /// it overlaps with (`E0516 with dbaas`).
+    pub fn waiver_key(&self, code: &str) -> String {
+        if code == "E0516" && !self.overlaps_with.is_empty() {
+            let with: Vec<&str> = self.overlaps_with.iter().map(String::as_str).collect();
+            format!("{code} with {}", with.join(", "))
+        } else {
+            code.to_string()
+        }
+    }
+
     /// The stack's description, when it has one.
     pub fn description(&self) -> Option<String> {
         self.described.then(|| format!("Generated {} service number {}", self.word, self.i + 1))
@@ -564,12 +599,14 @@ struct Draw {
     generated_deps: Vec<String>,
     uses_lib: bool,
     waived: BTreeSet<&'static str>,
+    /// The stacks whose backup minutes this stack's jobs repeat (its waiver of E0516 names them).
+    overlaps_with: BTreeSet<String>,
     /// Proxmox-LVM claims in the stack's own namespace.
     lvm_claims: Vec<LvmClaim>,
 }
 
 impl Draw {
-    fn stack(seed: u64, i: usize, slots: &mut u32) -> StackDesc {
+    fn stack(seed: u64, i: usize, slots: &mut Slots) -> StackDesc {
         let mut rng = Rng::for_item(seed, i as u64, 2);
         let tier = if rng.chance(2) {
             None
@@ -595,12 +632,13 @@ impl Draw {
             generated_deps: Vec::new(),
             uses_lib: false,
             waived: BTreeSet::new(),
+            overlaps_with: BTreeSet::new(),
             lvm_claims: Vec::new(),
         };
         d.build(slots)
     }
 
-    fn build(&mut self, slots: &mut u32) -> StackDesc {
+    fn build(&mut self, slots: &mut Slots) -> StackDesc {
         let helm_only = self.rng.chance(4);
         let with_helm = helm_only || self.rng.chance(4);
         let jobs_ns = !helm_only && self.rng.chance(3);
@@ -664,6 +702,7 @@ impl Draw {
             uses_lib: self.uses_lib,
             version: self.version.clone(),
             waived: std::mem::take(&mut self.waived),
+            overlaps_with: std::mem::take(&mut self.overlaps_with),
             depends_on,
             generated_deps: self.generated_deps.clone(),
             described,
@@ -921,19 +960,25 @@ impl Draw {
     }
 
     /// The next weekly backup slot; past the last one, slots repeat and the stack accepts
-    /// E0516 (a later job in the same minute as an earlier one).
-    fn take_slot(&mut self, slots: &mut u32) -> String {
-        let k = *slots;
-        *slots += 1;
-        if k >= SLOTS_PER_WEEK {
+    /// E0516 with the stack that took the minute in the first week (a later job in the same
+    /// minute as an earlier one; either side may waive it, and this one does).
+    fn take_slot(&mut self, slots: &mut Slots) -> String {
+        let k = slots.next;
+        slots.next += 1;
+        if k < SLOTS_PER_WEEK {
+            slots.owners.push(Some(self.name.clone()));
+        } else if let Some(Some(owner)) = slots.owners.get((k % SLOTS_PER_WEEK) as usize) {
             self.waived.insert("E0516");
+            if *owner != self.name {
+                self.overlaps_with.insert(owner.clone());
+            }
         }
         weekly_slot(k)
     }
 
     /// A copy job for the first Proxmox-LVM claim in about half of the stacks that have one;
     /// the claims left without a job are the E0513 findings the stack accepts.
-    fn backup(&mut self, slots: &mut u32) -> Option<Backup> {
+    fn backup(&mut self, slots: &mut Slots) -> Option<Backup> {
         if self.lvm_claims.is_empty() {
             return None;
         }
@@ -1001,7 +1046,7 @@ impl Hl<'_> {
         if !s.waived.is_empty() {
             out.push_str("  waive = {\n");
             for code in &s.waived {
-                out.push_str(&format!("    \"{code}\": \"{}\",\n", waive_reason(code)));
+                out.push_str(&format!("    \"{}\": \"{}\",\n", s.waiver_key(code), waive_reason(code)));
             }
             out.push_str("  }\n");
         }

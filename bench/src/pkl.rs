@@ -141,7 +141,7 @@ impl Pkl<'_> {
         if !s.waived.is_empty() {
             self.line(0, "waive {");
             for code in &s.waived {
-                self.line(1, &format!("[{}] = {}", string(code), string(waive_reason(code))));
+                self.line(1, &format!("[{}] = {}", string(&s.waiver_key(code)), string(waive_reason(code))));
             }
             self.line(0, "}");
         }
@@ -648,8 +648,9 @@ typealias Tier = String(cluster.facts.tiers.containsKey(this))
 /// A storage class the cluster declares.
 typealias StorageClass = String(cluster.facts.storageClasses.containsKey(this))
 
-/// A diagnostic code (`E0513`).
-typealias Code = String(matches(Regex(#"E[0-9]{4}"#)))
+/// A diagnostic code (`E0513`); a backup overlap's names the stacks it pairs with
+/// (`E0516 with dbaas`).
+typealias Code = String(matches(Regex(#"E[0-9]{4}( with [a-z0-9-]+(, [a-z0-9-]+)*)?"#)))
 
 typealias WorkloadKind = "deployment"|"statefulset"|"daemonset"|"cronjob"|"job"
 typealias KeelPolicy = "patch"|"minor"|"major"|"force"|"never"
