@@ -1,5 +1,6 @@
-//! What `run` and `race` share about the machine they measure on: the directory they work in,
-//! the load on the machine, its cores, and the hlc binary they time.
+//! What `run` and `race` share about the machine they measure on (the directory they work in,
+//! the load on the machine, its cores, the hlc binary they time) and about the figures they
+//! report (medians, MiB).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -55,4 +56,20 @@ pub fn require_hlc(hlc: &Path) -> Result<(), String> {
             hlc.display()
         ))
     }
+}
+
+/// The median of `xs` (the mean of the middle two for an even count); 0 for none.
+pub fn median(xs: &[f64]) -> f64 {
+    if xs.is_empty() {
+        return 0.0;
+    }
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+}
+
+/// Bytes as MiB.
+pub fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
 }

@@ -35,7 +35,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use crate::child::{self, Measured};
-use crate::machine::{WorkDir, cores, load_average, require_hlc};
+use crate::machine::{WorkDir, cores, load_average, median, mib, require_hlc};
 
 /// The expression of Pkl's check mode: the length of every output file's text, summed, for
 /// each module. Reading `text` renders the file's value with its renderer, so every object is
@@ -386,20 +386,6 @@ fn remove_dir(p: &Path) -> Result<(), String> {
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
-}
-
-fn median(xs: &[f64]) -> f64 {
-    if xs.is_empty() {
-        return 0.0;
-    }
-    let mut v = xs.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
-}
-
-fn mib(bytes: u64) -> f64 {
-    bytes as f64 / (1024.0 * 1024.0)
 }
 
 fn verdict(ratio: Option<f64>, target: f64) -> &'static str {

@@ -12,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use crate::child::{self, Measured};
-use hl_bench::machine::{WorkDir, cores, load_average, require_hlc};
+use hl_bench::machine::{WorkDir, cores, load_average, median, mib, require_hlc};
 
 /// A workspace to measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -422,20 +422,6 @@ fn same_tree(a: &Path, b: &Path) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn median(xs: &[f64]) -> f64 {
-    if xs.is_empty() {
-        return 0.0;
-    }
-    let mut v = xs.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
-}
-
-fn mib(bytes: u64) -> f64 {
-    bytes as f64 / (1024.0 * 1024.0)
 }
 
 /// The thread count whose figures are the headline ones: `auto` when measured, else the first.
