@@ -367,7 +367,7 @@ fn apply_waivers(
             // the stack has now, keeping the author's reason.
             if !now.is_empty() && w.code_span != w.span {
                 let key = format!("\"{} with {}\"", w.key, now.join(", "));
-                d = d.with_fix(format!("Name the overlap: {key}"), w.code_span, key.clone());
+                d = d.with_fix(format!("Name the overlap: {key}"), w.code_span, key);
             }
             out.diagnostics.push(d);
             held.push(info.code);
