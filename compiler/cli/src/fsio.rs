@@ -235,7 +235,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> io::Result<()> {
     Ok(())
 }
 
-/// An output directory being written: the files go into a fresh directory beside `out`,
+/// An output directory being written: the files go into a staging directory beside `out`,
 /// which then replaces `out` in one step. A failure at any point leaves the previous `out` as
 /// it was; so does a run killed at any point: on Linux the two directories are exchanged in one
 /// `renameat2(RENAME_EXCHANGE)`, so `out` is always either the complete previous output or the
@@ -247,25 +247,52 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> io::Result<()> {
 /// nothing. Files arrive in batches from several threads at once ([`Staging::write`]); the
 /// first error stops further writing and is returned by [`Staging::commit`].
 ///
-/// A file whose previous output has the same bytes is not written again: the previous file is
-/// hard-linked into the staging directory (where the file system allows it), so a build that
-/// changes a few files allocates and frees disk blocks only for those, and the files it did
-/// not change keep their modification time. The previous output still goes away as a whole
-/// with the swap; only its unchanged files live on, under the new output. A build whose every
-/// file the previous output holds, and which holds nothing else, replaces nothing at all.
+/// A rebuild writes only what changed. A file whose previous output has the same bytes is
+/// not written again but hard-linked from it (where the file system allows it), so the files
+/// a build did not change keep their modification time; a build whose every file the previous
+/// output holds, and which holds nothing else, replaces nothing at all. And the output the swap
+/// replaced is not deleted: it stays beside `out` as its *spare* (`.<out>.spare`), which the
+/// next build takes over as its staging directory. Since the spare shares every file that did
+/// not change with `out` (hard links), bringing it up to date costs only the files that
+/// changed since: no directory is made or removed, and no file is linked or unlinked, for the
+/// rest. Nothing in the spare is trusted: a file in it is kept only when it is the very file
+/// (the same inode) of the previous output that holds the new bytes, every other entry is
+/// replaced or removed, links in it are removed and never followed, and no file in it is ever
+/// opened for writing (a changed file is unlinked, then made anew), so the previous output's
+/// files, which it shares, are never written through it. Deleting the spare is harmless; it
+/// holds a `.gitignore` of `*`, so that version control does not list it.
 pub struct Staging {
     out: PathBuf,
     /// The previous output, whose unchanged files are linked rather than written.
     prev: Option<PathBuf>,
-    /// The files of the batches the previous output holds byte for byte (relative paths).
-    kept: Mutex<Vec<PathBuf>>,
+    /// The files the previous output holds byte for byte (relative paths), each with the
+    /// previous file's inode number (0 where it is unknown).
+    kept: Mutex<Vec<(PathBuf, u64)>>,
+    /// The files written anew into the staging directory (relative paths).
+    written: Mutex<Vec<PathBuf>>,
     /// The text of the output's marker file.
     marker: String,
     parent: PathBuf,
     base: String,
-    /// The staging directory, made on the first write; `None` if making it failed.
-    dir: OnceLock<Option<PathBuf>>,
+    /// The staging directory, made or taken over on the first write; `None` if that failed.
+    dir: OnceLock<Option<Claimed>>,
     error: Mutex<Option<io::Error>>,
+}
+
+/// The staging directory of a run.
+struct Claimed {
+    path: PathBuf,
+    /// What it held when the run took it over (the spare); `None` when the run made it empty.
+    found: Option<Found>,
+}
+
+/// The entries of a spare taken over as the staging directory.
+struct Found {
+    /// Every file and directory below it (relative path → inode number, whether a directory).
+    entries: std::collections::HashMap<PathBuf, (u64, bool)>,
+    /// Whether its inode numbers may be compared with the previous output's (the two lie on
+    /// one device).
+    same_device: bool,
 }
 
 impl Staging {
@@ -288,6 +315,7 @@ impl Staging {
             out: out.to_path_buf(),
             prev,
             kept: Mutex::new(Vec::new()),
+            written: Mutex::new(Vec::new()),
             marker,
             parent,
             base,
@@ -306,30 +334,118 @@ impl Staging {
         self.error.lock().map_or(true, |e| e.is_some())
     }
 
-    /// The staging directory, made (after cleaning up behind killed runs) on first use.
-    fn dir(&self) -> Option<&Path> {
+    /// Where the spare of this output lives.
+    fn spare_path(&self) -> PathBuf {
+        self.parent.join(format!(".{}.spare", self.base))
+    }
+
+    /// The staging directory, made (after cleaning up behind killed runs) or taken over from
+    /// the spare on first use.
+    fn dir(&self) -> Option<&Claimed> {
         self.dir
             .get_or_init(|| {
                 let made = (|| {
                     fs::create_dir_all(&self.parent)?;
                     recover_interrupted(&self.parent, &self.base, &self.out)?;
                     let staging = self.parent.join(format!(".{}.tmp-{}", self.base, std::process::id()));
-                    if staging.exists() {
-                        fs::remove_dir_all(&staging)?;
+                    if fs::symlink_metadata(&staging).is_ok() {
+                        remove_tree(&staging)?;
                     }
-                    fs::create_dir_all(&staging)?;
-                    fs::write(staging.join(MARKER), &self.marker)?;
-                    Ok(staging)
+                    // Taking the spare over is one rename, so two runs never both take it. It
+                    // only helps beside a previous output whose files it shares.
+                    let spare = self.spare_path();
+                    let found = if self.prev.is_some()
+                        && fs::symlink_metadata(&spare).is_ok_and(|m| m.is_dir())
+                        && fs::rename(&spare, &staging).is_ok()
+                    {
+                        match self.inventory(&staging) {
+                            Ok(found) => Some(found),
+                            Err(_) => {
+                                // Unreadable: start from an empty directory instead.
+                                remove_tree(&staging)?;
+                                None
+                            }
+                        }
+                    } else {
+                        None
+                    };
+                    if found.is_none() {
+                        fs::create_dir(&staging)?;
+                    }
+                    let claimed = Claimed { path: staging, found };
+                    self.clear(&claimed, Path::new(MARKER))?;
+                    write_new(&claimed.path.join(MARKER), self.marker.as_bytes())?;
+                    Ok(claimed)
                 })();
                 made.map_err(|e| self.fail(e)).ok()
             })
-            .as_deref()
+            .as_ref()
+    }
+
+    /// Everything a spare taken over holds, after removing what no output has: links and
+    /// anything that is neither a file nor a directory.
+    fn inventory(&self, staging: &Path) -> io::Result<Found> {
+        let mut entries = std::collections::HashMap::new();
+        let mut todo = vec![PathBuf::new()];
+        while let Some(rel) = todo.pop() {
+            for e in fs::read_dir(staging.join(&rel))? {
+                let e = e?;
+                let path = rel.join(e.file_name());
+                let t = e.file_type()?;
+                if t.is_dir() {
+                    entries.insert(path.clone(), (inode(&e), true));
+                    todo.push(path);
+                } else if t.is_file() {
+                    entries.insert(path, (inode(&e), false));
+                } else {
+                    fs::remove_file(e.path())?;
+                }
+            }
+        }
+        let same_device = match &self.prev {
+            Some(prev) => same_device(prev, staging),
+            None => false,
+        };
+        Ok(Found { entries, same_device })
+    }
+
+    /// Make the directory `rel_dir` inside the staging directory, removing files of a spare
+    /// that stand where one of its directories goes.
+    fn make_dir(&self, claimed: &Claimed, rel_dir: &Path) -> io::Result<()> {
+        if let Some(found) = &claimed.found {
+            for a in rel_dir.ancestors().filter(|a| !a.as_os_str().is_empty()) {
+                if found.entries.get(a).is_some_and(|(_, dir)| !dir) {
+                    let path = claimed.path.join(a);
+                    // Another thread may have put the directory there already.
+                    if let Err(e) = fs::remove_file(&path)
+                        && e.kind() != io::ErrorKind::NotFound
+                        && !fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir())
+                    {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        // Tolerates a directory made meanwhile by another thread.
+        fs::create_dir_all(claimed.path.join(rel_dir))
+    }
+
+    /// Clear the way for a new file `rel` in a spare: what stands there goes (it may be a
+    /// file the previous output shares, which must not be written through).
+    fn clear(&self, claimed: &Claimed, rel: &Path) -> io::Result<()> {
+        let Some(&(_, dir)) = claimed.found.as_ref().and_then(|f| f.entries.get(rel)) else { return Ok(()) };
+        let path = claimed.path.join(rel);
+        let removed = if dir { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
+        match removed {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
     }
 
     /// Write a batch of files (their directories first, once each: a batch is one stack's
-    /// files, or files that mostly share a directory). A batch the previous output already
-    /// holds byte for byte is only noted, to be linked at [`Staging::commit`] if there is a new
-    /// output to make at all.
+    /// files, or files that mostly share a directory). The files the previous output already
+    /// holds byte for byte are only noted, to be linked at [`Staging::commit`] if there is a
+    /// new output to make at all.
     pub fn write(&self, files: &[OutputFile<'_>]) {
         if files.is_empty() || self.failed() {
             return;
@@ -345,53 +461,60 @@ impl Staging {
                 Err(e) => return self.fail(e),
             }
         }
-        // Which files the previous output holds already.
-        let mut held = vec![false; files.len()];
-        let mut prev_dirs = PrevDirs::default();
-        let mut buf = Vec::new();
+        // Which files the previous output holds already (the inode of each that it does).
+        let mut held: Vec<Option<u64>> = vec![None; files.len()];
         if let Some(prev) = &self.prev {
+            let mut prev_dirs = PrevDirs::default();
+            let mut buf = Vec::new();
             for (i, (f, rel)) in files.iter().zip(&rels).enumerate() {
                 let (Some(rel_dir), Some(name)) = (rel.parent(), rel.file_name()) else { continue };
-                held[i] = prev_dirs.get(prev, rel_dir).is_some_and(|d| d.holds(name, f.contents.as_bytes(), &mut buf));
+                held[i] = prev_dirs.get(prev, rel_dir).and_then(|d| d.holds(name, f.contents.as_bytes(), &mut buf));
             }
         }
-        if held.iter().all(|h| *h) {
-            match self.kept.lock() {
-                Ok(mut kept) => kept.extend(rels),
-                Err(_) => self.fail(io::Error::other("a writer panicked")),
+        let mut kept = Vec::new();
+        let mut fresh = Vec::new();
+        for ((f, rel), held) in files.iter().zip(rels).zip(held) {
+            match held {
+                Some(ino) => kept.push((rel, ino)),
+                None => fresh.push((f, rel)),
             }
+        }
+        match self.kept.lock() {
+            Ok(mut all) => all.extend(kept),
+            Err(_) => return self.fail(io::Error::other("a writer panicked")),
+        }
+        if fresh.is_empty() {
             return;
         }
-        let Some(dir) = self.dir() else { return };
+        let Some(claimed) = self.dir() else { return };
         let mut current: Option<(PathBuf, Dir)> = None;
-        for ((f, rel), held) in files.iter().zip(&rels).zip(held) {
-            let written = (|| {
-                let path = dir.join(rel);
-                let (Some(parent), Some(name), Some(rel_dir)) = (path.parent(), path.file_name(), rel.parent()) else {
+        let mut written = Vec::with_capacity(fresh.len());
+        for (f, rel) in fresh {
+            let done = (|| {
+                let (Some(rel_dir), Some(name)) = (rel.parent(), rel.file_name()) else {
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidInput,
                         format!("unsafe output path `{}`", f.path),
                     ));
                 };
                 let into = match &current {
-                    Some((at, into)) if at == parent => into,
+                    Some((at, into)) if at == rel_dir => into,
                     _ => {
-                        // Tolerates a directory made meanwhile by another thread.
-                        fs::create_dir_all(parent)?;
-                        &current.insert((parent.to_path_buf(), Dir::open(parent)?)).1
+                        self.make_dir(claimed, rel_dir)?;
+                        &current.insert((rel_dir.to_path_buf(), Dir::open(&claimed.path.join(rel_dir))?)).1
                     }
                 };
-                if held
-                    && let Some(prev) = self.prev.as_ref().and_then(|p| prev_dirs.get(p, rel_dir))
-                    && into.link_from(prev, name).is_ok()
-                {
-                    return Ok(());
-                }
+                self.clear(claimed, &rel)?;
                 into.write(name, f.contents.as_bytes())
             })();
-            if let Err(e) = written {
+            if let Err(e) = done {
                 return self.fail(e);
             }
+            written.push(rel);
+        }
+        match self.written.lock() {
+            Ok(mut all) => all.extend(written),
+            Err(_) => self.fail(io::Error::other("a writer panicked")),
         }
     }
 
@@ -399,33 +522,28 @@ impl Staging {
     /// remove what was written).
     pub fn commit(self) -> io::Result<()> {
         let kept = std::mem::take(&mut *self.kept.lock().map_err(|_| io::Error::other("a writer panicked"))?);
-        if self.dir.get().is_none() && !self.failed() && self.prev.as_ref().is_some_and(|p| self.unchanged(p, &kept)) {
+        let written = std::mem::take(&mut *self.written.lock().map_err(|_| io::Error::other("a writer panicked"))?);
+        if self.dir.get().is_none()
+            && !self.failed()
+            && self.prev.as_ref().is_some_and(|p| self.unchanged(p, kept.iter().map(|(rel, _)| rel.as_path())))
+        {
             // Every file is the previous output's, and it has no other: nothing to replace.
             // What killed runs left beside it still goes.
             return recover_interrupted(&self.parent, &self.base, &self.out);
         }
         if !self.failed()
-            && let (Some(prev), Some(staging)) = (&self.prev, self.dir())
+            && let Some(claimed) = self.dir()
+            && let Err(e) = self.complete(claimed, &kept, &written)
         {
-            // The batches the previous output held: their files live on in the new output.
-            let dirs: std::collections::BTreeSet<&Path> = kept.iter().filter_map(|rel| rel.parent()).collect();
-            if let Some(e) = dirs.into_iter().find_map(|d| fs::create_dir_all(staging.join(d)).err()) {
-                self.fail(e);
-            }
-            kept.par_iter().for_each(|rel| {
-                let (from, to) = (prev.join(rel), staging.join(rel));
-                if let Err(e) = fs::hard_link(&from, &to).or_else(|_| fs::copy(&from, &to).map(|_| ())) {
-                    self.fail(e);
-                }
-            });
+            self.fail(e);
         }
-        let staging = self.dir().map(Path::to_path_buf);
-        let failed = self.error.into_inner().ok().flatten();
+        let staging = self.dir().map(|c| c.path.clone());
+        let failed = self.error.lock().ok().and_then(|mut e| e.take());
         let staging = match (staging, failed) {
             (Some(staging), None) => staging,
             (staging, failed) => {
                 if let Some(staging) = staging {
-                    let _ = fs::remove_dir_all(staging);
+                    let _ = remove_tree(&staging);
                 }
                 return Err(failed.unwrap_or_else(|| io::Error::other("the staging directory could not be made")));
             }
@@ -433,34 +551,97 @@ impl Staging {
         let (out, old) = (&self.out, self.parent.join(format!(".{}.old-{}", self.base, std::process::id())));
         if fs::symlink_metadata(out).is_ok() {
             if exchange(&staging, out).is_ok() {
-                // `staging` now holds the previous output. Leaving it behind is harmless: the
-                // next run removes it.
-                let _ = remove_tree(&staging);
+                // `staging` now holds the previous output: it becomes the spare.
+                self.keep_as_spare(&staging);
                 return Ok(());
             }
             fs::rename(out, &old)?;
             if let Err(e) = fs::rename(&staging, out) {
                 // Put the previous output back.
                 let _ = fs::rename(&old, out);
-                let _ = fs::remove_dir_all(&staging);
+                let _ = remove_tree(&staging);
                 return Err(e);
             }
-            let _ = remove_tree(&old);
+            self.keep_as_spare(&old);
         } else {
             fs::rename(&staging, out)?;
         }
         Ok(())
     }
 
+    /// Make the staging directory the complete new output: the files the previous output
+    /// holds are linked from it, unless the staging directory (a spare) has that very file
+    /// already; and what a spare holds that the new output does not is removed.
+    fn complete(&self, claimed: &Claimed, kept: &[(PathBuf, u64)], written: &[PathBuf]) -> io::Result<()> {
+        let prev = self.prev.as_deref();
+        if let Some(found) = &claimed.found {
+            let mut wanted: std::collections::HashSet<&Path> =
+                kept.iter().map(|(rel, _)| rel.as_path()).chain(written.iter().map(PathBuf::as_path)).collect();
+            for rel in kept.iter().map(|(rel, _)| rel).chain(written) {
+                wanted.extend(rel.ancestors().skip(1).filter(|a| !a.as_os_str().is_empty()));
+            }
+            wanted.insert(Path::new(MARKER));
+            // The entries nothing wants, but not those inside a directory that goes as a whole.
+            let unwanted: std::collections::HashSet<&Path> =
+                found.entries.keys().map(PathBuf::as_path).filter(|p| !wanted.contains(p)).collect();
+            let doomed: Vec<(&Path, bool)> = unwanted
+                .iter()
+                .filter(|p| !p.ancestors().skip(1).any(|a| unwanted.contains(a)))
+                .map(|p| (*p, found.entries.get(*p).is_some_and(|(_, dir)| *dir)))
+                .collect();
+            doomed.par_iter().try_for_each(|(rel, dir)| {
+                let path = claimed.path.join(rel);
+                match if *dir { fs::remove_dir_all(&path) } else { fs::remove_file(&path) } {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+                    _ => Ok(()),
+                }
+            })?;
+        }
+        let Some(prev) = prev else { return Ok(()) };
+        // The files the staging directory does not have already, by directory.
+        let same = |rel: &Path, ino: u64| {
+            claimed.found.as_ref().is_some_and(|f| {
+                f.same_device && ino != 0 && f.entries.get(rel).is_some_and(|&(i, dir)| i == ino && !dir)
+            })
+        };
+        let missing: Vec<&Path> =
+            kept.iter().filter(|(rel, ino)| !same(rel, *ino)).map(|(rel, _)| rel.as_path()).collect();
+        let dirs: std::collections::BTreeSet<&Path> = missing.iter().filter_map(|rel| rel.parent()).collect();
+        for d in dirs {
+            self.make_dir(claimed, d)?;
+        }
+        missing.par_iter().try_for_each(|rel| {
+            self.clear(claimed, rel)?;
+            let (from, to) = (prev.join(rel), claimed.path.join(rel));
+            fs::hard_link(&from, &to).or_else(|_| fs::copy(&from, &to).map(|_| ()))
+        })?;
+        Ok(())
+    }
+
+    /// Keep a previous output, now set aside at `old`, as the next build's spare; if there is
+    /// one already (another run's), remove it instead.
+    fn keep_as_spare(&self, old: &Path) {
+        let ignore = old.join(SPARE_IGNORE);
+        let cleared = match fs::remove_file(&ignore) {
+            Err(e) => e.kind() == io::ErrorKind::NotFound,
+            Ok(()) => true,
+        };
+        let kept = cleared && write_new(&ignore, b"*\n").is_ok() && fs::rename(old, self.spare_path()).is_ok();
+        if !kept {
+            let _ = remove_tree(old);
+        }
+    }
+
     /// Whether the previous output `prev` is exactly the new one: its marker says the same,
     /// and besides it, it holds the `kept` files (all of them checked equal) and the
     /// directories they lie in, nothing else.
-    fn unchanged(&self, prev: &Path, kept: &[PathBuf]) -> bool {
+    fn unchanged<'k>(&self, prev: &Path, kept: impl Iterator<Item = &'k Path>) -> bool {
         if fs::read(prev.join(MARKER)).ok().as_deref() != Some(self.marker.as_bytes()) {
             return false;
         }
-        let mut want: std::collections::HashSet<&Path> = kept.iter().map(PathBuf::as_path).collect();
+        let mut want: std::collections::HashSet<&Path> = std::collections::HashSet::new();
         for rel in kept {
+            want.insert(rel);
             want.extend(rel.ancestors().skip(1).filter(|a| !a.as_os_str().is_empty()));
         }
         want.insert(Path::new(MARKER));
@@ -484,11 +665,50 @@ impl Staging {
         seen == want.len()
     }
 
-    /// Give up: remove whatever was written; the previous output stays.
+    /// Give up: the previous output stays. A spare taken over goes back to being the spare
+    /// (nothing in it is trusted); a directory made for this run is removed.
     pub fn abandon(self) {
-        if let Some(Some(staging)) = self.dir.get() {
-            let _ = fs::remove_dir_all(staging);
+        if let Some(Some(claimed)) = self.dir.get()
+            && (claimed.found.is_none() || fs::rename(&claimed.path, self.spare_path()).is_err())
+        {
+            let _ = remove_tree(&claimed.path);
         }
+    }
+}
+
+/// Create the file `path`, which must not exist (not even as a link): nothing that stands
+/// there is written through.
+fn write_new(path: &Path, contents: &[u8]) -> io::Result<()> {
+    io::Write::write_all(&mut fs::OpenOptions::new().write(true).create_new(true).open(path)?, contents)
+}
+
+/// The file a spare holds so that version control does not list it.
+const SPARE_IGNORE: &str = ".gitignore";
+
+/// The inode number of a directory entry (0 where the system has none).
+fn inode(e: &fs::DirEntry) -> u64 {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::DirEntryExt::ino(e)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        0
+    }
+}
+
+/// Whether two directories lie on one device (so that their inode numbers compare).
+fn same_device(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        matches!((fs::symlink_metadata(a), fs::symlink_metadata(b)), (Ok(x), Ok(y)) if x.dev() == y.dev())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
     }
 }
 
@@ -530,35 +750,31 @@ impl Dir {
         Ok(Dir(rustix::fs::open(path, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?))
     }
 
-    /// Create (or replace) the file `name` in this directory.
+    /// Create the file `name` in this directory, where nothing may stand (not even a link):
+    /// a file is never written through another name.
     fn write(&self, name: &std::ffi::OsStr, contents: &[u8]) -> io::Result<()> {
         use rustix::fs::{Mode, OFlags};
-        let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC;
+        let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::CLOEXEC;
         let fd = rustix::fs::openat(&self.0, name, flags, Mode::from_raw_mode(0o666))?;
         io::Write::write_all(&mut fs::File::from(fd), contents)
     }
 
     /// Whether this directory has a regular file `name` with exactly `contents` (read into
-    /// `buf`, which is kept for the next file).
-    fn holds(&self, name: &std::ffi::OsStr, contents: &[u8], buf: &mut Vec<u8>) -> bool {
+    /// `buf`, which is kept for the next file): its inode number if it has.
+    fn holds(&self, name: &std::ffi::OsStr, contents: &[u8], buf: &mut Vec<u8>) -> Option<u64> {
         use rustix::fs::{FileType, Mode, OFlags};
         let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        let Ok(fd) = rustix::fs::openat(&self.0, name, flags, Mode::empty()) else { return false };
-        let same_size = rustix::fs::fstat(&fd).is_ok_and(|st| {
-            FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
-                && u64::try_from(st.st_size).is_ok_and(|n| n == contents.len() as u64)
-        });
+        let fd = rustix::fs::openat(&self.0, name, flags, Mode::empty()).ok()?;
+        let st = rustix::fs::fstat(&fd).ok()?;
+        let same_size = FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
+            && u64::try_from(st.st_size).is_ok_and(|n| n == contents.len() as u64);
         if !same_size {
-            return false;
+            return None;
         }
         buf.clear();
         buf.resize(contents.len(), 0);
-        io::Read::read_exact(&mut fs::File::from(fd), buf).is_ok() && buf.as_slice() == contents
-    }
-
-    /// Hard-link `name` of `from` as `name` here.
-    fn link_from(&self, from: &Dir, name: &std::ffi::OsStr) -> io::Result<()> {
-        rustix::fs::linkat(&from.0, name, &self.0, name, rustix::fs::AtFlags::empty()).map_err(io::Error::from)
+        let same = io::Read::read_exact(&mut fs::File::from(fd), buf).is_ok() && buf.as_slice() == contents;
+        same.then_some(st.st_ino)
     }
 }
 
@@ -572,21 +788,22 @@ impl Dir {
         Ok(Dir(path.to_path_buf()))
     }
 
-    /// Create (or replace) the file `name` in this directory.
+    /// Create the file `name` in this directory, where nothing may stand (not even a link).
     fn write(&self, name: &std::ffi::OsStr, contents: &[u8]) -> io::Result<()> {
-        fs::write(self.0.join(name), contents)
+        write_new(&self.0.join(name), contents)
     }
 
-    /// Whether this directory has a regular file `name` with exactly `contents`.
-    fn holds(&self, name: &std::ffi::OsStr, contents: &[u8], _: &mut Vec<u8>) -> bool {
+    /// Whether this directory has a regular file `name` with exactly `contents`: its inode
+    /// number if it has (0 where the system has none).
+    fn holds(&self, name: &std::ffi::OsStr, contents: &[u8], _: &mut Vec<u8>) -> Option<u64> {
         let path = self.0.join(name);
-        fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() == contents.len() as u64)
-            && fs::read(&path).is_ok_and(|old| old == contents)
-    }
-
-    /// Hard-link `name` of `from` as `name` here.
-    fn link_from(&self, from: &Dir, name: &std::ffi::OsStr) -> io::Result<()> {
-        fs::hard_link(from.0.join(name), self.0.join(name))
+        let m = fs::symlink_metadata(&path).ok()?;
+        let same = m.is_file() && m.len() == contents.len() as u64 && fs::read(&path).is_ok_and(|old| old == contents);
+        #[cfg(unix)]
+        let ino = std::os::unix::fs::MetadataExt::ino(&m);
+        #[cfg(not(unix))]
+        let ino = 0;
+        same.then_some(ino)
     }
 }
 

@@ -134,7 +134,26 @@ fn a_rebuild_keeps_the_files_it_did_not_change_and_equals_a_fresh_build() {
     assert_eq!(inode("service-web.yaml"), service, "an unchanged file is the previous one, linked");
     assert_ne!(inode("deployment-web.yaml"), deployment, "a changed file is written anew");
     assert_ne!(inode("ingress-web.yaml"), ingress, "a file edited by hand is written anew");
-    assert_eq!(fs::metadata(k8s.join("service-web.yaml")).expect("stat").nlink(), 1, "the previous output is gone");
+    // The previous output stays beside it as the next build's spare, sharing the files that
+    // did not change; version control is told to leave it alone.
+    let spare = dir.join(".out.spare/k8s/demo");
+    assert_eq!(fs::metadata(k8s.join("service-web.yaml")).expect("stat").nlink(), 2, "shared with the spare");
+    assert_eq!(fs::metadata(spare.join("service-web.yaml")).expect("stat").ino(), service);
+    assert!(fs::read_to_string(spare.join("deployment-web.yaml")).expect("read").contains("nginx:1.27"));
+    assert_eq!(fs::read_to_string(dir.join(".out.spare/.gitignore")).expect("read"), "*\n");
+    // The next change takes the spare over as its staging directory: the unchanged files are
+    // still the same ones, and the output is the one a fresh build writes.
+    let deployment = inode("deployment-web.yaml");
+    fs::write(dir.join("stacks/demo.hl"), GOOD.replace("nginx:1.27", "nginx:1.29")).expect("write");
+    let o = hlc(&["build"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(inode("service-web.yaml"), service, "an unchanged file is the same file, twice over");
+    assert_ne!(inode("deployment-web.yaml"), deployment);
+    assert!(fs::read_to_string(spare.join("deployment-web.yaml")).expect("read").contains("nginx:1.28"));
+    assert!(!dir.join("out/.gitignore").exists(), "the spare's own file is not part of an output");
+    fs::write(dir.join("stacks/demo.hl"), GOOD.replace("nginx:1.27", "nginx:1.28")).expect("write");
+    let o = hlc(&["build"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // The same bytes as a build into an empty directory.
     let o = hlc(&["build", "--out", "fresh"], &dir);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -186,13 +186,14 @@ fn killed_build_leaves_previous_or_new_output() {
     assert_no_leftovers(&dir);
 }
 
-/// No staging or set-aside directory of any run is left beside `out/`.
+/// No staging or set-aside directory of any run is left beside `out/` (only the spare, the
+/// output before the current one, which the next build takes over).
 fn assert_no_leftovers(dir: &Path) {
     let leftovers: Vec<String> = fs::read_dir(dir)
         .expect("ls")
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".out."))
+        .filter(|n| n.starts_with(".out.") && n != ".out.spare")
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
@@ -532,6 +533,77 @@ fn links_inside_a_previous_output_are_not_followed() {
     std::os::unix::fs::symlink(&elsewhere, dir.join("out/k8s")).expect("symlink");
     assert!(hlc(&["build"], &dir).status.success());
     assert_eq!(tree(&elsewhere), before);
+}
+
+/// The spare (`.out.spare`, the output before the current one, which the next build takes
+/// over as its staging directory) is never trusted: whatever was done to it, the next build's
+/// output is the one a build into an empty directory writes, nothing outside is written or
+/// removed through a link planted in it, and the previous output's files that it shares are
+/// never written through it.
+#[cfg(unix)]
+#[test]
+fn a_tampered_spare_is_repaired_and_never_followed() {
+    use std::os::unix::fs::symlink;
+    let dir = scratch("spare-tampered");
+    write_workspace(&dir, 3, "1.27");
+    assert!(hlc(&["build"], &dir).status.success());
+    write_workspace(&dir, 3, "1.28");
+    assert!(hlc(&["build"], &dir).status.success());
+    let spare = dir.join(".out.spare");
+    assert!(spare.join(".hlc-output").is_file(), "two builds leave a spare");
+    let elsewhere = dir.join("elsewhere");
+    fs::create_dir_all(elsewhere.join("sub")).expect("mkdir");
+    fs::write(elsewhere.join("sub/precious.yaml"), "kind: Precious").expect("write");
+    fs::write(elsewhere.join("marker"), "precious marker").expect("write");
+    // A link to a directory elsewhere; the marker a link to a file elsewhere; a stack's
+    // directory replaced by a file; a file replaced by a directory; a file replaced by a link
+    // to a file elsewhere with the very bytes the next build writes; a shared file replaced
+    // by one of other bytes; a stray file and a stray directory.
+    symlink(&elsewhere, spare.join("k8s/linked")).expect("symlink");
+    fs::remove_file(spare.join(".hlc-output")).expect("rm");
+    symlink(elsewhere.join("marker"), spare.join(".hlc-output")).expect("symlink");
+    fs::remove_dir_all(spare.join("k8s/app1")).expect("rm");
+    fs::write(spare.join("k8s/app1"), "a file where a directory goes").expect("write");
+    fs::remove_file(spare.join("k8s/app0/service-web0.yaml")).expect("rm");
+    fs::create_dir_all(spare.join("k8s/app0/service-web0.yaml/inner")).expect("mkdir");
+    let namespace = fs::read(dir.join("out/k8s/app2/namespace-app2.yaml")).expect("read");
+    fs::write(elsewhere.join("same.yaml"), &namespace).expect("write");
+    fs::remove_file(spare.join("k8s/app2/namespace-app2.yaml")).expect("rm");
+    symlink(elsewhere.join("same.yaml"), spare.join("k8s/app2/namespace-app2.yaml")).expect("symlink");
+    fs::remove_file(spare.join("k8s/app2/service-web2.yaml")).expect("rm");
+    fs::write(spare.join("k8s/app2/service-web2.yaml"), "kind: Stale").expect("write");
+    fs::write(spare.join("k8s/app0/stray.yaml"), "kind: Stray").expect("write");
+    fs::create_dir_all(spare.join("k8s/gone/deeper")).expect("mkdir");
+    let outside = tree(&elsewhere);
+    let current = tree(&dir.join("out"));
+
+    write_workspace(&dir, 3, "1.29");
+    let o = hlc(&["build"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(hlc(&["build", "--out", "fresh"], &dir).status.success());
+    assert_eq!(tree(&dir.join("out")), tree(&dir.join("fresh")), "the output is a fresh build's");
+    assert_eq!(tree(&elsewhere), outside, "nothing elsewhere is written or removed");
+    assert!(
+        fs::symlink_metadata(dir.join("out/k8s/app2/namespace-app2.yaml")).expect("stat").file_type().is_file(),
+        "a file of the output's own, not a link"
+    );
+    // The output it replaced is the spare now, unchanged by the build that took over the old one.
+    assert_eq!(tree(&spare), {
+        let mut t = current;
+        t.insert(".gitignore".into(), b"*\n".to_vec());
+        t
+    });
+    assert_no_leftovers(&dir);
+
+    // A link in place of the spare is neither taken over nor replaced; the build still works.
+    fs::remove_dir_all(&spare).expect("rm");
+    symlink(&elsewhere, &spare).expect("symlink");
+    write_workspace(&dir, 3, "1.30");
+    assert!(hlc(&["build"], &dir).status.success());
+    assert_eq!(tree(&elsewhere), outside);
+    assert!(fs::symlink_metadata(&spare).expect("stat").file_type().is_symlink());
+    assert!(hlc(&["build", "--out", "fresh"], &dir).status.success());
+    assert_eq!(tree(&dir.join("out")), tree(&dir.join("fresh")));
 }
 
 /// A regular file, or a directory that hlc did not write, is refused and left as it was; an
