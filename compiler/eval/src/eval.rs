@@ -1940,28 +1940,8 @@ impl<'a> Evaluator<'a> {
     /// `yaml(text)`: a YAML document as an hl value (mappings become maps, sequences lists), so
     /// that a chart's values file moves over unchanged.
     fn parse_yaml(&mut self, text: &str, span: Span) -> Value {
-        fn convert(j: &serde_json::Value, span: Span) -> Value {
-            use serde_json::Value as J;
-            let kind = match j {
-                J::Null => ValueKind::Null,
-                J::Bool(b) => ValueKind::Bool(*b),
-                J::Number(n) => match n.as_i64() {
-                    Some(i) => ValueKind::Int(i),
-                    None => ValueKind::Float(n.as_f64().unwrap_or(f64::NAN)),
-                },
-                J::String(s) => ValueKind::Str(s.clone()),
-                J::Array(a) => ValueKind::List(a.iter().map(|x| convert(x, span)).collect()),
-                J::Object(o) => ValueKind::Map(o.iter().map(|(k, x)| (k.clone(), convert(x, span))).collect()),
-            };
-            Value::new(kind, span)
-        }
-        // Comments are skipped, never kept: keeping them buffers every comment of a long block
-        // while the parser looks ahead, and a chart's values file overflows that buffer.
-        // Integers are read as Helm and kubectl read them (YAML 1.1): `0755` is octal 493, as a
-        // file mode in a values file means, not 755.
-        let options = serde_saphyr::options! { emit_comments: false, legacy_octal_numbers: true };
-        match serde_saphyr::from_str_with_options::<serde_json::Value>(text, options) {
-            Ok(doc) => convert(&doc, span),
+        match crate::yaml::read(text, span) {
+            Ok(doc) => doc,
             Err(e) => {
                 let first = e.to_string();
                 let first = first.lines().next().unwrap_or_default().to_string();

@@ -15,6 +15,7 @@ mod merge;
 mod template;
 mod ty;
 mod value;
+mod yaml;
 
 pub use eval::{
     CLUSTER, EvalInput, EvalOutput, InputFile, Limits, NameUse, Resolved, StdlibScopes, Target, Types, WorkspacePaths,
