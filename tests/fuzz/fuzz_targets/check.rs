@@ -5,12 +5,22 @@
 //! invalid UTF-8 and NUL bytes reach the compiler's own check.
 //!
 //! When a compilation succeeds, every output path must stay inside the output directory.
+//!
+//! One [`Session`] serves the whole run, as in the language server: the standard library is
+//! parsed and evaluated once per process, and each input replaces the workspace's files, so an
+//! execution costs what its own files cost (and every execution also exercises the reuse of
+//! what earlier ones computed). An input that fails only after others is a bug of that reuse;
+//! `cargo fuzz run check ARTIFACT` replays it in a fresh process.
 
 #![no_main]
 
+use std::sync::{Mutex, OnceLock, PoisonError};
+
 use hl_diagnostics::render;
-use hlc_core::InputText;
+use hlc_core::{InputText, Limits, Options, Session};
 use libfuzzer_sys::fuzz_target;
+
+static SESSION: OnceLock<Mutex<Session>> = OnceLock::new();
 
 fn files(data: &[u8]) -> Vec<InputText> {
     let mut out = Vec::new();
@@ -32,7 +42,13 @@ fn files(data: &[u8]) -> Vec<InputText> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let c = hlc_core::compile(files(data));
+    let mut session = SESSION
+        .get_or_init(|| Mutex::new(Session::new(Limits::default())))
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    session.set_files(files(data));
+    // Only a change to the session cancels, and this thread is the only one that makes any.
+    let c = session.snapshot().compile(&Options::default()).expect("not cancelled");
     let _ = render::short(&c.diagnostics, &c.sources);
     let _ = render::json(&c.diagnostics, &c.sources);
     let _ = render::human(&c.diagnostics, &c.sources, render::Style::Plain, 100);

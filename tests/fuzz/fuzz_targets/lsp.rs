@@ -1,8 +1,16 @@
-//! The language server's message handling: a session of initialize, didOpen with fuzzed text,
-//! edits (didChange) and requests at fuzzed positions (hover, definition, references,
-//! prepareRename, rename, symbols, formatting, completion, semantic tokens, inlay hints,
-//! signature help, code actions), then shutdown and exit. The server thread must end without
-//! a panic (libFuzzer's panic hook aborts even on panics the server catches per request).
+//! The language server's message handling: didOpen with fuzzed text, edits (didChange) and
+//! requests at fuzzed positions (hover, definition, references, prepareRename, rename, symbols,
+//! formatting, completion, semantic tokens, inlay hints, signature help, code actions), then
+//! didClose. No request may fail with an internal error (a handler that panicked), and the
+//! server must not panic (libFuzzer's panic hook aborts even on panics the server catches per
+//! request).
+//!
+//! One server runs for the whole process, initialized once, as in an editor: the standard
+//! library is parsed and evaluated once, not per execution, and each input is a document
+//! opened, worked on and closed in it. Every 256th input also shuts the server down and
+//! starts a new one, so that shutdown and exit stay fuzzed. An input that fails only after
+//! others points at state kept between documents; `cargo fuzz run lsp ARTIFACT` replays it
+//! alone.
 //!
 //! Input: the first byte is the length `n` of a control block (the next `n` bytes, which pick
 //! the operations and positions); the rest is the document's text, read lossily as UTF-8.
@@ -10,6 +18,9 @@
 //! from disk.
 
 #![no_main]
+
+use std::sync::{Mutex, PoisonError};
+use std::thread::JoinHandle;
 
 use arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
@@ -53,20 +64,18 @@ fn notification(method: &str, params: Value) -> Message {
     Message::Notification(Notification { method: method.into(), params })
 }
 
-fn session(controls: &[u8], text: String) -> Vec<Message> {
+/// The messages of one input: the document opened, worked on and closed. Request ids start
+/// after `base`; returns the messages and the last id used.
+fn document(controls: &[u8], text: String, base: i32) -> (Vec<Message>, i32) {
     let mut u = Unstructured::new(controls);
     let doc = json!({ "uri": URI });
     let mut text = text;
     let mut version = 1;
-    let mut msgs = vec![
-        request(0, "initialize", json!({ "capabilities": {}, "rootUri": ROOT })),
-        notification("initialized", json!({})),
-        notification(
-            "textDocument/didOpen",
-            json!({ "textDocument": { "uri": URI, "languageId": "hl", "version": version, "text": text } }),
-        ),
-    ];
-    let mut id = 1;
+    let mut msgs = vec![notification(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": URI, "languageId": "hl", "version": version, "text": text } }),
+    )];
+    let mut id = base;
     while !u.is_empty() && msgs.len() < 64 {
         id += 1;
         let op = u.int_in_range(0u8..=13).unwrap_or(0);
@@ -116,31 +125,82 @@ fn session(controls: &[u8], text: String) -> Vec<Message> {
         };
         msgs.push(msg);
     }
-    msgs.push(request(id + 1, "shutdown", Value::Null));
-    msgs.push(notification("exit", Value::Null));
-    msgs
+    msgs.push(notification("textDocument/didClose", json!({ "textDocument": doc })));
+    (msgs, id)
 }
+
+/// A running server and the client's end of its connection.
+struct Server {
+    client: Connection,
+    thread: JoinHandle<Result<(), String>>,
+    next_id: i32,
+    inputs: u32,
+}
+
+impl Server {
+    fn start() -> Server {
+        let (server, client) = Connection::memory();
+        let thread = std::thread::spawn(move || hl_lsp::run(server));
+        let s = Server { client, thread, next_id: 1, inputs: 0 };
+        s.send(request(0, "initialize", json!({ "capabilities": {}, "rootUri": ROOT })));
+        s.answers_until(0);
+        s.send(notification("initialized", json!({})));
+        s
+    }
+
+    fn send(&self, m: Message) {
+        assert!(self.client.sender.send(m).is_ok(), "the server stopped reading");
+    }
+
+    /// Read what the server sends until the answer to request `id`: no answer may be an
+    /// internal error (a handler that panicked).
+    fn answers_until(&self, id: i32) {
+        loop {
+            let Ok(msg) = self.client.receiver.recv() else { panic!("the server stopped answering") };
+            if let Message::Response(r) = msg {
+                if let Err(e) = &r.response_result {
+                    assert!(e.code != -32603, "internal error: {}", e.message);
+                }
+                if r.id == RequestId::from(id) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Shut the server down and wait for its thread, which must end without a panic.
+    fn stop(self) {
+        let id = self.next_id;
+        self.send(request(id, "shutdown", Value::Null));
+        self.answers_until(id);
+        self.send(notification("exit", Value::Null));
+        assert!(self.thread.join().is_ok(), "the server thread panicked");
+    }
+}
+
+static SERVER: Mutex<Option<Server>> = Mutex::new(None);
 
 fuzz_target!(|data: &[u8]| {
     let Some((&n, rest)) = data.split_first() else { return };
     let n = (n as usize).min(rest.len());
     let (controls, text) = rest.split_at(n);
     let text = String::from_utf8_lossy(text).into_owned();
-    let (server, client) = Connection::memory();
-    let handle = std::thread::spawn(move || hl_lsp::run(server));
-    for m in session(controls, text) {
-        if client.sender.send(m).is_err() {
-            break;
-        }
+    let mut slot = SERVER.lock().unwrap_or_else(PoisonError::into_inner);
+    let server = slot.get_or_insert_with(Server::start);
+    let (msgs, last) = document(controls, text, server.next_id);
+    for m in msgs {
+        server.send(m);
     }
-    let result = handle.join();
-    assert!(result.is_ok(), "the server thread panicked");
-    // Every request was answered, none with an internal error (a handler that panicked).
-    while let Ok(msg) = client.receiver.try_recv() {
-        if let Message::Response(r) = msg
-            && let Err(e) = r.response_result
-        {
-            assert!(e.code != -32603, "internal error: {}", e.message);
+    // Every request of this input is answered before the next input starts: a barrier request
+    // after them, answered in order.
+    let barrier = last + 1;
+    server.send(request(barrier, "workspace/symbol", json!({ "query": "" })));
+    server.answers_until(barrier);
+    server.next_id = barrier + 1;
+    server.inputs += 1;
+    if server.inputs % 256 == 0 {
+        if let Some(s) = slot.take() {
+            s.stop();
         }
     }
 });
