@@ -255,12 +255,13 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> io::Result<()> {
 /// next build takes over as its staging directory. Since the spare shares every file that did
 /// not change with `out` (hard links), bringing it up to date costs only the files that
 /// changed since: no directory is made or removed, and no file is linked or unlinked, for the
-/// rest. Nothing in the spare is trusted: a file in it is kept only when it is the very file
-/// (the same inode) of the previous output that holds the new bytes, every other entry is
-/// replaced or removed, links in it are removed and never followed, and no file in it is ever
-/// opened for writing (a changed file is unlinked, then made anew), so the previous output's
-/// files, which it shares, are never written through it. Deleting the spare is harmless; it
-/// holds a `.gitignore` of `*`, so that version control does not list it.
+/// rest. Only a spare that carries the marker of an output is taken over (hlc removes nothing
+/// it cannot tell it wrote), and nothing in it is trusted: a file in it is kept only when it
+/// is the very file (the same inode) of the previous output that holds the new bytes, every
+/// other entry is replaced or removed, links in it are removed and never followed, and no file
+/// in it is ever opened for writing (a changed file is unlinked, then made anew), so the
+/// previous output's files, which it shares, are never written through it. Deleting the spare
+/// is harmless; it holds a `.gitignore` of `*`, so that version control does not list it.
 pub struct Staging {
     out: PathBuf,
     /// The previous output, whose unchanged files are linked rather than written.
@@ -352,10 +353,13 @@ impl Staging {
                         remove_tree(&staging)?;
                     }
                     // Taking the spare over is one rename, so two runs never both take it. It
-                    // only helps beside a previous output whose files it shares.
+                    // only helps beside a previous output whose files it shares, and only a
+                    // directory that carries the marker of an output is taken: hlc removes
+                    // nothing it cannot tell it wrote.
                     let spare = self.spare_path();
                     let found = if self.prev.is_some()
                         && fs::symlink_metadata(&spare).is_ok_and(|m| m.is_dir())
+                        && fs::symlink_metadata(spare.join(MARKER)).is_ok_and(|m| m.is_file())
                         && fs::rename(&spare, &staging).is_ok()
                     {
                         match self.inventory(&staging) {

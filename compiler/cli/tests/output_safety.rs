@@ -555,13 +555,11 @@ fn a_tampered_spare_is_repaired_and_never_followed() {
     fs::create_dir_all(elsewhere.join("sub")).expect("mkdir");
     fs::write(elsewhere.join("sub/precious.yaml"), "kind: Precious").expect("write");
     fs::write(elsewhere.join("marker"), "precious marker").expect("write");
-    // A link to a directory elsewhere; the marker a link to a file elsewhere; a stack's
-    // directory replaced by a file; a file replaced by a directory; a file replaced by a link
-    // to a file elsewhere with the very bytes the next build writes; a shared file replaced
-    // by one of other bytes; a stray file and a stray directory.
+    // A link to a directory elsewhere; a stack's directory replaced by a file; a file replaced
+    // by a directory; a file replaced by a link to a file elsewhere with the very bytes the
+    // next build writes; a shared file replaced by one of other bytes; a stray file and a
+    // stray directory.
     symlink(&elsewhere, spare.join("k8s/linked")).expect("symlink");
-    fs::remove_file(spare.join(".hlc-output")).expect("rm");
-    symlink(elsewhere.join("marker"), spare.join(".hlc-output")).expect("symlink");
     fs::remove_dir_all(spare.join("k8s/app1")).expect("rm");
     fs::write(spare.join("k8s/app1"), "a file where a directory goes").expect("write");
     fs::remove_file(spare.join("k8s/app0/service-web0.yaml")).expect("rm");
@@ -595,10 +593,23 @@ fn a_tampered_spare_is_repaired_and_never_followed() {
     });
     assert_no_leftovers(&dir);
 
+    // A spare whose marker is not a file of its own (here a link to a file elsewhere) is not
+    // taken over, nor removed: hlc removes nothing it cannot tell it wrote.
+    fs::remove_file(spare.join(".hlc-output")).expect("rm");
+    symlink(elsewhere.join("marker"), spare.join(".hlc-output")).expect("symlink");
+    let unmarked = tree(&spare);
+    write_workspace(&dir, 3, "1.30");
+    let o = hlc(&["build"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(tree(&spare), unmarked);
+    assert_eq!(tree(&elsewhere), outside);
+    assert!(hlc(&["build", "--out", "fresh"], &dir).status.success());
+    assert_eq!(tree(&dir.join("out")), tree(&dir.join("fresh")));
+
     // A link in place of the spare is neither taken over nor replaced; the build still works.
     fs::remove_dir_all(&spare).expect("rm");
     symlink(&elsewhere, &spare).expect("symlink");
-    write_workspace(&dir, 3, "1.30");
+    write_workspace(&dir, 3, "1.31");
     assert!(hlc(&["build"], &dir).status.success());
     assert_eq!(tree(&elsewhere), outside);
     assert!(fs::symlink_metadata(&spare).expect("stat").file_type().is_symlink());
