@@ -97,10 +97,12 @@ m("ingress/chart-backend-port", "authentik.hl", 'chart_backend = helm_backend("g
 
 # ---- waivers ----
 m("waivers/unknown-code", "freshrss.hl", '"E0513": "Proxmox-LVM claims here', '"E05l3": "Proxmox-LVM claims here', "E0591", '"E05l3"')
-m("waivers/names-an-error", "plotting-book.hl", 'waive = { "E0516": "the weekly copy starts on Sundays at 03:00 together with nextcloud\'s, as deployed" }', 'waive = { "E0516": "the weekly copy starts on Sundays at 03:00 together with nextcloud\'s, as deployed", "E0512": "only plot drafts" }', "E0591", '"E0512"')
-m("waivers/placeholder-reason", "plotting-book.hl", 'waive = { "E0516": "the weekly copy starts on Sundays at 03:00 together with nextcloud\'s, as deployed" }', 'waive = { "E0516": "the weekly copy starts on Sundays at 03:00 together with nextcloud\'s, as deployed", "E0513": "TODO" }', "E0591", '"TODO"')
-m("waivers/unused", "plotting-book.hl", 'waive = { "E0516": "the weekly copy starts on Sundays at 03:00 together with nextcloud\'s, as deployed" }', 'waive = { "E0516": "the weekly copy starts on Sundays at 03:00 together with nextcloud\'s, as deployed", "E0511": "no local-path claim here" }', "E0592", '"E0511"')
-m("waivers/unknown-name", "vaultwarden.hl", 'waive = { "E0516": "the six-hourly', 'waive = { "backup-overlaps": "the six-hourly', "E0591", '"backup-overlaps"')
+m('waivers/names-an-error', 'plotting-book.hl', 'as deployed",', 'as deployed", "E0512": "only plot drafts",', 'E0591', '"E0512"', '    "E0516 with mailserver": "the weekly copy starts on Sundays at 03:00, the minute the mailserver\'s daily backup starts (nextcloud\'s and redis\'s weekly ones too), as deployed", |"E0512": "only plot drafts",')
+m('waivers/placeholder-reason', 'plotting-book.hl', 'as deployed",', 'as deployed", "E0513": "TODO",', 'E0591', '"TODO"', '    "E0516 with mailserver": "the weekly copy starts on Sundays at 03:00, the minute the mailserver\'s daily backup starts (nextcloud\'s and redis\'s weekly ones too), as deployed", "E0513": |"TODO",')
+m('waivers/unused', 'plotting-book.hl', 'as deployed",', 'as deployed", "E0511": "no local-path claim here",', 'E0592', '"E0511"', '    "E0516 with mailserver": "the weekly copy starts on Sundays at 03:00, the minute the mailserver\'s daily backup starts (nextcloud\'s and redis\'s weekly ones too), as deployed", |"E0511": "no local-path claim here",')
+m('waivers/unknown-name', 'vaultwarden.hl', '"E0516 with dbaas": "the six-hourly', '"backup-overlaps": "the six-hourly', 'E0591', '"backup-overlaps"', '    |"backup-overlaps": "the six-hourly copy also fires at midnight beside the dbaas database dumps, as deployed",')
+m('waivers/overlap-without-partner', 'plotting-book.hl', '"E0516 with mailserver":', '"E0516":', 'E0591', '"E0516"', '    |"E0516": "the weekly copy starts on Sundays at 03:00')
+m('waivers/partner-on-another-code', 'freshrss.hl', '"E0513": "Proxmox-LVM claims here', '"E0513 with redis": "Proxmox-LVM claims here', 'E0591', '"E0513 with redis"', '    |"E0513 with redis": "Proxmox-LVM claims here')
 
 # ---- MetalLB ----
 m("metallb/reuse-dedicated-address", "frigate.hl", 'lb_ip = "10.0.20.204"', 'lb_ip = "10.0.20.205"', "E0543", '"10.0.20.205"')
@@ -174,6 +176,7 @@ m("stdlib/helm-backend-service-not-a-label", "authentik.hl", 'chart_backend = he
 m("stdlib/pvc-backup-retention-string", "plotting-book.hl", 'schedule = "0 3 * * 0",', 'schedule = "0 3 * * 0", retention_days = "thirty",', "E0201", '"thirty"')
 m("stdlib/nfs-claim-not-a-label", "offline-reader.hl", 'size = 50Gi, claim = "offline-reader-pages"', 'size = 50Gi, claim = "offline_reader_pages"', "E0208", '"offline_reader_pages"')
 m("stdlib/pvc-limit-cpu-unit", "plotting-book.hl", 'source = pvc(Pvc { size = 1Gi, limit = 5Gi, claim = "plotting-book-data-proxmox" })', 'source = pvc(Pvc { size = 1Gi, limit = 500m, claim = "plotting-book-data-proxmox" })', "E0202", "500m")
+ok('legal/overlap-waiver-naming-two-stacks', 'plotting-book.hl', '"E0516 with mailserver":', '"E0516 with mailserver, nextcloud":')
 
 # ---- legal but unusual: must stay clean ----
 ok("legal/waiver-by-name", "freshrss.hl", '"E0513": "Proxmox-LVM claims here', '"no-backup": "Proxmox-LVM claims here')
@@ -200,7 +203,7 @@ ok("legal/storage-in-terabytes", "offline-reader.hl", 'size = 50Gi, claim = "off
 ok("legal/duration-in-seconds", "authentik.hl", "    refresh = 1h\n    data = {", "    refresh = 3600s\n    data = {")
 ok("legal/line-comment-at-end", "freshrss.hl", "strategy = Recreate", "strategy = Recreate // one pod at a time: the data claim is ReadWriteOnce")
 ok("legal/waiver-lowercase-code", "freshrss.hl", '"E0513": "Proxmox-LVM claims here', '"e0513": "Proxmox-LVM claims here')
-ok("legal/unicode-waiver-reason", "plotting-book.hl", "as deployed\" }", "as deployed — «as the Terraform had it»\" }")
+ok('legal/unicode-waiver-reason', 'plotting-book.hl', 'as deployed",', 'as deployed — «as the Terraform had it»",')
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 out = ["# One-edit mistakes over the real stacks/, and legal-but-unusual edits that must stay clean.",
