@@ -6,21 +6,24 @@
 //!
 //! When a compilation succeeds, every output path must stay inside the output directory.
 //!
-//! One [`Session`] serves the whole run, as in the language server: the standard library is
-//! parsed and evaluated once per process, and each input replaces the workspace's files, so an
+//! One [`Session`] serves many inputs, as in the language server: the standard library is
+//! parsed and evaluated once per session, and each input replaces the workspace's files, so an
 //! execution costs what its own files cost (and every execution also exercises the reuse of
-//! what earlier ones computed). An input that fails only after others is a bug of that reuse;
-//! `cargo fuzz run check ARTIFACT` replays it in a fresh process.
+//! what earlier ones computed). A session keeps what it interned (every stack name it saw) for
+//! its life, so a new one starts every 1,024 inputs and memory stays bounded over a long run.
+//! An input that fails only after others is a bug of that reuse; `cargo fuzz run check
+//! ARTIFACT` replays it in a fresh process.
 
 #![no_main]
 
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use hl_diagnostics::render;
 use hlc_core::{InputText, Limits, Options, Session};
 use libfuzzer_sys::fuzz_target;
 
-static SESSION: OnceLock<Mutex<Session>> = OnceLock::new();
+/// The session and the number of inputs it has compiled.
+static SESSION: Mutex<Option<(Session, u32)>> = Mutex::new(None);
 
 fn files(data: &[u8]) -> Vec<InputText> {
     let mut out = Vec::new();
@@ -42,10 +45,12 @@ fn files(data: &[u8]) -> Vec<InputText> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let mut session = SESSION
-        .get_or_init(|| Mutex::new(Session::new(Limits::default())))
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
+    let mut slot = SESSION.lock().unwrap_or_else(PoisonError::into_inner);
+    if slot.as_ref().is_some_and(|(_, inputs)| *inputs >= 1024) {
+        *slot = None;
+    }
+    let (session, inputs) = slot.get_or_insert_with(|| (Session::new(Limits::default()), 0));
+    *inputs += 1;
     session.set_files(files(data));
     // Only a change to the session cancels, and this thread is the only one that makes any.
     let c = session.snapshot().compile(&Options::default()).expect("not cancelled");
