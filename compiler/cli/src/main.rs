@@ -50,7 +50,9 @@ enum Command {
     /// Compile a workspace and write the output (Kubernetes manifests) to `--out`.
     ///
     /// The output directory is replaced as a whole only when compilation succeeds; on any
-    /// error the previous output stays as it was.
+    /// error the previous output stays as it was. The output it replaces stays beside it as
+    /// `.<out>.spare` (hard links to the files that did not change), which the next build
+    /// reuses so that it writes only what changed; it may be deleted at any time.
     #[command(
         after_help = "Examples:\n  hlc build\n  hlc build stacks --out out\n  hlc build --stdout | kubectl apply --dry-run=server -f -"
     )]
