@@ -357,24 +357,24 @@ fn cluster_dns_names(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let is_label =
         |p: &str| !p.is_empty() && p.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
-    // Scripts are long and most have few dots: a text without one holds no name, and words
-    // are found byte by byte (a name is ASCII, and every other byte ends a word).
+    // Scripts are long and have few dots, and every name has one: the words looked at are the
+    // ones around a dot, found by a byte search (a name is ASCII, and every other byte ends a
+    // word). After a word the search goes on past its end, so each word is looked at once.
     let bytes = text.as_bytes();
-    if !bytes.contains(&b'.') {
-        return out;
-    }
     let in_word = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'.';
     let mut i = 0;
-    while i < bytes.len() {
-        if !in_word(bytes[i]) {
-            i += 1;
-            continue;
+    while let Some(off) = text.get(i..).and_then(|rest| rest.find('.')) {
+        let dot = i + off;
+        let mut start = dot;
+        while start > 0 && in_word(bytes[start - 1]) {
+            start -= 1;
         }
-        let start = i;
-        while i < bytes.len() && in_word(bytes[i]) {
-            i += 1;
+        let mut end = dot + 1;
+        while end < bytes.len() && in_word(bytes[end]) {
+            end += 1;
         }
-        let token = text[start..i].trim_matches('.');
+        i = end;
+        let token = text[start..end].trim_matches('.');
         let mut parts = token.split('.');
         let (Some(host), Some(ns)) = (parts.next(), parts.next()) else { continue };
         let rest = [parts.next(), parts.next(), parts.next(), parts.next()];
@@ -718,6 +718,45 @@ mod tests {
         let ns: Vec<&str> = names.iter().map(|(_, n)| n.as_str()).collect();
         assert_eq!(ns, vec!["dbaas", "redis"]);
         assert!(cluster_dns_names("https://rss.viktorbarzin.me").iter().all(|(_, n)| n != "dbaas"));
+    }
+
+    /// The dot-driven search finds what reading every word found.
+    #[test]
+    fn dns_names_by_dots_equal_every_word_read() {
+        fn every_word(text: &str) -> Vec<(String, String)> {
+            let is_label =
+                |p: &str| !p.is_empty() && p.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
+            let mut out = Vec::new();
+            for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.')) {
+                let token = word.trim_matches('.');
+                let mut parts = token.split('.');
+                let (Some(host), Some(ns)) = (parts.next(), parts.next()) else { continue };
+                let rest = [parts.next(), parts.next(), parts.next(), parts.next()];
+                let shape = matches!(
+                    rest,
+                    [None, ..] | [Some("svc"), None, ..] | [Some("svc"), Some("cluster"), Some("local"), None]
+                );
+                if shape && is_label(host) && is_label(ns) {
+                    out.push((token.to_string(), ns.to_string()));
+                }
+            }
+            out
+        }
+        for text in [
+            "",
+            ".",
+            "...",
+            "a.b",
+            ".a.b.",
+            "a.b c.d.svc e.f.svc.cluster.local g.h.i",
+            "x=redis.redis:6379;y=pg.dbaas\npsql -h db.dbaas.svc.cluster.local.",
+            "é.x a.é b.c é a-b.c-d..e.f",
+            "no dots at all here",
+            "http://immich-server.immich.svc:2283/api and http://a.b.c.d.e",
+            "A.b a.B 1.2 a_b.c a.b-",
+        ] {
+            assert_eq!(cluster_dns_names(text), every_word(text), "{text:?}");
+        }
     }
 
     /// A stack that owns `ns` (its name) and whose one service names `uses` by cluster DNS.
