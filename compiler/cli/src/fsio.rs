@@ -1,5 +1,6 @@
 //! Disk IO: reading a workspace and replacing the output directory atomically.
 
+use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -8,6 +9,7 @@ use std::sync::{Mutex, OnceLock};
 use hlc_core::OutputFile;
 use hlc_core::diagnostics::Code;
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// The file that marks a directory as an output `hlc` wrote, and names the workspace it was
 /// built from. An existing output directory is replaced only when it has one (or is empty).
@@ -290,7 +292,7 @@ struct Claimed {
 /// The entries of a spare taken over as the staging directory.
 struct Found {
     /// Every file and directory below it (relative path → inode number, whether a directory).
-    entries: std::collections::HashMap<PathBuf, (u64, bool)>,
+    entries: FxHashMap<OsString, (u64, bool)>,
     /// Whether its inode numbers may be compared with the previous output's (the two lie on
     /// one device).
     same_device: bool,
@@ -389,7 +391,7 @@ impl Staging {
     /// Everything a spare taken over holds, after removing what no output has: links and
     /// anything that is neither a file nor a directory.
     fn inventory(&self, staging: &Path) -> io::Result<Found> {
-        let mut entries = std::collections::HashMap::new();
+        let mut entries = FxHashMap::default();
         let mut todo = vec![PathBuf::new()];
         while let Some(rel) = todo.pop() {
             for e in fs::read_dir(staging.join(&rel))? {
@@ -397,10 +399,10 @@ impl Staging {
                 let path = rel.join(e.file_name());
                 let t = e.file_type()?;
                 if t.is_dir() {
-                    entries.insert(path.clone(), (inode(&e), true));
+                    entries.insert(path.clone().into_os_string(), (inode(&e), true));
                     todo.push(path);
                 } else if t.is_file() {
-                    entries.insert(path, (inode(&e), false));
+                    entries.insert(path.into_os_string(), (inode(&e), false));
                 } else {
                     fs::remove_file(e.path())?;
                 }
@@ -418,7 +420,7 @@ impl Staging {
     fn make_dir(&self, claimed: &Claimed, rel_dir: &Path) -> io::Result<()> {
         if let Some(found) = &claimed.found {
             for a in rel_dir.ancestors().filter(|a| !a.as_os_str().is_empty()) {
-                if found.entries.get(a).is_some_and(|(_, dir)| !dir) {
+                if found.entries.get(a.as_os_str()).is_some_and(|(_, dir)| !dir) {
                     let path = claimed.path.join(a);
                     // Another thread may have put the directory there already.
                     if let Err(e) = fs::remove_file(&path)
@@ -437,7 +439,9 @@ impl Staging {
     /// Clear the way for a new file `rel` in a spare: what stands there goes (it may be a
     /// file the previous output shares, which must not be written through).
     fn clear(&self, claimed: &Claimed, rel: &Path) -> io::Result<()> {
-        let Some(&(_, dir)) = claimed.found.as_ref().and_then(|f| f.entries.get(rel)) else { return Ok(()) };
+        let Some(&(_, dir)) = claimed.found.as_ref().and_then(|f| f.entries.get(rel.as_os_str())) else {
+            return Ok(());
+        };
         let path = claimed.path.join(rel);
         let removed = if dir { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
         match removed {
@@ -579,19 +583,16 @@ impl Staging {
     fn complete(&self, claimed: &Claimed, kept: &[(PathBuf, u64)], written: &[PathBuf]) -> io::Result<()> {
         let prev = self.prev.as_deref();
         if let Some(found) = &claimed.found {
-            let mut wanted: std::collections::HashSet<&Path> =
-                kept.iter().map(|(rel, _)| rel.as_path()).chain(written.iter().map(PathBuf::as_path)).collect();
-            for rel in kept.iter().map(|(rel, _)| rel).chain(written) {
-                wanted.extend(rel.ancestors().skip(1).filter(|a| !a.as_os_str().is_empty()));
-            }
-            wanted.insert(Path::new(MARKER));
+            let wanted =
+                with_ancestors(kept.iter().map(|(rel, _)| rel.as_path()).chain(written.iter().map(PathBuf::as_path)));
             // The entries nothing wants, but not those inside a directory that goes as a whole.
-            let unwanted: std::collections::HashSet<&Path> =
-                found.entries.keys().map(PathBuf::as_path).filter(|p| !wanted.contains(p)).collect();
+            let unwanted: FxHashSet<&OsStr> =
+                found.entries.keys().map(OsString::as_os_str).filter(|p| !wanted.contains(p)).collect();
             let doomed: Vec<(&Path, bool)> = unwanted
                 .iter()
-                .filter(|p| !p.ancestors().skip(1).any(|a| unwanted.contains(a)))
-                .map(|p| (*p, found.entries.get(*p).is_some_and(|(_, dir)| *dir)))
+                .map(Path::new)
+                .filter(|p| !p.ancestors().skip(1).any(|a| unwanted.contains(a.as_os_str())))
+                .map(|p| (p, found.entries.get(p.as_os_str()).is_some_and(|(_, dir)| *dir)))
                 .collect();
             doomed.par_iter().try_for_each(|(rel, dir)| {
                 let path = claimed.path.join(rel);
@@ -605,7 +606,7 @@ impl Staging {
         // The files the staging directory does not have already, by directory.
         let same = |rel: &Path, ino: u64| {
             claimed.found.as_ref().is_some_and(|f| {
-                f.same_device && ino != 0 && f.entries.get(rel).is_some_and(|&(i, dir)| i == ino && !dir)
+                f.same_device && ino != 0 && f.entries.get(rel.as_os_str()).is_some_and(|&(i, dir)| i == ino && !dir)
             })
         };
         let missing: Vec<&Path> =
@@ -643,12 +644,7 @@ impl Staging {
         if fs::read(prev.join(MARKER)).ok().as_deref() != Some(self.marker.as_bytes()) {
             return false;
         }
-        let mut want: std::collections::HashSet<&Path> = std::collections::HashSet::new();
-        for rel in kept {
-            want.insert(rel);
-            want.extend(rel.ancestors().skip(1).filter(|a| !a.as_os_str().is_empty()));
-        }
-        want.insert(Path::new(MARKER));
+        let want = with_ancestors(kept);
         // Walk the previous output: every entry must be wanted, and as many as are wanted.
         let mut seen = 0usize;
         let mut todo = vec![PathBuf::new()];
@@ -657,7 +653,7 @@ impl Staging {
             for e in entries {
                 let Ok(e) = e else { return false };
                 let path = rel.join(e.file_name());
-                if !want.contains(path.as_path()) {
+                if !want.contains(path.as_os_str()) {
                     return false;
                 }
                 seen += 1;
@@ -678,6 +674,19 @@ impl Staging {
             let _ = remove_tree(&claimed.path);
         }
     }
+}
+
+/// The relative paths `rels`, the directories they lie in, and the marker: what an output
+/// holding those files consists of. Keyed by their bytes (a `Path` hashes component by
+/// component, which made the sets of a 2,000-file output cost more than the walk they serve).
+fn with_ancestors<'p>(rels: impl Iterator<Item = &'p Path>) -> FxHashSet<&'p OsStr> {
+    let mut set = FxHashSet::default();
+    for rel in rels {
+        set.insert(rel.as_os_str());
+        set.extend(rel.ancestors().skip(1).map(Path::as_os_str).filter(|a| !a.is_empty()));
+    }
+    set.insert(OsStr::new(MARKER));
+    set
 }
 
 /// Create the file `path`, which must not exist (not even as a link): nothing that stands
