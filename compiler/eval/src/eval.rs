@@ -1148,17 +1148,18 @@ impl<'a> Evaluator<'a> {
                     _ => None,
                 };
                 let mut m: Fields<Value> = Fields::default();
-                let mut seen: HashMap<String, Span> = HashMap::new();
+                // The span of each key of `m`, by its index there.
+                let mut key_spans: Vec<Span> = Vec::with_capacity(entries.len());
                 for (k, ve) in entries {
                     let key = match self.eval_string(&k.parts, k.span).kind {
                         ValueKind::Str(s) => s,
                         _ => continue,
                     };
-                    if let Some(prev) = seen.get(&key) {
+                    if let Some(prev) = m.get_index_of(&key).and_then(|i| key_spans.get(i)) {
                         self.duplicate_field(&key, k.span, *prev);
                         continue;
                     }
-                    seen.insert(key.clone(), k.span);
+                    key_spans.push(k.span);
                     let v = self.eval_expr(ve, vt.as_ref());
                     m.insert(key, v);
                 }
