@@ -439,14 +439,9 @@ impl Staging {
     /// Clear the way for a new file `rel` in a spare: what stands there goes (it may be a
     /// file the previous output shares, which must not be written through).
     fn clear(&self, claimed: &Claimed, rel: &Path) -> io::Result<()> {
-        let Some(&(_, dir)) = claimed.found.as_ref().and_then(|f| f.entries.get(rel.as_os_str())) else {
-            return Ok(());
-        };
-        let path = claimed.path.join(rel);
-        let removed = if dir { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
-        match removed {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
+        match claimed.found.as_ref().and_then(|f| f.entries.get(rel.as_os_str())) {
+            Some(&(_, dir)) => remove_entry(&claimed.path.join(rel), dir),
+            None => Ok(()),
         }
     }
 
@@ -594,13 +589,7 @@ impl Staging {
                 .filter(|p| !p.ancestors().skip(1).any(|a| unwanted.contains(a.as_os_str())))
                 .map(|p| (p, found.entries.get(p.as_os_str()).is_some_and(|(_, dir)| *dir)))
                 .collect();
-            doomed.par_iter().try_for_each(|(rel, dir)| {
-                let path = claimed.path.join(rel);
-                match if *dir { fs::remove_dir_all(&path) } else { fs::remove_file(&path) } {
-                    Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-                    _ => Ok(()),
-                }
-            })?;
+            doomed.par_iter().try_for_each(|(rel, dir)| remove_entry(&claimed.path.join(rel), *dir))?;
         }
         let Some(prev) = prev else { return Ok(()) };
         // The files the staging directory does not have already, by directory.
@@ -627,11 +616,9 @@ impl Staging {
     /// one already (another run's), remove it instead.
     fn keep_as_spare(&self, old: &Path) {
         let ignore = old.join(SPARE_IGNORE);
-        let cleared = match fs::remove_file(&ignore) {
-            Err(e) => e.kind() == io::ErrorKind::NotFound,
-            Ok(()) => true,
-        };
-        let kept = cleared && write_new(&ignore, b"*\n").is_ok() && fs::rename(old, self.spare_path()).is_ok();
+        let kept = remove_entry(&ignore, false).is_ok()
+            && write_new(&ignore, b"*\n").is_ok()
+            && fs::rename(old, self.spare_path()).is_ok();
         if !kept {
             let _ = remove_tree(old);
         }
@@ -687,6 +674,15 @@ fn with_ancestors<'p>(rels: impl Iterator<Item = &'p Path>) -> FxHashSet<&'p OsS
     }
     set.insert(OsStr::new(MARKER));
     set
+}
+
+/// Remove a directory (with what it holds) or a file (a link is removed, never followed); one
+/// that is gone already is fine.
+fn remove_entry(path: &Path, dir: bool) -> io::Result<()> {
+    match if dir { fs::remove_dir_all(path) } else { fs::remove_file(path) } {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
 }
 
 /// Create the file `path`, which must not exist (not even as a link): nothing that stands
