@@ -354,37 +354,44 @@ fn set_aside_runtime(edges: Vec<Edge>, tiers: &FxHashMap<&str, i64>) -> (Vec<Edg
 /// `host.namespace`, `host.namespace.svc` and `host.namespace.svc.cluster.local` names in a
 /// string, as (name as written, namespace).
 fn cluster_dns_names(text: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let is_label =
-        |p: &str| !p.is_empty() && p.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
     // Scripts are long and have few dots, and every name has one: the words looked at are the
     // ones around a dot, found by a byte search (a name is ASCII, and every other byte ends a
     // word). After a word the search goes on past its end, so each word is looked at once.
     let bytes = text.as_bytes();
-    let in_word = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'.';
+    let mut out = Vec::new();
     let mut i = 0;
     while let Some(off) = text.get(i..).and_then(|rest| rest.find('.')) {
         let dot = i + off;
         let mut start = dot;
-        while start > 0 && in_word(bytes[start - 1]) {
+        while start > 0 && in_dns_word(bytes[start - 1]) {
             start -= 1;
         }
         let mut end = dot + 1;
-        while end < bytes.len() && in_word(bytes[end]) {
+        while end < bytes.len() && in_dns_word(bytes[end]) {
             end += 1;
         }
         i = end;
-        let token = text[start..end].trim_matches('.');
-        let mut parts = token.split('.');
-        let (Some(host), Some(ns)) = (parts.next(), parts.next()) else { continue };
-        let rest = [parts.next(), parts.next(), parts.next(), parts.next()];
-        let shape =
-            matches!(rest, [None, ..] | [Some("svc"), None, ..] | [Some("svc"), Some("cluster"), Some("local"), None]);
-        if shape && is_label(host) && is_label(ns) {
-            out.push((token.to_string(), ns.to_string()));
-        }
+        out.extend(cluster_dns_name(&text[start..end]));
     }
     out
+}
+
+/// Whether a byte can be part of a word that names a host: a cluster DNS name is ASCII.
+fn in_dns_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'.'
+}
+
+/// The cluster DNS name one word is, if it is one, as (name as written, namespace).
+fn cluster_dns_name(word: &str) -> Option<(String, String)> {
+    let is_label =
+        |p: &str| !p.is_empty() && p.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
+    let token = word.trim_matches('.');
+    let mut parts = token.split('.');
+    let (Some(host), Some(ns)) = (parts.next(), parts.next()) else { return None };
+    let rest = [parts.next(), parts.next(), parts.next(), parts.next()];
+    let shape =
+        matches!(rest, [None, ..] | [Some("svc"), None, ..] | [Some("svc"), Some("cluster"), Some("local"), None]);
+    (shape && is_label(host) && is_label(ns)).then(|| (token.to_string(), ns.to_string()))
 }
 
 /// Edges the homelab forbids: from Tier 0 to Tier 1, and those the cluster facts name.
@@ -723,25 +730,9 @@ mod tests {
     /// The dot-driven search finds what reading every word found.
     #[test]
     fn dns_names_by_dots_equal_every_word_read() {
-        fn every_word(text: &str) -> Vec<(String, String)> {
-            let is_label =
-                |p: &str| !p.is_empty() && p.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
-            let mut out = Vec::new();
-            for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.')) {
-                let token = word.trim_matches('.');
-                let mut parts = token.split('.');
-                let (Some(host), Some(ns)) = (parts.next(), parts.next()) else { continue };
-                let rest = [parts.next(), parts.next(), parts.next(), parts.next()];
-                let shape = matches!(
-                    rest,
-                    [None, ..] | [Some("svc"), None, ..] | [Some("svc"), Some("cluster"), Some("local"), None]
-                );
-                if shape && is_label(host) && is_label(ns) {
-                    out.push((token.to_string(), ns.to_string()));
-                }
-            }
-            out
-        }
+        let every_word = |text: &str| -> Vec<(String, String)> {
+            text.split(|c: char| !(c.is_ascii() && in_dns_word(c as u8))).filter_map(cluster_dns_name).collect()
+        };
         for text in [
             "",
             ".",
