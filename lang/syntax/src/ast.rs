@@ -152,9 +152,10 @@ pub struct Block {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Entry {
     Field(Field),
-    Decl(Decl),
+    /// Boxed, like `Let`: most entries are fields, and an entry is as large as its largest kind.
+    Decl(Box<Decl>),
     Spread(Expr),
-    Let(Let),
+    Let(Box<Let>),
     Error(Span),
 }
 

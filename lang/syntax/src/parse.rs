@@ -507,8 +507,9 @@ impl<'t> Lower<'t> {
 
     /// Children without comments; comments are collected on the side.
     fn children<'i>(&mut self, p: Pair<'i, Rule>) -> Vec<Pair<'i, Rule>> {
-        let mut out = Vec::new();
-        for c in p.into_inner() {
+        let inner = p.into_inner();
+        let mut out = Vec::with_capacity(inner.len());
+        for c in inner {
             if is_trivia(c.as_rule()) {
                 self.comment(c);
             } else {
@@ -555,8 +556,9 @@ impl<'t> Lower<'t> {
     }
 
     fn file(&mut self, p: Pair<'_, Rule>) -> Vec<Item> {
-        let mut items = Vec::new();
-        for c in self.children(p) {
+        let children = self.children(p);
+        let mut items = Vec::with_capacity(children.len());
+        for c in children {
             match c.as_rule() {
                 Rule::EOI => {}
                 Rule::bad_item => {
@@ -764,41 +766,51 @@ impl<'t> Lower<'t> {
 
     fn decl(&mut self, p: Pair<'_, Rule>) -> Decl {
         let span = self.span(&p);
-        let mut idents = Vec::new();
+        // The first name is the keyword, the second (if any) the declared name.
+        let (mut kw, mut name) = (None, None);
         let mut body = None;
         for c in self.children(p) {
-            match c.as_rule() {
-                Rule::ident => idents.push(self.ident(&c)),
+            let id = match c.as_rule() {
+                Rule::ident => self.ident(&c),
                 // A quoted name: its text, at the string (quotes included).
                 Rule::string => {
                     let sspan = self.span(&c);
-                    let name = self.plain_string(c, "a quoted name");
-                    idents.push(Ident { name, span: sspan });
+                    Ident { name: self.plain_string(c, "a quoted name"), span: sspan }
                 }
-                Rule::block => body = Some(DeclBody::Block(self.block(c))),
-                Rule::expr => body = Some(DeclBody::Expr(self.expr(c))),
-                _ => {}
+                Rule::block => {
+                    body = Some(DeclBody::Block(self.block(c)));
+                    continue;
+                }
+                Rule::expr => {
+                    body = Some(DeclBody::Expr(self.expr(c)));
+                    continue;
+                }
+                _ => continue,
+            };
+            if kw.is_none() {
+                kw = Some(id);
+            } else if name.is_none() {
+                name = Some(id);
             }
         }
-        let mut idents = idents.into_iter();
-        let kw = idents.next().unwrap_or_else(|| missing_ident(span));
-        let name = idents.next();
+        let kw = kw.unwrap_or_else(|| missing_ident(span));
         Decl { doc: None, kw, name, body: body.unwrap_or(DeclBody::Block(Block { entries: Vec::new(), span })), span }
     }
 
     fn block(&mut self, p: Pair<'_, Rule>) -> Block {
         let span = self.span(&p);
-        let mut entries = Vec::new();
-        for c in self.children(p) {
+        let children = self.children(p);
+        let mut entries = Vec::with_capacity(children.len());
+        for c in children {
             match c.as_rule() {
                 // `name = value` is a field; the grammar reads it as a `decl` (see `entry`).
                 Rule::decl => entries.push(match self.decl(c) {
                     Decl { name: None, body: DeclBody::Expr(value), kw, span, .. } => {
                         Entry::Field(Field { name: kw, value, span })
                     }
-                    d => Entry::Decl(d),
+                    d => Entry::Decl(Box::new(d)),
                 }),
-                Rule::let_item => entries.push(Entry::Let(self.let_item(c))),
+                Rule::let_item => entries.push(Entry::Let(Box::new(self.let_item(c)))),
                 Rule::spread => {
                     let sspan = self.span(&c);
                     let e = self
@@ -933,8 +945,9 @@ impl<'t> Lower<'t> {
             let span = e.span.to(cspan);
             e = match c.as_rule() {
                 Rule::call => {
-                    let mut args = Vec::new();
-                    for a in self.children(c) {
+                    let children = self.children(c);
+                    let mut args = Vec::with_capacity(children.len());
+                    for a in children {
                         let mut name = None;
                         let mut value = None;
                         for x in self.children(a) {
@@ -1045,9 +1058,10 @@ impl<'t> Lower<'t> {
                 }
             }
             Rule::path => {
-                let mut path = Vec::new();
+                let children = self.children(p);
+                let mut path = Vec::with_capacity(children.len());
                 let mut block = None;
-                for c in self.children(p) {
+                for c in children {
                     match c.as_rule() {
                         Rule::ident => path.push(self.ident(&c)),
                         Rule::block => block = Some(self.block(c)),
@@ -1061,8 +1075,9 @@ impl<'t> Lower<'t> {
                 }
             }
             Rule::list => {
-                let mut items = Vec::new();
-                for c in self.children(p) {
+                let children = self.children(p);
+                let mut items = Vec::with_capacity(children.len());
+                for c in children {
                     if c.as_rule() == Rule::bad_element {
                         let espan = self.span(&c);
                         self.recover(Rule::expr_only, c.as_str(), espan.start as usize, "a list element");
@@ -1074,8 +1089,9 @@ impl<'t> Lower<'t> {
                 ExprKind::List(items)
             }
             Rule::map => {
-                let mut entries = Vec::new();
-                for c in self.children(p) {
+                let children = self.children(p);
+                let mut entries = Vec::with_capacity(children.len());
+                for c in children {
                     let mut parts = self.children(c).into_iter();
                     let (Some(k), Some(v)) = (parts.next(), parts.next()) else { continue };
                     let kspan = self.span(&k);
@@ -1197,7 +1213,15 @@ impl<'t> Lower<'t> {
     }
 
     fn string_parts(&mut self, p: Pair<'_, Rule>) -> Vec<StrPart> {
-        let mut parts: Vec<StrPart> = Vec::new();
+        // Most strings are one piece of text: a vector of exactly that many parts, and the
+        // text copied once.
+        let children = self.children(p);
+        if let [only] = children.as_slice()
+            && only.as_rule() == Rule::text
+        {
+            return vec![StrPart::Text(only.as_str().to_string())];
+        }
+        let mut parts: Vec<StrPart> = Vec::with_capacity(children.len());
         let push_text = |parts: &mut Vec<StrPart>, s: &str| {
             if let Some(StrPart::Text(t)) = parts.last_mut() {
                 t.push_str(s);
@@ -1205,7 +1229,7 @@ impl<'t> Lower<'t> {
                 parts.push(StrPart::Text(s.to_string()));
             }
         };
-        for c in self.children(p) {
+        for c in children {
             match c.as_rule() {
                 Rule::text => push_text(&mut parts, c.as_str()),
                 Rule::escape => {
