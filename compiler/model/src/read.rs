@@ -446,42 +446,42 @@ fn value_span_of(r: &Record, name: &str, fallback: Span) -> Span {
 
 /// The spans of the values the program gave the fields of `r` (see [`ValueSpans`]).
 fn value_spans(r: &Record) -> ValueSpans {
-    let mut out = std::collections::BTreeMap::new();
+    let mut out = ValueSpans::builder();
     for (k, v) in &r.fields {
         if !r.is_explicit(k) {
             continue;
         }
-        out.insert(k.clone(), v.span);
+        out.insert(format_args!("{k}"), v.span);
         // An item's or entry's own explicit fields, one level down: `env_secret[NAME].key`.
-        let mut item = |path: String, item: &Value| {
+        let item = |out: &mut ValueSpans, key: &dyn std::fmt::Display, item: &Value| {
             if let Some(r) = item.as_record() {
                 for (f, x) in r.fields.iter().filter(|(f, _)| r.is_explicit(f)) {
-                    out.insert(format!("{path}.{f}"), x.span);
+                    out.insert(format_args!("{k}[{key}].{f}"), x.span);
                 }
             }
-            out.insert(path, item.span);
+            out.insert(format_args!("{k}[{key}]"), item.span);
         };
         match &v.kind {
             ValueKind::List(items) => {
                 for (i, x) in items.iter().enumerate() {
-                    item(format!("{k}[{i}]"), x);
+                    item(&mut out, &i, x);
                 }
             }
             ValueKind::Map(m) => {
                 for (key, x) in m {
-                    item(format!("{k}[{key}]"), x);
+                    item(&mut out, key, x);
                 }
             }
             // A variant's data: `source()` is the claim's name in `source = claim("...")`.
             ValueKind::Enum(e) => {
                 if let Some(p) = &e.payload {
-                    out.insert(format!("{k}()"), p.span);
+                    out.insert(format_args!("{k}()"), p.span);
                 }
             }
             _ => {}
         }
     }
-    ValueSpans(out)
+    out.finish()
 }
 
 impl Reader<'_> {

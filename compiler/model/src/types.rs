@@ -8,13 +8,64 @@ use hl_diagnostics::Span;
 /// and for a list's items and a map's entries the spans of `field[index]` and `field[key]`
 /// (`pci[0]`, `env[DB_PASSWORD]`). A value made by a function points where the function's
 /// caller wrote it when it was an argument (`k8s_worker(204, ...)`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ValueSpans(pub std::collections::BTreeMap<String, Span>);
+///
+/// Every model entity carries one, so it is kept compact: the keys' text in one string, and
+/// beside it their ranges with the spans, sorted by key (two allocations, not one per key).
+#[derive(Clone, Debug, Default)]
+pub struct ValueSpans {
+    /// Every key's text, one after another.
+    text: String,
+    /// Each key's range in `text` and the span of its value; sorted by key, each key once.
+    keys: Vec<(usize, usize, Span)>,
+}
+
+impl PartialEq for ValueSpans {
+    fn eq(&self, other: &ValueSpans) -> bool {
+        self.keys.len() == other.keys.len() && self.entries().zip(other.entries()).all(|(a, b)| a == b)
+    }
+}
+
+impl Eq for ValueSpans {}
 
 impl ValueSpans {
+    /// Start an empty set; add keys with [`ValueSpans::insert`], then [`ValueSpans::finish`].
+    pub fn builder() -> ValueSpans {
+        ValueSpans::default()
+    }
+
+    /// Add the key written by `key` (a key added again replaces the earlier one).
+    pub fn insert(&mut self, key: std::fmt::Arguments<'_>, span: Span) {
+        use std::fmt::Write as _;
+        let start = self.text.len();
+        let _ = self.text.write_fmt(key);
+        self.keys.push((start, self.text.len(), span));
+    }
+
+    /// Sort the keys, keeping the last span given for a key.
+    pub fn finish(mut self) -> ValueSpans {
+        let text = &self.text;
+        // A stable sort keeps a repeated key's spans in the order they were added.
+        self.keys.sort_by(|a, b| text[a.0..a.1].cmp(&text[b.0..b.1]));
+        let mut kept: Vec<(usize, usize, Span)> = Vec::with_capacity(self.keys.len());
+        for k in self.keys.drain(..) {
+            match kept.last_mut() {
+                Some(last) if text[last.0..last.1] == text[k.0..k.1] => *last = k,
+                _ => kept.push(k),
+            }
+        }
+        self.keys = kept;
+        self
+    }
+
+    /// The keys with their spans, in key order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, Span)> {
+        self.keys.iter().map(|&(s, e, span)| (&self.text[s..e], span))
+    }
+
     /// The span of the value at `key`, if the program wrote one.
     pub fn get(&self, key: &str) -> Option<Span> {
-        self.0.get(key).copied()
+        let i = self.keys.binary_search_by(|&(s, e, _)| self.text[s..e].cmp(key)).ok()?;
+        Some(self.keys[i].2)
     }
 
     /// The span of the value at `key`, or `fallback` (the declaration) when it was not written.
@@ -1434,4 +1485,53 @@ pub struct HostBackup {
     pub target: Option<String>,
     /// How long copies are kept, in words; `None` when not said.
     pub retention: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ValueSpans;
+    use hl_diagnostics::{FileId, Span};
+
+    fn span(n: usize) -> Span {
+        Span::new(FileId(0), n, n + 1)
+    }
+
+    #[test]
+    fn value_spans_find_every_key_and_keep_the_last_of_a_repeated_one() {
+        let mut v = ValueSpans::builder();
+        for (i, key) in
+            ["env", "env[B]", "env[A].key", "env[A]", "pci[0]", "env[B]", "pci[10]", "image"].iter().enumerate()
+        {
+            v.insert(format_args!("{key}"), span(i));
+        }
+        let v = v.finish();
+        assert_eq!(v.get("env"), Some(span(0)));
+        assert_eq!(v.get("env[B]"), Some(span(5)), "the later span of a repeated key wins");
+        assert_eq!(v.get("env[A].key"), Some(span(2)));
+        assert_eq!(v.get("pci[10]"), Some(span(6)));
+        assert_eq!(v.get("image"), Some(span(7)));
+        assert_eq!(v.get("env[C]"), None);
+        assert_eq!(v.get(""), None);
+        assert_eq!(v.at("replicas", span(99)), span(99));
+        let keys: Vec<&str> = v.entries().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["env", "env[A]", "env[A].key", "env[B]", "image", "pci[0]", "pci[10]"]);
+    }
+
+    #[test]
+    fn value_spans_are_equal_by_content_not_by_the_order_keys_came_in() {
+        let mut a = ValueSpans::builder();
+        a.insert(format_args!("x"), span(1));
+        a.insert(format_args!("y"), span(2));
+        let mut b = ValueSpans::builder();
+        b.insert(format_args!("y"), span(2));
+        b.insert(format_args!("x"), span(1));
+        assert_eq!(a.finish(), b.finish());
+        let mut c = ValueSpans::builder();
+        c.insert(format_args!("x"), span(1));
+        c.insert(format_args!("y"), span(3));
+        let mut d = ValueSpans::builder();
+        d.insert(format_args!("x"), span(1));
+        d.insert(format_args!("y"), span(2));
+        assert_ne!(c.finish(), d.finish());
+    }
 }
