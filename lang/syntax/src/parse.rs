@@ -1121,7 +1121,7 @@ impl<'t> Lower<'t> {
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::ml_open => open = Some(c),
-                Rule::ml_line => lines.push(c),
+                Rule::ml_line | Rule::ml_line_lf => lines.push(c),
                 Rule::ml_close => close = Some(c),
                 _ => {}
             }
@@ -1174,7 +1174,7 @@ impl<'t> Lower<'t> {
                 }
                 for c in line.into_inner() {
                     match c.as_rule() {
-                        Rule::ml_text => {
+                        Rule::ml_text | Rule::ml_text_lf => {
                             let t = c.as_str();
                             let cut = skip.min(t.len());
                             skip -= cut;

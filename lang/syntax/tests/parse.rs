@@ -127,6 +127,24 @@ fn multi_line_strings_strip_the_closing_indentation() {
 }
 
 #[test]
+fn multi_line_string_dollars_and_line_ends() {
+    // A `$` that opens no interpolation is text wherever it stands: alone, doubled, before a
+    // line end, at a line's start, before `$${`.
+    let src = "x {\n  a = \"\"\"\n    $HOME $ $$ a$\n    $\n    $$${x} $$$${\n    ${y}$z\n    \"\"\"\n}\n";
+    let (text, errs) = first_string(src);
+    assert!(errs.is_empty(), "{errs:#?}");
+    assert_eq!(text, "$HOME $ $$ a$\n$\n$${x} $$${\n<interp>$z\n");
+    // Lines ended by `\r\n` read as lines ended by `\n`, with a `$` in them or without.
+    let (text, errs) = first_string("x {\r\n  a = \"\"\"\r\n    p $q\r\n    r\r\n    \"\"\"\r\n}\r\n");
+    assert!(errs.is_empty(), "{errs:#?}");
+    assert_eq!(text, "p $q\nr\n");
+    // A line with a `\r` inside it and a `$` after it.
+    let (text, errs) = first_string("x {\n  a = \"\"\"\n    a\r    b $c\n    \"\"\"\n}\n");
+    assert!(errs.is_empty(), "{errs:#?}");
+    assert_eq!(text, "a\nb $c\n");
+}
+
+#[test]
 fn multi_line_string_mistakes_are_reported_and_contained() {
     // A line indented less than the closing line; text after the opening; an interpolation
     // left open: each one error, and the entries after the string still parse.
