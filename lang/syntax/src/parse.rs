@@ -1507,8 +1507,18 @@ fn attach_docs(file: &mut SourceFile, text: &str) {
     if docs.is_empty() {
         return;
     }
+    // A `///` documents what follows only from a line of its own or after the `{` that opens
+    // the schema or enum (the formatter moves it to a line of its own): after a field or a
+    // variant on its line it is a comment about that one. Commas count as blank between a doc
+    // comment and what it documents (the formatter drops the optional ones, and must not
+    // change what is documented).
+    let starts_line = |c: &Comment| {
+        let before = text.get(..c.span.start as usize).unwrap_or("");
+        let line = before[before.rfind('\n').map_or(0, |i| i + 1)..].trim();
+        line.is_empty() || line.ends_with('{')
+    };
     let doc_for = |start: u32| -> Option<String> {
-        // Walk back over doc comments separated only by whitespace.
+        // Walk back over doc comments separated only by whitespace (and commas).
         let mut lines = Vec::new();
         let mut cursor = start as usize;
         for c in docs.iter().rev() {
@@ -1516,7 +1526,7 @@ fn attach_docs(file: &mut SourceFile, text: &str) {
                 continue;
             }
             let gap = text.get(c.span.end as usize..cursor).unwrap_or("x");
-            if !gap.chars().all(char::is_whitespace) {
+            if !gap.chars().all(|ch| ch.is_whitespace() || ch == ',') || !starts_line(c) {
                 break;
             }
             lines.push(c.text.trim_start_matches("///").trim().to_string());

@@ -161,3 +161,26 @@ fn multi_line_string_mistakes_are_reported_and_contained() {
     assert_eq!(errs.len(), 2, "{errs:#?}");
     assert!(errs.iter().any(|e| e.contains("multi-line string is never closed")), "{errs:#?}");
 }
+
+#[test]
+fn doc_comments_document_from_a_line_of_their_own() {
+    use hl_syntax::ast::Item;
+    let src = "/// The host.\nschema H {\n  /// Its name.\n  name: String, /// a note on `name`, not a doc of `ip`\n  ip: String\n  ///\n  , port: Int\n}\nschema G { /// First.\n  a: Int }\nenum E { a /// on `a`\n, b }\n";
+    let p = hl_syntax::parse(FileId(0), src);
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let docs: Vec<Option<&str>> = p
+        .file
+        .items
+        .iter()
+        .flat_map(|i| match i {
+            Item::Schema(s) => {
+                std::iter::once(s.doc.as_deref()).chain(s.fields.iter().map(|f| f.doc.as_deref())).collect()
+            }
+            Item::Enum(e) => {
+                std::iter::once(e.doc.as_deref()).chain(e.variants.iter().map(|v| v.doc.as_deref())).collect()
+            }
+            _ => Vec::new(),
+        })
+        .collect();
+    assert_eq!(docs, [Some("The host."), Some("Its name."), None, Some(""), None, Some("First."), None, None, None]);
+}
