@@ -318,8 +318,13 @@ fn unclosed_brackets_are_linear() {
     files.sort();
     for f in &files {
         let bytes = std::fs::read(f).expect("read");
-        compile_files(&[("main.hl", &bytes)]);
+        let c = compile_files(&[("main.hl", &bytes)]);
+        // Read within the parser's step limit: parse-slow-4 and -5 (fuzzed copies of stack
+        // files, maps and records left open 44 deep) took 2^27 steps, 1.5 s, while a map that
+        // failed was read again as a record at every level.
+        let limit = c.diagnostics.iter().find(|d| d.message.contains("steps to read"));
+        assert!(limit.is_none(), "{}: {:?}", f.display(), limit.map(|d| &d.message));
     }
-    assert!(files.len() >= 3);
+    assert!(files.len() >= 5);
     assert!(start.elapsed().as_secs() < 30, "took {:?}", start.elapsed());
 }
