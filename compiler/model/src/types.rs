@@ -46,14 +46,14 @@ impl ValueSpans {
         let text = &self.text;
         // A stable sort keeps a repeated key's spans in the order they were added.
         self.keys.sort_by(|a, b| text[a.0..a.1].cmp(&text[b.0..b.1]));
-        let mut kept: Vec<(usize, usize, Span)> = Vec::with_capacity(self.keys.len());
-        for k in self.keys.drain(..) {
-            match kept.last_mut() {
-                Some(last) if text[last.0..last.1] == text[k.0..k.1] => *last = k,
-                _ => kept.push(k),
+        // Of a run of equal keys the first stays in place and takes the span of the last.
+        self.keys.dedup_by(|later, kept| {
+            let same = text[later.0..later.1] == text[kept.0..kept.1];
+            if same {
+                kept.2 = later.2;
             }
-        }
-        self.keys = kept;
+            same
+        });
         self
     }
 
